@@ -1,0 +1,10 @@
+"""The back office under /admin: one module per area of the business."""
+
+from flask import Blueprint
+
+from backoffice.access import check_access
+
+bp = Blueprint("backoffice", __name__, url_prefix="/admin")
+bp.before_request(check_access)
+
+from backoffice import dashboard  # noqa: E402,F401  (modules add their routes to bp)

@@ -1,0 +1,79 @@
+"""The store: create_app() builds the one Flask application."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from shop import settings
+from shop.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    settings.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from shop import models  # noqa: F401  (every model, so migrations see them)
+
+    db.init_app(app)
+    settings.configure_database(app, db)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    from shop.accounts.services import load_user_by_session_token
+    from shop.notifications.delivery import register_outbox_delivery
+
+    login_manager.user_loader(load_user_by_session_token)
+    register_outbox_delivery(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from backoffice import bp as backoffice_bp
+    from shop.storefront import account, cart, catalogue, media
+
+    app.register_blueprint(catalogue.bp)
+    app.register_blueprint(cart.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(backoffice_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from shop.storefront.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from backoffice.menu import register as register_menu
+    from shop.storefront.helpers import register
+
+    register(app)
+    register_menu(app)
+
+
+def register_commands(app: Flask) -> None:
+    from shop.cli import register
+
+    register(app)

@@ -1,0 +1,5 @@
+from shop.errors import DomainError
+
+
+class AccountError(DomainError):
+    """Registration, login or password change that cannot go ahead."""

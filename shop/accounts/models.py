@@ -1,0 +1,77 @@
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.accounts import roles
+from shop.db import Base, TimestampMixin, UTCDateTime
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20), default=roles.CUSTOMER)
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Flask-Login stores this token, not the id, in the session cookie: rotating
+    # it on logout or password change ends every session of the user at once.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token
+    )
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    addresses: Mapped[list["Address"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Address.id"
+    )
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in roles.STAFF
+
+    def has_role(self, *allowed: str) -> bool:
+        return self.role == roles.OWNER or self.role in allowed
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class Address(TimestampMixin, Base):
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    company: Mapped[str | None] = mapped_column(sa.String(120))
+    line1: Mapped[str] = mapped_column(sa.String(200))
+    line2: Mapped[str | None] = mapped_column(sa.String(200))
+    city: Mapped[str] = mapped_column(sa.String(100))
+    province: Mapped[str] = mapped_column(sa.String(3))
+    postal_code: Mapped[str] = mapped_column(sa.String(12))
+    country: Mapped[str] = mapped_column(sa.String(2), default="CA")
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="addresses")
+
+    def lines(self) -> list[str]:
+        """The address as it is written on an envelope."""
+        parts = [self.full_name, self.company, self.line1, self.line2]
+        parts.append(f"{self.city} {self.province}  {self.postal_code}")
+        parts.append(self.country)
+        return [p for p in parts if p]

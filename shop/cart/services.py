@@ -1,0 +1,200 @@
+"""Carts: a guest's cart lives in the database with its id in the session;
+at login it is merged into the customer's cart. Totals come from the catalogue."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app, session
+from sqlalchemy.orm import selectinload
+
+from shop.cart.errors import CartError
+from shop.cart.models import Cart, CartLine
+from shop.catalogue.models import Product, Variant
+from shop.extensions import db
+from shop.inventory.availability import Availability, availability
+from shop.inventory.models import StockLevel
+
+SESSION_KEY = "cart_id"
+
+
+@dataclass(frozen=True)
+class CartLineView:
+    line: CartLine
+    variant: Variant
+    quantity: int
+    unit_price: int
+    total: int
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    lines: list[CartLineView]
+    subtotal: int
+    item_count: int
+    currency: str
+
+    @property
+    def has_backorders(self) -> bool:
+        return any(v.availability.backordered for v in self.lines)
+
+
+def _load_options():
+    return (
+        selectinload(Cart.lines)
+        .selectinload(CartLine.variant)
+        .options(
+            selectinload(Variant.product).selectinload(Product.images),
+            selectinload(Variant.stock).selectinload(StockLevel.supplier),
+        ),
+    )
+
+
+def _cart(cart_id: int | None) -> Cart | None:
+    if cart_id is None:
+        return None
+    return db.session.scalar(sa.select(Cart).where(Cart.id == cart_id).options(*_load_options()))
+
+
+def current_cart(user, *, create: bool = False) -> Cart | None:
+    """The customer's cart, or the guest cart named in the session."""
+    if user is not None and user.is_authenticated:
+        cart_id = db.session.scalar(sa.select(Cart.id).where(Cart.user_id == user.id))
+        cart = _cart(cart_id)
+        if cart is None and create:
+            cart = Cart(user_id=user.id)
+            db.session.add(cart)
+            db.session.flush()
+        return cart
+    cart = _cart(session.get(SESSION_KEY))
+    if cart is not None and cart.user_id is not None:
+        cart = None  # a session must never reach a customer's cart
+    if cart is None and create:
+        cart = Cart()
+        db.session.add(cart)
+        db.session.flush()
+        session[SESSION_KEY] = cart.id
+    return cart
+
+
+def check_quantity(quantity) -> int:
+    maximum = current_app.config["MAX_LINE_QUANTITY"]
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise CartError("Enter a whole number.", field="quantity")
+    if quantity < 1 or quantity > maximum:
+        raise CartError(f"Enter a quantity from 1 to {maximum}.", field="quantity")
+    return quantity
+
+
+def _sellable_variant(variant_id) -> Variant:
+    variant = db.session.get(Variant, variant_id) if isinstance(variant_id, int) else None
+    if variant is None or not variant.is_sellable:
+        raise CartError("That product is not available.", field="variant_id")
+    return variant
+
+
+def _check_orderable(variant: Variant, quantity: int) -> None:
+    answer = availability(variant, quantity)
+    if not answer.can_order:
+        if answer.on_hand_free:
+            raise CartError(f"Only {answer.on_hand_free} of {variant.full_name} left.", "quantity")
+        raise CartError(f"{variant.full_name} is out of stock.", field="quantity")
+
+
+def add_to_cart(*, user, variant_id, quantity) -> CartLine:
+    """Add a quantity of a variant; adding it again raises the line's quantity."""
+    quantity = check_quantity(quantity)
+    variant = _sellable_variant(variant_id)
+    cart = current_cart(user, create=True)
+    line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
+    new_quantity = quantity + (line.quantity if line else 0)
+    maximum = current_app.config["MAX_LINE_QUANTITY"]
+    if new_quantity > maximum:
+        raise CartError(f"At most {maximum} of one item per order.", field="quantity")
+    _check_orderable(variant, new_quantity)
+    if line is None:
+        line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
+        db.session.add(line)
+    else:
+        line.quantity = new_quantity
+    db.session.flush()
+    return line
+
+
+def _own_line(user, line_id) -> CartLine:
+    cart = current_cart(user)
+    line = next((ln for ln in cart.lines if ln.id == line_id), None) if cart else None
+    if line is None:
+        raise CartError("That line is no longer in your cart.")
+    return line
+
+
+def update_line(*, user, line_id, quantity) -> CartLine:
+    quantity = check_quantity(quantity)
+    line = _own_line(user, line_id)
+    _check_orderable(line.variant, quantity)
+    line.quantity = quantity
+    db.session.flush()
+    return line
+
+
+def remove_line(*, user, line_id) -> None:
+    line = _own_line(user, line_id)
+    line.cart.lines.remove(line)
+    db.session.flush()
+
+
+def merge_guest_cart(*, user) -> None:
+    """At login: move the guest cart's lines into the customer's cart."""
+    guest = _cart(session.pop(SESSION_KEY, None))
+    if guest is None or guest.user_id is not None or not guest.lines:
+        if guest is not None and guest.user_id is None:
+            db.session.delete(guest)
+        return
+    cart = current_cart(user, create=True)
+    maximum = current_app.config["MAX_LINE_QUANTITY"]
+    by_variant = {line.variant_id: line for line in cart.lines}
+    for guest_line in guest.lines:
+        line = by_variant.get(guest_line.variant_id)
+        if line is None:
+            cart.lines.append(
+                CartLine(variant_id=guest_line.variant_id, quantity=guest_line.quantity)
+            )
+        else:
+            line.quantity = min(line.quantity + guest_line.quantity, maximum)
+    db.session.delete(guest)
+    db.session.flush()
+
+
+def summarise(cart: Cart | None) -> CartSummary:
+    """Lines with today's prices and availability, and the subtotal, from the catalogue."""
+    currency = current_app.config["BASE_CURRENCY"]
+    if cart is None:
+        return CartSummary([], 0, 0, currency)
+    views = []
+    for line in cart.lines:
+        variant = line.variant
+        views.append(
+            CartLineView(
+                line=line,
+                variant=variant,
+                quantity=line.quantity,
+                unit_price=variant.price,
+                total=variant.price * line.quantity,
+                availability=availability(variant, line.quantity),
+            )
+        )
+    subtotal = sum(v.total for v in views)
+    return CartSummary(views, subtotal, sum(v.quantity for v in views), currency)
+
+
+def item_count(user) -> int:
+    """For the header: how many items are in the current cart (one small query)."""
+    if user is not None and user.is_authenticated:
+        where = Cart.user_id == user.id
+    elif session.get(SESSION_KEY):
+        where = sa.and_(Cart.id == session[SESSION_KEY], Cart.user_id.is_(None))
+    else:
+        return 0
+    query = sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).join(Cart).where(where)
+    return db.session.scalar(query)

@@ -1,0 +1,196 @@
+"""Changing the catalogue: categories, products, variants, images."""
+
+import io
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from PIL import Image, UnidentifiedImageError
+
+from shop.catalogue.errors import CatalogueError
+from shop.catalogue.models import Category, Product, ProductImage, Variant
+from shop.extensions import db
+from shop.inventory import reasons
+from shop.inventory.services import record_movement, stock_for
+
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "item"
+
+
+def _unique_slug(model, text: str, exclude_id: int | None = None) -> str:
+    base = slugify(text)[:90]
+    slug, n = base, 2
+    while True:
+        query = sa.select(model.id).where(model.slug == slug)
+        if exclude_id is not None:
+            query = query.where(model.id != exclude_id)
+        if db.session.scalar(query) is None:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+# --- categories ------------------------------------------------------------------
+
+
+def save_category(
+    *, name: str, parent_id: int | None, description: str = "", position: int = 0,
+    category: Category | None = None,
+) -> Category:  # fmt: skip
+    """Create a category, or update one; a category cannot sit below itself."""
+    if category is None:
+        category = Category(slug=_unique_slug(Category, name))
+        db.session.add(category)
+    if parent_id is not None:
+        parent = db.session.get(Category, parent_id)
+        if parent is None:
+            raise CatalogueError("Choose an existing parent category.", field="parent_id")
+        if category.id is not None and (parent.id == category.id or category in parent.ancestors()):
+            raise CatalogueError("A category cannot sit inside itself.", field="parent_id")
+    category.name = name.strip()
+    category.parent_id = parent_id
+    category.description = description.strip()
+    category.position = position
+    db.session.flush()
+    return category
+
+
+# --- products --------------------------------------------------------------------
+
+PRODUCT_FIELDS = (
+    "name", "description", "category_id", "option1_name", "option2_name", "is_active",
+    "backorderable",
+)  # fmt: skip
+
+
+def save_product(*, data: dict, product: Product | None = None) -> Product:
+    if db.session.get(Category, data.get("category_id")) is None:
+        raise CatalogueError("Choose an existing category.", field="category_id")
+    if product is None:
+        product = Product(slug=_unique_slug(Product, data["name"]))
+        db.session.add(product)
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(product, name, value.strip() if isinstance(value, str) else value)
+    product.option1_name = product.option1_name or None
+    product.option2_name = product.option2_name or None
+    db.session.flush()
+    refresh_search_text(product)
+    return product
+
+
+def refresh_search_text(product: Product) -> None:
+    """Keep the one column that search looks at in step with the product."""
+    skus = " ".join(v.sku for v in product.variants)
+    product.search_text = " ".join([product.name, skus, product.description]).lower()
+
+
+# --- variants --------------------------------------------------------------------
+
+VARIANT_FIELDS = (
+    "sku", "option1", "option2", "price", "cost", "weight_g", "length_mm", "width_mm",
+    "height_mm", "tax_class_id", "barcode", "is_active", "position",
+)  # fmt: skip
+STOCK_FIELDS = (
+    "reorder_point",
+    "reorder_quantity",
+    "supplier_id",
+    "lead_time_days",
+    "bin_location",
+)
+
+
+def _check_unique(column, value, exclude_id: int | None, message: str, field: str) -> None:
+    if not value:
+        return
+    query = sa.select(Variant.id).where(column == value)
+    if exclude_id is not None:
+        query = query.where(Variant.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise CatalogueError(message, field=field)
+
+
+def save_variant(
+    *, product: Product, data: dict, variant: Variant | None = None, opening_stock: int = 0,
+    user=None,
+) -> Variant:  # fmt: skip
+    """Create or update a variant, its stock settings and (when new) its opening stock."""
+    data = dict(data)
+    data["sku"] = (data.get("sku") or "").strip().upper()
+    data["barcode"] = (data.get("barcode") or "").strip() or None
+    exclude = variant.id if variant is not None else None
+    _check_unique(Variant.sku, data["sku"], exclude, "This SKU is already used.", "sku")
+    _check_unique(
+        Variant.barcode, data["barcode"], exclude, "This barcode is already used.", "barcode"
+    )
+    if variant is None:
+        variant = Variant(product=product)
+        db.session.add(variant)
+    for name in VARIANT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(variant, name, value.strip() if isinstance(value, str) else value)
+    variant.option1 = variant.option1 or None
+    variant.option2 = variant.option2 or None
+    db.session.flush()
+    stock = stock_for(variant.id)
+    for name in STOCK_FIELDS:
+        if name in data:
+            setattr(stock, name, data[name] if data[name] != "" else None)
+    if opening_stock:
+        record_movement(
+            variant_id=variant.id, quantity=opening_stock, reason=reasons.INITIAL, user=user,
+            reference=variant.sku,
+        )  # fmt: skip
+    db.session.refresh(product)
+    refresh_search_text(product)
+    db.session.flush()
+    return variant
+
+
+# --- images ----------------------------------------------------------------------
+
+
+def image_folder() -> Path:
+    folder = Path(current_app.instance_path) / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
+    """Store an uploaded image under instance/images/ after checking it is one."""
+    if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
+        raise CatalogueError("The image is too large (at most 5 MB).", field="image")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img_format = img.format
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise CatalogueError("The image has too many pixels.", field="image")
+            img.verify()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise CatalogueError("This file is not an image we can show.", field="image") from exc
+    if img_format not in IMAGE_FORMATS:
+        raise CatalogueError("Upload a JPEG, PNG, WebP or GIF image.", field="image")
+    filename = f"{product.slug[:60]}-{secrets.token_hex(6)}.{IMAGE_FORMATS[img_format]}"
+    (image_folder() / filename).write_bytes(data)
+    image = ProductImage(
+        product=product, filename=filename, alt=alt or product.name, position=len(product.images)
+    )
+    db.session.add(image)
+    db.session.flush()
+    return image
+
+
+def remove_image(*, image: ProductImage) -> None:
+    path = image_folder() / image.filename
+    db.session.delete(image)
+    db.session.flush()
+    path.unlink(missing_ok=True)

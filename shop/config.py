@@ -1,0 +1,71 @@
+"""Default settings. instance/config.py and STORE_* / well-known environment
+variables override them (see README, "Configuration")."""
+
+import os
+
+
+class Config:
+    STORE_NAME = "Maple & Pine Outfitters"
+    BASE_CURRENCY = "CAD"
+    LOCALE = "en_CA"
+    TIMEZONE = "America/Toronto"
+
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Rate limits (Flask-Limiter). memory:// is per process; production sets redis://.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+
+    # Argon2id parameters: argon2-cffi's RFC 9106 low-memory profile (t=3, m=64 MiB,
+    # p=4), which exceeds OWASP's minimum (t=2, m=19 MiB, p=1).
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_KIB = 65536
+    PASSWORD_HASH_PARALLELISM = 4
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+
+    # Email: .eml files under instance/mail/ unless SMTP_URL is set
+    # (smtp://user:pass@host:port, smtps:// for TLS, ?starttls=1 for STARTTLS).
+    SMTP_URL = None
+    MAIL_FROM = "Maple & Pine Outfitters <shop@example.com>"
+    OUTBOX_MAX_ATTEMPTS = 8
+    OUTBOX_DELIVER_AFTER_REQUEST = True
+
+    # Availability
+    LOW_STOCK_THRESHOLD = 5  # "Only N left" at or below this
+    HANDLING_DAYS = 2  # days from stock arriving to the parcel leaving
+    DEFAULT_LEAD_TIME_DAYS = 14
+
+    PRODUCTS_PER_PAGE = 24
+    MAX_LINE_QUANTITY = 999
+    MAX_IMAGE_BYTES = 5 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    OUTBOX_DELIVER_AFTER_REQUEST = False  # a worker runs `flask outbox deliver`
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    # Cheap hashes keep the suite fast; the algorithm and code path are the same.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024
+    PASSWORD_HASH_PARALLELISM = 1
+
+
+def environment_name() -> str:
+    return os.environ.get("STORE_ENV", "development")

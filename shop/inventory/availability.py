@@ -1,0 +1,79 @@
+"""How many of a variant a customer can have now, and when the rest ships.
+
+This is the one place that answers; every page that shows availability calls it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+
+IN_STOCK = "in_stock"
+LOW_STOCK = "low_stock"
+PARTIAL = "partial"  # some now, the rest later
+BACKORDER = "backorder"  # none now, all later
+UNAVAILABLE = "unavailable"  # none now and not backorderable
+
+
+@dataclass(frozen=True)
+class Availability:
+    requested: int
+    available_now: int  # of the requested quantity, how many can ship now
+    backordered: int  # of the requested quantity, how many must wait
+    ship_date: date | None  # when the backordered part is expected to ship
+    ship_in_days: int | None  # days from today to ship_date
+    status: str
+    on_hand_free: int  # free stock, whatever was asked
+
+    @property
+    def can_order(self) -> bool:
+        return self.status != UNAVAILABLE
+
+    def message(self) -> str:
+        """The line a customer reads beside the product or cart line."""
+        if self.status == IN_STOCK:
+            return "In stock"
+        if self.status == LOW_STOCK:
+            return f"Only {self.on_hand_free} left"
+        if self.status == UNAVAILABLE:
+            return f"Only {self.on_hand_free} left" if self.on_hand_free else "Out of stock"
+        days = f"ships in about {self.ship_in_days} days"
+        if self.status == PARTIAL:
+            return f"{self.available_now} in stock now; {self.backordered} {days}"
+        return f"Out of stock - {days}"
+
+
+def lead_time_days(stock) -> int:
+    """The variant's own lead time, else its supplier's, else the store default."""
+    if stock is not None and stock.lead_time_days is not None:
+        return stock.lead_time_days
+    if stock is not None and stock.supplier is not None:
+        return stock.supplier.lead_time_days
+    return current_app.config["DEFAULT_LEAD_TIME_DAYS"]
+
+
+def availability(variant, quantity: int = 1, today: date | None = None) -> Availability:
+    """Availability of `quantity` units of `variant` (its stock and product loaded)."""
+    today = today or date.today()  # noqa: DTZ011  (the store's calendar day)
+    stock = variant.stock
+    free = max(stock.on_hand - stock.allocated, 0) if stock is not None else 0
+    now = min(free, quantity)
+    short = quantity - now
+    low = current_app.config["LOW_STOCK_THRESHOLD"]
+    if short == 0:
+        status = LOW_STOCK if free <= low else IN_STOCK
+        return Availability(quantity, now, 0, None, None, status, free)
+    if not variant.product.backorderable:
+        return Availability(quantity, now, short, None, None, UNAVAILABLE, free)
+    days = lead_time_days(stock) + current_app.config["HANDLING_DAYS"]
+    ship_date = today + timedelta(days=days)
+    status = PARTIAL if now else BACKORDER
+    return Availability(quantity, now, short, ship_date, days, status, free)
+
+
+def product_availability(product, today: date | None = None) -> Availability | None:
+    """The best availability among a product's active variants, for listings."""
+    options = [availability(v, 1, today) for v in product.active_variants]
+    if not options:
+        return None
+    return max(options, key=lambda a: (a.available_now, a.on_hand_free, -(a.ship_in_days or 0)))

@@ -1,0 +1,5 @@
+from shop.errors import DomainError
+
+
+class StockError(DomainError):
+    """A stock change that would leave the books of stock wrong."""

@@ -1,0 +1,102 @@
+"""Stock changes. on_hand moves only here, always with a movement row beside it."""
+
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.inventory import reasons
+from shop.inventory.errors import StockError
+from shop.inventory.models import StockLevel, StockMovement
+
+MAX_MOVEMENT = 1_000_000
+
+
+def stock_for(variant_id: int) -> StockLevel:
+    """The stock row of a variant, created empty on first use."""
+    stock = db.session.scalar(sa.select(StockLevel).where(StockLevel.variant_id == variant_id))
+    if stock is None:
+        stock = StockLevel(variant_id=variant_id, on_hand=0, allocated=0)
+        db.session.add(stock)
+        db.session.flush()
+    return stock
+
+
+def record_movement(
+    *, variant_id: int, quantity: int, reason: str, reference: str = "", note: str = "", user=None
+) -> StockMovement:
+    """Change on_hand by `quantity` and write the movement that explains it."""
+    if reason not in reasons.LABELS:
+        raise StockError(f"Unknown reason {reason!r}.", field="reason")
+    if quantity == 0:
+        raise StockError("A stock movement must change the quantity.", field="quantity")
+    if abs(quantity) > MAX_MOVEMENT:
+        raise StockError(f"A movement may move at most {MAX_MOVEMENT:,} units.", field="quantity")
+    stock = stock_for(variant_id)
+    # A relative, guarded UPDATE: two movements at once both count, and the
+    # database refuses to take on_hand below what is free.
+    result = db.session.execute(
+        sa.update(StockLevel)
+        .where(StockLevel.id == stock.id)
+        .where(StockLevel.on_hand + quantity >= StockLevel.allocated)
+        .values(on_hand=StockLevel.on_hand + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(stock)
+        raise StockError(
+            f"Not enough stock: {stock.on_hand} on hand, {stock.allocated} allocated to orders; "
+            f"cannot remove {-quantity}.",
+            field="quantity",
+        )
+    movement = StockMovement(
+        variant_id=variant_id,
+        quantity=quantity,
+        reason=reason,
+        reference=reference,
+        note=note,
+        user_id=user.id if user is not None else None,
+    )
+    db.session.add(movement)
+    db.session.flush()
+    db.session.refresh(stock)
+    return movement
+
+
+def adjust_stock(*, variant_id: int, quantity: int, reason: str, note: str = "", user=None):
+    """A manual change by staff, e.g. +3 found, -1 damaged."""
+    if reason not in reasons.MANUAL or reason == reasons.COUNT:
+        raise StockError("Choose why the stock changes.", field="reason")
+    return record_movement(
+        variant_id=variant_id, quantity=quantity, reason=reason, note=note, user=user
+    )
+
+
+def count_stock(*, variant_id: int, counted: int, note: str = "", user=None):
+    """Set on_hand to a counted figure by writing the difference as a movement."""
+    if counted < 0:
+        raise StockError("A count cannot be negative.", field="quantity")
+    stock = stock_for(variant_id)
+    difference = counted - stock.on_hand
+    if difference == 0:
+        return None
+    return record_movement(
+        variant_id=variant_id, quantity=difference, reason=reasons.COUNT, note=note, user=user
+    )
+
+
+def movements_of(variant_id: int, limit: int = 500) -> list[StockMovement]:
+    return list(
+        db.session.scalars(
+            sa.select(StockMovement)
+            .where(StockMovement.variant_id == variant_id)
+            .order_by(StockMovement.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def movement_total(variant_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(StockMovement.quantity), 0)).where(
+            StockMovement.variant_id == variant_id
+        )
+    )

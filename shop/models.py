@@ -1,0 +1,25 @@
+"""Imports every model so that SQLAlchemy and Alembic know all the tables."""
+
+from shop.accounts.models import Address, User
+from shop.cart.models import Cart, CartLine
+from shop.catalogue.models import Category, Product, ProductImage, Variant
+from shop.inventory.models import StockLevel, StockMovement
+from shop.notifications.models import OutboxMessage
+from shop.purchasing.models import Supplier
+from shop.tax.models import TaxClass
+
+__all__ = [
+    "Address",
+    "Cart",
+    "CartLine",
+    "Category",
+    "OutboxMessage",
+    "Product",
+    "ProductImage",
+    "StockLevel",
+    "StockMovement",
+    "Supplier",
+    "TaxClass",
+    "User",
+    "Variant",
+]

@@ -1,0 +1,85 @@
+"""Loading configuration in three layers, and the database's connection rules."""
+
+import os
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from shop.config import Config, ProductionConfig, TestConfig, environment_name
+
+# Well-known environment variables, read without the STORE_ prefix.
+PLAIN_ENV = ("SECRET_KEY", "DATABASE_URL", "SMTP_URL", "MAIL_FROM", "REDIS_URL")
+UNSAFE_KEYS = {None, "", "dev", "change-me", "secret"}
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then the environment (or the test mapping)."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    env = "testing" if test_config is not None else environment_name()
+    app.config.from_object({"production": ProductionConfig, "testing": TestConfig}.get(env, Config))
+    app.config["STORE_ENV"] = env
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for name in PLAIN_ENV:
+            if os.environ.get(name):
+                app.config[name] = os.environ[name]
+        app.config.from_prefixed_env("STORE")
+    else:
+        app.config.from_mapping(test_config)
+
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
+    app.config["SECRET_KEY"] = secret_key(app, env)
+
+
+def database_uri(app: Flask) -> str:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(app.instance_path) / "store.db")
+    # Hosting providers hand out postgres:// URLs; we drive PostgreSQL with psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(app: Flask, env: str) -> str:
+    key = app.config.get("SECRET_KEY")
+    if env == "production":
+        if key in UNSAFE_KEYS or len(key) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return key
+    if key not in UNSAFE_KEYS:
+        return key
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def configure_database(app: Flask, db) -> None:
+    """SQLite: WAL, foreign keys and a busy timeout on every connection."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,197 @@
+"""The customer's account: register, log in and out, passwords, addresses."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from shop.accounts import services
+from shop.cart.services import merge_guest_cart
+from shop.errors import DomainError
+from shop.extensions import db, limiter
+from shop.storefront.forms import (
+    AddressForm,
+    ChangePasswordForm,
+    EmptyForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from shop.storefront.helpers import is_safe_next
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _show_error(form, err: DomainError) -> None:
+    """Put a service's message beside its field, or at the top of the form."""
+    db.session.rollback()
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        flash(err.message, "error")
+
+
+def _start_session(user, remember: bool = False):
+    merge_guest_cart(user=user)
+    db.session.commit()
+    login_user(user, remember=remember)
+    target = request.args.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for("backoffice.dashboard" if user.is_staff else "account.overview"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_customer(
+                email=form.email.data, name=form.name.data, password=form.password.data
+            )
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(f"Welcome, {user.name}! Your account is ready.", "success")
+            return _start_session(user)
+    return render_template("shop/account/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("account.overview"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data)
+        except DomainError as err:
+            _show_error(form, err)
+            return render_template("shop/account/login.html", form=form), 401
+        return _start_session(user, remember=form.remember.data)
+    return render_template("shop/account/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    if EmptyForm().validate_on_submit():
+        services.end_all_sessions(user=current_user)
+        db.session.commit()
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("catalogue.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data)
+        db.session.commit()
+        flash(
+            "If an account uses that email, we have sent it a link to reset the password. "
+            "Please check your inbox.",
+            "info",
+        )
+        return redirect(url_for("account.login"))
+    return render_template("shop/account/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("account.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token=token, new_password=form.password.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed. Please log in with the new one.", "success")
+            return redirect(url_for("account.login"))
+    return render_template("shop/account/reset_password.html", form=form)
+
+
+@bp.get("/")
+@login_required
+def overview():
+    return render_template("shop/account/overview.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                user=current_user,
+                current_password=form.current_password.data,
+                new_password=form.password.data,
+            )
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            db.session.commit()
+            # The new session token ended every session, this one too: start it again.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("account.overview"))
+    return render_template("shop/account/change_password.html", form=form)
+
+
+@bp.get("/addresses")
+@login_required
+def addresses():
+    return render_template("shop/account/addresses.html", delete_form=EmptyForm())
+
+
+@bp.route("/addresses/new", methods=["GET", "POST"])
+@bp.route("/addresses/<int:address_id>", methods=["GET", "POST"])
+@login_required
+def edit_address(address_id: int | None = None):
+    address = None
+    if address_id is not None:
+        try:
+            address = services.address_of(user=current_user, address_id=address_id)
+        except DomainError:
+            abort(404)
+    form = AddressForm(obj=address)
+    if form.validate_on_submit():
+        try:
+            services.save_address(user=current_user, data=form.data_for_service(), address=address)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            db.session.commit()
+            flash("Address saved.", "success")
+            return redirect(url_for("account.addresses"))
+    return render_template("shop/account/address_form.html", form=form, address=address)
+
+
+@bp.post("/addresses/<int:address_id>/delete")
+@login_required
+def delete_address(address_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_address(user=current_user, address_id=address_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    flash("Address deleted.", "success")
+    return redirect(url_for("account.addresses"))

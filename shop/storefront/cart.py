@@ -1,0 +1,81 @@
+"""The cart: add, change, remove; totals from the server's catalogue."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from shop.cart import services
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.storefront.forms import AddToCartForm, EmptyForm, UpdateLineForm
+from shop.storefront.helpers import back_or
+
+bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+def _form_errors(form) -> str:
+    return " ".join(msg for errors in form.errors.values() for msg in errors)
+
+
+@bp.get("/")
+def show():
+    cart = services.current_cart(current_user)
+    return render_template(
+        "shop/cart.html",
+        summary=services.summarise(cart),
+        update_form=UpdateLineForm(),
+        remove_form=EmptyForm(),
+    )
+
+
+@bp.post("/add")
+def add():
+    form = AddToCartForm()
+    back = back_or("cart.show")
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or "Please check the quantity.", "error")
+        return redirect(back), 303
+    try:
+        line = services.add_to_cart(
+            user=current_user, variant_id=form.variant_id_as_int(), quantity=form.quantity.data
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(back), 303
+    db.session.commit()
+    flash(f"Added {form.quantity.data} x {line.variant.full_name} to your cart.", "success")
+    return redirect(url_for("cart.show")), 303
+
+
+@bp.post("/lines/<int:line_id>")
+def update(line_id: int):
+    form = UpdateLineForm()
+    if not form.validate_on_submit():
+        flash(_form_errors(form) or "Please check the quantity.", "error")
+        return redirect(url_for("cart.show")), 303
+    try:
+        services.update_line(user=current_user, line_id=line_id, quantity=form.quantity.data)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("cart.show")), 303
+    db.session.commit()
+    flash("Cart updated.", "success")
+    return redirect(url_for("cart.show")), 303
+
+
+@bp.post("/lines/<int:line_id>/remove")
+def remove(line_id: int):
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash("Your session expired; please try again.", "error")
+        return redirect(url_for("cart.show")), 303
+    try:
+        services.remove_line(user=current_user, line_id=line_id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("cart.show")), 303
+    db.session.commit()
+    flash("Removed from your cart.", "success")
+    return redirect(url_for("cart.show")), 303

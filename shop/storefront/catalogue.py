@@ -1,0 +1,72 @@
+"""The shop window: home, categories, search, product pages."""
+
+from flask import Blueprint, abort, render_template, request
+
+from shop.catalogue import queries
+from shop.inventory.availability import availability
+from shop.storefront.forms import AddToCartForm
+
+bp = Blueprint("catalogue", __name__)
+
+
+def _page_and_sort() -> tuple[int, str]:
+    page = request.args.get("page", 1, type=int)
+    sort = request.args.get("sort", "name")
+    return max(page, 1), sort if sort in queries.SORTS else "name"
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "shop/home.html",
+        categories=queries.top_categories(),
+        products=queries.featured_products(),
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str):
+    found = queries.category_by_slug(slug)
+    if found is None:
+        abort(404)
+    page, sort = _page_and_sort()
+    return render_template(
+        "shop/category.html",
+        category=found,
+        pagination=queries.products_in_category(found, sort=sort, page=page),
+        sort=sort,
+        sorts=queries.SORTS,
+    )
+
+
+@bp.get("/search")
+def search():
+    text = request.args.get("q", "").strip()[:200]
+    page, sort = _page_and_sort()
+    pagination = queries.search_products(text, sort=sort, page=page) if text else None
+    return render_template(
+        "shop/search.html", q=text, pagination=pagination, sort=sort, sorts=queries.SORTS
+    )
+
+
+@bp.get("/p/<slug>")
+def product(slug: str):
+    found = queries.product_by_slug(slug)
+    if found is None:
+        abort(404)
+    variants = found.active_variants
+    chosen_id = request.args.get("variant", type=int)
+    chosen = next((v for v in variants if v.id == chosen_id), None) or _first_in_stock(variants)
+    form = AddToCartForm(variant_id=str(chosen.id))
+    return render_template(
+        "shop/product.html",
+        product=found,
+        variants=variants,
+        chosen=chosen,
+        availabilities={v.id: availability(v) for v in variants},
+        form=form,
+    )
+
+
+def _first_in_stock(variants):
+    return next((v for v in variants if availability(v).available_now), variants[0])

@@ -1,0 +1,39 @@
+"""Error pages in the store's layout; JSON for API and webhook paths."""
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+
+from shop.extensions import db
+
+MESSAGES = {
+    400: ("Bad request", "We could not understand that request."),
+    403: ("Not allowed", "Your account may not open this page."),
+    404: ("Page not found", "We could not find that page. It may have moved."),
+    405: ("Not allowed", "That action is not possible on this page."),
+    413: ("Too large", "The file you sent is too large."),
+    429: ("Slow down", "Too many attempts. Please wait a minute and try again."),
+    500: ("Something went wrong", "An error on our side stopped this page. Nothing was changed."),
+}
+
+
+def _render(code: int, message: str | None = None):
+    title, default = MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        return {"error": message or default}, code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message or default
+    ), code
+
+
+def register(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, lambda err, code=code: _render(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err):
+        return _render(400, "Your form expired or came from another site. Please try again.")
+
+    @app.errorhandler(500)
+    def _server_error(err):
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,158 @@
+"""Forms of the storefront: cart, account, addresses."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+
+from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+
+MAX_QUANTITY = 999
+QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+
+PROVINCES = [
+    ("AB", "Alberta"),
+    ("BC", "British Columbia"),
+    ("MB", "Manitoba"),
+    ("NB", "New Brunswick"),
+    ("NL", "Newfoundland and Labrador"),
+    ("NS", "Nova Scotia"),
+    ("NT", "Northwest Territories"),
+    ("NU", "Nunavut"),
+    ("ON", "Ontario"),
+    ("PE", "Prince Edward Island"),
+    ("QC", "Quebec"),
+    ("SK", "Saskatchewan"),
+    ("YT", "Yukon"),
+]
+POSTAL_CODE = r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$"
+
+
+class QuantityField(IntegerField):
+    """A whole number; '1.5' or 'abc' is refused with a plain message."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            raw = valuelist[0].strip()
+            if not raw.lstrip("-").isdigit() or len(raw) > 12:
+                self.data = None
+                raise ValueError(QUANTITY_MESSAGE)
+            self.data = int(raw)
+
+
+class AddToCartForm(FlaskForm):
+    variant_id = HiddenField(validators=[DataRequired("Choose an option.")])
+    quantity = QuantityField(
+        "Quantity",
+        default=1,
+        validators=[
+            InputRequired(QUANTITY_MESSAGE),
+            NumberRange(1, MAX_QUANTITY, QUANTITY_MESSAGE),
+        ],
+    )
+
+    def variant_id_as_int(self) -> int | None:
+        value = (self.variant_id.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+class UpdateLineForm(FlaskForm):
+    quantity = QuantityField(
+        "Quantity",
+        validators=[
+            InputRequired(QUANTITY_MESSAGE),
+            NumberRange(1, MAX_QUANTITY, QUANTITY_MESSAGE),
+        ],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """Only the CSRF token: for buttons such as Remove and Log out."""
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField("Keep me logged in on this computer")
+
+
+def _password_field(label: str):
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(MIN_LENGTH, MAX_LENGTH, f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."),
+        ],
+    )
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        "Email",
+        validators=[DataRequired(), Length(max=254), Email("Enter a valid email address.")],
+    )
+    password = _password_field("Password")
+    confirm = PasswordField(
+        "Repeat password", validators=[EqualTo("password", "The passwords do not match.")]
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password_field("New password")
+    confirm = PasswordField(
+        "Repeat new password", validators=[EqualTo("password", "The passwords do not match.")]
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
+    password = _password_field("New password")
+    confirm = PasswordField(
+        "Repeat new password", validators=[EqualTo("password", "The passwords do not match.")]
+    )
+
+
+class AddressForm(FlaskForm):
+    full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    company = StringField("Company", validators=[Optional(), Length(max=120)])
+    line1 = StringField("Address", validators=[DataRequired(), Length(max=200)])
+    line2 = StringField("Apartment, suite", validators=[Optional(), Length(max=200)])
+    city = StringField("City", validators=[DataRequired(), Length(max=100)])
+    province = SelectField("Province", choices=PROVINCES, validators=[DataRequired()])
+    postal_code = StringField(
+        "Postal code",
+        validators=[
+            DataRequired(),
+            Regexp(POSTAL_CODE, message="Enter a postal code like K1A 0B1."),
+        ],
+    )
+    phone = StringField("Phone", validators=[Optional(), Length(max=30)])
+    is_default = BooleanField("Use as my default address")
+
+    def data_for_service(self) -> dict:
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        data["country"] = "CA"
+        return data

@@ -1,0 +1,75 @@
+"""Template filters and globals, and small helpers the views share."""
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from shop.accounts import roles
+from shop.cart.services import item_count
+from shop.inventory import reasons
+from shop.inventory.availability import product_availability
+from shop.money import format_money
+
+
+def money(minor: int | None, currency: str | None = None) -> str:
+    if minor is None:
+        return ""
+    cfg = current_app.config
+    return format_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: a login link must not send people elsewhere."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/")
+
+
+def back_or(default_endpoint: str, **values) -> str:
+    """The page the request came from, if it is ours; else the default."""
+    referrer = request.referrer
+    if referrer:
+        parts = urlsplit(referrer)
+        if parts.netloc == request.host and parts.path.startswith("/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url_for(default_endpoint, **values)
+
+
+def local_datetime(value: datetime | None, format: str = "medium") -> str:
+    """A UTC timestamp shown in the store's time zone and locale."""
+    if value is None:
+        return ""
+    cfg = current_app.config
+    return format_datetime(value, format, tzinfo=ZoneInfo(cfg["TIMEZONE"]), locale=cfg["LOCALE"])
+
+
+def local_date(value: date | None, format: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, format, locale=current_app.config["LOCALE"])
+
+
+def image_url(image) -> str:
+    return url_for("media.image", filename=image.filename)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["datetime"] = local_datetime
+    app.jinja_env.filters["date"] = local_date
+    app.jinja_env.globals["reason_labels"] = reasons.LABELS
+    app.jinja_env.globals["image_url"] = image_url
+    app.jinja_env.globals["role_labels"] = roles.LABELS
+    app.jinja_env.globals["product_availability"] = product_availability
+
+    @app.context_processor
+    def _globals():
+        return {
+            "store_name": app.config["STORE_NAME"],
+            "cart_count": lambda: item_count(current_user),
+        }

@@ -1,0 +1,132 @@
+"""Fixtures for every test: an app on SQLite and, when TEST_DATABASE_URL is set,
+the same tests again on PostgreSQL.
+
+Each PostgreSQL test run (each xdist worker) gets its own schema, so parallel
+workers never see each other's rows; tables are emptied after every test.
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from shop import create_app
+from shop.extensions import db
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def pg_url_for_worker(worker: str, base: str | None = None) -> str:
+    """TEST_DATABASE_URL with search_path set to a schema of this worker's own."""
+    url = sa.engine.make_url(base or PG_URL).set(drivername="postgresql+psycopg")
+    return url.update_query_dict({"options": f"-csearch_path={worker}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def ensure_schema(url: str, schema: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_name(worker_id) -> str:
+    return "test_" + re.sub(r"\W", "_", worker_id)
+
+
+@pytest.fixture(scope="session")
+def pg_state(worker_name):
+    """Per-worker PostgreSQL URL; the schema is created once and its tables once."""
+    if not PG_URL:
+        return None
+    url = pg_url_for_worker(worker_name)
+    ensure_schema(url, worker_name)
+    return {"url": url, "created": False}
+
+
+@pytest.fixture(params=DATABASES)
+def database(request) -> str:
+    return request.param
+
+
+def make_app(database: str, tmp_path, pg_state, **overrides):
+    config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SERVER_NAME": "shop.test"}
+    if database == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = pg_state["url"]
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, pg_state, app_config):
+    app = make_app(database, tmp_path, pg_state, **app_config)
+    with app.app_context():
+        if database == "sqlite" or not pg_state["created"]:
+            db.drop_all()
+            db.create_all()
+            if database == "postgresql":
+                pg_state["created"] = True
+        yield app
+        db.session.remove()
+        if database == "postgresql":
+            empty_all_tables()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def tax_class(app):
+    return factories.TaxClassFactory(code="standard", name="Standard")
+
+
+PASSWORD = factories.PASSWORD
+
+
+def log_in(client, email: str, password: str = PASSWORD, follow: bool = False):
+    return client.post(
+        "/account/login", data={"email": email, "password": password}, follow_redirects=follow
+    )
+
+
+@pytest.fixture
+def customer(app):
+    return factories.UserFactory(email="carla@example.com", name="Carla Customer")
+
+
+@pytest.fixture
+def staff(app):
+    """One account per staff role, keyed by role."""
+    from shop.accounts import roles
+
+    return {
+        role: factories.UserFactory(role=role, email=f"{role}@shop.test") for role in roles.STAFF
+    }
