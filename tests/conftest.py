@@ -5,11 +5,13 @@ Each PostgreSQL test run (each xdist worker) gets its own schema, so parallel
 workers never see each other's rows; tables are emptied after every test.
 """
 
+import contextvars
 import os
 import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from shop import create_app
 from shop.extensions import db
@@ -55,6 +57,28 @@ def database(request) -> str:
     return request.param
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as production does.
+
+    Tests keep an app context pushed for factories and queries; without this,
+    requests would reuse it and share `g` (the logged-in user) and the database
+    session with the test and with each other, hiding real bugs.
+    """
+
+    _isolated = contextvars.ContextVar("isolated", default=False)
+
+    def open(self, *args, **kwargs):
+        if self._isolated.get():  # a redirect being followed: already isolated
+            return super().open(*args, **kwargs)
+        response = contextvars.Context().run(self._open_isolated, *args, **kwargs)
+        db.session.expire_all()  # the test then sees what the request wrote
+        return response
+
+    def _open_isolated(self, *args, **kwargs):
+        self._isolated.set(True)
+        return super().open(*args, **kwargs)
+
+
 def make_app(database: str, tmp_path, pg_state, **overrides):
     config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SERVER_NAME": "shop.test"}
     if database == "sqlite":
@@ -62,7 +86,9 @@ def make_app(database: str, tmp_path, pg_state, **overrides):
     else:
         config["SQLALCHEMY_DATABASE_URI"] = pg_state["url"]
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from wtforms import (
     SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -26,7 +27,7 @@ from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
 
-PROVINCES = [
+PROVINCE_NAMES = [
     ("AB", "Alberta"),
     ("BC", "British Columbia"),
     ("MB", "Manitoba"),
@@ -41,6 +42,7 @@ PROVINCES = [
     ("SK", "Saskatchewan"),
     ("YT", "Yukon"),
 ]
+PROVINCES = [SelectChoice(code, name) for code, name in PROVINCE_NAMES]
 POSTAL_CODE = r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$"
 
 

@@ -27,3 +27,79 @@ def test_product_page_shows_price_and_availability(client, tax_class):
     assert "Merino Tee" in page
     assert "$25.00" in page
     assert "Only 3 left" in page
+
+
+def test_search_matches_name_sku_and_description(client, tax_class):
+    VariantFactory(product=ProductFactory(name="Alpine Down Jacket"), sku="JKT-ALP-M", stock=4)
+    VariantFactory(
+        product=ProductFactory(name="Trail Socks", description="Merino wool blend, cushioned"),
+        sku="SCK-TRL",
+        stock=4,
+    )
+    assert "Alpine Down Jacket" in client.get("/search?q=down+jacket").get_data(as_text=True)
+    assert "Alpine Down Jacket" in client.get("/search?q=jkt-alp").get_data(as_text=True)
+    page = client.get("/search?q=MERINO").get_data(as_text=True)
+    assert "Trail Socks" in page and "Alpine" not in page
+    page = client.get("/search?q=kayak").get_data(as_text=True)
+    assert "No products match" in page
+
+
+def test_search_treats_wildcards_as_plain_text(client, tax_class):
+    VariantFactory(product=ProductFactory(name="Plain Tee"), stock=1)
+    assert "No products match" in client.get("/search?q=%25").get_data(as_text=True)
+    assert "No products match" in client.get("/search?q=_").get_data(as_text=True)
+
+
+def test_inactive_products_are_not_shown(client, tax_class):
+    hidden = VariantFactory(product=ProductFactory(name="Old Model", is_active=False), stock=1)
+    assert "Old Model" not in client.get("/search?q=old").get_data(as_text=True)
+    assert client.get(f"/p/{hidden.product.slug}").status_code == 404
+
+
+def test_category_pages_paginate_and_sort(client, tax_class):
+    shelf = CategoryFactory(name="Mugs", slug="mugs")
+    for n in range(30):
+        VariantFactory(product=ProductFactory(name=f"Mug {n:02d}", category=shelf), price=1000 + n)
+    first = client.get("/c/mugs").get_data(as_text=True)
+    assert "30 products" in first and "Page 1 of 2" in first
+    assert "Mug 00" in first and "Mug 29" not in first
+    cheap_last = client.get("/c/mugs?sort=price_desc").get_data(as_text=True)
+    assert cheap_last.index("Mug 29") < cheap_last.index("Mug 28")
+    second = client.get("/c/mugs?page=2").get_data(as_text=True)
+    assert "Mug 29" in second
+    assert client.get("/c/mugs?page=abc&sort=bogus").status_code == 200
+
+
+def test_product_page_variant_choice(client, tax_class):
+    product = product_with_variants(
+        name="Rain Shell", options=[("S", "Red"), ("M", "Red")], stock=8
+    )
+    small, medium = product.variants
+    medium.price = 15900
+    from shop.extensions import db
+
+    db.session.commit()
+    page = client.get(f"/p/{product.slug}?variant={medium.id}").get_data(as_text=True)
+    assert "$159.00" in page
+    assert f'value="{medium.id}"' in page
+    assert "S / Red" in page and "M / Red" in page
+
+
+def test_out_of_stock_variant_says_when_it_ships(client, tax_class):
+    from shop.extensions import db
+    from tests.factories import SupplierFactory
+
+    variant = VariantFactory(product=ProductFactory(name="Camp Stove"), stock=0)
+    variant.stock.supplier = SupplierFactory(lead_time_days=10)
+    db.session.commit()
+    page = client.get(f"/p/{variant.product.slug}").get_data(as_text=True)
+    assert "Out of stock - ships in about 12 days" in page
+
+
+def test_unknown_pages_get_the_stores_404(client):
+    response = client.get("/p/no-such-thing")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert "Search" in response.get_data(as_text=True)  # in the store's layout
+    assert client.get("/c/nowhere").status_code == 404
+    assert client.get("/media/../secret_key").status_code == 404

@@ -1,0 +1,57 @@
+"""Listing pages cost a fixed number of SQL queries, however many products they show."""
+
+import contextlib
+
+import sqlalchemy as sa
+
+from shop.extensions import db
+from tests.factories import CategoryFactory, ProductFactory, SupplierFactory, VariantFactory
+
+
+@contextlib.contextmanager
+def count_queries():
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def fill(category, n: int) -> None:
+    supplier = SupplierFactory()
+    for i in range(n):
+        product = ProductFactory(category=category, name=f"Item {i}", option1_name="Size")
+        for size in ("S", "M"):
+            variant = VariantFactory(product=product, option1=size, stock=i % 3)
+            variant.stock.supplier = supplier
+    db.session.commit()
+
+
+def queries_for(client, url: str) -> int:
+    client.get(url)  # warm up: session, cart cookie
+    with count_queries() as statements:
+        assert client.get(url).status_code == 200
+    return len(statements)
+
+
+def test_category_page_costs_the_same_queries_for_4_or_48_products(app, tax_class):
+    small, large = CategoryFactory(slug="small"), CategoryFactory(slug="large")
+    fill(small, 4)
+    fill(large, 48)
+    client = app.test_client()
+    few = queries_for(client, "/c/small")
+    many = queries_for(client, "/c/large?sort=price_asc")
+    assert few == many, f"{few} queries for 4 products, {many} for 48"
+    assert few <= 10
+
+
+def test_search_costs_the_same_queries_for_few_or_many_results(app, tax_class):
+    shelf = CategoryFactory(slug="shelf")
+    fill(shelf, 24)
+    client = app.test_client()
+    assert queries_for(client, "/search?q=item+1") == queries_for(client, "/search?q=item")
