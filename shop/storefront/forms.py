@@ -20,6 +20,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
 )
 
 from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
@@ -56,6 +57,10 @@ class QuantityField(IntegerField):
                 self.data = None
                 raise ValueError(QUANTITY_MESSAGE)
             self.data = int(raw)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # said once already; NumberRange would say it again
 
 
 class AddToCartForm(FlaskForm):
