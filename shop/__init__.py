@@ -4,8 +4,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from shop import settings
-from shop.extensions import csrf, db, limiter, login_manager, migrate
+from shop import extensions, settings
+from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,9 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (every model, so migrations see them)
 
-    db.init_app(app)
-    settings.configure_database(app, db)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    extensions.db.init_app(app)
+    settings.configure_database(app, extensions.db)
+    migrate.init_app(
+        app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
