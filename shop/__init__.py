@@ -1,5 +1,6 @@
 """The store: create_app() builds the one Flask application."""
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -11,7 +12,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    instance_path = (test_config or {}).get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("STORE_INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance")
+    )
     app = Flask(
         __name__,
         instance_path=instance_path,
