@@ -198,3 +198,12 @@ def update_staff(*, user: User, name: str, role: str, is_enabled: bool, acting: 
         end_all_sessions(user=user)
     user.name, user.role, user.is_enabled = name.strip(), role, is_enabled
     return user
+
+
+def staff_accounts() -> list[User]:
+    """Every account with a staff role, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role.in_(roles.STAFF)).order_by(User.name, User.id)
+        )
+    )

@@ -117,3 +117,55 @@ def _paginate(query, page: int):
 def product_by_slug(slug: str) -> Product | None:
     query = _sellable_products().where(Product.slug == slug).options(*listing_options())
     return db.session.scalar(query)
+
+
+# --- back office -----------------------------------------------------------------
+
+ADMIN_PER_PAGE = 50
+
+
+def category_tree() -> list[tuple[Category, int]]:
+    """Every category in tree order, each with its depth (0 for a top category)."""
+    children: dict[int | None, list[Category]] = {}
+    for category in all_categories():
+        children.setdefault(category.parent_id, []).append(category)
+    tree, seen = [], set()
+    todo = [(c, 0) for c in reversed(children.get(None, []))]
+    while todo:
+        category, depth = todo.pop()
+        if category.id in seen:
+            continue
+        seen.add(category.id)
+        tree.append((category, depth))
+        todo.extend((c, depth + 1) for c in reversed(children.get(category.id, [])))
+    return tree
+
+
+def product_counts() -> dict[int, int]:
+    """How many products sit directly in each category, by category id."""
+    rows = db.session.execute(
+        sa.select(Product.category_id, sa.func.count(Product.id)).group_by(Product.category_id)
+    )
+    return {category_id: count for category_id, count in rows}
+
+
+def admin_product_options():
+    """Everything a back-office product page shows, loaded up front."""
+    return (
+        selectinload(Product.category),
+        selectinload(Product.variants)
+        .selectinload(Variant.stock)
+        .selectinload(StockLevel.supplier),
+        selectinload(Product.variants).selectinload(Variant.tax_class),
+        selectinload(Product.images),
+    )
+
+
+def admin_products(text: str = "", *, page: int = 1, per_page: int = ADMIN_PER_PAGE):
+    """Every product, active or not, whose name, SKUs or description hold each word."""
+    query = sa.select(Product)
+    for word in search_words(text):
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Product.search_text.like(pattern, escape="\\"))
+    query = query.order_by(Product.name, Product.id).options(*admin_product_options())
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)

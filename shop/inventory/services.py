@@ -100,3 +100,50 @@ def movement_total(variant_id: int) -> int:
             StockMovement.variant_id == variant_id
         )
     )
+
+
+# --- back office listings ----------------------------------------------------------
+
+LIST_PER_PAGE = 50
+
+
+def stock_list(*, text: str = "", low_only: bool = False, page: int = 1, per_page=LIST_PER_PAGE):
+    """Variants with their stock, by product; low_only keeps free stock at or below reorder."""
+    from sqlalchemy.orm import selectinload
+
+    from shop.catalogue.models import Product, Variant
+
+    query = (
+        sa.select(Variant)
+        .join(Variant.product)
+        .outerjoin(Variant.stock)
+        .options(
+            selectinload(Variant.product),
+            selectinload(Variant.stock).selectinload(StockLevel.supplier),
+        )
+        .order_by(Product.name, Variant.position, Variant.sku)
+    )
+    for word in text.lower().split()[:8]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Variant.sku).like(pattern, escape="\\"),
+                sa.func.lower(Product.name).like(pattern, escape="\\"),
+            )
+        )
+    if low_only:
+        query = query.where(StockLevel.on_hand - StockLevel.allocated <= StockLevel.reorder_point)
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def movement_history(*, variant_id: int, page: int = 1, per_page: int = 100):
+    """Every movement of a variant, newest first, with the staff member who made it."""
+    from sqlalchemy.orm import selectinload
+
+    query = (
+        sa.select(StockMovement)
+        .where(StockMovement.variant_id == variant_id)
+        .options(selectinload(StockMovement.user))
+        .order_by(StockMovement.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
