@@ -7,4 +7,5 @@ from backoffice.access import check_access
 bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 bp.before_request(check_access)
 
-from backoffice import dashboard  # noqa: E402,F401  (modules add their routes to bp)
+# Modules add their routes to bp.
+from backoffice import catalogue, dashboard, inventory, staff  # noqa: E402,F401

@@ -8,15 +8,22 @@ from backoffice.access import allowed_roles
 # (endpoint, label) in menu order; modules of the back office add theirs here.
 MENU = [
     ("backoffice.dashboard", "Dashboard"),
+    ("backoffice.products", "Products"),
+    ("backoffice.categories", "Categories"),
+    ("backoffice.stock", "Stock"),
+    ("backoffice.staff", "Staff"),
 ]
+
+
+def can(endpoint: str) -> bool:
+    """Whether the logged-in user may open this back-office page (for links and buttons)."""
+    return current_user.is_authenticated and current_user.role in allowed_roles(endpoint)
 
 
 def register(app: Flask) -> None:
     @app.context_processor
     def _menu():
         def admin_menu():
-            if not current_user.is_authenticated:
-                return []
-            return [(e, label) for e, label in MENU if current_user.role in allowed_roles(e)]
+            return [(e, label) for e, label in MENU if can(e)]
 
-        return {"admin_menu": admin_menu}
+        return {"admin_menu": admin_menu, "can": can}

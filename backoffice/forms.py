@@ -1,0 +1,360 @@
+"""Forms of the back office: catalogue, stock and staff accounts.
+
+Fields parse what a person types (whole numbers, dollar amounts, ids from a
+list) and refuse anything else with a plain message beside the field; the
+services then decide whether the change itself is allowed.
+"""
+
+import re
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from shop.accounts import roles
+from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from shop.catalogue import queries
+from shop.extensions import db
+from shop.inventory import reasons
+from shop.inventory.services import MAX_MOVEMENT
+from shop.money import to_decimal, to_minor_units
+from shop.purchasing.models import Supplier
+from shop.tax.models import TaxClass
+
+MAX_PRICE_DIGITS = 7  # up to 9,999,999.99 in the base currency
+MAX_GRAMS = 1_000_000  # one tonne
+MAX_MM = 100_000  # one hundred metres
+MAX_LEAD_DAYS = 365
+MAX_STOCK = MAX_MOVEMENT
+IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+ADJUST_REASONS = [r for r in reasons.MANUAL if r != reasons.COUNT]
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
+AMOUNT = re.compile(rf"[0-9]{{1,{MAX_PRICE_DIGITS}}}(\.[0-9]{{1,2}})?")
+
+
+def _at_most(n: int) -> Length:
+    return Length(max=n, message=f"Use at most {n} characters.")
+
+
+def _between(low: int, high: int) -> NumberRange:
+    return NumberRange(low, high, f"Enter a whole number from {low:,} to {high:,}.")
+
+
+class BackofficeForm(FlaskForm):
+    """Refuses control characters in any text (PostgreSQL cannot store a NUL)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field.data, str) and "\x00" in field.data:
+                field.errors = [*field.errors, "Remove the control characters from this text."]
+                valid = False
+        return valid
+
+
+class WholeNumberField(IntegerField):
+    """A whole number as a person types it: 'abc' or '1.5' is refused plainly; '' is none."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip().replace(",", "")
+        if raw == "":
+            self.data = None
+            return
+        if not WHOLE_NUMBER.fullmatch(raw):
+            self.data = None
+            raise ValueError("Enter a whole number, like 5.")
+        self.data = int(raw)
+
+
+class MoneyField(StringField):
+    """An amount typed as dollars and cents ("24.99"), kept as Decimal, stored as cents."""
+
+    def process_data(self, value):
+        if isinstance(value, int):
+            value = to_decimal(value, current_app.config["BASE_CURRENCY"])
+        self.data = value
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip().replace(",", "").removeprefix("$")
+        if raw == "":
+            self.data = None
+            return
+        if not AMOUNT.fullmatch(raw):
+            self.data = None
+            raise ValueError("Enter an amount in dollars and cents, like 24.99.")
+        self.data = Decimal(raw)
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+    def minor_units(self) -> int:
+        """The amount in integer cents (0 when left empty)."""
+        if self.data is None:
+            return 0
+        return to_minor_units(self.data, current_app.config["BASE_CURRENCY"])
+
+
+def _id_or_none(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        raise ValueError("not an id")
+    return int(text)
+
+
+class IdSelectField(SelectField):
+    """A select of database ids; the empty choice ("") means none."""
+
+    def __init__(self, label=None, validators=None, message="Choose from the list.", **kwargs):
+        super().__init__(
+            label,
+            validators,
+            coerce=_id_or_none,
+            invalid_value_message=message,
+            invalid_choice_message=message,
+            **kwargs,
+        )
+
+
+class EmptyForm(BackofficeForm):
+    """Only the CSRF token: for buttons such as Remove."""
+
+
+# --- catalogue -------------------------------------------------------------------
+
+
+def category_choices(none_label: str | None = None) -> list[SelectChoice]:
+    """Categories in tree order, indented by depth."""
+    choices = [SelectChoice("", none_label)] if none_label is not None else []
+    for category, depth in queries.category_tree():
+        choices.append(SelectChoice(category.id, "\u2014 " * depth + category.name))
+    return choices
+
+
+class CategoryForm(BackofficeForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), _at_most(80)])
+    # Every category is offered; the service refuses a parent inside the category itself.
+    parent_id = IdSelectField("Parent category", validate_choice=False)
+    description = TextAreaField("Description", validators=[_at_most(5000)])
+    position = WholeNumberField("Position in menus", default=0, validators=[_between(0, 10_000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = category_choices("(top level)")
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "parent_id": self.parent_id.data,
+            "description": self.description.data or "",
+            "position": self.position.data or 0,
+        }
+
+
+class ProductForm(BackofficeForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), _at_most(120)])
+    description = TextAreaField("Description", validators=[_at_most(20_000)])
+    category_id = IdSelectField("Category", message="Choose a category from the list.")
+    option1_name = StringField("First option name (e.g. Size)", validators=[_at_most(30)])
+    option2_name = StringField("Second option name (e.g. Colour)", validators=[_at_most(30)])
+    is_active = BooleanField("Shown in the shop", default=True)
+    backorderable = BooleanField("Customers may order it when out of stock", default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category_id.choices = category_choices()
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "description": self.description.data or "",
+            "category_id": self.category_id.data,
+            "option1_name": self.option1_name.data or "",
+            "option2_name": self.option2_name.data or "",
+            "is_active": self.is_active.data,
+            "backorderable": self.backorderable.data,
+        }
+
+
+class VariantForm(BackofficeForm):
+    sku = StringField("SKU", validators=[DataRequired("Enter a SKU."), _at_most(40)])
+    option1 = StringField("First option value", validators=[_at_most(40)])
+    option2 = StringField("Second option value", validators=[_at_most(40)])
+    price = MoneyField("Price ($)", validators=[InputRequired("Enter a price, like 24.99.")])
+    cost = MoneyField("Cost ($)")
+    weight_g = WholeNumberField("Weight (g)", default=0, validators=[_between(0, MAX_GRAMS)])
+    length_mm = WholeNumberField("Length (mm)", default=0, validators=[_between(0, MAX_MM)])
+    width_mm = WholeNumberField("Width (mm)", default=0, validators=[_between(0, MAX_MM)])
+    height_mm = WholeNumberField("Height (mm)", default=0, validators=[_between(0, MAX_MM)])
+    tax_class_id = IdSelectField("Tax class", message="Choose a tax class from the list.")
+    barcode = StringField("Barcode (GTIN/UPC/EAN)", validators=[_at_most(40)])
+    is_active = BooleanField("On sale", default=True)
+    reorder_point = WholeNumberField(
+        "Reorder point", default=0, validators=[_between(0, MAX_STOCK)]
+    )
+    reorder_quantity = WholeNumberField(
+        "Reorder quantity", default=0, validators=[_between(0, MAX_STOCK)]
+    )
+    supplier_id = IdSelectField("Supplier", message="Choose a supplier from the list.")
+    lead_time_days = WholeNumberField(
+        "Lead time (days; empty: the supplier's)",
+        validators=[Optional(), _between(0, MAX_LEAD_DAYS)],
+    )
+    bin_location = StringField("Bin location", validators=[_at_most(20)])
+
+    STOCK_FIELDS = (
+        "reorder_point", "reorder_quantity", "supplier_id", "lead_time_days", "bin_location",
+    )  # fmt: skip
+
+    def __init__(self, *args, stock=None, product=None, **kwargs):
+        if stock is not None:
+            # The stock settings live on the variant's stock row, not on the variant.
+            kwargs["data"] = {name: getattr(stock, name) for name in self.STOCK_FIELDS}
+        super().__init__(*args, **kwargs)
+        if product is not None and product.option1_name:
+            self.option1.label.text = product.option1_name
+        if product is not None and product.option2_name:
+            self.option2.label.text = product.option2_name
+        tax_classes = db.session.scalars(sa.select(TaxClass).order_by(TaxClass.name))
+        self.tax_class_id.choices = [SelectChoice(t.id, t.name) for t in tax_classes]
+        suppliers = db.session.scalars(sa.select(Supplier).order_by(Supplier.name))
+        self.supplier_id.choices = [SelectChoice("", "(none)")] + [
+            SelectChoice(s.id, s.name) for s in suppliers
+        ]
+
+    def data_for_service(self) -> dict:
+        return {
+            "sku": self.sku.data,
+            "option1": self.option1.data or "",
+            "option2": self.option2.data or "",
+            "price": self.price.minor_units(),
+            "cost": self.cost.minor_units(),
+            "weight_g": self.weight_g.data or 0,
+            "length_mm": self.length_mm.data or 0,
+            "width_mm": self.width_mm.data or 0,
+            "height_mm": self.height_mm.data or 0,
+            "tax_class_id": self.tax_class_id.data,
+            "barcode": self.barcode.data or "",
+            "is_active": self.is_active.data,
+            "reorder_point": self.reorder_point.data or 0,
+            "reorder_quantity": self.reorder_quantity.data or 0,
+            "supplier_id": self.supplier_id.data,
+            "lead_time_days": self.lead_time_days.data,
+            "bin_location": (self.bin_location.data or "").strip() or None,
+        }
+
+
+class NewVariantForm(VariantForm):
+    opening_stock = WholeNumberField(
+        "Opening stock (units on the shelf now)", default=0, validators=[_between(0, MAX_STOCK)]
+    )
+
+
+class ImageForm(BackofficeForm):
+    image = FileField(
+        "Image",
+        validators=[
+            FileRequired("Choose an image file."),
+            FileAllowed(IMAGE_EXTENSIONS, "Upload a JPEG, PNG, WebP or GIF image."),
+        ],
+    )
+    alt = StringField("Description for screen readers", validators=[_at_most(200)])
+
+
+# --- stock -----------------------------------------------------------------------
+
+
+class StockAdjustForm(BackofficeForm):
+    quantity = WholeNumberField(
+        "Change (e.g. 5 to add, -2 to remove)",
+        validators=[InputRequired("Enter how many units to add or remove.")],
+    )
+    reason = SelectField(
+        "Reason",
+        choices=[SelectChoice(r, reasons.LABELS[r]) for r in ADJUST_REASONS],
+        default=ADJUST_REASONS[0],
+        invalid_choice_message="Choose a reason from the list.",
+    )
+    note = StringField("Note", validators=[_at_most(200)])
+
+    def validate_quantity(self, field):
+        if field.data == 0 or abs(field.data) > MAX_MOVEMENT:
+            raise ValidationError(
+                f"Enter a whole number of units from -{MAX_MOVEMENT:,} to {MAX_MOVEMENT:,}, not 0."
+            )
+
+
+class StockCountForm(BackofficeForm):
+    counted = WholeNumberField(
+        "Units counted on the shelf",
+        validators=[InputRequired("Enter the number of units counted."), _between(0, MAX_STOCK)],
+    )
+    note = StringField("Note", validators=[_at_most(200)])
+
+
+# --- staff -----------------------------------------------------------------------
+
+STAFF_ROLE_CHOICES = [SelectChoice(r, roles.LABELS[r]) for r in roles.STAFF]
+
+
+class StaffCreateForm(BackofficeForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), _at_most(120)])
+    email = EmailField(
+        "Email",
+        validators=[
+            DataRequired("Enter an email address."),
+            _at_most(254),
+            Email("Enter a valid email address."),
+        ],
+    )
+    role = SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        default=roles.WAREHOUSE,
+        invalid_choice_message="Choose a staff role from the list.",
+    )
+    password = PasswordField(
+        "Initial password",
+        validators=[
+            DataRequired("Enter a password."),
+            Length(MIN_LENGTH, MAX_LENGTH, f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."),
+        ],
+    )
+
+
+class StaffEditForm(BackofficeForm):
+    name = StringField("Name", validators=[DataRequired("Enter a name."), _at_most(120)])
+    role = SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        invalid_choice_message="Choose a staff role from the list.",
+    )
+    is_enabled = BooleanField("May log in")

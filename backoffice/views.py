@@ -1,0 +1,42 @@
+"""Small helpers every back-office view shares."""
+
+from flask import abort, flash, render_template, request
+
+from shop.errors import DomainError
+from shop.extensions import db
+
+MAX_ID = 2**31 - 1  # ids are 32-bit; a larger number in a URL is simply not found
+MAX_PAGE = 10_000
+
+
+def get_or_404(model, ident: int, **kwargs):
+    """The row with this id, or a 404 page (also for ids no row could have)."""
+    if not 0 < ident <= MAX_ID:
+        abort(404)
+    return db.get_or_404(model, ident, **kwargs)
+
+
+def show_error(form, err: DomainError) -> None:
+    """Undo the failed change; put the service's message beside its field, or on top."""
+    db.session.rollback()
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        flash(err.message, "error")
+
+
+def form_page(template: str, **context):
+    """A page with a form: 200 when shown, 422 when a submitted form did not go through."""
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, **context), status
+
+
+def page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    return min(max(page, 1), MAX_PAGE)
+
+
+def search_text() -> str:
+    """The search box's text, trimmed; NUL characters cannot reach the database."""
+    return request.args.get("q", "").replace("\x00", "").strip()[:200]

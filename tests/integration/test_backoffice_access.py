@@ -1,0 +1,154 @@
+"""Every back-office page names the roles that may open it; everyone else is refused.
+
+The walk over the URL map finds every route of the back office, so a route
+added later without @allow(...) fails here (and is refused to everyone).
+"""
+
+import pytest
+
+from backoffice.access import allowed_roles
+from shop.accounts import roles
+from shop.catalogue.models import ProductImage
+from shop.extensions import db
+from tests.conftest import log_in
+from tests.factories import VariantFactory
+
+OWNER_ONLY = {roles.OWNER}
+CATALOGUE_VIEW = {roles.OWNER, roles.SALES, roles.WAREHOUSE}
+CATALOGUE_EDIT = {roles.OWNER, roles.SALES}
+STOCK_VIEW = set(roles.STAFF)
+STOCK_CHANGE = {roles.OWNER, roles.WAREHOUSE}
+
+# The policy of the issue, written out: who may open what.
+POLICY = {
+    "backoffice.dashboard": set(roles.STAFF),
+    "backoffice.categories": CATALOGUE_VIEW,
+    "backoffice.category_edit": CATALOGUE_EDIT,
+    "backoffice.products": CATALOGUE_VIEW,
+    "backoffice.product": CATALOGUE_VIEW,
+    "backoffice.product_edit": CATALOGUE_EDIT,
+    "backoffice.variant_new": CATALOGUE_EDIT,
+    "backoffice.variant_edit": CATALOGUE_EDIT,
+    "backoffice.image_new": CATALOGUE_EDIT,
+    "backoffice.image_delete": CATALOGUE_EDIT,
+    "backoffice.stock": STOCK_VIEW,
+    "backoffice.stock_adjust": STOCK_CHANGE,
+    "backoffice.stock_count": STOCK_CHANGE,
+    "backoffice.stock_movements": STOCK_VIEW,
+    "backoffice.staff": OWNER_ONLY,
+    "backoffice.staff_new": OWNER_ONLY,
+    "backoffice.staff_edit": OWNER_ONLY,
+}
+
+
+def backoffice_rules(app):
+    return sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint.startswith("backoffice.")),
+        key=lambda r: r.rule,
+    )
+
+
+def unguarded_endpoints(app) -> list[str]:
+    """Back-office endpoints that name no role (and so are refused to everyone)."""
+    with app.test_request_context():
+        return sorted({r.endpoint for r in backoffice_rules(app) if not allowed_roles(r.endpoint)})
+
+
+@pytest.fixture
+def rows(app, tax_class, staff):
+    """One existing row of each kind a back-office URL can name."""
+    variant = VariantFactory(stock=5)
+    image = ProductImage(product_id=variant.product_id, filename="x.png", alt="x")
+    db.session.add(image)
+    db.session.commit()
+    return {
+        "category_id": variant.product.category_id,
+        "product_id": variant.product_id,
+        "variant_id": variant.id,
+        "image_id": image.id,
+        "user_id": staff[roles.WAREHOUSE].id,
+    }
+
+
+def requests_for(app, rows):
+    """(method, url, endpoint) for every back-office route, its ids filled in."""
+    with app.test_request_context():
+        for rule in backoffice_rules(app):
+            values = {name: rows.get(name, 1) for name in rule.arguments}
+            url = rule.build(values, append_unknown=False)[1]
+            method = "GET" if "GET" in rule.methods else "POST"
+            yield method, url, rule.endpoint
+
+
+def test_every_backoffice_route_names_its_roles(app):
+    assert backoffice_rules(app), "the back office has routes"
+    assert unguarded_endpoints(app) == []
+
+
+def test_the_roles_are_those_of_the_policy(app):
+    with app.test_request_context():
+        for endpoint, expected in POLICY.items():
+            assert set(allowed_roles(endpoint)) == expected, endpoint
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app, client, rows):
+    for method, url, _ in requests_for(app, rows):
+        response = client.open(url, method=method)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/account/login?next="), url
+
+
+def test_a_customer_gets_403_everywhere_under_admin(app, client, rows, customer):
+    log_in(client, customer.email)
+    for method, url, _ in requests_for(app, rows):
+        response = client.open(url, method=method)
+        assert response.status_code == 403, url
+        assert "Your account may not open this page." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", roles.STAFF)
+def test_each_staff_role_gets_403_exactly_where_it_is_not_allowed(app, rows, staff, role):
+    client = app.test_client()
+    log_in(client, staff[role].email)
+    for method, url, endpoint in requests_for(app, rows):
+        response = client.open(url, method=method)
+        if role in allowed_roles_of(app, endpoint):
+            assert response.status_code != 403, url
+            assert response.status_code < 500, url
+            if method == "GET":
+                assert response.status_code == 200, url
+        else:
+            assert response.status_code == 403, url
+
+
+def allowed_roles_of(app, endpoint):
+    with app.test_request_context():
+        return allowed_roles(endpoint)
+
+
+def test_a_route_added_without_allow_is_found_and_refused_to_everyone(app, staff):
+    app.add_url_rule("/admin/forgotten", endpoint="backoffice.forgotten", view_func=lambda: "x")
+    assert unguarded_endpoints(app) == ["backoffice.forgotten"]
+    client = app.test_client()
+    log_in(client, staff[roles.OWNER].email)
+    assert client.get("/admin/forgotten").status_code == 403
+
+
+def test_the_menu_shows_each_role_only_what_it_may_open(app, staff):
+    warehouse = app.test_client()
+    log_in(warehouse, staff[roles.WAREHOUSE].email)
+    page = warehouse.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/stock"' in page
+    assert 'href="/admin/products"' in page
+    assert 'href="/admin/staff"' not in page
+
+    owner = app.test_client()
+    log_in(owner, staff[roles.OWNER].email)
+    assert 'href="/admin/staff"' in owner.get("/admin/").get_data(as_text=True)
+
+
+def test_an_id_no_row_could_have_is_not_found(app, staff):
+    client = app.test_client()
+    log_in(client, staff[roles.OWNER].email)
+    assert client.get("/admin/products/99999999999999999999").status_code == 404
+    assert client.get("/admin/stock/0/movements").status_code == 404
