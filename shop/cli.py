@@ -2,12 +2,43 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from shop.extensions import db
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(outbox)
+    app.cli.add_command(seed_demo)
+
+
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store has any product.")
+@click.option("--seed", default=None, type=int, help="Random seed (the same seed, the same store).")
+def seed_demo(if_empty: bool, seed: int | None):
+    """Fill an empty store with a demo catalogue, stock, suppliers and staff accounts."""
+    import time
+
+    from shop import demo
+
+    if demo.store_has_products():
+        if if_empty:
+            click.echo("The store already has products; seed-demo left it as it is.")
+            return
+        raise click.ClickException(
+            "The store already has products; seed-demo only fills an empty store."
+        )
+    started = time.perf_counter()
+    result = demo.seed_demo(demo.DEFAULT_SEED if seed is None else seed)
+    db.session.commit()
+    click.echo(
+        f"Demo store ready in {time.perf_counter() - started:.1f} s: {result.products} products, "
+        f"{result.variants} variants ({result.units} units in stock), {result.categories} "
+        f"categories, {result.images} images."
+    )
+    click.echo("")
+    click.echo(demo.login_table(result.logins))
 
 
 @click.group()

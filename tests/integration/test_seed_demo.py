@@ -1,0 +1,132 @@
+"""`flask seed-demo` builds a believable store, and `--if-empty` leaves it alone."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shop.accounts import roles
+from shop.accounts.models import User
+from shop.catalogue.models import Category, Product, ProductImage, Variant
+from shop.demo import ean13, option_code
+from shop.extensions import db
+from shop.inventory.models import StockLevel, StockMovement
+
+
+@pytest.fixture
+def seeded(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_catalogue_is_large_nested_stocked_and_real_looking(seeded):
+    products = db.session.scalars(sa.select(Product).where(Product.is_active)).all()
+    assert len(products) >= 40
+    categories = {c.id: c for c in db.session.scalars(sa.select(Category))}
+    depths = [len(c.ancestors()) for c in categories.values()]
+    assert max(depths) >= 2
+    on_hand = db.session.scalars(sa.select(StockLevel.on_hand)).all()
+    assert any(q == 0 for q in on_hand)
+    assert any(1 <= q <= 5 for q in on_hand)
+    assert sum(q > 5 for q in on_hand) > len(on_hand) / 2
+    assert any(not p.backorderable for p in products)
+    variants = db.session.scalars(sa.select(Variant)).all()
+    for v in variants:
+        assert v.price > v.cost > 0
+        assert v.weight_g > 0 and v.length_mm > 0 and v.width_mm > 0 and v.height_mm > 0
+        assert v.barcode == ean13(v.barcode[:12])
+        assert v.stock.supplier is not None and v.stock.reorder_point > 0
+    assert {v.tax_class.code for v in variants} == {"standard", "zero-rated"}
+    with_colours = [v for v in variants if v.product.option2_name == "Colour"]
+    assert with_colours and all(v.option1 and v.option2 for v in with_colours)
+
+
+def test_on_hand_equals_the_sum_of_movements(seeded):
+    totals = dict(
+        db.session.execute(
+            sa.select(StockMovement.variant_id, sa.func.sum(StockMovement.quantity)).group_by(
+                StockMovement.variant_id
+            )
+        ).all()
+    )
+    levels = db.session.scalars(sa.select(StockLevel)).all()
+    assert len(levels) == count(Variant)
+    for level in levels:
+        assert level.on_hand == totals.get(level.variant_id, 0), level.variant.sku
+
+
+def test_every_product_has_an_image_served_from_media(app, client, seeded):
+    folder = Path(app.instance_path) / "images"
+    for product in db.session.scalars(sa.select(Product)):
+        assert product.images, product.name
+        assert (folder / product.main_image.filename).is_file()
+    image = db.session.scalars(sa.select(ProductImage)).first()
+    response = client.get(f"/media/{image.filename}")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png"
+    assert response.data == (folder / image.filename).read_bytes()
+
+
+def test_one_account_per_role_and_a_login_table(client, seeded):
+    users = db.session.scalars(sa.select(User)).all()
+    for role in roles.ALL:
+        assert sum(u.role == role for u in users) == 1, role
+    customer = next(u for u in users if u.role == roles.CUSTOMER)
+    assert customer.addresses and customer.addresses[0].is_default
+    assert "owner@example.com" in seeded.output
+    assert "http://127.0.0.1:5000/admin" in seeded.output
+    password = next(
+        line.split()[1] for line in seeded.output.splitlines() if line.startswith("owner@")
+    )
+    response = client.post(
+        "/account/login", data={"email": "owner@example.com", "password": password}
+    )
+    assert response.status_code == 302
+
+
+def test_if_empty_changes_nothing(app, runner, seeded):
+    models = (Product, Variant, Category, StockMovement, User, ProductImage)
+    before = {m: count(m) for m in models}
+    files = sorted((Path(app.instance_path) / "images").iterdir())
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "already has products" in result.output
+    db.session.expire_all()
+    assert {m: count(m) for m in models} == before
+    assert sorted((Path(app.instance_path) / "images").iterdir()) == files
+    refused = runner.invoke(args=["seed-demo"])
+    assert refused.exit_code != 0 and "already has products" in refused.output
+    db.session.expire_all()
+    assert {m: count(m) for m in models} == before
+
+
+def test_pages_show_products_and_availability(client, seeded):
+    home = client.get("/").get_data(as_text=True)
+    assert "Outdoor" in home and "Clothing" in home and "Kitchen" in home
+    assert 'class="availability' in home
+    page = client.get("/c/outdoor").get_data(as_text=True)
+    assert "Ridgeline 2 Backpacking Tent" in page
+    assert 'class="availability' in page
+    assert "/media/" in page
+    shirts = client.get("/c/men-t-shirts").get_data(as_text=True)
+    assert "Men&#39;s Merino Crew Tee" in shirts and "Clothing" in shirts
+    level = db.session.scalars(
+        sa.select(StockLevel).where(StockLevel.on_hand == 0).order_by(StockLevel.id)
+    ).first()
+    product = level.variant.product
+    page = client.get(f"/p/{product.slug}?variant={level.variant_id}").get_data(as_text=True)
+    assert level.variant.sku in page
+    assert "Out of stock" in page
+
+
+def test_helpers():
+    assert ean13("400638133393") == "4006381333931"
+    assert option_code("Forest green") == "FG"
+    assert option_code("2.8 L") == "28L"
+    assert option_code("XL") == "XL"
