@@ -45,15 +45,17 @@ def save_category(
     category: Category | None = None,
 ) -> Category:  # fmt: skip
     """Create a category, or update one; a category cannot sit below itself."""
-    if category is None:
-        category = Category(slug=_unique_slug(Category, name))
-        db.session.add(category)
+    # The parent is checked before a new row joins the session: looking the parent
+    # up would otherwise flush a category that has no name yet.
     if parent_id is not None:
         parent = db.session.get(Category, parent_id)
         if parent is None:
             raise CatalogueError("Choose an existing parent category.", field="parent_id")
-        if category.id is not None and (parent.id == category.id or category in parent.ancestors()):
+        if category is not None and (parent.id == category.id or category in parent.ancestors()):
             raise CatalogueError("A category cannot sit inside itself.", field="parent_id")
+    if category is None:
+        category = Category(slug=_unique_slug(Category, name))
+        db.session.add(category)
     category.name = name.strip()
     category.parent_id = parent_id
     category.description = description.strip()
