@@ -29,6 +29,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -73,7 +74,15 @@ class BackofficeForm(FlaskForm):
         return valid
 
 
-class WholeNumberField(IntegerField):
+class _OneMessage:
+    """When the text cannot be read, say so once: no range check on top."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class WholeNumberField(_OneMessage, IntegerField):
     """A whole number as a person types it: 'abc' or '1.5' is refused plainly; '' is none."""
 
     def process_formdata(self, valuelist):
@@ -89,7 +98,7 @@ class WholeNumberField(IntegerField):
         self.data = int(raw)
 
 
-class MoneyField(StringField):
+class MoneyField(_OneMessage, StringField):
     """An amount typed as dollars and cents ("24.99"), kept as Decimal, stored as cents."""
 
     def process_data(self, value):
