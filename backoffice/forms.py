@@ -54,6 +54,10 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 AMOUNT = re.compile(rf"[0-9]{{1,{MAX_PRICE_DIGITS}}}(\.[0-9]{{1,2}})?")
 
 
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _at_most(n: int) -> Length:
     return Length(max=n, message=f"Use at most {n} characters.")
 
@@ -338,6 +342,7 @@ class StaffCreateForm(BackofficeForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), _at_most(120)])
     email = EmailField(
         "Email",
+        filters=[_stripped],
         validators=[
             DataRequired("Enter an email address."),
             _at_most(254),
