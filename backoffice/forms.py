@@ -25,7 +25,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -52,6 +51,18 @@ IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 ADJUST_REASONS = [r for r in reasons.MANUAL if r != reasons.COUNT]
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 AMOUNT = re.compile(rf"[0-9]{{1,{MAX_PRICE_DIGITS}}}(\.[0-9]{{1,2}})?")
+
+
+class Required:
+    """The field must hold a value once read ('' or only spaces is none; 0 is a value)."""
+
+    def __init__(self, message: str):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if field.data is None:
+            raise StopValidation(self.message)
 
 
 def _stripped(value):
@@ -221,7 +232,7 @@ class VariantForm(BackofficeForm):
     sku = StringField("SKU", validators=[DataRequired("Enter a SKU."), _at_most(40)])
     option1 = StringField("First option value", validators=[_at_most(40)])
     option2 = StringField("Second option value", validators=[_at_most(40)])
-    price = MoneyField("Price ($)", validators=[InputRequired("Enter a price, like 24.99.")])
+    price = MoneyField("Price ($)", validators=[Required("Enter a price, like 24.99.")])
     cost = MoneyField("Cost ($)")
     weight_g = WholeNumberField("Weight (g)", default=0, validators=[_between(0, MAX_GRAMS)])
     length_mm = WholeNumberField("Length (mm)", default=0, validators=[_between(0, MAX_MM)])
@@ -308,7 +319,7 @@ class ImageForm(BackofficeForm):
 class StockAdjustForm(BackofficeForm):
     quantity = WholeNumberField(
         "Change (e.g. 5 to add, -2 to remove)",
-        validators=[InputRequired("Enter how many units to add or remove.")],
+        validators=[Required("Enter how many units to add or remove.")],
     )
     reason = SelectField(
         "Reason",
@@ -328,7 +339,7 @@ class StockAdjustForm(BackofficeForm):
 class StockCountForm(BackofficeForm):
     counted = WholeNumberField(
         "Units counted on the shelf",
-        validators=[InputRequired("Enter the number of units counted."), _between(0, MAX_STOCK)],
+        validators=[Required("Enter the number of units counted."), _between(0, MAX_STOCK)],
     )
     note = StringField("Note", validators=[_at_most(200)])
 

@@ -169,6 +169,18 @@ def test_sales_creates_and_edits_a_product(client, sales):
     assert product.option1_name is None
 
 
+def test_text_with_a_nul_character_is_refused(client, sales):
+    tents = CategoryFactory(name="Tents")
+    response = client.post(
+        "/admin/products/new", data={"name": "Tent\x00", "category_id": str(tents.id)}
+    )
+    assert response.status_code == 422
+    assert errors_beside(text_of(response), "name") == [
+        "Remove the control characters from this text."
+    ]
+    assert count(Product) == 0
+
+
 def test_a_product_needs_a_category_from_the_list(client, sales):
     response = client.post("/admin/products/new", data={"name": "Lost", "category_id": "999"})
     assert response.status_code == 422
@@ -273,14 +285,14 @@ def test_sales_adds_a_variant_with_price_in_dollars_stored_in_cents(client, sale
     assert (movement.quantity, movement.reason, movement.user_id) == (7, reasons.INITIAL, sales.id)
 
 
-@pytest.mark.parametrize("price", ["abc", "-1", "24.999", "1.5.0", "10000000", ""])
+@pytest.mark.parametrize("price", ["abc", "-1", "24.999", "1.5.0", "10000000", "", "  "])
 def test_a_price_that_is_not_dollars_and_cents_is_refused(client, sales, tax_class, price):
     product = ProductFactory()
     response = client.post(
         f"/admin/products/{product.id}/variants/new", data=variant_form(tax_class, price=price)
     )
     assert response.status_code == 422
-    expected = "Enter a price, like 24.99." if price == "" else None
+    expected = "Enter a price, like 24.99." if not price.strip() else None
     messages = errors_beside(text_of(response), "price")
     assert messages == [expected or "Enter an amount in dollars and cents, like 24.99."]
     assert count(Variant) == 0

@@ -103,6 +103,7 @@ def test_removing_more_than_on_hand_is_refused_and_nothing_changes(client, wareh
         ("abc", "Enter a whole number, like 5."),
         ("1.5", "Enter a whole number, like 5."),
         ("", "Enter how many units to add or remove."),
+        ("  ", "Enter how many units to add or remove."),
         ("0", "Enter a whole number of units from -1,000,000 to 1,000,000, not 0."),
         ("1000000000", "Enter a whole number of units from -1,000,000 to 1,000,000, not 0."),
         ("99999999999999999999", "Enter a whole number, like 5."),
