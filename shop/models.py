@@ -5,11 +5,33 @@ from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxMessage
+from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.purchasing.models import Supplier
-from shop.tax.models import TaxClass
+from shop.shipping.models import (
+    Box,
+    Carrier,
+    ShippingRate,
+    ShippingService,
+    ShippingZone,
+    ZoneRegion,
+)
+from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
     "Address",
+    "Box",
+    "Carrier",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderTax",
+    "Payment",
+    "PaymentEvent",
+    "ShippingRate",
+    "ShippingService",
+    "ShippingZone",
+    "TaxRate",
+    "ZoneRegion",
     "Cart",
     "CartLine",
     "Category",

@@ -5,7 +5,7 @@ import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 from shop.config import Config, ProductionConfig, TestConfig, environment_name
 
@@ -69,14 +69,26 @@ def secret_key(app: Flask, env: str) -> str:
 
 
 def configure_database(app: Flask, db) -> None:
-    """SQLite: WAL, foreign keys and a busy timeout on every connection."""
+    """SQLite: WAL, foreign keys, a busy timeout, and write transactions that lock first."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
-        sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(db.engine, "connect", _sqlite_connect)
+        sa.event.listen(db.engine, "begin", _sqlite_begin)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_begin(conn) -> None:
+    # A deferred transaction that reads and then writes fails at once with
+    # "database is locked" when another writer committed in between; taking the
+    # write lock at BEGIN makes writers queue (busy_timeout) instead. Reading
+    # pages (GET) keep plain BEGIN so readers never wait for each other.
+    reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy's "begin" event emit BEGIN, not the sqlite3 module.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

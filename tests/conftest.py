@@ -70,6 +70,9 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if self._isolated.get():  # a redirect being followed: already isolated
             return super().open(*args, **kwargs)
+        # End the test's own transaction: the request must see its rows, and on
+        # SQLite a test holding the write lock would make the request wait.
+        db.session.commit()
         response = contextvars.Context().run(self._open_isolated, *args, **kwargs)
         db.session.expire_all()  # the test then sees what the request wrote
         return response

@@ -1,0 +1,54 @@
+"""One small function per kind of order event; the order page shows them as its history."""
+
+from flask import current_app
+
+from shop.extensions import db
+from shop.money import format_money
+from shop.orders.models import Order, OrderEvent
+
+
+def _add(order: Order, kind: str, message: str, user=None) -> OrderEvent:
+    event = OrderEvent(kind=kind, message=message, user_id=getattr(user, "id", None))
+    order.events.append(event)
+    db.session.flush()
+    return event
+
+
+def order_placed(order: Order, user=None) -> OrderEvent:
+    backordered = sum(line.quantity_backordered for line in order.lines)
+    extra = f"; {backordered} unit(s) backordered" if backordered else ""
+    return _add(order, "placed", f"Order placed ({order.policy_label.lower()}){extra}.", user)
+
+
+def payment_started(order: Order, provider: str) -> OrderEvent:
+    return _add(order, "payment_started", f"Payment started with {provider}.")
+
+
+def order_paid(order: Order, provider: str, amount: int, method: str = "") -> OrderEvent:
+    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    how = f" by {method}" if method else ""
+    return _add(order, "paid", f"Payment of {money} received through {provider}{how}.")
+
+
+def payment_failed(order: Order, provider: str, reason: str) -> OrderEvent:
+    return _add(order, "payment_failed", f"Payment failed at {provider}: {reason}")
+
+
+def payment_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
+    return _add(order, "payment_rejected", f"Payment event from {provider} rejected: {reason}")
+
+
+def allocation_released(order: Order, why: str) -> OrderEvent:
+    return _add(order, "released", f"Stock allocation released ({why}).")
+
+
+def order_expired(order: Order) -> OrderEvent:
+    return _add(order, "expired", "Not paid in time; the order expired.")
+
+
+def order_cancelled(order: Order, user=None, reason: str = "") -> OrderEvent:
+    return _add(order, "cancelled", f"Order cancelled{': ' + reason if reason else ''}.", user)
+
+
+def confirmation_sent(order: Order) -> OrderEvent:
+    return _add(order, "email", f"Order confirmation emailed to {order.email}.")
