@@ -57,10 +57,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from backoffice import bp as backoffice_bp
-    from shop.storefront import account, cart, catalogue, media
+    from shop.storefront import account, cart, catalogue, checkout, media, webhooks
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(backoffice_bp)

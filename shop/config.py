@@ -44,6 +44,19 @@ class Config:
     HANDLING_DAYS = 2  # days from stock arriving to the parcel leaving
     DEFAULT_LEAD_TIME_DAYS = 14
 
+    # Orders
+    ORDER_NUMBER_PREFIX = "MP"
+    ORDER_PAYMENT_MINUTES = 60  # an unpaid order releases its stock after this
+
+    # Payments: Stripe when STRIPE_SECRET_KEY is set, else the offline demo provider
+    # (never in production unless DEMO_PAYMENTS_ALLOWED is set).
+    STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
+    STRIPE_API_BASE = None  # tests point the real stripe library at a local fake
+    STRIPE_MAX_NETWORK_RETRIES = 2
+    STRIPE_WEBHOOK_TOLERANCE = 300  # seconds a signed webhook stays acceptable
+    DEMO_PAYMENTS_ALLOWED = False
+
     PRODUCTS_PER_PAGE = 24
     MAX_LINE_QUANTITY = 999
     MAX_IMAGE_BYTES = 5 * 1024 * 1024

@@ -10,7 +10,10 @@ from flask import Flask, has_request_context, request
 from shop.config import Config, ProductionConfig, TestConfig, environment_name
 
 # Well-known environment variables, read without the STORE_ prefix.
-PLAIN_ENV = ("SECRET_KEY", "DATABASE_URL", "SMTP_URL", "MAIL_FROM", "REDIS_URL")
+PLAIN_ENV = (
+    "SECRET_KEY", "DATABASE_URL", "SMTP_URL", "MAIL_FROM", "REDIS_URL", "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+)  # fmt: skip
 UNSAFE_KEYS = {None, "", "dev", "change-me", "secret"}
 
 

@@ -147,3 +147,62 @@ def movement_history(*, variant_id: int, page: int = 1, per_page: int = 100):
         .order_by(StockMovement.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+# --- allocation: reserving stock for orders ----------------------------------------
+
+
+def free_stock(variant_id: int) -> int:
+    """on_hand - allocated, read from the database (not from a cached object)."""
+    free = db.session.scalar(
+        sa.select(StockLevel.on_hand - StockLevel.allocated).where(
+            StockLevel.variant_id == variant_id
+        )
+    )
+    return max(free or 0, 0)
+
+
+def allocate(*, variant_id: int, quantity: int) -> int:
+    """Reserve up to `quantity` free units for an order; returns how many were reserved.
+
+    Call with the stock row locked (inventory.locks). The UPDATE is guarded so
+    that allocated can never exceed on_hand, lock or no lock.
+    """
+    taken = 0
+    while taken < quantity:
+        want = min(free_stock(variant_id), quantity - taken)
+        if want <= 0:
+            break
+        result = db.session.execute(
+            sa.update(StockLevel)
+            .where(StockLevel.variant_id == variant_id)
+            .where(StockLevel.on_hand - StockLevel.allocated >= want)
+            .values(allocated=StockLevel.allocated + want)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            taken += want
+    _expire_stock(variant_id)
+    return taken
+
+
+def release(*, variant_id: int, quantity: int) -> None:
+    """Give back units an order had reserved (payment failed, expired, cancelled)."""
+    if quantity <= 0:
+        return
+    result = db.session.execute(
+        sa.update(StockLevel)
+        .where(StockLevel.variant_id == variant_id, StockLevel.allocated >= quantity)
+        .values(allocated=StockLevel.allocated - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StockError(f"Cannot release {quantity} units of variant {variant_id}.")
+    _expire_stock(variant_id)
+
+
+def _expire_stock(variant_id: int) -> None:
+    # Objects already loaded in this session must show the new figures.
+    for obj in db.session.identity_map.values():
+        if isinstance(obj, StockLevel) and obj.variant_id == variant_id:
+            db.session.expire(obj)

@@ -29,7 +29,7 @@ class Order(TimestampMixin, Base):
     # A secret in the confirmation link, so a guest can come back to their order.
     access_token: Mapped[str] = mapped_column(sa.String(64))
 
-    ship_name: Mapped[str] = mapped_column(sa.String(120))
+    ship_full_name: Mapped[str] = mapped_column(sa.String(120))
     ship_company: Mapped[str | None] = mapped_column(sa.String(120))
     ship_line1: Mapped[str] = mapped_column(sa.String(200))
     ship_line2: Mapped[str | None] = mapped_column(sa.String(200))
@@ -80,7 +80,7 @@ class Order(TimestampMixin, Base):
         return any(line.quantity_backordered for line in self.lines)
 
     def address_lines(self) -> list[str]:
-        parts = [self.ship_name, self.ship_company, self.ship_line1, self.ship_line2]
+        parts = [self.ship_full_name, self.ship_company, self.ship_line1, self.ship_line2]
         parts.append(f"{self.ship_city} {self.ship_province}  {self.ship_postal_code}")
         parts.append(self.ship_country)
         return [p for p in parts if p]

@@ -32,6 +32,8 @@ TRANSITIONS: dict[str, set[str]] = {
 
 # Statuses whose order holds no allocation.
 RELEASED = {PAYMENT_FAILED, EXPIRED, CANCELLED}
+# Statuses in which the customer may (still, or again) pay.
+PAYABLE = {PENDING_PAYMENT, PAYMENT_FAILED}
 
 
 def check_transition(current: str, new: str) -> None:

@@ -163,3 +163,31 @@ class AddressForm(FlaskForm):
         data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
         data["country"] = "CA"
         return data
+
+
+class CheckoutAddressForm(AddressForm):
+    """Step 1: who and where. Guests give an email; customers may pick a saved address."""
+
+    email = EmailField(
+        "Email for your receipt",
+        validators=[DataRequired(), Length(max=254), Email("Enter a valid email address.")],
+    )
+    saved_address = SelectField("Saved address", coerce=int, validate_choice=False, default=0)
+    is_default = None  # the address book has its own page
+
+
+class DeliveryForm(FlaskForm):
+    """Step 2: shipping service, and when something must wait, the shipping policy."""
+
+    service = SelectField("Shipping service", coerce=str, validate_choice=False)
+    policy = SelectField("When to ship", coerce=str, validate_choice=False)
+
+
+class PlaceOrderForm(FlaskForm):
+    reviewed = HiddenField(validators=[DataRequired()])
+
+
+class DemoCardForm(FlaskForm):
+    card_number = StringField(
+        "Test card number", validators=[DataRequired("Enter a test card number."), Length(max=30)]
+    )

@@ -1,6 +1,7 @@
 """Template filters and globals, and small helpers the views share."""
 
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -13,13 +14,19 @@ from shop.cart.services import item_count
 from shop.inventory import reasons
 from shop.inventory.availability import product_availability
 from shop.money import format_money
+from shop.payments.providers import demo_mode
 
 
 def money(minor: int | None, currency: str | None = None) -> str:
     if minor is None:
         return ""
     cfg = current_app.config
-    return format_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
+    return _formatted_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
+
+
+# Babel's formatting is the costliest part of a product card; the same prices
+# come back on every listing, and the result depends only on the arguments.
+_formatted_money = lru_cache(maxsize=4096)(format_money)
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -72,4 +79,5 @@ def register(app: Flask) -> None:
         return {
             "store_name": app.config["STORE_NAME"],
             "cart_count": lambda: item_count(current_user),
+            "demo_payments": demo_mode,
         }

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2f079ec377b7
+Revision ID: 1d4acb169068
 Revises: 
-Create Date: 2026-11-24 08:14:10.738860
+Create Date: 2026-11-24 08:18:05.320493
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = '2f079ec377b7'
+revision = '1d4acb169068'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -210,7 +210,7 @@ def upgrade():
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('shipping_policy', sa.String(length=20), nullable=False),
     sa.Column('access_token', sa.String(length=64), nullable=False),
-    sa.Column('ship_name', sa.String(length=120), nullable=False),
+    sa.Column('ship_full_name', sa.String(length=120), nullable=False),
     sa.Column('ship_company', sa.String(length=120), nullable=True),
     sa.Column('ship_line1', sa.String(length=200), nullable=False),
     sa.Column('ship_line2', sa.String(length=200), nullable=True),

@@ -1,0 +1,108 @@
+"""What an order will cost: goods, shipping for the chosen service and policy, taxes.
+
+The same function prices the checkout pages and the order at placement, from
+the cart and the catalogue on the server; nothing here comes from the browser.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from shop.cart.services import CartSummary
+from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE
+from shop.shipping.packing import Unit
+from shop.shipping.rates import ServiceQuote, Shipment, quote_services, zone_for
+from shop.tax.calculations import TaxLine, compute_taxes, rates_for
+
+
+@dataclass(frozen=True)
+class Destination:
+    country: str
+    province: str
+    postal_code: str
+
+
+@dataclass(frozen=True)
+class Pricing:
+    subtotal: int
+    quote: ServiceQuote
+    taxes: list[TaxLine]
+    policy: str
+
+    @property
+    def shipping(self) -> int:
+        return self.quote.price
+
+    @property
+    def tax_total(self) -> int:
+        return sum(t.amount for t in self.taxes)
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.shipping + self.tax_total
+
+
+def _units(variant, quantity: int) -> list[Unit]:
+    unit = Unit(
+        variant.id, variant.length_mm, variant.width_mm, variant.height_mm, variant.weight_g
+    )
+    return [unit] * quantity
+
+
+def shipments_for(summary: CartSummary, policy: str) -> list[Shipment]:
+    """The departures an order will really take under a shipping policy."""
+    now: list[Unit] = []
+    later: dict[date, list[Unit]] = {}
+    for line in summary.lines:
+        a = line.availability
+        now += _units(line.variant, a.available_now)
+        if a.backordered:
+            later.setdefault(a.ship_date, []).extend(_units(line.variant, a.backordered))
+    if policy == SHIP_COMPLETE:
+        last = max(later) if later else None
+        return [Shipment(now + [u for units in later.values() for u in units], last)]
+    return [Shipment(now, None)] + [Shipment(later[d], d) for d in sorted(later)]
+
+
+def policies_for(summary: CartSummary) -> list[str]:
+    """Both policies when something must wait; otherwise there is nothing to choose."""
+    return [SHIP_AVAILABLE_NOW, SHIP_COMPLETE] if summary.has_backorders else [SHIP_COMPLETE]
+
+
+def quotes_for(summary: CartSummary, destination: Destination, policy: str) -> list[ServiceQuote]:
+    zone = zone_for(
+        country=destination.country,
+        province=destination.province,
+        postal_code=destination.postal_code,
+    )
+    if zone is None:
+        return []
+    return quote_services(
+        zone=zone, shipments=shipments_for(summary, policy), goods_total=summary.subtotal
+    )
+
+
+def price(summary: CartSummary, destination: Destination, quote: ServiceQuote, policy: str):
+    goods_by_class: dict[int, int] = {}
+    for line in summary.lines:
+        class_id = line.variant.tax_class_id
+        goods_by_class[class_id] = goods_by_class.get(class_id, 0) + line.total
+    taxes = compute_taxes(
+        goods_by_class=goods_by_class,
+        shipping=quote.price,
+        rates=rates_for(destination.country, destination.province),
+    )
+    return Pricing(summary.subtotal, quote, taxes, policy)
+
+
+def fingerprint(summary: CartSummary, address: dict, service_id: int, policy: str, total: int):
+    """A digest of everything the customer reviewed; placing checks it still holds."""
+    content = {
+        "lines": [(v.variant.id, v.quantity, v.unit_price) for v in summary.lines],
+        "address": sorted(address.items()),
+        "service": service_id,
+        "policy": policy,
+        "total": total,
+    }
+    return hashlib.sha256(json.dumps(content, default=str).encode()).hexdigest()[:32]

@@ -1,0 +1,247 @@
+"""An order's life up to payment: place it (allocate or backorder), pay, fail, expire.
+
+Each public function is one use case: it flushes but never commits; the caller
+commits once, so all of it happens or none of it.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shop.cart.models import Cart
+from shop.cart.services import summarise
+from shop.db import utcnow
+from shop.extensions import db
+from shop.inventory import services as stock
+from shop.inventory.availability import availability
+from shop.inventory.locks import lock_stock_rows
+from shop.notifications.services import queue_email
+from shop.orders import events, pricing
+from shop.orders import status as st
+from shop.orders.errors import CheckoutChanged, OrderError
+from shop.orders.models import POLICY_LABELS, Order, OrderLine, OrderTax
+
+ADDRESS_FIELDS = (
+    "full_name", "company", "line1", "line2", "city", "province", "postal_code", "country", "phone",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """What the customer chose, as kept by the checkout between its steps."""
+
+    email: str
+    address: dict
+    service_id: int
+    policy: str
+
+    @property
+    def destination(self) -> pricing.Destination:
+        return pricing.Destination(
+            self.address["country"], self.address["province"], self.address["postal_code"]
+        )
+
+
+def price_checkout(*, cart: Cart, request: CheckoutRequest) -> pricing.Pricing:
+    """Price the cart for this address, service and policy, or say why it cannot be."""
+    summary = summarise(cart)
+    if not summary.lines:
+        raise OrderError("Your cart is empty.")
+    if request.policy not in POLICY_LABELS or request.policy not in pricing.policies_for(summary):
+        raise CheckoutChanged("Please choose how to ship your order again.")
+    for line in summary.lines:
+        if not line.variant.is_sellable:
+            raise CheckoutChanged(f"{line.variant.full_name} is no longer sold; remove it first.")
+        if not line.availability.can_order:
+            raise CheckoutChanged(
+                f"Only {line.availability.on_hand_free} of {line.variant.full_name} left; "
+                "please change the quantity in your cart."
+            )
+    quotes = pricing.quotes_for(summary, request.destination, request.policy)
+    quote = next((q for q in quotes if q.service.id == request.service_id), None)
+    if quote is None:
+        raise CheckoutChanged("Please choose a shipping service again.")
+    return pricing.price(summary, request.destination, quote, request.policy)
+
+
+def review_fingerprint(*, cart: Cart, request: CheckoutRequest, priced: pricing.Pricing) -> str:
+    return pricing.fingerprint(
+        summarise(cart), request.address, request.service_id, request.policy, priced.total
+    )
+
+
+def place_order(
+    *, cart: Cart, user, request: CheckoutRequest, reviewed: str, provider: str
+) -> Order:
+    """Freeze the cart into an order, allocating what is free and backordering the rest."""
+    lock_stock_rows([line.variant_id for line in cart.lines])
+    db.session.expire_all()  # read stock as it is now that the rows are ours
+    cart = db.session.get(Cart, cart.id)
+    priced = price_checkout(cart=cart, request=request)
+    if review_fingerprint(cart=cart, request=request, priced=priced) != reviewed:
+        raise CheckoutChanged(
+            "Your cart, prices or stock changed since you reviewed your order. "
+            "Please check the new figures and place your order again."
+        )
+    order = _new_order(user=user, request=request, priced=priced, provider=provider)
+    for view in summarise(cart).lines:
+        _add_line(order, view)
+    events.order_placed(order, user if getattr(user, "is_authenticated", False) else None)
+    db.session.delete(cart)
+    db.session.flush()
+    return order
+
+
+def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provider: str):
+    address = request.address
+    now = utcnow()
+    order = Order(
+        number=f"T{secrets.token_hex(8)}",  # replaced by the real number once the id is known
+        user_id=user.id if getattr(user, "is_authenticated", False) else None,
+        email=request.email,
+        status=st.PENDING_PAYMENT,
+        currency=current_app.config["BASE_CURRENCY"],
+        shipping_policy=request.policy,
+        access_token=secrets.token_urlsafe(24),
+        shipping_service_id=priced.quote.service.id,
+        shipping_service_name=priced.quote.service.full_name,
+        shipment_count=len(priced.quote.shipments),
+        subtotal=priced.subtotal,
+        shipping_total=priced.shipping,
+        tax_total=priced.tax_total,
+        total=priced.total,
+        payment_provider=provider,
+        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"]),
+        **{f"ship_{name}": address.get(name) for name in ADDRESS_FIELDS},
+    )
+    order.taxes = [
+        OrderTax(component=t.component, rate=t.rate, taxable=t.taxable, amount=t.amount)
+        for t in priced.taxes
+    ]
+    db.session.add(order)
+    db.session.flush()
+    order.number = f"{current_app.config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
+    return order
+
+
+def _add_line(order: Order, view) -> OrderLine:
+    variant = view.variant
+    allocated = stock.allocate(variant_id=variant.id, quantity=view.quantity)
+    short = view.quantity - allocated
+    if short and not variant.product.backorderable:
+        raise CheckoutChanged(
+            f"Only {allocated} of {variant.full_name} left; someone bought the rest a moment ago."
+        )
+    ship_date = availability(variant, view.quantity).ship_date if short else None
+    line = OrderLine(
+        variant_id=variant.id,
+        sku=variant.sku,
+        name=variant.full_name,
+        unit_price=view.unit_price,
+        quantity=view.quantity,
+        line_total=view.total,
+        tax_class_id=variant.tax_class_id,
+        tax_class_name=variant.tax_class.name,
+        quantity_allocated=allocated,
+        quantity_backordered=short,
+        expected_ship_date=ship_date,
+    )
+    order.lines.append(line)
+    return line
+
+
+# --- status changes ---------------------------------------------------------------
+
+
+def change_status(order: Order, new_status: str) -> None:
+    st.check_transition(order.status, new_status)
+    order.status = new_status
+
+
+def release_allocation(order: Order, why: str) -> None:
+    """Give an unpaid order's stock back; its lines keep no claim on stock."""
+    lock_stock_rows([line.variant_id for line in order.lines])
+    for line in order.lines:
+        stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
+        line.quantity_allocated = 0
+        line.quantity_backordered = 0
+    events.allocation_released(order, why)
+
+
+def reallocate(order: Order) -> None:
+    """A released order that is paid after all claims its stock again (or backorders it)."""
+    lock_stock_rows([line.variant_id for line in order.lines])
+    for line in order.lines:
+        owed = line.quantity - line.quantity_shipped
+        line.quantity_allocated = stock.allocate(variant_id=line.variant_id, quantity=owed)
+        line.quantity_backordered = owed - line.quantity_allocated
+
+
+def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> None:
+    if order.status in st.RELEASED:
+        reallocate(order)
+    change_status(order, st.PAID)
+    order.paid_at = utcnow()
+    events.order_paid(order, provider, amount, method)
+    send_confirmation(order)
+
+
+def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
+    change_status(order, st.PAYMENT_FAILED)
+    events.payment_failed(order, provider, reason)
+    release_allocation(order, "payment failed")
+
+
+def expire_order(order: Order) -> None:
+    change_status(order, st.EXPIRED)
+    events.order_expired(order)
+    release_allocation(order, "not paid in time")
+
+
+def expire_unpaid_orders(*, now=None) -> list[str]:
+    """Expire every order still waiting for payment after its time; returns their numbers."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Order)
+        .where(Order.status == st.PENDING_PAYMENT, Order.expires_at <= now)
+        .order_by(Order.id)
+    ).all()
+    for order in due:
+        expire_order(order)
+    db.session.flush()
+    return [o.number for o in due]
+
+
+def send_confirmation(order: Order) -> None:
+    queue_email(
+        to=order.email,
+        subject=f"Order {order.number} confirmed",
+        kind="order_confirmation",
+        template="order_confirmation",
+        order=order,
+    )
+    events.confirmation_sent(order)
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def order_by_number(number: str) -> Order | None:
+    return db.session.scalar(sa.select(Order).where(Order.number == number))
+
+
+def order_for_customer(*, number: str, user, token: str | None, session_orders) -> Order | None:
+    """The order if this visitor may see it: theirs, in their session, or with its link token."""
+    order = order_by_number(number)
+    if order is None:
+        return None
+    if getattr(user, "is_authenticated", False) and order.user_id == user.id:
+        return order
+    if order.id in (session_orders or []):
+        return order
+    if token and secrets.compare_digest(token, order.access_token):
+        return order
+    return None

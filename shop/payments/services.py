@@ -1,0 +1,117 @@
+"""apply_payment_event(): the one door through which any provider changes an order.
+
+Paid means the same thing whether the demo provider or Stripe says so. Each
+provider event is applied once (a unique key on its id); an amount or currency
+that does not match the order is refused and written in the order's history.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shop.extensions import db
+from shop.orders import events
+from shop.orders import services as orders
+from shop.orders import status as st
+from shop.orders.models import Order, Payment, PaymentEvent
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+EXPIRED = "expired"
+IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class PaymentEventData:
+    provider: str
+    event_id: str
+    event_type: str
+    outcome: str  # SUCCEEDED, FAILED, EXPIRED or IGNORED
+    reference: str | None = None  # our Payment.reference (e.g. the Checkout Session id)
+    order_id: int | None = None
+    amount: int | None = None  # minor units
+    currency: str | None = None
+    method: str = ""  # e.g. "Visa ending 4242"
+    reason: str = ""
+
+
+def already_applied(provider: str, event_id: str) -> bool:
+    query = sa.select(PaymentEvent.id).where(
+        PaymentEvent.provider == provider, PaymentEvent.event_id == event_id
+    )
+    return db.session.scalar(query) is not None
+
+
+def apply_payment_event(data: PaymentEventData) -> str:
+    """Apply a provider's event to its order once; returns what was done, for logs."""
+    if already_applied(data.provider, data.event_id):
+        return "duplicate"
+    record = PaymentEvent(
+        provider=data.provider, event_id=data.event_id, event_type=data.event_type
+    )
+    db.session.add(record)
+    db.session.flush()  # a concurrent copy of this event now fails on the unique key
+    payment, order = _find(data)
+    record.order_id = order.id if order else None
+    record.outcome = _apply(data, payment, order) if order else "no matching order"
+    db.session.flush()
+    return record.outcome
+
+
+def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
+    payment = None
+    if data.reference:
+        payment = db.session.scalar(
+            sa.select(Payment).where(
+                Payment.provider == data.provider, Payment.reference == data.reference
+            )
+        )
+    order_id = payment.order_id if payment else data.order_id
+    if order_id is None:
+        return None, None
+    # Lock the order so two events for it (paid, expired) are applied one after the other.
+    order = db.session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return payment, order
+
+
+def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    if data.outcome == SUCCEEDED:
+        return _succeeded(data, payment, order)
+    if data.outcome == FAILED:
+        if payment is not None:
+            payment.status = FAILED
+        if order.status != st.PENDING_PAYMENT:
+            return f"ignored: order is {order.status}"
+        orders.mark_payment_failed(order, provider=data.provider, reason=data.reason or "declined")
+        return "order payment failed"
+    if data.outcome == EXPIRED:
+        if payment is not None:
+            payment.status = EXPIRED
+        if order.status != st.PENDING_PAYMENT:
+            return f"ignored: order is {order.status}"
+        orders.expire_order(order)
+        return "order expired"
+    return "ignored"
+
+
+def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    if data.amount != order.total or (data.currency or "").upper() != order.currency:
+        reason = (
+            f"amount {data.amount} {data.currency} does not match the order's "
+            f"{order.total} {order.currency}"
+        )
+        current_app.logger.error("payment event %s rejected: %s", data.event_id, reason)
+        events.payment_rejected(order, data.provider, reason)
+        return "rejected: " + reason
+    if payment is not None:
+        payment.status, payment.method = SUCCEEDED, data.method
+    if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
+        return f"ignored: order is already {order.status}"
+    orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)
+    return "order paid"

@@ -1,0 +1,159 @@
+"""Stripe: Checkout Sessions out, signed webhooks in. The only module that imports stripe.
+
+Card data never touches our server: the customer pays on Stripe's page. The
+amount is the order's total computed here; every create call carries an
+idempotency key; webhooks are verified against the raw body and applied
+through apply_payment_event() like every other provider's events.
+"""
+
+import stripe
+from flask import current_app
+
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.orders.models import Order, Payment
+from shop.payments.services import (
+    EXPIRED,
+    FAILED,
+    IGNORED,
+    SUCCEEDED,
+    PaymentEventData,
+    apply_payment_event,
+)
+
+NAME = "stripe"
+
+
+class StripeUnavailable(DomainError):
+    """Stripe could not be reached or refused the request."""
+
+
+class BadWebhook(Exception):
+    """A webhook whose signature or body does not hold up."""
+
+
+def client() -> stripe.StripeClient:
+    cfg = current_app.config
+    options = {"max_network_retries": cfg["STRIPE_MAX_NETWORK_RETRIES"]}
+    if cfg.get("STRIPE_API_BASE"):
+        options["base_addresses"] = {"api": cfg["STRIPE_API_BASE"]}
+    return stripe.StripeClient(cfg["STRIPE_SECRET_KEY"], **options)
+
+
+def start_payment(order: Order, *, success_url: str, cancel_url: str) -> Payment:
+    """Create a Checkout Session for the order's total and remember it as a payment."""
+    attempt = len(order.payments) + 1
+    params = {
+        "mode": "payment",
+        "client_reference_id": str(order.id),
+        "customer_email": order.email,
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": order.currency.lower(),
+                    "unit_amount": order.total,
+                    "product_data": {"name": f"Order {order.number}"},
+                },
+            }
+        ],
+        "metadata": {"order_id": str(order.id), "order_number": order.number},
+        "payment_intent_data": {"metadata": {"order_id": str(order.id)}},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": int(order.expires_at.timestamp()),
+    }
+    try:
+        session = client().v1.checkout.sessions.create(
+            params, {"idempotency_key": f"order-{order.id}-checkout-{attempt}"}
+        )
+    except stripe.StripeError as exc:
+        current_app.logger.error("Stripe refused a checkout session: %s", exc)
+        raise StripeUnavailable(
+            "We could not reach our payment provider. Nothing was charged; please try again."
+        ) from exc
+    payment = Payment(
+        provider=NAME,
+        reference=session.id,
+        amount=order.total,
+        currency=order.currency,
+        checkout_url=session.url,
+    )
+    order.payments.append(payment)
+    db.session.flush()
+    return payment
+
+
+def checkout_url_for(order: Order) -> str:
+    """Where the customer pays: the open session's page, or our order page."""
+    open_payment = next(
+        (p for p in reversed(order.payments) if p.provider == NAME and p.status == "pending"), None
+    )
+    if open_payment is None or not open_payment.checkout_url:
+        raise StripeUnavailable("This order has no open payment page; please contact us.")
+    return open_payment.checkout_url
+
+
+def parse_webhook(payload: bytes, signature: str | None) -> stripe.Event:
+    """The event, if its Stripe-Signature matches the raw body and is recent."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret or not signature:
+        raise BadWebhook("missing signature or webhook secret")
+    try:
+        return stripe.Webhook.construct_event(
+            payload, signature, secret, tolerance=current_app.config["STRIPE_WEBHOOK_TOLERANCE"]
+        )
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        raise BadWebhook(str(exc)) from exc
+
+
+SESSION_OUTCOMES = {
+    "checkout.session.async_payment_succeeded": SUCCEEDED,
+    "checkout.session.async_payment_failed": FAILED,
+    "checkout.session.expired": EXPIRED,
+}
+
+
+def event_data(event: stripe.Event) -> PaymentEventData:
+    """Translate a Stripe event into the store's own payment event."""
+    obj = event.data.object
+    kind = event.type
+    if kind.startswith("checkout.session."):
+        outcome = SESSION_OUTCOMES.get(kind, IGNORED)
+        if kind == "checkout.session.completed":
+            # Delayed methods complete "unpaid" and succeed later (async_payment_succeeded).
+            outcome = SUCCEEDED if obj.get("payment_status") == "paid" else IGNORED
+        return PaymentEventData(
+            provider=NAME,
+            event_id=event.id,
+            event_type=kind,
+            outcome=outcome,
+            reference=obj.get("id"),
+            order_id=_order_id(obj),
+            amount=obj.get("amount_total"),
+            currency=(obj.get("currency") or "").upper(),
+            method="Card (Stripe)",
+        )
+    if kind == "payment_intent.payment_failed":
+        error = obj.get("last_payment_error") or {}
+        return PaymentEventData(
+            provider=NAME,
+            event_id=event.id,
+            event_type=kind,
+            outcome=FAILED,
+            order_id=_order_id(obj),
+            reason=error.get("message") or "declined",
+        )
+    return PaymentEventData(provider=NAME, event_id=event.id, event_type=kind, outcome=IGNORED)
+
+
+def _order_id(obj) -> int | None:
+    metadata = obj.get("metadata") or {}
+    value = metadata.get("order_id") or obj.get("client_reference_id")
+    return int(value) if value and str(value).isdigit() else None
+
+
+def handle_webhook(payload: bytes, signature: str | None) -> str:
+    """Verify and apply one webhook delivery; returns what was done."""
+    event = parse_webhook(payload, signature)
+    return apply_payment_event(event_data(event))

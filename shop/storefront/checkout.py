@@ -1,0 +1,279 @@
+"""Checkout: address -> delivery (service and policy) -> review -> pay -> confirmation.
+
+Each step is checked on the server and kept in the session; a later step
+redirects back to the first one that is not done. Amounts are always computed
+by the server from the cart and the catalogue.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from shop.cart import services as carts
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.orders import pricing
+from shop.orders import services as orders
+from shop.orders import status as st
+from shop.orders.errors import CheckoutChanged
+from shop.orders.models import POLICY_LABELS
+from shop.payments import demo, providers
+from shop.storefront.forms import CheckoutAddressForm, DeliveryForm, DemoCardForm, PlaceOrderForm
+
+bp = Blueprint("checkout", __name__)
+
+STATE = "checkout"
+ORDERS = "my_orders"
+SHIPPABLE_COUNTRIES = {"CA"}
+
+
+def _state() -> dict:
+    return session.get(STATE, {})
+
+
+def _save_state(**changes) -> None:
+    state = dict(_state())
+    state.update(changes)
+    session[STATE] = state
+
+
+def _cart_or_redirect():
+    cart = carts.current_cart(current_user)
+    if cart is None or not cart.lines:
+        flash("Your cart is empty.", "info")
+        return None, redirect(url_for("cart.show"))
+    return cart, None
+
+
+def _checkout_request() -> orders.CheckoutRequest | None:
+    state = _state()
+    if not {"email", "address", "service_id", "policy"} <= state.keys():
+        return None
+    return orders.CheckoutRequest(
+        state["email"], state["address"], state["service_id"], state["policy"]
+    )
+
+
+@bp.route("/checkout/", methods=["GET", "POST"])
+def address():
+    cart, back = _cart_or_redirect()
+    if back:
+        return back
+    form = CheckoutAddressForm(data=_address_defaults())
+    saved = current_user.addresses if current_user.is_authenticated else []
+    form.saved_address.choices = [(0, "A new address")] + [
+        (a.id, ", ".join(a.lines()[:4])) for a in saved
+    ]
+    if request.method == "POST" and form.saved_address.data:
+        return _use_saved_address(form)
+    if form.validate_on_submit():
+        data = form.data_for_service()
+        data.pop("email", None)
+        data.pop("saved_address", None)
+        data["postal_code"] = data["postal_code"].upper().replace(" ", "")
+        data["postal_code"] = f"{data['postal_code'][:3]} {data['postal_code'][3:]}"
+        _save_state(email=form.email.data.strip().lower(), address=data)
+        return redirect(url_for("checkout.delivery"))
+    return render_template("shop/checkout/address.html", form=form, step="address")
+
+
+def _address_defaults() -> dict:
+    state = _state()
+    defaults = dict(state.get("address", {}))
+    defaults["email"] = state.get("email") or (
+        current_user.email if current_user.is_authenticated else ""
+    )
+    return defaults
+
+
+def _use_saved_address(form):
+    chosen = next((a for a in current_user.addresses if a.id == form.saved_address.data), None)
+    if chosen is None:
+        abort(404)
+    data = {name: getattr(chosen, name) for name in orders.ADDRESS_FIELDS}
+    _save_state(email=current_user.email, address=data)
+    return redirect(url_for("checkout.delivery"))
+
+
+@bp.route("/checkout/delivery", methods=["GET", "POST"])
+def delivery():
+    cart, back = _cart_or_redirect()
+    if back:
+        return back
+    state = _state()
+    if "address" not in state:
+        flash("Please enter your shipping address first.", "info")
+        return redirect(url_for("checkout.address"))
+    summary = carts.summarise(cart)
+    destination = pricing.Destination(
+        state["address"]["country"], state["address"]["province"], state["address"]["postal_code"]
+    )
+    options = {
+        policy: pricing.quotes_for(summary, destination, policy)
+        for policy in pricing.policies_for(summary)
+    }
+    if not any(options.values()):
+        flash("We do not ship to that address yet. Please choose another address.", "error")
+        return redirect(url_for("checkout.address"))
+    form = DeliveryForm(
+        data={"service": str(state.get("service_id", "")), "policy": state.get("policy", "")}
+    )
+    if form.validate_on_submit():
+        error = _check_delivery_choice(form, options)
+        if error is None:
+            _save_state(service_id=int(form.service.data), policy=form.policy.data)
+            return redirect(url_for("checkout.review"))
+        flash(error, "error")
+    return render_template(
+        "shop/checkout/delivery.html",
+        form=form,
+        summary=summary,
+        options=options,
+        policy_labels=POLICY_LABELS,
+        services=_services_in(options),
+        step="delivery",
+    )
+
+
+def _services_in(options: dict) -> list:
+    seen = {}
+    for quotes in options.values():
+        for quote in quotes:
+            seen.setdefault(quote.service.id, quote.service)
+    return sorted(seen.values(), key=lambda s: s.position)
+
+
+def _check_delivery_choice(form, options: dict) -> str | None:
+    if form.policy.data not in options:
+        return "Please choose when to ship."
+    service_ids = {str(q.service.id) for q in options[form.policy.data]}
+    if form.service.data not in service_ids:
+        return "Please choose one of the shipping services shown."
+    return None
+
+
+@bp.route("/checkout/review", methods=["GET", "POST"])
+def review():
+    cart, back = _cart_or_redirect()
+    if back:
+        return back
+    checkout = _checkout_request()
+    if checkout is None:
+        flash("Please choose how to ship your order first.", "info")
+        return redirect(url_for("checkout.delivery"))
+    form = PlaceOrderForm()
+    if form.validate_on_submit():
+        return _place(cart, checkout, form.reviewed.data)
+    try:
+        priced = orders.price_checkout(cart=cart, request=checkout)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("checkout.delivery"))
+    form.reviewed.data = orders.review_fingerprint(cart=cart, request=checkout, priced=priced)
+    return render_template(
+        "shop/checkout/review.html",
+        form=form,
+        checkout=checkout,
+        summary=carts.summarise(cart),
+        priced=priced,
+        policy_label=POLICY_LABELS[checkout.policy],
+        demo_mode=providers.demo_mode(),
+        step="review",
+    )
+
+
+def _place(cart, checkout, reviewed: str):
+    try:
+        provider = providers.provider_name()
+        order = orders.place_order(
+            cart=cart, user=current_user, request=checkout, reviewed=reviewed, provider=provider
+        )
+        payment_url = _start_payment(order, provider)
+    except CheckoutChanged as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("checkout.review"))
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("cart.show"))
+    db.session.commit()
+    session.pop(STATE, None)
+    session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
+    return redirect(payment_url, code=303)
+
+
+def _start_payment(order, provider: str) -> str:
+    if provider == demo.NAME:
+        demo.start_payment(order)
+        return url_for("checkout.pay", number=order.number)
+    from shop.payments import stripe_gateway
+
+    payment = stripe_gateway.start_payment(
+        order,
+        success_url=_order_link(order, _external=True),
+        cancel_url=url_for("checkout.pay", number=order.number, _external=True),
+    )
+    return payment.checkout_url
+
+
+def _order_link(order, **kw) -> str:
+    return url_for("checkout.order_status", number=order.number, t=order.access_token, **kw)
+
+
+def _visible_order(number: str):
+    order = orders.order_for_customer(
+        number=number,
+        user=current_user,
+        token=request.args.get("t"),
+        session_orders=session.get(ORDERS),
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/checkout/pay/<number>", methods=["GET", "POST"])
+def pay(number: str):
+    order = _visible_order(number)
+    if order.status not in st.PAYABLE:
+        return redirect(_order_link(order))
+    if order.payment_provider != demo.NAME:
+        from shop.payments import stripe_gateway
+
+        return redirect(stripe_gateway.checkout_url_for(order), code=303)
+    form = DemoCardForm()
+    if form.validate_on_submit():
+        try:
+            card = demo.charge(order=order, card_number=form.card_number.data)
+        except demo.DemoCardError as err:
+            form.card_number.errors = [str(err)]
+        else:
+            db.session.commit()
+            if order.status in st.PAYABLE:
+                flash(f"Payment declined: {card.description}. Try another card.", "error")
+                return redirect(url_for("checkout.pay", number=order.number))
+            return redirect(_order_link(order))
+    return render_template(
+        "shop/checkout/pay_demo.html", order=order, form=form, cards=demo.TEST_CARDS
+    )
+
+
+@bp.get("/orders/<number>")
+def order_status(number: str):
+    order = _visible_order(number)
+    return render_template(
+        "shop/checkout/order.html",
+        order=order,
+        returning=request.args.get("t") is not None,
+        payment_minutes=current_app.config["ORDER_PAYMENT_MINUTES"],
+    )

@@ -1,0 +1,28 @@
+"""Webhooks from payment providers: raw body, verified signature, no CSRF (it is not a form)."""
+
+from flask import Blueprint, current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from shop.extensions import csrf, db
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@bp.post("/stripe")
+@csrf.exempt
+def stripe_events():
+    from shop.payments import stripe_gateway
+
+    payload = request.get_data(cache=False)
+    try:
+        outcome = stripe_gateway.handle_webhook(payload, request.headers.get("Stripe-Signature"))
+    except stripe_gateway.BadWebhook as err:
+        db.session.rollback()
+        current_app.logger.warning("Stripe webhook refused: %s", err)
+        return {"error": "invalid signature"}, 400
+    except IntegrityError:
+        # The same event delivered twice at the same moment: the other copy applied it.
+        db.session.rollback()
+        return {"outcome": "duplicate"}, 200
+    db.session.commit()
+    return {"outcome": outcome}, 200

@@ -1,0 +1,156 @@
+"""A customer checks out with the demo provider: address, delivery, review, pay."""
+
+import pytest
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.inventory.services import stock_for
+from shop.notifications.models import OutboxMessage
+from shop.orders.models import Order
+from shop.shipping.models import ShippingService
+from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.integration.checkout_helpers import (
+    choose_delivery,
+    fill_address,
+    pay,
+    place,
+    reviewed_token,
+    seed_reference_data,
+)
+
+
+@pytest.fixture
+def store(app):
+    classes = seed_reference_data()
+    supplier = SupplierFactory(lead_time_days=10)
+    tent = VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
+        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
+        stock=5,
+    )  # fmt: skip
+    stove = VariantFactory(
+        product=ProductFactory(name="Camp Stove"), sku="STOVE-1", price=8900,
+        tax_class=classes["standard"], weight_g=900, length_mm=200, width_mm=150, height_mm=120,
+        stock=0,
+    )  # fmt: skip
+    stove.stock.supplier = supplier
+    db.session.commit()
+    services = {s.code: s for s in db.session.scalars(sa.select(ShippingService))}
+    return {"tent": tent, "stove": stove, "services": services}
+
+
+def add(client, variant, quantity=1):
+    client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": str(quantity)})
+
+
+def test_guest_buys_in_stock_item_with_demo_card(client, store):
+    add(client, store["tent"], 2)
+    page = fill_address(client).get_data(as_text=True)
+    assert "Shipping service" in page and "Canada Post Regular Parcel" in page
+    page = choose_delivery(client, store["services"]["expedited"].id).get_data(as_text=True)
+    assert "Review your order" in page
+    assert "HST 13%" in page
+    response = place(client)
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert order.status == "pending_payment"
+    assert stock_for(store["tent"].id).allocated == 2
+    page = pay(client, response.headers["Location"]).get_data(as_text=True)
+    assert f"Order {order.number} is confirmed" in page
+    db.session.refresh(order)
+    assert order.status == "paid"
+    assert order.subtotal == 69800
+    assert order.total == order.subtotal + order.shipping_total + order.tax_total
+    [tax] = order.taxes
+    assert tax.component == "HST" and tax.amount == round((69800 + order.shipping_total) * 13 / 100)
+    mail = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "order_confirmation")
+    )
+    assert mail.to_address == "guest@example.com"
+    assert order.number in mail.subject and "Ridge Tent" in mail.body_text
+
+
+def test_backordered_item_offers_both_policies_with_prices(client, store):
+    add(client, store["tent"], 1)
+    add(client, store["stove"], 1)
+    page = fill_address(client).get_data(as_text=True)
+    assert "Ship what is in stock now, the rest when it arrives" in page
+    assert "Wait and ship everything together" in page
+    page = choose_delivery(client, store["services"]["regular"].id, "ship_available_now")
+    text = page.get_data(as_text=True)
+    assert "in 2 shipments" in text
+    response = place(client)
+    pay(client, response.headers["Location"])
+    order = db.session.scalar(sa.select(Order))
+    stove_line = next(line for line in order.lines if line.sku == "STOVE-1")
+    assert stove_line.quantity_backordered == 1 and stove_line.expected_ship_date is not None
+    assert order.status == "paid" and order.shipment_count == 2
+
+
+def test_declined_card_releases_stock_and_a_good_card_then_pays(client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    location = place(client).headers["Location"]
+    page = pay(client, location, "4000000000000002").get_data(as_text=True)
+    assert "Payment declined" in page
+    order = db.session.scalar(sa.select(Order))
+    assert order.status == "payment_failed"
+    assert stock_for(store["tent"].id).allocated == 0
+    pay(client, location)
+    db.session.refresh(order)
+    assert order.status == "paid"
+    assert stock_for(store["tent"].id).allocated == 1
+
+
+def test_steps_cannot_be_skipped(client, store):
+    add(client, store["tent"], 1)
+    page = client.get("/checkout/review", follow_redirects=True).get_data(as_text=True)
+    assert "Please choose how to ship your order first." in page
+    page = client.get("/checkout/delivery", follow_redirects=True).get_data(as_text=True)
+    assert "Please enter your shipping address first." in page
+
+
+def test_tampered_review_token_changes_nothing(client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    page = client.post("/checkout/review", data={"reviewed": "0" * 32}, follow_redirects=True)
+    assert "Please check the new figures" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    assert stock_for(store["tent"].id).allocated == 0
+
+
+def test_cart_changed_in_another_tab_is_caught(client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    token = reviewed_token(client.get("/checkout/review").get_data(as_text=True))
+    add(client, store["tent"], 1)  # the other tab
+    page = client.post("/checkout/review", data={"reviewed": token}, follow_redirects=True)
+    assert "Please check the new figures" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+
+
+def test_unknown_service_or_policy_is_refused(client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    page = choose_delivery(client, 99999).get_data(as_text=True)
+    assert "Please choose one of the shipping services shown." in page
+    page = choose_delivery(client, store["services"]["regular"].id, "teleport").get_data(
+        as_text=True
+    )
+    assert "Please choose when to ship." in page
+
+
+def test_another_visitor_cannot_see_or_pay_the_order(app, client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    location = place(client).headers["Location"]
+    order = db.session.scalar(sa.select(Order))
+    stranger = app.test_client()
+    assert stranger.get(f"/orders/{order.number}").status_code == 404
+    assert stranger.post(location, data={"card_number": "4242424242424242"}).status_code == 404
+    assert stranger.get(f"/orders/{order.number}?t=wrong").status_code == 404
+    assert stranger.get(f"/orders/{order.number}?t={order.access_token}").status_code == 200
