@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, outbox deliver, create-owner."""
+"""flask commands: seed-demo, outbox deliver, orders expire."""
 
 import click
 from flask import Flask
@@ -10,6 +10,7 @@ from shop.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(orders_group)
 
 
 @click.command("seed-demo")
@@ -55,3 +56,20 @@ def outbox_deliver(limit: int):
     sent, failed = deliver_pending(limit)
     db.session.commit()
     click.echo(f"sent {sent}, failed {failed}")
+
+
+@click.group("orders")
+def orders_group():
+    """Orders."""
+
+
+@orders_group.command("expire")
+def orders_expire():
+    """Expire unpaid orders past their time and release their stock (run every few minutes)."""
+    from shop.orders.services import expire_unpaid_orders
+
+    numbers = expire_unpaid_orders()
+    db.session.commit()
+    click.echo(
+        f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
+    )

@@ -1,0 +1,63 @@
+"""An unpaid order gives its stock back once its time is up."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from shop.db import utcnow
+from shop.extensions import db
+from shop.inventory.services import stock_for
+from shop.orders.models import Order, OrderEvent
+from shop.shipping.models import ShippingService
+from tests.factories import ProductFactory, VariantFactory
+from tests.integration.checkout_helpers import (
+    choose_delivery,
+    fill_address,
+    pay,
+    place,
+    seed_reference_data,
+)
+
+
+def unpaid_order(client):
+    classes = seed_reference_data()
+    variant = VariantFactory(
+        product=ProductFactory(name="Canoe Paddle"), tax_class=classes["standard"], stock=3
+    )
+    client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": "2"})
+    fill_address(client)
+    regular = db.session.scalar(sa.select(ShippingService).where(ShippingService.code == "regular"))
+    choose_delivery(client, regular.id)
+    location = place(client).headers["Location"]
+    return db.session.scalar(sa.select(Order)), variant, location
+
+
+def test_expire_command_releases_stock_of_overdue_orders_only(app, client):
+    order, variant, _ = unpaid_order(client)
+    runner = app.test_cli_runner()
+    assert "expired 0 unpaid order(s)" in runner.invoke(args=["orders", "expire"]).output
+    assert stock_for(variant.id).allocated == 2
+
+    order.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["orders", "expire"])
+    assert f"expired 1 unpaid order(s): {order.number}" in result.output
+    db.session.refresh(order)
+    assert order.status == "expired"
+    assert stock_for(variant.id).allocated == 0
+    kinds = db.session.scalars(
+        sa.select(OrderEvent.kind).where(OrderEvent.order_id == order.id)
+    ).all()
+    assert kinds == ["placed", "expired", "released"]
+
+
+def test_an_expired_order_cannot_be_paid_with_the_demo_card(app, client):
+    order, variant, location = unpaid_order(client)
+    order.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["orders", "expire"])
+    page = pay(client, location).get_data(as_text=True)
+    assert "Expired" in page
+    db.session.refresh(order)
+    assert order.status == "expired"
+    assert stock_for(variant.id).allocated == 0
