@@ -1,7 +1,8 @@
 """Reading the catalogue: listings, search, one product. No writes here.
 
 Every listing loads products, variants, stock and images in a fixed number of
-queries (selectinload), however many products a page shows.
+queries, however many products a page shows: variants and images by selectinload,
+each variant's stock row and supplier joined into the variants' query.
 """
 
 import sqlalchemy as sa
@@ -23,9 +24,7 @@ MAX_SEARCH_WORDS = 8
 
 def listing_options():
     return (
-        selectinload(Product.variants)
-        .selectinload(Variant.stock)
-        .selectinload(StockLevel.supplier),
+        selectinload(Product.variants).joinedload(Variant.stock).joinedload(StockLevel.supplier),
         selectinload(Product.images),
     )
 
