@@ -30,16 +30,12 @@ from shop.catalogue.services import (
 )
 from shop.extensions import db
 from shop.purchasing.models import Supplier
-from shop.tax.models import TaxClass
+from shop.shipping.services import seed_canada_post
+from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 
 DEFAULT_SEED = 2024
 BACK_OFFICE_URL = "http://127.0.0.1:5000/admin"
 IMAGE_SIZE = 600
-
-TAX_CLASSES = {
-    "standard": "Standard rate",
-    "zero-rated": "Zero-rated (basic groceries)",
-}
 
 # key: (name, email, phone, lead time in days)
 SUPPLIERS = {
@@ -582,10 +578,9 @@ def _get_or_create(model, where: dict, **values):
 
 def _seed(rng: random.Random, written: list[str]) -> SeedResult:
     result = SeedResult()
-    tax = {
-        code: _get_or_create(TaxClass, {"code": code}, name=name)
-        for code, name in TAX_CLASSES.items()
-    }
+    tax = ensure_tax_classes()
+    seed_canadian_rates()
+    seed_canada_post()
     suppliers = {
         key: _get_or_create(Supplier, {"name": name}, email=email, phone=phone, lead_time_days=lead)
         for key, (name, email, phone, lead) in SUPPLIERS.items()

@@ -130,3 +130,36 @@ def test_helpers():
     assert option_code("Forest green") == "FG"
     assert option_code("2.8 L") == "28L"
     assert option_code("XL") == "XL"
+
+
+def test_a_guest_can_buy_from_the_demo_store_with_a_test_card(seeded, client):
+    from shop.orders.models import Order
+    from tests.integration.checkout_helpers import fill_address, pay, place
+
+    variant = db.session.scalar(
+        sa.select(Variant)
+        .join(StockLevel)
+        .where(StockLevel.on_hand - StockLevel.allocated > 2)
+        .order_by(Variant.id)
+    )
+    client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": "1"})
+    page = fill_address(client, province="QC", postal_code="H3A 3C6", city="Montréal")
+    text = page.get_data(as_text=True)
+    assert "Canada Post Regular Parcel" in text and "Canada Post Priority" in text
+    form = client.post(
+        "/checkout/delivery",
+        data={"service": _first_service(text), "policy": "ship_complete"},
+        follow_redirects=True,
+    )
+    review = form.get_data(as_text=True)
+    assert "GST 5%" in review and "QST 9.975%" in review
+    page = pay(client, place(client).headers["Location"]).get_data(as_text=True)
+    order = db.session.scalar(sa.select(Order))
+    assert f"Order {order.number} is confirmed" in page
+    assert order.status == "paid"
+
+
+def _first_service(page: str) -> str:
+    import re
+
+    return re.search(r'name="service" value="(\d+)"', page).group(1)
