@@ -214,8 +214,10 @@ def count_queries(app, path: str) -> int:
 
     counted = []
 
-    def before_cursor_execute(*_args):
-        counted.append(1)
+    def before_cursor_execute(_conn, _cursor, statement, *_args):
+        # pysqlite's transaction control (BEGIN) is not a query of the page.
+        if statement.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            counted.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -290,7 +292,9 @@ def main(argv=None) -> int:
     def on_term(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C and SIGTERM both end in the finally below (SIGINT explicitly too: a
+    # shell starting us in the background would otherwise have it ignored).
+    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _run(args, workdir, servers)
     except KeyboardInterrupt:
@@ -299,7 +303,8 @@ def main(argv=None) -> int:
     finally:
         for server in servers:
             stop_server(server)
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
             if args.database_url:
