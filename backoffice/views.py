@@ -1,9 +1,11 @@
 """Small helpers every back-office view shares."""
 
-from flask import abort, flash, render_template, request
+from flask import abort, render_template, request
 
-from shop.errors import DomainError
 from shop.extensions import db
+from shop.views import show_error
+
+__all__ = ["form_page", "get_or_404", "page_number", "search_text", "show_error"]
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a larger number in a URL is simply not found
 MAX_PAGE = 10_000
@@ -14,16 +16,6 @@ def get_or_404(model, ident: int, **kwargs):
     if not 0 < ident <= MAX_ID:
         abort(404)
     return db.get_or_404(model, ident, **kwargs)
-
-
-def show_error(form, err: DomainError) -> None:
-    """Undo the failed change; put the service's message beside its field, or on top."""
-    db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
 
 
 def form_page(template: str, **context):

@@ -17,22 +17,13 @@ from shop.storefront.forms import (
     ResetPasswordForm,
 )
 from shop.storefront.helpers import is_safe_next
+from shop.views import show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _show_error(form, err: DomainError) -> None:
-    """Put a service's message beside its field, or at the top of the form."""
-    db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        flash(err.message, "error")
 
 
 def _start_session(user, remember: bool = False):
@@ -55,7 +46,7 @@ def register():
                 email=form.email.data, name=form.name.data, password=form.password.data
             )
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
             return _start_session(user)
@@ -72,7 +63,7 @@ def login():
         try:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
             return render_template("shop/account/login.html", form=form), 401
         return _start_session(user, remember=form.remember.data)
     return render_template("shop/account/login.html", form=form)
@@ -117,7 +108,7 @@ def reset_password(token: str):
         try:
             services.reset_password(token=token, new_password=form.password.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             db.session.commit()
             logout_user()
@@ -144,7 +135,7 @@ def change_password():
                 new_password=form.password.data,
             )
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             db.session.commit()
             # The new session token ended every session, this one too: start it again.
@@ -175,7 +166,7 @@ def edit_address(address_id: int | None = None):
         try:
             services.save_address(user=current_user, data=form.data_for_service(), address=address)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             db.session.commit()
             flash("Address saved.", "success")
