@@ -229,6 +229,12 @@ def send_confirmation(order: Order) -> None:
 # --- reading ----------------------------------------------------------------------
 
 
+def orders_of(user, limit: int = 50) -> list[Order]:
+    """A customer's own orders, newest first."""
+    query = sa.select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
 def order_by_number(number: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.number == number))
 
@@ -245,3 +251,47 @@ def order_for_customer(*, number: str, user, token: str | None, session_orders) 
     if token and secrets.compare_digest(token, order.access_token):
         return order
     return None
+
+
+# --- cancelling -------------------------------------------------------------------
+
+CANCELLABLE = (st.PENDING_PAYMENT, st.PAID)
+
+
+def cancel_order(*, order: Order, user, reason: str = "") -> Order:
+    """Staff cancel an order that has shipped nothing: its stock goes back, the history says who.
+
+    A paid order's money is not returned here: the payment is refunded in the
+    payment provider (refunds are their own use case).
+    """
+    order = _lock_order(order.id)
+    if order.status not in CANCELLABLE:
+        raise OrderError(
+            f"Order {order.number} is {order.status_label.lower()}; "
+            "only an order waiting for payment or paid can be cancelled."
+        )
+    if any(line.quantity_shipped for line in order.lines):
+        raise OrderError(
+            f"Part of order {order.number} has shipped; it can no longer be cancelled."
+        )
+    change_status(order, st.CANCELLED)
+    events.order_cancelled(order, user, reason.strip())
+    release_allocation(order, "order cancelled")
+    db.session.flush()
+    return order
+
+
+def _lock_order(order_id: int) -> Order:
+    """The order and its lines read afresh under a row lock, so two changes queue."""
+    order = db.session.scalar(
+        sa.select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.scalars(
+        sa.select(OrderLine)
+        .where(OrderLine.order_id == order_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    return order

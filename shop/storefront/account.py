@@ -7,6 +7,7 @@ from shop.accounts import services
 from shop.cart.services import merge_guest_cart
 from shop.errors import DomainError
 from shop.extensions import db, limiter
+from shop.orders.services import orders_of
 from shop.storefront.forms import (
     AddressForm,
     ChangePasswordForm,
@@ -120,7 +121,7 @@ def reset_password(token: str):
 @bp.get("/")
 @login_required
 def overview():
-    return render_template("shop/account/overview.html")
+    return render_template("shop/account/overview.html", orders=orders_of(current_user))
 
 
 @bp.route("/password", methods=["GET", "POST"])

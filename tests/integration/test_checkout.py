@@ -154,3 +154,17 @@ def test_another_visitor_cannot_see_or_pay_the_order(app, client, store):
     assert stranger.post(location, data={"card_number": "4242424242424242"}).status_code == 404
     assert stranger.get(f"/orders/{order.number}?t=wrong").status_code == 404
     assert stranger.get(f"/orders/{order.number}?t={order.access_token}").status_code == 200
+
+
+def test_logged_in_customer_sees_the_order_in_their_account(client, customer, store):
+    from tests.conftest import log_in
+
+    log_in(client, customer.email)
+    add(client, store["tent"], 1)
+    fill_address(client, email=customer.email)
+    choose_delivery(client, store["services"]["regular"].id)
+    pay(client, place(client).headers["Location"])
+    order = db.session.scalar(sa.select(Order))
+    assert order.user_id == customer.id
+    page = client.get("/account/").get_data(as_text=True)
+    assert order.number in page and "Paid" in page
