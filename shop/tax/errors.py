@@ -1,0 +1,5 @@
+from shop.errors import DomainError
+
+
+class TaxError(DomainError):
+    """A change to tax classes or rates that cannot be made as asked."""
