@@ -1,0 +1,338 @@
+"""A small, stateful fake of the Stripe endpoints the store uses, served on 127.0.0.1.
+
+The real `stripe` library talks to it over HTTP (StripeClient base_addresses
+{"api": fake.url}). It keeps Checkout Sessions, replays a repeated
+Idempotency-Key, refuses a key reused with other parameters, checks the secret
+key, and answers errors in Stripe's shape. Helper methods play the customer's
+part (pay, let the session expire, have the card declined) and build the event
+Stripe would then send; `sign()` signs it exactly as Stripe does.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+API_VERSION = "2025-09-30.clover"
+MIN_EXPIRY = 30 * 60  # Stripe's bounds on a Checkout Session's expires_at
+MAX_EXPIRY = 24 * 60 * 60
+
+
+def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header: t=<unix time>,v1=<HMAC-SHA256(secret, f"{t}.{payload}")>."""
+    t = int(time.time()) if timestamp is None else timestamp
+    signed = f"{t}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def parse_form(pairs) -> dict:
+    """Stripe's bracket notation (a[0][b]=1) back into nested dicts and lists."""
+    root: dict = {}
+    for key, value in pairs:
+        head, rest = re.match(r"^([^\[]+)((?:\[[^\]]*\])*)$", key).groups()
+        path = [head, *re.findall(r"\[([^\]]*)\]", rest)]
+        node = root
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return _lists(root)
+
+
+def _lists(node):
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_lists(node[k]) for k in sorted(node, key=int)]
+    return {k: _lists(v) for k, v in node.items()}
+
+
+class StripeError(Exception):
+    def __init__(self, status: int, type_: str, message: str, **extra):
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": {"type": type_, "message": message, **extra}}
+
+
+@dataclass
+class Seen:
+    """One request as the fake received it."""
+
+    method: str
+    path: str
+    params: dict
+    headers: dict
+    replayed: bool = False
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+@dataclass
+class FakeStripe:
+    api_key: str = "sk_test_fake"
+    sessions: dict = field(default_factory=dict)
+    payment_intents: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+    replayed_keys: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+    lose_next_response: bool = False  # create, then drop the connection (a timeout)
+
+    def __post_init__(self):
+        self._idempotent: dict = {}  # key -> (method, path, params, status, body)
+        self._lock = threading.Lock()
+        self._server = None
+        self._thread = None
+
+    # --- serving ----------------------------------------------------------------
+
+    def start(self) -> "FakeStripe":
+        self._server = make_server(
+            "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        seen = Seen(request.method, request.path, {}, dict(request.headers))
+        try:
+            status, body = self._dispatch(request, seen)
+        except StripeError as err:
+            status, body = err.status, err.body
+        if body is None:  # the response is lost on the way back
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            status, body = 500, {}
+        if isinstance(body, str):
+            response = Response(body, status, mimetype="text/html")
+        else:
+            response = Response(json.dumps(body), status, mimetype="application/json")
+            response.headers["Request-Id"] = f"req_{secrets.token_hex(7)}"
+            if request.headers.get("Idempotency-Key"):
+                response.headers["Idempotency-Key"] = request.headers["Idempotency-Key"]
+            if seen.replayed:
+                response.headers["Idempotent-Replayed"] = "true"
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request, seen: Seen):
+        path = request.path
+        if path.startswith("/c/pay/"):  # the hosted payment page the customer is sent to
+            session = self.sessions.get(path.rsplit("/", 1)[1])
+            if session is None:
+                return 404, "<h1>Something went wrong</h1>"
+            return 200, f"<h1>Pay {session['amount_total']} {session['currency']}</h1>"
+        if request.method == "POST":
+            seen.params = parse_form(request.form.items(multi=True))
+        with self._lock:
+            self.requests.append(seen)
+            self._authenticate(request)
+            key = request.headers.get("Idempotency-Key")
+            if request.method == "POST" and key:
+                return self._idempotent_post(key, seen)
+            return self._route(seen)
+
+    def _authenticate(self, request: Request) -> None:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if given != self.api_key:
+            raise StripeError(
+                401, "invalid_request_error", f"Invalid API Key provided: {given[:8]}***"
+            )
+
+    def _idempotent_post(self, key: str, seen: Seen):
+        stored = self._idempotent.get(key)
+        if stored is not None:
+            method, path, params, status, body = stored
+            if (method, path, params) != (seen.method, seen.path, seen.params):
+                raise StripeError(
+                    400,
+                    "idempotency_error",
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    f"they were first used with. Try using a key other than '{key}' if you "
+                    "meant to execute a different request.",
+                )
+            seen.replayed = True
+            self.replayed_keys.append(key)
+            return status, body
+        try:
+            status, body = self._route(seen)
+        except StripeError as err:
+            if err.status >= 500:
+                raise
+            status, body = err.status, err.body
+        self._idempotent[key] = (seen.method, seen.path, seen.params, status, body)
+        if self.lose_next_response:
+            self.lose_next_response = False
+            return status, None
+        return status, body
+
+    def _route(self, seen: Seen):
+        if seen.method == "POST" and seen.path == "/v1/checkout/sessions":
+            return 200, self._create_session(seen.params)
+        match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)", seen.path)
+        if seen.method == "GET" and match:
+            return 200, self.session(match.group(1))
+        match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)/expire", seen.path)
+        if seen.method == "POST" and match:
+            return 200, self._set(match.group(1), status="expired")
+        raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({seen.path}).")
+
+    # --- checkout sessions ------------------------------------------------------
+
+    def _create_session(self, params: dict) -> dict:
+        for name in ("mode", "success_url", "line_items"):
+            if not params.get(name):
+                raise StripeError(
+                    400, "invalid_request_error", f"Missing required param: {name}.", param=name
+                )
+        now = int(time.time())
+        expires_at = int(params.get("expires_at") or now + MAX_EXPIRY)
+        if not now + MIN_EXPIRY <= expires_at <= now + MAX_EXPIRY:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.",
+                param="expires_at",
+            )
+        items = params["line_items"]
+        currencies = {item["price_data"]["currency"] for item in items}
+        if len(currencies) != 1:
+            raise StripeError(400, "invalid_request_error", "Line items must share a currency.")
+        total = sum(int(i["quantity"]) * int(i["price_data"]["unit_amount"]) for i in items)
+        session_id = f"cs_test_{secrets.token_hex(16)}"
+        intent = {
+            "id": f"pi_{secrets.token_hex(12)}",
+            "object": "payment_intent",
+            "amount": total,
+            "currency": currencies.pop(),
+            "metadata": params.get("payment_intent_data", {}).get("metadata", {}),
+            "status": "requires_payment_method",
+            "last_payment_error": None,
+            "livemode": False,
+        }
+        self.payment_intents[intent["id"]] = intent
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_subtotal": total,
+            "amount_total": total,
+            "cancel_url": params.get("cancel_url"),
+            "client_reference_id": params.get("client_reference_id"),
+            "created": now,
+            "currency": intent["currency"],
+            "customer_email": params.get("customer_email"),
+            "expires_at": expires_at,
+            "livemode": False,
+            "metadata": params.get("metadata", {}),
+            "mode": params["mode"],
+            "payment_intent": intent["id"],
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": params["success_url"],
+            "url": f"{self.url}/c/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        return session
+
+    def session(self, session_id: str) -> dict:
+        if session_id not in self.sessions:
+            raise StripeError(
+                404,
+                "invalid_request_error",
+                f"No such checkout.session: '{session_id}'",
+                code="resource_missing",
+                param="id",
+            )
+        return self.sessions[session_id]
+
+    def _set(self, session_id: str, **changes) -> dict:
+        session = self.session(session_id)
+        session.update(changes)
+        return session
+
+    def created(self) -> list[Seen]:
+        """The session-creating requests received, replays included."""
+        return [r for r in self.requests if r.path == "/v1/checkout/sessions"]
+
+    # --- the customer's side, and the events that follow ------------------------
+
+    def pay(self, session_id: str, *, payment_status: str = "paid", **overrides) -> dict:
+        """The customer pays on the hosted page: checkout.session.completed.
+
+        overrides change what the event carries (e.g. amount_total) without
+        touching the stored session, to play a session that does not match.
+        """
+        session = self._set(session_id, status="complete", payment_status=payment_status)
+        if payment_status == "paid":
+            self.payment_intents[session["payment_intent"]]["status"] = "succeeded"
+        return self.event("checkout.session.completed", {**session, **overrides})
+
+    def async_payment_succeeded(self, session_id: str) -> dict:
+        session = self._set(session_id, payment_status="paid")
+        self.payment_intents[session["payment_intent"]]["status"] = "succeeded"
+        return self.event("checkout.session.async_payment_succeeded", session)
+
+    def async_payment_failed(self, session_id: str) -> dict:
+        session = self._set(session_id, payment_status="unpaid")
+        return self.event("checkout.session.async_payment_failed", session)
+
+    def expire(self, session_id: str) -> dict:
+        session = self._set(session_id, status="expired")
+        return self.event("checkout.session.expired", session)
+
+    def decline_card(self, session_id: str, message: str = "Your card was declined.") -> dict:
+        intent = self.payment_intents[self.session(session_id)["payment_intent"]]
+        intent["status"] = "requires_payment_method"
+        intent["last_payment_error"] = {
+            "type": "card_error",
+            "code": "card_declined",
+            "decline_code": "generic_decline",
+            "message": message,
+        }
+        return self.event("payment_intent.payment_failed", intent)
+
+    def event(self, type_: str, obj: dict) -> dict:
+        event = {
+            "id": f"evt_{secrets.token_hex(12)}",
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": int(time.time()),
+            "data": {"object": json.loads(json.dumps(obj))},
+            "livemode": False,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
+            "type": type_,
+        }
+        self.events.append(event)
+        return event
+
+
+def closed_port_url() -> tuple[str, socket.socket]:
+    """An address on 127.0.0.1 that refuses connections: bound, never listening.
+
+    Keep the returned socket open for as long as the address must stay refused.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", sock

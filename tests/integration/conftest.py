@@ -1,0 +1,13 @@
+"""Fixtures shared by integration tests."""
+
+import pytest
+
+from tests.fakes.stripe_server import FakeStripe
+
+
+@pytest.fixture
+def stripe_fake():
+    """A fresh fake of Stripe's API on 127.0.0.1 (a free port), stopped after the test."""
+    fake = FakeStripe(api_key="sk_test_fake").start()
+    yield fake
+    fake.stop()
