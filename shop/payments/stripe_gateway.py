@@ -6,6 +6,8 @@ idempotency key; webhooks are verified against the raw body and applied
 through apply_payment_event() like every other provider's events.
 """
 
+import hashlib
+
 import stripe
 from flask import current_app
 
@@ -65,7 +67,7 @@ def start_payment(order: Order, *, success_url: str, cancel_url: str) -> Payment
     }
     try:
         session = client().v1.checkout.sessions.create(
-            params, {"idempotency_key": f"order-{order.id}-checkout-{attempt}"}
+            params, {"idempotency_key": idempotency_key(order, attempt)}
         )
     except stripe.StripeError as exc:
         current_app.logger.error("Stripe refused a checkout session: %s", exc)
@@ -82,6 +84,17 @@ def start_payment(order: Order, *, success_url: str, cancel_url: str) -> Payment
     order.payments.append(payment)
     db.session.flush()
     return payment
+
+
+def idempotency_key(order: Order, attempt: int) -> str:
+    """The same for every try of one attempt, and never shared with another order.
+
+    An id alone is not enough: an order rolled back after Stripe created its
+    session (a lost answer) leaves its id to the next order on SQLite, and a
+    reset database starts again at 1, while Stripe keeps keys for 24 hours.
+    """
+    unique = hashlib.sha256(order.access_token.encode()).hexdigest()[:16]
+    return f"order-{order.id}-{unique}-checkout-{attempt}"
 
 
 def checkout_url_for(order: Order) -> str:
@@ -116,7 +129,8 @@ SESSION_OUTCOMES = {
 
 def event_data(event: stripe.Event) -> PaymentEventData:
     """Translate a Stripe event into the store's own payment event."""
-    obj = event.data.object
+    # A StripeObject is not a dict (no .get): read the event's object as plain data.
+    obj = event.data.object.to_dict()
     kind = event.type
     if kind.startswith("checkout.session."):
         outcome = SESSION_OUTCOMES.get(kind, IGNORED)
