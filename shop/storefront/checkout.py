@@ -250,7 +250,11 @@ def pay(number: str):
     if order.payment_provider != demo.NAME:
         from shop.payments import stripe_gateway
 
-        return redirect(stripe_gateway.checkout_url_for(order), code=303)
+        try:
+            return redirect(stripe_gateway.checkout_url_for(order), code=303)
+        except DomainError as err:  # e.g. the session closed after a failed delayed payment
+            flash(err.message, "error")
+            return redirect(_order_link(order))
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
