@@ -1,0 +1,318 @@
+"""Checkout with the Stripe provider: the real stripe library against a local fake of
+Stripe's API, and webhooks signed exactly as Stripe signs them."""
+
+import json
+import logging
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.inventory.services import stock_for
+from shop.notifications.models import OutboxMessage
+from shop.orders.models import Order, OrderEvent, PaymentEvent
+from shop.payments import stripe_gateway
+from shop.shipping.models import ShippingService
+from tests.factories import ProductFactory, VariantFactory
+from tests.fakes.stripe_server import closed_port_url, sign
+from tests.integration.checkout_helpers import (
+    choose_delivery,
+    fill_address,
+    place,
+    seed_reference_data,
+)
+
+SECRET = "whsec_test"
+
+
+@pytest.fixture
+def app_config(stripe_fake):
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "STRIPE_API_BASE": stripe_fake.url,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
+
+
+@pytest.fixture
+def tent(app):
+    classes = seed_reference_data()
+    return VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
+        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
+        stock=5,
+    )  # fmt: skip
+
+
+def check_out(client, tent, quantity=2):
+    client.post("/cart/add", data={"variant_id": str(tent.id), "quantity": str(quantity)})
+    fill_address(client)
+    regular = db.session.scalar(sa.select(ShippingService).where(ShippingService.code == "regular"))
+    choose_delivery(client, regular.id)
+    return place(client)
+
+
+@pytest.fixture
+def order(client, tent):
+    """A guest's order of two tents, placed and sent to the fake's payment page."""
+    response = check_out(client, tent)
+    assert response.status_code == 303
+    return db.session.scalar(sa.select(Order))
+
+
+def session_id(order) -> str:
+    [payment] = order.payments
+    return payment.reference
+
+
+def deliver(client, event: dict, *, secret: str = SECRET, timestamp: int | None = None):
+    body = json.dumps(event).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Stripe-Signature": sign(body, secret, timestamp),
+    }
+    return client.post("/webhooks/stripe", data=body, headers=headers)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def event_kinds(order) -> list[str]:
+    return [e.kind for e in db.session.scalars(sa.select(OrderEvent).filter_by(order_id=order.id))]
+
+
+def confirmations() -> int:
+    return count(OutboxMessage, OutboxMessage.kind == "order_confirmation")
+
+
+def test_stripe_checkout_is_paid_by_the_webhook_not_the_return_url(client, tent, stripe_fake):
+    response = check_out(client, tent)
+    order = db.session.scalar(sa.select(Order))
+    [payment] = order.payments
+    session = stripe_fake.sessions[payment.reference]
+    assert response.status_code == 303
+    assert response.headers["Location"] == session["url"]
+    assert session["url"].startswith(stripe_fake.url + "/c/pay/cs_test_")
+
+    [created] = stripe_fake.created()
+    [item] = created.params["line_items"]
+    assert item["price_data"]["unit_amount"] == str(order.total)
+    assert item["price_data"]["currency"] == "cad" and item["quantity"] == "1"
+    assert created.params["metadata"]["order_id"] == str(order.id)
+    assert created.headers["Idempotency-Key"].startswith(f"order-{order.id}-")
+    assert created.headers["Authorization"] == "Bearer sk_test_fake"
+    assert abs(int(created.params["expires_at"]) - order.expires_at.timestamp()) < 1
+    assert session["amount_total"] == order.total and order.total > 2 * 34900
+    assert order.status == "pending_payment" and payment.status == "pending"
+    assert stock_for(tent.id).allocated == 2
+
+    # Coming back from Stripe's page proves nothing: only a signed event pays.
+    page = client.get(created.params["success_url"]).get_data(as_text=True)
+    assert "waiting for payment" in page and "waiting for the payment provider" in page
+    db.session.refresh(order)
+    assert order.status == "pending_payment" and confirmations() == 0
+    assert client.get(f"/checkout/pay/{order.number}").headers["Location"] == session["url"]
+
+    response = deliver(client, stripe_fake.pay(payment.reference))
+    assert response.status_code == 200 and response.json == {"outcome": "order paid"}
+    db.session.refresh(order)
+    assert order.status == "paid" and order.paid_at is not None
+    assert order.payments[0].status == "succeeded"
+    assert event_kinds(order).count("paid") == 1
+    mail = db.session.scalar(sa.select(OutboxMessage).filter_by(kind="order_confirmation"))
+    assert mail.to_address == "guest@example.com" and order.number in mail.subject
+    assert stock_for(tent.id).allocated == 2
+    page = client.get(created.params["success_url"]).get_data(as_text=True)
+    assert f"Order {order.number} is confirmed" in page
+
+
+def test_the_same_event_delivered_twice_is_applied_once(client, order, stripe_fake):
+    event = stripe_fake.pay(session_id(order))
+    assert deliver(client, event).json == {"outcome": "order paid"}
+    response = deliver(client, event)
+    assert response.status_code == 200 and response.json == {"outcome": "duplicate"}
+    assert count(PaymentEvent) == 1
+    assert event_kinds(order).count("paid") == 1
+    assert confirmations() == 1
+
+
+def tampered(client, event):
+    other = json.dumps({**event, "id": "evt_other"}).encode()
+    body = json.dumps(event).encode()
+    headers = {"Stripe-Signature": sign(other, SECRET), "Content-Type": "application/json"}
+    return client.post("/webhooks/stripe", data=body, headers=headers)
+
+
+def changed_after_signing(client, event):
+    body = json.dumps(event).encode()
+    signature = sign(body, SECRET)
+    body = body.replace(b'"payment_status": "paid"', b'"payment_status": "paid" ')
+    headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
+    return client.post("/webhooks/stripe", data=body, headers=headers)
+
+
+def stale(client, event):
+    return deliver(client, event, timestamp=int(time.time()) - 301)
+
+
+def unsigned(client, event):
+    return client.post("/webhooks/stripe", json=event)
+
+
+def wrong_secret(client, event):
+    return deliver(client, event, secret="whsec_someone_else")
+
+
+@pytest.mark.parametrize(
+    "send",
+    [tampered, changed_after_signing, stale, unsigned, wrong_secret],
+    ids=lambda f: f.__name__,
+)
+def test_a_badly_signed_event_is_refused_and_changes_nothing(client, order, stripe_fake, send):
+    event = stripe_fake.pay(session_id(order))
+    response = send(client, event)
+    assert response.status_code == 400 and response.json == {"error": "invalid signature"}
+    db.session.refresh(order)
+    assert order.status == "pending_payment" and order.payments[0].status == "pending"
+    assert count(PaymentEvent) == 0 and confirmations() == 0
+    assert "paid" not in event_kinds(order)
+    # Stripe retries; the genuine delivery of the same event is still applied.
+    assert deliver(client, event).json == {"outcome": "order paid"}
+
+
+def test_a_recent_signature_within_the_tolerance_is_accepted(client, order, stripe_fake):
+    event = stripe_fake.pay(session_id(order))
+    assert deliver(client, event, timestamp=int(time.time()) - 280).status_code == 200
+    db.session.refresh(order)
+    assert order.status == "paid"
+
+
+@pytest.mark.parametrize("change", ["amount", "currency"])
+def test_an_amount_or_currency_that_does_not_match_is_rejected(
+    client, order, tent, stripe_fake, caplog, change
+):
+    wrong = {"amount": {"amount_total": order.total - 100}, "currency": {"currency": "usd"}}
+    caplog.set_level(logging.ERROR)
+    response = deliver(client, stripe_fake.pay(session_id(order), **wrong[change]))
+    assert response.status_code == 200 and response.json["outcome"].startswith("rejected:")
+    db.session.refresh(order)
+    assert order.status == "pending_payment" and order.paid_at is None
+    assert order.payments[0].status == "pending"
+    assert event_kinds(order).count("payment_rejected") == 1 and "paid" not in event_kinds(order)
+    assert confirmations() == 0 and stock_for(tent.id).allocated == 2
+    [record] = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert record.levelno == logging.ERROR and "does not match" in record.getMessage()
+
+
+def test_a_declined_card_fails_the_order_and_a_later_success_pays_it(
+    client, order, tent, stripe_fake
+):
+    event = stripe_fake.decline_card(session_id(order), "Your card has insufficient funds.")
+    assert event["data"]["object"]["metadata"] == {"order_id": str(order.id)}
+    assert deliver(client, event).json == {"outcome": "order payment failed"}
+    db.session.refresh(order)
+    assert order.status == "payment_failed"
+    assert stock_for(tent.id).allocated == 0
+    [failed] = [e for e in order.events if e.kind == "payment_failed"]
+    assert "Your card has insufficient funds." in failed.message
+    # The customer tries another card on the same Stripe page: the stock is claimed again.
+    assert client.get(f"/checkout/pay/{order.number}").status_code == 303
+    assert deliver(client, stripe_fake.pay(session_id(order))).json == {"outcome": "order paid"}
+    db.session.refresh(order)
+    assert order.status == "paid" and stock_for(tent.id).allocated == 2
+
+
+def test_an_expired_session_expires_the_order_and_releases_its_stock(
+    client, order, tent, stripe_fake
+):
+    assert deliver(client, stripe_fake.expire(session_id(order))).json == {
+        "outcome": "order expired"
+    }
+    db.session.refresh(order)
+    assert order.status == "expired" and order.payments[0].status == "expired"
+    assert stock_for(tent.id).allocated == 0
+    assert {"expired", "released"} <= set(event_kinds(order))
+
+
+def test_a_failed_delayed_payment_fails_the_order(client, order, tent, stripe_fake):
+    response = deliver(client, stripe_fake.async_payment_failed(session_id(order)))
+    assert response.json == {"outcome": "order payment failed"}
+    db.session.refresh(order)
+    assert order.status == "payment_failed" and order.payments[0].status == "failed"
+    assert stock_for(tent.id).allocated == 0
+    # The order page still offers to pay; its link must not break on a closed session.
+    response = client.get(f"/checkout/pay/{order.number}", follow_redirects=True)
+    assert response.status_code == 200
+    assert "This order has no open payment page" in response.get_data(as_text=True)
+
+
+def test_a_session_completed_unpaid_waits_for_the_delayed_payment(client, order, tent, stripe_fake):
+    response = deliver(client, stripe_fake.pay(session_id(order), payment_status="unpaid"))
+    assert response.json == {"outcome": "ignored"}
+    db.session.refresh(order)
+    assert order.status == "pending_payment" and confirmations() == 0
+    response = deliver(client, stripe_fake.async_payment_succeeded(session_id(order)))
+    assert response.json == {"outcome": "order paid"}
+    db.session.refresh(order)
+    assert order.status == "paid" and confirmations() == 1
+    assert stock_for(tent.id).allocated == 2
+
+
+def test_an_event_for_another_kind_of_object_is_acknowledged_and_ignored(
+    client, order, stripe_fake
+):
+    event = stripe_fake.event("customer.created", {"id": "cus_1", "object": "customer"})
+    assert deliver(client, event).json == {"outcome": "no matching order"}
+    db.session.refresh(order)
+    assert order.status == "pending_payment"
+
+
+def test_the_same_payment_attempt_replays_and_other_parameters_are_refused(
+    app, order, stripe_fake, caplog
+):
+    urls = {"success_url": "http://shop.test/done", "cancel_url": "http://shop.test/back"}
+    first = stripe_gateway.start_payment(order, **urls).reference
+    db.session.rollback()  # as if the request died after Stripe answered
+    again = stripe_gateway.start_payment(order, **urls).reference
+    assert again == first
+    key = stripe_fake.created()[-1].headers["Idempotency-Key"]
+    assert stripe_fake.replayed_keys == [key] and key.endswith("-checkout-2")
+    assert len(stripe_fake.sessions) == 2  # the order's own session, and this one
+    db.session.rollback()
+    caplog.set_level(logging.ERROR)
+    with pytest.raises(stripe_gateway.StripeUnavailable):
+        stripe_gateway.start_payment(order, **{**urls, "success_url": "http://shop.test/other"})
+    assert "Keys for idempotent requests can only be used with the same parameters" in caplog.text
+    assert len(stripe_fake.sessions) == 2
+
+
+def test_unreachable_stripe_places_no_order_and_holds_no_stock(app, client, tent, stripe_fake):
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        response = check_out(client, tent)
+    finally:
+        refusing.close()
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "We could not reach our payment provider" in page
+    assert "Ridge Tent" in page  # the cart is still there to try again
+    assert count(Order) == 0 and count(OrderEvent) == 0
+    assert stock_for(tent.id).allocated == 0
+    assert stripe_fake.requests == []
+
+
+def test_a_lost_answer_from_stripe_does_not_block_the_next_try(client, tent, stripe_fake):
+    stripe_fake.lose_next_response = True  # Stripe creates the session; the answer never comes
+    response = check_out(client, tent)
+    assert response.status_code == 302 and count(Order) == 0
+    assert len(stripe_fake.sessions) == 1
+    response = place(client)  # the customer tries again: a new order, its own session
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert response.headers["Location"] == stripe_fake.sessions[session_id(order)]["url"]
+    assert len(stripe_fake.sessions) == 2 and stripe_fake.replayed_keys == []
+    assert stock_for(tent.id).allocated == 2
