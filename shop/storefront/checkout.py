@@ -208,6 +208,8 @@ def _place(cart, checkout, reviewed: str):
         return redirect(url_for("cart.show"))
     db.session.commit()
     session.pop(STATE, None)
+    # The cart is gone; a stale id could name the next guest's cart (SQLite reuses ids).
+    session.pop(carts.SESSION_KEY, None)
     session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
     return redirect(payment_url, code=303)
 

@@ -168,3 +168,16 @@ def test_logged_in_customer_sees_the_order_in_their_account(client, customer, st
     assert order.user_id == customer.id
     page = client.get("/account/").get_data(as_text=True)
     assert order.number in page and "Paid" in page
+
+
+def test_placing_forgets_the_guest_cart_so_its_id_never_names_another_cart(app, client, store):
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    assert place(client).status_code == 303
+    with client.session_transaction() as session:
+        assert "cart_id" not in session
+    # SQLite hands the deleted cart's id to the next new cart: the first guest must not see it.
+    stranger = app.test_client()
+    add(stranger, store["stove"], 1)
+    assert "Camp Stove" not in client.get("/cart/").get_data(as_text=True)
