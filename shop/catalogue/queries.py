@@ -1,17 +1,22 @@
 """Reading the catalogue: listings, search, one product. No writes here.
 
-Every listing loads products, variants, stock and images in a fixed number of
-queries, however many products a page shows: variants and images by selectinload,
-each variant's stock row and supplier joined into the variants' query.
+A listing page costs a fixed number of queries however many products it
+shows: the page of products, then one aggregate query for their prices and
+stock, and one for their images. Listings never load variant objects; the
+product page does, with its stock and supplier joined in.
 """
+
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
-from shop.catalogue.models import Category, Product, Variant
+from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.extensions import db
+from shop.inventory.availability import Availability, availability_for
 from shop.inventory.models import StockLevel
+from shop.purchasing.models import Supplier
 
 SORTS = {
     "name": "Name",
@@ -83,7 +88,7 @@ def products_in_category(category: Category, *, sort: str = "name", page: int = 
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    query = _sellable_products().options(*listing_options()).order_by(Product.created_at.desc())
+    query = _sellable_products().options(*_card_columns()).order_by(Product.created_at.desc())
     return list(db.session.scalars(query.limit(limit)))
 
 
@@ -105,12 +110,75 @@ def search_products(text: str, *, sort: str = "name", page: int = 1):
 def _paginate(query, page: int):
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
     return db.paginate(
-        query.options(*listing_options()),
+        query.options(*_card_columns()),
         page=page,
         per_page=per_page,
         max_per_page=per_page,
         error_out=False,
     )
+
+
+def _card_columns():
+    # A card shows neither the description nor the search text: leave them in the database.
+    return (defer(Product.description), defer(Product.search_text))
+
+
+@dataclass(frozen=True)
+class CardImage:
+    filename: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a listing shows of a product: price range, best availability, first image."""
+
+    product: Product
+    price_min: int
+    price_max: int
+    availability: Availability
+    image: CardImage | None
+
+
+def cards_for(products: list[Product]) -> list[ProductCard]:
+    """Cards for a page of products in two queries, whatever the number of products."""
+    ids = [p.id for p in products]
+    if not ids:
+        return []
+    default_lead = current_app.config["DEFAULT_LEAD_TIME_DAYS"]
+    lead = sa.func.coalesce(StockLevel.lead_time_days, Supplier.lead_time_days, default_lead)
+    free = sa.func.coalesce(StockLevel.on_hand - StockLevel.allocated, 0)
+    figures = {
+        row.product_id: row
+        for row in db.session.execute(
+            sa.select(
+                Variant.product_id,
+                sa.func.min(Variant.price).label("price_min"),
+                sa.func.max(Variant.price).label("price_max"),
+                sa.func.max(free).label("free"),
+                sa.func.min(lead).label("lead"),
+            )
+            .outerjoin(StockLevel, StockLevel.variant_id == Variant.id)
+            .outerjoin(Supplier, Supplier.id == StockLevel.supplier_id)
+            .where(Variant.product_id.in_(ids), Variant.is_active.is_(True))
+            .group_by(Variant.product_id)
+        )
+    }
+    images: dict[int, CardImage] = {}
+    for product_id, filename, alt in db.session.execute(
+        sa.select(ProductImage.product_id, ProductImage.filename, ProductImage.alt)
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.position.desc(), ProductImage.id.desc())
+    ):
+        images[product_id] = CardImage(filename, alt)  # the last written is the first image
+    return [_card(p, figures[p.id], images.get(p.id)) for p in products if p.id in figures]
+
+
+def _card(product: Product, row, image: CardImage | None) -> ProductCard:
+    available = availability_for(
+        free=max(row.free, 0), lead_days=row.lead, backorderable=product.backorderable
+    )
+    return ProductCard(product, row.price_min, row.price_max, available, image)
 
 
 def product_by_slug(slug: str) -> Product | None:

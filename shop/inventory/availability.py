@@ -4,7 +4,8 @@ This is the one place that answers; every page that shows availability calls it.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -52,28 +53,38 @@ def lead_time_days(stock) -> int:
     return current_app.config["DEFAULT_LEAD_TIME_DAYS"]
 
 
+def store_today() -> date:
+    """Today's date where the store is (its TIMEZONE), not where the server is."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
 def availability(variant, quantity: int = 1, today: date | None = None) -> Availability:
     """Availability of `quantity` units of `variant` (its stock and product loaded)."""
-    today = today or date.today()  # noqa: DTZ011  (the store's calendar day)
     stock = variant.stock
     free = max(stock.on_hand - stock.allocated, 0) if stock is not None else 0
+    lead = lead_time_days(stock) if free < quantity else 0
+    return availability_for(
+        free=free,
+        lead_days=lead,
+        backorderable=variant.product.backorderable,
+        quantity=quantity,
+        today=today,
+    )
+
+
+def availability_for(
+    *, free: int, lead_days: int, backorderable: bool, quantity: int = 1, today: date | None = None
+) -> Availability:
+    """The rule itself, from plain figures: free units, supplier lead time, backorderable."""
     now = min(free, quantity)
     short = quantity - now
     low = current_app.config["LOW_STOCK_THRESHOLD"]
     if short == 0:
         status = LOW_STOCK if free <= low else IN_STOCK
         return Availability(quantity, now, 0, None, None, status, free)
-    if not variant.product.backorderable:
+    if not backorderable:
         return Availability(quantity, now, short, None, None, UNAVAILABLE, free)
-    days = lead_time_days(stock) + current_app.config["HANDLING_DAYS"]
-    ship_date = today + timedelta(days=days)
+    days = lead_days + current_app.config["HANDLING_DAYS"]
+    ship_date = (today or store_today()) + timedelta(days=days)
     status = PARTIAL if now else BACKORDER
     return Availability(quantity, now, short, ship_date, days, status, free)
-
-
-def product_availability(product, today: date | None = None) -> Availability | None:
-    """The best availability among a product's active variants, for listings."""
-    options = [availability(v, 1, today) for v in product.active_variants]
-    if not options:
-        return None
-    return max(options, key=lambda a: (a.available_now, a.on_hand_free, -(a.ship_in_days or 0)))

@@ -20,7 +20,7 @@ def home():
     return render_template(
         "shop/home.html",
         categories=queries.top_categories(),
-        products=queries.featured_products(),
+        cards=queries.cards_for(queries.featured_products()),
     )
 
 
@@ -30,10 +30,12 @@ def category(slug: str):
     if found is None:
         abort(404)
     page, sort = _page_and_sort()
+    pagination = queries.products_in_category(found, sort=sort, page=page)
     return render_template(
         "shop/category.html",
         category=found,
-        pagination=queries.products_in_category(found, sort=sort, page=page),
+        pagination=pagination,
+        cards=queries.cards_for(pagination.items),
         sort=sort,
         sorts=queries.SORTS,
     )
@@ -44,8 +46,14 @@ def search():
     text = request.args.get("q", "").strip()[:200]
     page, sort = _page_and_sort()
     pagination = queries.search_products(text, sort=sort, page=page) if text else None
+    cards = queries.cards_for(pagination.items) if pagination else []
     return render_template(
-        "shop/search.html", q=text, pagination=pagination, sort=sort, sorts=queries.SORTS
+        "shop/search.html",
+        q=text,
+        pagination=pagination,
+        cards=cards,
+        sort=sort,
+        sorts=queries.SORTS,
     )
 
 

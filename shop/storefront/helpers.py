@@ -12,7 +12,6 @@ from flask_login import current_user
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.inventory import reasons
-from shop.inventory.availability import product_availability
 from shop.money import format_money
 from shop.payments.providers import demo_mode
 
@@ -72,7 +71,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["role_labels"] = roles.LABELS
-    app.jinja_env.globals["product_availability"] = product_availability
 
     @app.context_processor
     def _globals():
