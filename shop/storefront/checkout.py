@@ -114,6 +114,14 @@ def delivery():
         flash("Please enter your shipping address first.", "info")
         return redirect(url_for("checkout.address"))
     summary = carts.summarise(cart)
+    short = next((line for line in summary.lines if not line.availability.can_order), None)
+    if short is not None:  # sold out since it went into the cart, and not backorderable
+        flash(
+            f"Only {short.availability.on_hand_free} of {short.variant.full_name} left; "
+            "please change the quantity in your cart.",
+            "error",
+        )
+        return redirect(url_for("cart.show"))
     destination = pricing.Destination(
         state["address"]["country"], state["address"]["province"], state["address"]["postal_code"]
     )

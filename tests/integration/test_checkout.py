@@ -181,3 +181,23 @@ def test_placing_forgets_the_guest_cart_so_its_id_never_names_another_cart(app, 
     stranger = app.test_client()
     add(stranger, store["stove"], 1)
     assert "Camp Stove" not in client.get("/cart/").get_data(as_text=True)
+
+
+def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_cart(client, store):
+    from shop.inventory.reasons import ADJUSTMENT
+    from shop.inventory.services import adjust_stock
+
+    lamp = VariantFactory(
+        product=ProductFactory(name="Last Lamp", backorderable=False), sku="LAMP-1",
+        tax_class=store["tent"].tax_class, stock=1,
+    )  # fmt: skip
+    db.session.commit()
+    add(client, lamp, 1)
+    add(client, store["stove"], 1)  # backordered, with a ship date
+    fill_address(client)
+    adjust_stock(variant_id=lamp.id, quantity=-1, reason=ADJUSTMENT, note="broken")
+    db.session.commit()
+    response = client.get("/checkout/delivery", follow_redirects=True)
+    assert response.status_code == 200
+    assert response.request.path == "/cart/"
+    assert "Only 0 of Last Lamp left" in response.get_data(as_text=True)
