@@ -8,4 +8,12 @@ bp = Blueprint("backoffice", __name__, url_prefix="/admin")
 bp.before_request(check_access)
 
 # Modules add their routes to bp.
-from backoffice import catalogue, dashboard, inventory, staff  # noqa: E402,F401
+from backoffice import (  # noqa: E402,F401
+    catalogue,
+    dashboard,
+    inventory,
+    orders,
+    shipping,
+    staff,
+    tax,
+)

@@ -1,4 +1,4 @@
-"""Forms of the back office: catalogue, stock and staff accounts.
+"""Forms of the back office: catalogue, stock, staff, orders, shipping and tax.
 
 Fields parse what a person types (whole numbers, dollar amounts, ids from a
 list) and refuse anything else with a plain message beside the field; the
@@ -6,7 +6,8 @@ services then decide whether the change itself is allowed.
 """
 
 import re
-from decimal import Decimal
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,7 +15,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    Form,
     IntegerField,
     PasswordField,
     SelectField,
@@ -39,8 +42,10 @@ from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.services import MAX_MOVEMENT
 from shop.money import to_decimal, to_minor_units
+from shop.orders import status as order_status
 from shop.purchasing.models import Supplier
 from shop.tax.models import TaxClass
+from shop.tax.services import COMPONENTS
 
 MAX_PRICE_DIGITS = 7  # up to 9,999,999.99 in the base currency
 MAX_GRAMS = 1_000_000  # one tonne
@@ -383,3 +388,270 @@ class StaffEditForm(BackofficeForm):
         invalid_choice_message="Choose a staff role from the list.",
     )
     is_enabled = BooleanField("May log in")
+
+
+# --- orders ----------------------------------------------------------------------
+
+
+def _without_nul(value):
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
+
+
+class DayField(DateField):
+    """A day typed as 2026-03-31 (the browser's date picker sends that); '' is none."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = date.fromisoformat(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a date like 2026-03-31.") from None
+
+
+class OrderFilterForm(Form):
+    """The filters above the order list, read from the query string (a GET: no CSRF)."""
+
+    q = StringField("Order number or email", filters=[_without_nul], validators=[_at_most(200)])
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(k, v) for k, v in order_status.LABELS.items()],
+        default="",
+        invalid_choice_message="Choose a status from the list.",
+    )
+    placed_from = DayField("Placed from", validators=[Optional()])
+    placed_to = DayField("Placed up to", validators=[Optional()])
+    backordered = BooleanField("Only orders with backorders")
+
+    def validate_placed_to(self, field):
+        if field.data and self.placed_from.data and field.data < self.placed_from.data:
+            raise ValidationError("Choose a day on or after the first day.")
+
+    def filters(self) -> dict:
+        """What to filter by; a filter whose text could not be read is left out."""
+
+        def ok(field):
+            return field.data if not field.errors else None
+
+        return {
+            "text": ok(self.q) or "",
+            "status": ok(self.status) or None,
+            "placed_from": ok(self.placed_from),
+            "placed_to": ok(self.placed_to),
+            "backordered": bool(self.backordered.data),
+        }
+
+    def query_args(self) -> dict:
+        """The filters as the query string holds them, for the pager's links."""
+        return {
+            name: value
+            for name, value in (
+                ("q", self.q.data),
+                ("status", self.status.data),
+                ("placed_from", self.placed_from.raw_data[0] if self.placed_from.raw_data else ""),
+                ("placed_to", self.placed_to.raw_data[0] if self.placed_to.raw_data else ""),
+                ("backordered", "y" if self.backordered.data else ""),
+            )
+            if value
+        }
+
+
+class CancelOrderForm(BackofficeForm):
+    reason = StringField("Reason (kept in the order's history)", validators=[_at_most(200)])
+
+
+# --- shipping --------------------------------------------------------------------
+
+MAX_DIM_DIVISOR = 1_000_000
+MAX_TRANSIT_DAYS = 90
+
+
+def _upper_code(value):
+    return value.replace(" ", "").upper() if isinstance(value, str) else value
+
+
+def _name_field(limit: int) -> StringField:
+    return StringField("Name", validators=[DataRequired("Enter a name."), _at_most(limit)])
+
+
+class CarrierForm(BackofficeForm):
+    name = _name_field(80)
+    dim_divisor = WholeNumberField(
+        "Dimensional-weight divisor (cm\u00b3 per kg)",
+        validators=[Required("Enter the divisor, like 6000."), _between(1, MAX_DIM_DIVISOR)],
+    )
+
+
+class ShippingServiceForm(BackofficeForm):
+    name = _name_field(80)
+    transit_days = WholeNumberField(
+        "Transit (business days)",
+        validators=[Required("Enter the days in transit."), _between(0, MAX_TRANSIT_DAYS)],
+    )
+    position = WholeNumberField("Position in the list", default=0, validators=[_between(0, 10_000)])
+    is_active = BooleanField("Offered at checkout", default=True)
+    free_over = MoneyField("Free when the goods come to at least ($; empty: never free)")
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "transit_days": self.transit_days.data,
+            "position": self.position.data or 0,
+            "is_active": self.is_active.data,
+            "free_over": None if self.free_over.data is None else self.free_over.minor_units(),
+        }
+
+
+class ZoneForm(BackofficeForm):
+    name = _name_field(80)
+
+
+class RegionForm(BackofficeForm):
+    country = StringField(
+        "Country",
+        default="CA",
+        filters=[_upper_code],
+        validators=[DataRequired("Enter a two-letter country code, like CA."), _at_most(2)],
+    )
+    province = StringField(
+        "Province",
+        filters=[_upper_code],
+        validators=[DataRequired("Enter a province code, like ON."), _at_most(3)],
+    )
+    postal_prefix = StringField(
+        "Postal codes starting with (empty: the whole province)",
+        filters=[_upper_code],
+        validators=[_at_most(6)],
+    )
+
+
+class BandForm(BackofficeForm):
+    """A weight band of a zone's rate table; band_form() adds a price field per service."""
+
+    max_weight_g = WholeNumberField(
+        "Parcels up to (g)",
+        validators=[Required("Enter the heaviest parcel, in grams."), _between(1, MAX_GRAMS)],
+    )
+
+    def prices(self) -> dict[int, int | None]:
+        """Price in cents per service id; None where the service does not carry this band."""
+        return {
+            int(field.name.removeprefix("price_")): (
+                None if field.data is None else field.minor_units()
+            )
+            for field in self
+            if field.name.startswith("price_")
+        }
+
+
+def band_form(services, **kwargs) -> BandForm:
+    """A band form with one price per shipping service (empty: not carried at this weight)."""
+
+    class ServiceBandForm(BandForm):
+        pass
+
+    for service in services:
+        setattr(ServiceBandForm, f"price_{service.id}", MoneyField(f"{service.full_name} ($)"))
+    return ServiceBandForm(**kwargs)
+
+
+class BoxForm(BackofficeForm):
+    name = _name_field(60)
+    length_mm = WholeNumberField(
+        "Inner length (mm)", validators=[Required("Enter the length."), _between(1, MAX_MM)]
+    )
+    width_mm = WholeNumberField(
+        "Inner width (mm)", validators=[Required("Enter the width."), _between(1, MAX_MM)]
+    )
+    height_mm = WholeNumberField(
+        "Inner height (mm)", validators=[Required("Enter the height."), _between(1, MAX_MM)]
+    )
+    weight_g = WholeNumberField(
+        "Weight of the empty box (g)",
+        validators=[Required("Enter the box's own weight."), _between(0, MAX_GRAMS)],
+    )
+    max_weight_g = WholeNumberField(
+        "Most it may weigh packed (g)",
+        validators=[Required("Enter the most the box may weigh."), _between(1, MAX_GRAMS)],
+    )
+    is_active = BooleanField("Used for packing", default=True)
+
+
+# --- tax -------------------------------------------------------------------------
+
+PERCENT = re.compile(r"-?[0-9]{1,6}(\.[0-9]+)?")
+PERCENT_PLACES = 3  # the rate column keeps 5 decimals of the fraction
+
+
+class PercentField(_OneMessage, StringField):
+    """A percentage typed as "9.975", kept as the Decimal fraction 0.09975 (never a float)."""
+
+    def process_data(self, value):
+        self.data = value
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip().removesuffix("%").strip()
+        if raw == "":
+            self.data = None
+            return
+        self.data = None
+        if not PERCENT.fullmatch(raw):
+            raise ValueError("Enter a percentage, like 9.975.")
+        try:
+            percent = Decimal(raw)
+        except InvalidOperation:
+            raise ValueError("Enter a percentage, like 9.975.") from None
+        if not 0 <= percent <= 100:
+            raise ValueError("Enter a percentage from 0 to 100.")
+        if -percent.as_tuple().exponent > PERCENT_PLACES:
+            raise ValueError(f"Use at most {PERCENT_PLACES} decimal places, like 9.975.")
+        self.data = percent / 100
+
+    def _value(self) -> str:
+        if self.data is None:
+            return self.raw_data[0] if self.raw_data else ""
+        return f"{(self.data * 100).normalize():f}"
+
+
+class TaxClassForm(BackofficeForm):
+    name = _name_field(80)
+
+
+class TaxRateForm(BackofficeForm):
+    country = StringField(
+        "Country",
+        default="CA",
+        filters=[_upper_code],
+        validators=[DataRequired("Enter a two-letter country code, like CA."), _at_most(2)],
+    )
+    province = StringField(
+        "Province",
+        filters=[_upper_code],
+        validators=[DataRequired("Enter a province code, like ON."), _at_most(3)],
+    )
+    tax_class_id = IdSelectField("Tax class", message="Choose a tax class from the list.")
+    component = SelectField(
+        "Component",
+        choices=[SelectChoice(c, c) for c in COMPONENTS],
+        invalid_choice_message="Choose a tax component from the list.",
+    )
+    rate = PercentField("Rate (%)", validators=[Required("Enter the rate, like 9.975.")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tax_classes = db.session.scalars(sa.select(TaxClass).order_by(TaxClass.name))
+        self.tax_class_id.choices = [SelectChoice(t.id, t.name) for t in tax_classes]
+
+    def data_for_service(self) -> dict:
+        return {
+            "country": self.country.data,
+            "province": self.province.data,
+            "tax_class_id": self.tax_class_id.data,
+            "component": self.component.data,
+            "rate": self.rate.data,
+        }

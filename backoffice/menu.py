@@ -8,9 +8,12 @@ from backoffice.access import allowed_roles
 # (endpoint, label) in menu order; modules of the back office add theirs here.
 MENU = [
     ("backoffice.dashboard", "Dashboard"),
+    ("backoffice.orders", "Orders"),
     ("backoffice.products", "Products"),
     ("backoffice.categories", "Categories"),
     ("backoffice.stock", "Stock"),
+    ("backoffice.shipping", "Shipping"),
+    ("backoffice.tax_rates", "Tax"),
     ("backoffice.staff", "Staff"),
 ]
 

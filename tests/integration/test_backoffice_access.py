@@ -5,19 +5,27 @@ added later without @allow(...) fails here (and is refused to everyone).
 """
 
 import pytest
+import sqlalchemy as sa
 
 from backoffice.access import allowed_roles
 from shop.accounts import roles
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
+from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
+from shop.tax.models import TaxRate
 from tests.conftest import log_in
 from tests.factories import VariantFactory
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import buy
 
 OWNER_ONLY = {roles.OWNER}
 CATALOGUE_VIEW = {roles.OWNER, roles.SALES, roles.WAREHOUSE}
 CATALOGUE_EDIT = {roles.OWNER, roles.SALES}
 STOCK_VIEW = set(roles.STAFF)
 STOCK_CHANGE = {roles.OWNER, roles.WAREHOUSE}
+ORDER_VIEW = {roles.OWNER, roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER}
+ORDER_CANCEL = {roles.OWNER, roles.SALES}
+TAX_VIEW = {roles.OWNER, roles.BOOKKEEPER}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -38,6 +46,24 @@ POLICY = {
     "backoffice.staff": OWNER_ONLY,
     "backoffice.staff_new": OWNER_ONLY,
     "backoffice.staff_edit": OWNER_ONLY,
+    "backoffice.orders": ORDER_VIEW,
+    "backoffice.order": ORDER_VIEW,
+    "backoffice.order_cancel": ORDER_CANCEL,
+    "backoffice.shipping": OWNER_ONLY,
+    "backoffice.carrier_edit": OWNER_ONLY,
+    "backoffice.service_edit": OWNER_ONLY,
+    "backoffice.zone": OWNER_ONLY,
+    "backoffice.zone_edit": OWNER_ONLY,
+    "backoffice.region_add": OWNER_ONLY,
+    "backoffice.region_delete": OWNER_ONLY,
+    "backoffice.band_edit": OWNER_ONLY,
+    "backoffice.band_delete": OWNER_ONLY,
+    "backoffice.box_edit": OWNER_ONLY,
+    "backoffice.tax_rates": TAX_VIEW,
+    "backoffice.tax_classes": TAX_VIEW,
+    "backoffice.tax_class_new": OWNER_ONLY,
+    "backoffice.tax_rate_edit": OWNER_ONLY,
+    "backoffice.tax_rate_delete": OWNER_ONLY,
 }
 
 
@@ -57,11 +83,27 @@ def unguarded_endpoints(app) -> list[str]:
 @pytest.fixture
 def rows(app, tax_class, staff):
     """One existing row of each kind a back-office URL can name."""
+    seed_reference_data()
     variant = VariantFactory(stock=5)
     image = ProductImage(product_id=variant.product_id, filename="x.png", alt="x")
     db.session.add(image)
     db.session.commit()
+    order = buy(app, [(variant, 1)])
+    rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
+    region = db.session.scalar(sa.select(ZoneRegion).where(ZoneRegion.zone_id == rate.zone_id))
+
+    def first(model):
+        return db.session.scalar(sa.select(model.id).order_by(model.id).limit(1))
+
     return {
+        "number": order.number,
+        "carrier_id": first(Carrier),
+        "service_id": first(ShippingService),
+        "zone_id": rate.zone_id,
+        "region_id": region.id,
+        "max_weight_g": rate.max_weight_g,
+        "box_id": first(Box),
+        "rate_id": first(TaxRate),
         "category_id": variant.product.category_id,
         "product_id": variant.product_id,
         "variant_id": variant.id,
@@ -87,6 +129,7 @@ def test_every_backoffice_route_names_its_roles(app):
 
 def test_the_roles_are_those_of_the_policy(app):
     with app.test_request_context():
+        assert {r.endpoint for r in backoffice_rules(app)} == set(POLICY)
         for endpoint, expected in POLICY.items():
             assert set(allowed_roles(endpoint)) == expected, endpoint
 
@@ -142,9 +185,20 @@ def test_the_menu_shows_each_role_only_what_it_may_open(app, staff):
     assert 'href="/admin/products"' in page
     assert 'href="/admin/staff"' not in page
 
+    assert 'href="/admin/orders"' in page
+    assert 'href="/admin/shipping"' not in page and 'href="/admin/tax"' not in page
+
+    bookkeeper = app.test_client()
+    log_in(bookkeeper, staff[roles.BOOKKEEPER].email)
+    page = bookkeeper.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/orders"' in page and 'href="/admin/tax"' in page
+    assert 'href="/admin/shipping"' not in page
+
     owner = app.test_client()
     log_in(owner, staff[roles.OWNER].email)
-    assert 'href="/admin/staff"' in owner.get("/admin/").get_data(as_text=True)
+    page = owner.get("/admin/").get_data(as_text=True)
+    for path in ("/admin/staff", "/admin/orders", "/admin/shipping", "/admin/tax"):
+        assert f'href="{path}"' in page, path
 
 
 def test_an_id_no_row_could_have_is_not_found(app, staff):
