@@ -97,13 +97,17 @@ def idempotency_key(order: Order, attempt: int) -> str:
     return f"order-{order.id}-{unique}-checkout-{attempt}"
 
 
-def checkout_url_for(order: Order) -> str:
-    """Where the customer pays: the open session's page, or our order page."""
+def checkout_url_for(order: Order, *, success_url: str, cancel_url: str) -> str:
+    """Where the customer pays: the open session's page, or a new session's.
+
+    A new session is made when there is none yet (Stripe was unreachable when the
+    order was placed) or the last one closed (a delayed payment failed).
+    """
     open_payment = next(
         (p for p in reversed(order.payments) if p.provider == NAME and p.status == "pending"), None
     )
     if open_payment is None or not open_payment.checkout_url:
-        raise StripeUnavailable("This order has no open payment page; please contact us.")
+        open_payment = start_payment(order, success_url=success_url, cancel_url=cancel_url)
     return open_payment.checkout_url
 
 

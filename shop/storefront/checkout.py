@@ -28,6 +28,7 @@ from shop.orders.errors import CheckoutChanged
 from shop.orders.models import POLICY_LABELS
 from shop.payments import demo, providers
 from shop.storefront.forms import CheckoutAddressForm, DeliveryForm, DemoCardForm, PlaceOrderForm
+from shop.storefront.helpers import local_datetime
 
 bp = Blueprint("checkout", __name__)
 
@@ -205,7 +206,8 @@ def _place(cart, checkout, reviewed: str):
         order = orders.place_order(
             cart=cart, user=current_user, request=checkout, reviewed=reviewed, provider=provider
         )
-        payment_url = _start_payment(order, provider)
+        if provider == demo.NAME:
+            demo.start_payment(order)
     except CheckoutChanged as err:
         db.session.rollback()
         flash(err.message, "error")
@@ -219,21 +221,36 @@ def _place(cart, checkout, reviewed: str):
     # The cart is gone; a stale id could name the next guest's cart (SQLite reuses ids).
     session.pop(carts.SESSION_KEY, None)
     session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
-    return redirect(payment_url, code=303)
-
-
-def _start_payment(order, provider: str) -> str:
     if provider == demo.NAME:
-        demo.start_payment(order)
-        return url_for("checkout.pay", number=order.number)
+        return redirect(url_for("checkout.pay", number=order.number), code=303)
+    return _to_stripe(order)
+
+
+def _to_stripe(order):
+    """Send the customer to Stripe's payment page.
+
+    The order is already committed: the network call to Stripe never runs while
+    stock rows (or SQLite's write lock) are held. If Stripe cannot be reached, the
+    order stays reserved and "Pay now" tries again with the same idempotency key.
+    """
     from shop.payments import stripe_gateway
 
-    payment = stripe_gateway.start_payment(
-        order,
-        success_url=_order_link(order, _external=True),
-        cancel_url=url_for("checkout.pay", number=order.number, _external=True),
-    )
-    return payment.checkout_url
+    try:
+        url = stripe_gateway.checkout_url_for(
+            order,
+            success_url=_order_link(order, _external=True),
+            cancel_url=url_for("checkout.pay", number=order.number, _external=True),
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(
+            f"{err.message} Your order {order.number} is saved and its items are reserved "
+            f"until {local_datetime(order.expires_at, 'short')}.",
+            "error",
+        )
+        return redirect(_order_link(order))
+    db.session.commit()
+    return redirect(url, code=303)
 
 
 def _order_link(order, **kw) -> str:
@@ -258,13 +275,7 @@ def pay(number: str):
     if order.status not in st.PAYABLE:
         return redirect(_order_link(order))
     if order.payment_provider != demo.NAME:
-        from shop.payments import stripe_gateway
-
-        try:
-            return redirect(stripe_gateway.checkout_url_for(order), code=303)
-        except DomainError as err:  # e.g. the session closed after a failed delayed payment
-            flash(err.message, "error")
-            return redirect(_order_link(order))
+        return _to_stripe(order)
     form = DemoCardForm()
     if form.validate_on_submit():
         try:
