@@ -54,6 +54,7 @@ class Config:
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_API_BASE = None  # tests point the real stripe library at a local fake
     STRIPE_MAX_NETWORK_RETRIES = 2
+    STRIPE_TIMEOUT_SECONDS = 15
     STRIPE_WEBHOOK_TOLERANCE = 300  # seconds a signed webhook stays acceptable
     DEMO_PAYMENTS_ALLOWED = False
 

@@ -36,7 +36,11 @@ class BadWebhook(Exception):
 
 def client() -> stripe.StripeClient:
     cfg = current_app.config
-    options = {"max_network_retries": cfg["STRIPE_MAX_NETWORK_RETRIES"]}
+    options = {
+        "max_network_retries": cfg["STRIPE_MAX_NETWORK_RETRIES"],
+        # Well below gunicorn's worker timeout, so a slow Stripe is an error page, not a kill.
+        "http_client": stripe.RequestsClient(timeout=cfg["STRIPE_TIMEOUT_SECONDS"]),
+    }
     if cfg.get("STRIPE_API_BASE"):
         options["base_addresses"] = {"api": cfg["STRIPE_API_BASE"]}
     return stripe.StripeClient(cfg["STRIPE_SECRET_KEY"], **options)
