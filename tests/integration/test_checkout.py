@@ -201,3 +201,23 @@ def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_ca
     assert response.status_code == 200
     assert response.request.path == "/cart/"
     assert "Only 0 of Last Lamp left" in response.get_data(as_text=True)
+
+
+def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(client, store):
+    from shop.inventory.availability import availability
+    from shop.storefront.helpers import local_date
+
+    expected = local_date(availability(store["stove"], 1).ship_date)
+    product_page = client.get(f"/p/{store['stove'].product.slug}").get_data(as_text=True)
+    assert f"(around {expected})" in product_page
+    add(client, store["stove"], 1)
+    assert f"(around {expected})" in client.get("/cart/").get_data(as_text=True)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    assert f"about {expected}" in client.get("/checkout/review").get_data(as_text=True)
+    page = pay(client, place(client).headers["Location"]).get_data(as_text=True)
+    assert f"ships about {expected}" in page
+    mail = db.session.scalar(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "order_confirmation")
+    )
+    assert f"ships about {expected}" in mail.body_text
