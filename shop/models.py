@@ -1,10 +1,12 @@
 """Imports every model so that SQLAlchemy and Alembic know all the tables."""
 
+from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
 from shop.accounts.models import Address, User
+from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.inventory.models import StockLevel, StockMovement
-from shop.notifications.models import OutboxMessage
+from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.purchasing.models import Supplier
 from shop.shipping.models import (
@@ -15,9 +17,20 @@ from shop.shipping.models import (
     ShippingZone,
     ZoneRegion,
 )
+from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "Account",
+    "CommissionAgent",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "InvoiceTax",
+    "JournalEntry",
+    "JournalLine",
+    "OutboxAttachment",
+    "StoreSettings",
     "Address",
     "Box",
     "Carrier",

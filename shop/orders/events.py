@@ -52,3 +52,7 @@ def order_cancelled(order: Order, user=None, reason: str = "") -> OrderEvent:
 
 def confirmation_sent(order: Order) -> OrderEvent:
     return _add(order, "email", f"Order confirmation emailed to {order.email}.")
+
+
+def invoice_issued(order: Order, number: str) -> OrderEvent:
+    return _add(order, "invoice", f"Invoice {number} issued, marked paid.")

@@ -49,6 +49,9 @@ class Order(TimestampMixin, Base):
     total: Mapped[int] = mapped_column(sa.BigInteger)
 
     payment_provider: Mapped[str] = mapped_column(sa.String(20))
+    # A sales person or referral partner earning a commission on the goods.
+    commission_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commission_agents.id"))
+    commission_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 4))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -11,6 +11,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from shop.accounting import services as books
+from shop.billing import services as billing
 from shop.cart.models import Cart
 from shop.cart.services import summarise
 from shop.db import utcnow
@@ -181,11 +183,17 @@ def reallocate(order: Order) -> None:
 
 
 def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> None:
+    """Paid: the invoice is issued (PAID), the sale and any commission are posted, the
+    customer is emailed; all in the transaction that records the payment."""
     if order.status in st.RELEASED:
         reallocate(order)
     change_status(order, st.PAID)
     order.paid_at = utcnow()
     events.order_paid(order, provider, amount, method)
+    invoice = billing.issue_invoice(order=order, payment_method=method or provider)
+    events.invoice_issued(order, invoice.number)
+    books.post_sale(order=order, invoice=invoice)
+    books.post_commission(order=order, on=books.store_date(order.paid_at))
     send_confirmation(order)
 
 

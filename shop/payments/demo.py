@@ -3,9 +3,12 @@
 import secrets
 from dataclasses import dataclass
 
+from shop.accounting import services as books
+from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.models import Order, Payment
 from shop.payments.services import FAILED, SUCCEEDED, PaymentEventData, apply_payment_event
+from shop.store.services import store_settings
 
 NAME = "demo"
 
@@ -54,7 +57,7 @@ def charge(*, order: Order, card_number: str) -> TestCard:
         )
     payment = order.payments[-1] if order.payments else start_payment(order)
     method = f"{BRANDS.get(digits[0], 'Card')} ending {digits[-4:]} (demo)"
-    apply_payment_event(
+    outcome = apply_payment_event(
         PaymentEventData(
             provider=NAME,
             event_id=f"demo_evt_{secrets.token_hex(12)}",
@@ -67,4 +70,16 @@ def charge(*, order: Order, card_number: str) -> TestCard:
             reason=card.description.split(": ")[1] if card.outcome == FAILED else "",
         )
     )
+    if outcome == "order paid":
+        _post_fee(order, payment)
     return card
+
+
+def _post_fee(order: Order, payment: Payment) -> None:
+    """The demo's processor fee, from the store's fee schedule, as Stripe would report one."""
+    settings = store_settings()
+    fee = books.demo_fee(order.total, settings.demo_fee_percent, settings.demo_fee_fixed)
+    books.post_processor_fee(
+        order=order, fee=fee, source_key=f"fee:{NAME}:{payment.reference}",
+        on=books.store_date(utcnow()), provider="Demo processor",
+    )  # fmt: skip

@@ -111,6 +111,13 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
         return "rejected: " + reason
     if payment is not None:
         payment.status, payment.method = SUCCEEDED, data.method
+    if order.status == st.CANCELLED:
+        reason = "the order was cancelled; refund this payment in the payment provider"
+        current_app.logger.error(
+            "payment event %s for order %s: %s", data.event_id, order.number, reason
+        )
+        events.payment_rejected(order, data.provider, reason)
+        return "rejected: " + reason
     if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
         return f"ignored: order is already {order.status}"
     orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)

@@ -221,3 +221,30 @@ def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(cli
         sa.select(OutboxMessage).where(OutboxMessage.kind == "order_confirmation")
     )
     assert f"ships about {expected}" in mail.body_text
+
+
+def test_money_arriving_for_a_cancelled_order_is_refused_and_noted(client, store):
+    from shop.orders import services as orders
+    from shop.payments.services import PaymentEventData, apply_payment_event
+
+    add(client, store["tent"], 1)
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    location = place(client).headers["Location"]
+    order = db.session.scalar(sa.select(Order))
+    orders.cancel_order(order=order, user=None, reason="customer phoned")
+    db.session.commit()
+    assert client.post(location, data={"card_number": "4242424242424242"}).status_code == 302
+    # A provider may still report money for it (a Checkout page left open, say).
+    outcome = apply_payment_event(
+        PaymentEventData(
+            provider="demo", event_id="late-1", event_type="demo.charge.succeeded",
+            outcome="succeeded", order_id=order.id, amount=order.total, currency="CAD",
+        )
+    )  # fmt: skip
+    db.session.commit()
+    assert outcome.startswith("rejected")
+    db.session.refresh(order)
+    assert order.status == "cancelled"
+    assert "refund this payment" in order.events[-1].message
+    assert stock_for(store["tent"].id).allocated == 0

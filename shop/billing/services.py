@@ -1,0 +1,186 @@
+"""Invoices: issued in the transaction that marks the order paid, numbered without gaps."""
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from shop.billing.errors import BillingError
+from shop.billing.models import (
+    CREDIT_NOTE,
+    INVOICE,
+    PAID,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    InvoiceTax,
+)
+from shop.db import utcnow
+from shop.extensions import db
+from shop.store.services import store_settings
+
+PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN"}
+
+
+def next_number(series: str) -> int:
+    """The next number of a series. The UPDATE holds the series row until commit, so
+    concurrent payments queue for it, and a rolled-back payment gives its number back."""
+    bump = (
+        sa.update(InvoiceSequence)
+        .where(InvoiceSequence.name == series)
+        .values(last_value=InvoiceSequence.last_value + 1)
+        .returning(InvoiceSequence.last_value)
+    )
+    value = db.session.execute(bump).scalar_one_or_none()
+    if value is not None:
+        return value
+    try:
+        with db.session.begin_nested():  # the first number of a new year's series
+            db.session.add(InvoiceSequence(name=series, last_value=1))
+        return 1
+    except IntegrityError:  # another payment started the series at the same moment
+        return db.session.execute(bump).scalar_one()
+
+
+def invoice_for_order(order) -> Invoice | None:
+    return db.session.scalar(
+        sa.select(Invoice).where(Invoice.order_id == order.id, Invoice.kind == INVOICE)
+    )
+
+
+def issue_invoice(*, order, payment_method: str) -> Invoice:
+    """The paid invoice of an order, frozen from the order as it stands; once per order."""
+    existing = invoice_for_order(order)
+    if existing is not None:
+        return existing
+    issued = utcnow()
+    series = f"{PREFIX[INVOICE]}-{issued.year}"
+    settings = store_settings()
+    address = "\n".join(order.address_lines())
+    invoice = Invoice(
+        number=f"{series}-{next_number(series):06d}",
+        kind=INVOICE,
+        status=PAID,
+        order_id=order.id,
+        user_id=order.user_id,
+        issued_at=issued,
+        currency=order.currency,
+        seller_name=settings.legal_name,
+        seller_address=settings.address,
+        seller_tax_numbers="\n".join(settings.tax_numbers()),
+        footer=settings.invoice_footer,
+        customer_email=order.email,
+        bill_to=address,
+        ship_to=address,
+        ship_province=order.ship_province,
+        ship_country=order.ship_country,
+        subtotal=order.subtotal,
+        shipping_total=order.shipping_total,
+        shipping_description=order.shipping_service_name,
+        tax_total=order.tax_total,
+        total=order.total,
+        paid_at=order.paid_at or issued,
+        payment_method=payment_method,
+    )
+    invoice.lines = [
+        InvoiceLine(
+            position=n,
+            sku=line.sku,
+            description=line.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_class_name=line.tax_class_name,
+            line_total=line.line_total,
+        )  # fmt: skip
+        for n, line in enumerate(order.lines, start=1)
+    ]
+    invoice.taxes = [
+        InvoiceTax(component=t.component, rate=t.rate, taxable=t.taxable, amount=t.amount)
+        for t in order.taxes
+    ]
+    _check_adds_up(invoice)
+    db.session.add(invoice)
+    db.session.flush()
+    return invoice
+
+
+def _check_adds_up(invoice: Invoice) -> None:
+    lines = sum(line.line_total for line in invoice.lines)
+    taxes = sum(t.amount for t in invoice.taxes)
+    if lines != invoice.subtotal or taxes != invoice.tax_total:
+        raise BillingError("The invoice's lines or taxes do not add up to its totals.")
+    if invoice.subtotal + invoice.shipping_total + invoice.tax_total != invoice.total:
+        raise BillingError("The invoice's total is not its subtotal, shipping and taxes.")
+
+
+def invoices_of(user) -> list[Invoice]:
+    query = sa.select(Invoice).where(Invoice.user_id == user.id).order_by(Invoice.id.desc())
+    return list(db.session.scalars(query))
+
+
+def invoice_for_customer(*, number: str, user) -> Invoice | None:
+    """The invoice if it is this customer's; another customer's number is 'not found'."""
+    invoice = db.session.scalar(sa.select(Invoice).where(Invoice.number == number))
+    if invoice is None or user is None or invoice.user_id != user.id:
+        return None
+    return invoice
+
+
+def issue_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
+    """A credit note for the whole of an invoice: the same lines and taxes, negative.
+
+    An issued invoice never changes; a correction or refund is a credit note.
+    """
+    if invoice.kind != INVOICE:
+        raise BillingError("Only an invoice can be credited.")
+    credited = db.session.scalar(
+        sa.select(Invoice.number).where(Invoice.credits_invoice_id == invoice.id)
+    )
+    if credited is not None:
+        raise BillingError(f"Invoice {invoice.number} is already credited by {credited}.")
+    issued = utcnow()
+    series = f"{PREFIX[CREDIT_NOTE]}-{issued.year}"
+    note = Invoice(
+        number=f"{series}-{next_number(series):06d}",
+        kind=CREDIT_NOTE,
+        status=PAID,
+        order_id=invoice.order_id,
+        user_id=invoice.user_id,
+        credits_invoice_id=invoice.id,
+        issued_at=issued,
+        currency=invoice.currency,
+        seller_name=invoice.seller_name,
+        seller_address=invoice.seller_address,
+        seller_tax_numbers=invoice.seller_tax_numbers,
+        footer=f"Credits invoice {invoice.number}. {reason}".strip(),
+        customer_email=invoice.customer_email,
+        bill_to=invoice.bill_to,
+        ship_to=invoice.ship_to,
+        ship_province=invoice.ship_province,
+        ship_country=invoice.ship_country,
+        subtotal=-invoice.subtotal,
+        shipping_total=-invoice.shipping_total,
+        shipping_description=invoice.shipping_description,
+        tax_total=-invoice.tax_total,
+        total=-invoice.total,
+        paid_at=issued,
+        payment_method=invoice.payment_method,
+    )
+    note.lines = [
+        InvoiceLine(
+            position=line.position,
+            sku=line.sku,
+            description=line.description,
+            quantity=-line.quantity,
+            unit_price=line.unit_price,
+            tax_class_name=line.tax_class_name,
+            line_total=-line.line_total,
+        )  # fmt: skip
+        for line in invoice.lines
+    ]
+    note.taxes = [
+        InvoiceTax(component=t.component, rate=t.rate, taxable=-t.taxable, amount=-t.amount)
+        for t in invoice.taxes
+    ]
+    _check_adds_up(note)
+    db.session.add(note)
+    db.session.flush()
+    return note
