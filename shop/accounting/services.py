@@ -4,6 +4,8 @@ Every posting rule here builds its lines and hands them to post_entry(), which
 refuses an unbalanced entry and will not post the same source key twice.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,10 +15,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop.accounting import chart
-from shop.accounting.errors import PostingError
-from shop.accounting.models import Account, JournalEntry, JournalLine
+from shop.accounting.errors import ChartError, PostingError
+from shop.accounting.models import ACCOUNT_TYPES, Account, JournalEntry, JournalLine
 from shop.extensions import db
+from shop.money import format_money
 from shop.tax.calculations import round_half_up
+
+MANUAL = "manual"
 
 
 @dataclass(frozen=True)
@@ -44,13 +49,19 @@ def seed_chart() -> int:
     return added
 
 
-def account_for(role_or_code: str) -> Account:
-    account = db.session.scalar(
-        sa.select(Account).where(sa.or_(Account.role == role_or_code, Account.code == role_or_code))
-    )
-    if account is None:
+def _chart_index() -> dict[str, Account]:
+    """Every account by its role and by its code, in one query."""
+    accounts = db.session.scalars(sa.select(Account)).all()
+    if not accounts:
         seed_chart()
-        account = db.session.scalar(sa.select(Account).where(Account.role == role_or_code))
+        accounts = db.session.scalars(sa.select(Account)).all()
+    index = {a.code: a for a in accounts}
+    index.update({a.role: a for a in accounts if a.role})
+    return index
+
+
+def account_for(role_or_code: str, index: dict[str, Account] | None = None) -> Account:
+    account = (index if index is not None else _chart_index()).get(role_or_code)
     if account is None:
         raise PostingError(f"No account for {role_or_code!r} in the chart of accounts.")
     return account
@@ -80,11 +91,12 @@ def post_entry(
         date=on, description=description[:300], source_type=source_type, source_key=source_key,
         order_id=order_id, user_id=getattr(user, "id", None),
     )  # fmt: skip
+    index = _chart_index()
     for line in lines:
         entry.lines.append(
             JournalLine(
-                account=account_for(line.role_or_code), debit=line.debit, credit=line.credit,
-                memo=line.memo[:200],
+                account=account_for(line.role_or_code, index), debit=line.debit,
+                credit=line.credit, memo=line.memo[:200],
             )
         )  # fmt: skip
     db.session.add(entry)
@@ -157,3 +169,95 @@ def post_refund(*, order, credit_note) -> JournalEntry:
         on=store_date(credit_note.issued_at), order_id=order.id,
         description=f"Refund, order {order.number}, credit note {credit_note.number}", lines=lines,
     )  # fmt: skip
+
+
+# --- the chart of accounts, edited by the owner ------------------------------------
+
+ACCOUNT_CODE = re.compile(r"[0-9A-Z][0-9A-Z.-]{0,9}")
+
+
+def accounts_in_order(*, active_only: bool = False) -> list[Account]:
+    query = sa.select(Account).order_by(Account.code)
+    if active_only:
+        query = query.where(Account.is_active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def _check_code(code: str, account: Account | None) -> str:
+    code = code.strip().upper()
+    if not ACCOUNT_CODE.fullmatch(code):
+        raise ChartError(
+            "Use up to 10 digits, capital letters, dots or dashes, like 4010.", field="code"
+        )
+    taken = db.session.scalar(sa.select(Account).where(Account.code == code))
+    if taken is not None and taken is not account:
+        raise ChartError(f"Account {code} is already {taken.name}.", field="code")
+    return code
+
+
+def create_account(*, code: str, name: str, type: str) -> Account:
+    """A new account of the chart. It plays no posting rule's role: only manual entries use it."""
+    if type not in ACCOUNT_TYPES:
+        raise ChartError("Choose an account type from the list.", field="type")
+    account = Account(code=_check_code(code, None), name=name.strip(), type=type, role=None)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+def update_account(*, account: Account, code: str, name: str, is_active: bool) -> Account:
+    """Rename or renumber an account, or retire it. Its type and role stay as they are: the
+    posting rules find their accounts by role, so an account with a role stays active."""
+    if not is_active and account.role is not None:
+        raise ChartError(
+            f"{account.name} is where the books post {account.role.replace('_', ' ')}; "
+            "it stays active (rename it if you like).",
+            field="is_active",
+        )
+    account.code = _check_code(code, account)
+    account.name = name.strip()
+    account.is_active = is_active
+    db.session.flush()
+    return account
+
+
+# --- manual entries ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManualLine:
+    account_id: int
+    debit: int = 0
+    credit: int = 0
+    memo: str = ""
+
+
+def post_manual_entry(*, on: date, description: str, lines: list[ManualLine], user):
+    """A bookkeeper's own entry, posted like any other: balanced, or not at all."""
+    currency = current_app.config["BASE_CURRENCY"]
+    lines = [line for line in lines if line.debit or line.credit]
+    if len(lines) < 2:
+        raise PostingError("An entry needs at least two lines with an amount: a debit and a credit.")
+    if any(line.debit and line.credit for line in lines):
+        raise PostingError("Put each line's amount in Debit or in Credit, not both.")
+    debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
+    if debits != credits:
+        raise PostingError(
+            f"The entry does not balance: debits {format_money(debits, currency, 'en_CA')}, "
+            f"credits {format_money(credits, currency, 'en_CA')} (a difference of "
+            f"{format_money(abs(debits - credits), currency, 'en_CA')}). Nothing was posted."
+        )
+    accounts = {a.id: a for a in accounts_in_order(active_only=True)}
+    if any(line.account_id not in accounts for line in lines):
+        raise PostingError("Choose an active account for each line with an amount.")
+    return post_entry(
+        source_type=MANUAL,
+        source_key=f"{MANUAL}:{uuid.uuid4().hex}",
+        on=on,
+        description=description.strip(),
+        lines=[
+            Line(accounts[x.account_id].code, debit=x.debit, credit=x.credit, memo=x.memo)
+            for x in lines
+        ],
+        user=user,
+    )

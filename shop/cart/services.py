@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.cart.errors import CartError
 from shop.cart.models import Cart, CartLine
-from shop.catalogue.models import Product, Variant
+from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.inventory.availability import Availability, availability
 from shop.inventory.models import StockLevel
@@ -40,13 +40,12 @@ class CartSummary:
 
 
 def _load_options():
+    # Lines in one query with everything a line needs joined in (all many-to-one).
+    variant = selectinload(Cart.lines).joinedload(CartLine.variant)
     return (
-        selectinload(Cart.lines)
-        .selectinload(CartLine.variant)
-        .options(
-            selectinload(Variant.product).selectinload(Product.images),
-            selectinload(Variant.stock).selectinload(StockLevel.supplier),
-        ),
+        variant.joinedload(Variant.product),
+        variant.joinedload(Variant.tax_class),
+        variant.joinedload(Variant.stock).joinedload(StockLevel.supplier),
     )
 
 

@@ -14,13 +14,15 @@ from shop.extensions import db
 from shop.inventory.models import StockLevel
 
 
-def lock_stock_rows(variant_ids: list[int]) -> None:
+def lock_stock_rows(variant_ids: list[int]) -> list[StockLevel]:
+    """Lock these variants' stock rows and read them afresh (loaded objects are refreshed)."""
     if not variant_ids:
-        return
+        return []
     query = (
-        sa.select(StockLevel.id)
+        sa.select(StockLevel)
         .where(StockLevel.variant_id.in_(sorted(set(variant_ids))))
         .order_by(StockLevel.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    db.session.execute(query).all()
+    return list(db.session.scalars(query))

@@ -1,6 +1,7 @@
 """Stock changes. on_hand moves only here, always with a movement row beside it."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.extensions import db
 from shop.inventory import reasons
@@ -162,15 +163,17 @@ def free_stock(variant_id: int) -> int:
     return max(free or 0, 0)
 
 
-def allocate(*, variant_id: int, quantity: int) -> int:
+def allocate(*, variant_id: int, quantity: int, stock_row: StockLevel | None = None) -> int:
     """Reserve up to `quantity` free units for an order; returns how many were reserved.
 
-    Call with the stock row locked (inventory.locks). The UPDATE is guarded so
-    that allocated can never exceed on_hand, lock or no lock.
+    Call with the stock row locked (inventory.locks) and, to save a query, that row
+    as `stock_row`. The UPDATE is guarded, so allocated never exceeds on_hand,
+    lock or no lock.
     """
     taken = 0
+    free = stock_row.available if stock_row is not None else free_stock(variant_id)
     while taken < quantity:
-        want = min(free_stock(variant_id), quantity - taken)
+        want = min(free, quantity - taken)
         if want <= 0:
             break
         result = db.session.execute(
@@ -182,7 +185,13 @@ def allocate(*, variant_id: int, quantity: int) -> int:
         )
         if result.rowcount == 1:
             taken += want
-    _expire_stock(variant_id)
+        if taken < quantity:
+            free = free_stock(variant_id)  # short, or raced without a lock: look again
+    if stock_row is not None and taken:
+        # Keep the loaded row true without reading it back (and without a second UPDATE).
+        set_committed_value(stock_row, "allocated", stock_row.allocated + taken)
+    elif taken:
+        _expire_stock(variant_id)
     return taken
 
 

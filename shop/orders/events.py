@@ -9,7 +9,11 @@ from shop.orders.models import Order, OrderEvent
 
 def _add(order: Order, kind: str, message: str, user=None) -> OrderEvent:
     event = OrderEvent(kind=kind, message=message, user_id=getattr(user, "id", None))
-    order.events.append(event)
+    if "events" in order.__dict__:  # the history is loaded: keep it in step
+        order.events.append(event)
+    else:  # don't load the whole history just to add to it
+        event.order_id = order.id
+        db.session.add(event)
     db.session.flush()
     return event
 

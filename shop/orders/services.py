@@ -14,11 +14,10 @@ from flask import current_app
 from shop.accounting import services as books
 from shop.billing import services as billing
 from shop.cart.models import Cart
-from shop.cart.services import summarise
+from shop.cart.services import CartSummary, summarise
 from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import services as stock
-from shop.inventory.availability import availability
 from shop.inventory.locks import lock_stock_rows
 from shop.notifications.services import queue_email
 from shop.orders import events, pricing
@@ -49,7 +48,10 @@ class CheckoutRequest:
 
 def price_checkout(*, cart: Cart, request: CheckoutRequest) -> pricing.Pricing:
     """Price the cart for this address, service and policy, or say why it cannot be."""
-    summary = summarise(cart)
+    return price_summary(summarise(cart), request)
+
+
+def price_summary(summary: CartSummary, request: CheckoutRequest) -> pricing.Pricing:
     if not summary.lines:
         raise OrderError("Your cart is empty.")
     if request.policy not in POLICY_LABELS or request.policy not in pricing.policies_for(summary):
@@ -79,25 +81,27 @@ def place_order(
     *, cart: Cart, user, request: CheckoutRequest, reviewed: str, provider: str
 ) -> Order:
     """Freeze the cart into an order, allocating what is free and backordering the rest."""
+    # Lock the stock rows (and read them afresh): from here on, no one else allocates them.
     lock_stock_rows([line.variant_id for line in cart.lines])
-    db.session.expire_all()  # read stock as it is now that the rows are ours
-    cart = db.session.get(Cart, cart.id)
-    priced = price_checkout(cart=cart, request=request)
-    if review_fingerprint(cart=cart, request=request, priced=priced) != reviewed:
+    summary = summarise(cart)
+    priced = price_summary(summary, request)
+    fingerprint = pricing.fingerprint(
+        summary, request.address, request.service_id, request.policy, priced.total
+    )
+    if fingerprint != reviewed:
         raise CheckoutChanged(
             "Your cart, prices or stock changed since you reviewed your order. "
             "Please check the new figures and place your order again."
         )
-    order = _new_order(user=user, request=request, priced=priced, provider=provider)
-    for view in summarise(cart).lines:
-        _add_line(order, view)
+    lines = [_order_line(view) for view in summary.lines]
+    order = _new_order(user=user, request=request, priced=priced, provider=provider, lines=lines)
     events.order_placed(order, user if getattr(user, "is_authenticated", False) else None)
     db.session.delete(cart)
     db.session.flush()
     return order
 
 
-def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provider: str):
+def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provider: str, lines):
     address = request.address
     now = utcnow()
     order = Order(
@@ -118,27 +122,32 @@ def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provi
         payment_provider=provider,
         expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"]),
         **{f"ship_{name}": address.get(name) for name in ADDRESS_FIELDS},
+        lines=lines,
+        taxes=[
+            OrderTax(component=t.component, rate=t.rate, taxable=t.taxable, amount=t.amount)
+            for t in priced.taxes
+        ],
+        events=[],  # new: nothing to load before the first event is added
+        payments=[],
     )
-    order.taxes = [
-        OrderTax(component=t.component, rate=t.rate, taxable=t.taxable, amount=t.amount)
-        for t in priced.taxes
-    ]
     db.session.add(order)
     db.session.flush()
     order.number = f"{current_app.config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
     return order
 
 
-def _add_line(order: Order, view) -> OrderLine:
+def _order_line(view) -> OrderLine:
+    """One cart line frozen into an order line, with its stock allocated or backordered."""
     variant = view.variant
-    allocated = stock.allocate(variant_id=variant.id, quantity=view.quantity)
+    allocated = stock.allocate(
+        variant_id=variant.id, quantity=view.quantity, stock_row=variant.stock
+    )
     short = view.quantity - allocated
     if short and not variant.product.backorderable:
         raise CheckoutChanged(
             f"Only {allocated} of {variant.full_name} left; someone bought the rest a moment ago."
         )
-    ship_date = availability(variant, view.quantity).ship_date if short else None
-    line = OrderLine(
+    return OrderLine(
         variant_id=variant.id,
         sku=variant.sku,
         name=variant.full_name,
@@ -149,10 +158,8 @@ def _add_line(order: Order, view) -> OrderLine:
         tax_class_name=variant.tax_class.name,
         quantity_allocated=allocated,
         quantity_backordered=short,
-        expected_ship_date=ship_date,
+        expected_ship_date=view.availability.ship_date if short else None,
     )
-    order.lines.append(line)
-    return line
 
 
 # --- status changes ---------------------------------------------------------------

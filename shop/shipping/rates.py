@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from shop.extensions import db
 from shop.shipping.models import Box, ShippingRate, ShippingService, ShippingZone, ZoneRegion
@@ -44,7 +44,7 @@ def zone_for(*, country: str, province: str, postal_code: str = "") -> ShippingZ
     regions = db.session.scalars(
         sa.select(ZoneRegion)
         .where(ZoneRegion.country == country, ZoneRegion.province == province)
-        .options(selectinload(ZoneRegion.zone))
+        .options(joinedload(ZoneRegion.zone))
     ).all()
     matching = [r for r in regions if postal.startswith(r.postal_prefix.upper())]
     if not matching:
@@ -85,7 +85,7 @@ def quote_services(
     services = db.session.scalars(
         sa.select(ShippingService)
         .where(ShippingService.is_active.is_(True))
-        .options(selectinload(ShippingService.carrier))
+        .options(joinedload(ShippingService.carrier))
         .order_by(ShippingService.position, ShippingService.id)
     ).all()
     table = _rate_table(zone.id)
