@@ -3,3 +3,7 @@ from shop.errors import DomainError
 
 class PostingError(DomainError):
     """An entry that would leave the books wrong: unbalanced, empty, unknown account."""
+
+
+class ChartError(DomainError):
+    """A change to the chart of accounts or to a commission agent that cannot be made."""

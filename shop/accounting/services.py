@@ -234,18 +234,18 @@ class ManualLine:
 
 def post_manual_entry(*, on: date, description: str, lines: list[ManualLine], user):
     """A bookkeeper's own entry, posted like any other: balanced, or not at all."""
-    currency = current_app.config["BASE_CURRENCY"]
+    currency, locale = current_app.config["BASE_CURRENCY"], current_app.config["LOCALE"]
     lines = [line for line in lines if line.debit or line.credit]
     if len(lines) < 2:
-        raise PostingError("An entry needs at least two lines with an amount: a debit and a credit.")
+        raise PostingError("An entry needs at least two lines with an amount: debit and credit.")
     if any(line.debit and line.credit for line in lines):
         raise PostingError("Put each line's amount in Debit or in Credit, not both.")
     debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
     if debits != credits:
         raise PostingError(
-            f"The entry does not balance: debits {format_money(debits, currency, 'en_CA')}, "
-            f"credits {format_money(credits, currency, 'en_CA')} (a difference of "
-            f"{format_money(abs(debits - credits), currency, 'en_CA')}). Nothing was posted."
+            f"The entry does not balance: debits {format_money(debits, currency, locale)}, "
+            f"credits {format_money(credits, currency, locale)} (a difference of "
+            f"{format_money(abs(debits - credits), currency, locale)}). Nothing was posted."
         )
     accounts = {a.id: a for a in accounts_in_order(active_only=True)}
     if any(line.account_id not in accounts for line in lines):
