@@ -5,10 +5,11 @@ from shop.accounts.models import Address, User
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Variant
+from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
-from shop.purchasing.models import Supplier
+from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from shop.shipping.models import (
     Box,
     Carrier,
@@ -21,6 +22,11 @@ from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "Parcel",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "Shipment",
+    "ShipmentLine",
     "Account",
     "CommissionAgent",
     "Invoice",

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: fcc6025cbf1f
+Revision ID: 606dbeb4c28b
 Revises: 
-Create Date: 2026-11-24 08:36:28.261094
+Create Date: 2026-11-24 08:41:48.939602
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'fcc6025cbf1f'
+revision = '606dbeb4c28b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -128,6 +128,8 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('phone', sa.String(length=30), nullable=True),
     sa.Column('lead_time_days', sa.Integer(), nullable=False),
+    sa.Column('contact_name', sa.String(length=120), nullable=True),
+    sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('created_at', shop.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppliers')),
     sa.UniqueConstraint('name', name=op.f('uq_suppliers_name'))
@@ -214,6 +216,26 @@ def upgrade():
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_products_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_is_active'), ['is_active'], unique=False)
+
+    op.create_table('purchase_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('expected_date', sa.Date(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('sent_at', shop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', shop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['supplier_id'], ['suppliers.id'], name=op.f('fk_purchase_orders_supplier_id_suppliers')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_purchase_orders_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_orders')),
+    sa.UniqueConstraint('number', name=op.f('uq_purchase_orders_number'))
+    )
+    with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_orders_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_orders_supplier_id'), ['supplier_id'], unique=False)
 
     op.create_table('shipping_services',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -513,6 +535,47 @@ def upgrade():
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_order_id'), ['order_id'], unique=False)
 
+    op.create_table('purchase_order_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purchase_order_id', sa.Integer(), nullable=False),
+    sa.Column('variant_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('quantity_received', sa.Integer(), nullable=False),
+    sa.Column('unit_cost', sa.BigInteger(), nullable=False),
+    sa.Column('expected_date', sa.Date(), nullable=True),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_purchase_order_lines_quantity_positive')),
+    sa.CheckConstraint('quantity_received >= 0', name=op.f('ck_purchase_order_lines_received_not_negative')),
+    sa.ForeignKeyConstraint(['purchase_order_id'], ['purchase_orders.id'], name=op.f('fk_purchase_order_lines_purchase_order_id_purchase_orders')),
+    sa.ForeignKeyConstraint(['variant_id'], ['variants.id'], name=op.f('fk_purchase_order_lines_variant_id_variants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_order_lines'))
+    )
+    with op.batch_alter_table('purchase_order_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_order_lines_purchase_order_id'), ['purchase_order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_order_lines_variant_id'), ['variant_id'], unique=False)
+
+    op.create_table('shipments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('shipping_service_id', sa.Integer(), nullable=True),
+    sa.Column('service_name', sa.String(length=120), nullable=False),
+    sa.Column('tracking_number', sa.String(length=40), nullable=True),
+    sa.Column('shipped_at', shop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cost_of_goods', sa.BigInteger(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', shop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_shipments_order_id_orders')),
+    sa.ForeignKeyConstraint(['shipping_service_id'], ['shipping_services.id'], name=op.f('fk_shipments_shipping_service_id_shipping_services')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_shipments_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipments')),
+    sa.UniqueConstraint('number', name=op.f('uq_shipments_number')),
+    sa.UniqueConstraint('tracking_number', name=op.f('uq_shipments_tracking_number'))
+    )
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shipments_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shipments_status'), ['status'], unique=False)
+
     op.create_table('stock_levels',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('variant_id', sa.Integer(), nullable=False),
@@ -597,11 +660,51 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_journal_lines_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_journal_lines_entry_id'), ['entry_id'], unique=False)
 
+    op.create_table('parcels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('box_id', sa.Integer(), nullable=True),
+    sa.Column('box_name', sa.String(length=60), nullable=False),
+    sa.Column('length_mm', sa.Integer(), nullable=False),
+    sa.Column('width_mm', sa.Integer(), nullable=False),
+    sa.Column('height_mm', sa.Integer(), nullable=False),
+    sa.Column('weight_g', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['box_id'], ['boxes.id'], name=op.f('fk_parcels_box_id_boxes')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['shipments.id'], name=op.f('fk_parcels_shipment_id_shipments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_parcels'))
+    )
+    with op.batch_alter_table('parcels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_parcels_shipment_id'), ['shipment_id'], unique=False)
+
+    op.create_table('shipment_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('unit_cost', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('quantity > 0', name=op.f('ck_shipment_lines_quantity_positive')),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_shipment_lines_order_line_id_order_lines')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['shipments.id'], name=op.f('fk_shipment_lines_shipment_id_shipments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipment_lines'))
+    )
+    with op.batch_alter_table('shipment_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shipment_lines_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shipment_lines_shipment_id'), ['shipment_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('shipment_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shipment_lines_shipment_id'))
+        batch_op.drop_index(batch_op.f('ix_shipment_lines_order_line_id'))
+
+    op.drop_table('shipment_lines')
+    with op.batch_alter_table('parcels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_parcels_shipment_id'))
+
+    op.drop_table('parcels')
     with op.batch_alter_table('journal_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_journal_lines_entry_id'))
         batch_op.drop_index(batch_op.f('ix_journal_lines_account_id'))
@@ -624,6 +727,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stock_levels_supplier_id'))
 
     op.drop_table('stock_levels')
+    with op.batch_alter_table('shipments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shipments_status'))
+        batch_op.drop_index(batch_op.f('ix_shipments_order_id'))
+
+    op.drop_table('shipments')
+    with op.batch_alter_table('purchase_order_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_order_lines_variant_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_order_lines_purchase_order_id'))
+
+    op.drop_table('purchase_order_lines')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_order_id'))
 
@@ -688,6 +801,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shipping_services_carrier_id'))
 
     op.drop_table('shipping_services')
+    with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_orders_supplier_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_orders_status'))
+
+    op.drop_table('purchase_orders')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_products_is_active'))
         batch_op.drop_index(batch_op.f('ix_products_category_id'))

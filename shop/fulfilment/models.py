@@ -1,0 +1,63 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.db import Base, TimestampMixin, UTCDateTime
+from shop.orders.models import Order, OrderLine
+
+
+class Shipment(TimestampMixin, Base):
+    """Goods of one order leaving together; statuses are in fulfilment.status."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    shipping_service_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shipping_services.id"))
+    service_name: Mapped[str] = mapped_column(sa.String(120))
+    tracking_number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cost_of_goods: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # at cost, when shipped
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    order: Mapped[Order] = relationship()
+    lines: Mapped[list["ShipmentLine"]] = relationship(
+        back_populates="shipment", order_by="ShipmentLine.id", cascade="all, delete-orphan"
+    )
+    parcels: Mapped[list["Parcel"]] = relationship(
+        back_populates="shipment", order_by="Parcel.id", cascade="all, delete-orphan"
+    )
+
+
+class ShipmentLine(Base):
+    __tablename__ = "shipment_lines"
+    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(sa.ForeignKey("shipments.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(sa.ForeignKey("order_lines.id"), index=True)
+    quantity: Mapped[int] = mapped_column()
+    unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # variant cost when shipped
+
+    shipment: Mapped[Shipment] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()
+
+
+class Parcel(Base):
+    """A box as it leaves: which box, its size and what it weighs on the scale."""
+
+    __tablename__ = "parcels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(sa.ForeignKey("shipments.id"), index=True)
+    box_id: Mapped[int | None] = mapped_column(sa.ForeignKey("boxes.id"))
+    box_name: Mapped[str] = mapped_column(sa.String(60))
+    length_mm: Mapped[int] = mapped_column()
+    width_mm: Mapped[int] = mapped_column()
+    height_mm: Mapped[int] = mapped_column()
+    weight_g: Mapped[int] = mapped_column()
+
+    shipment: Mapped[Shipment] = relationship(back_populates="parcels")
