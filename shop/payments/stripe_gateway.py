@@ -7,19 +7,22 @@ through apply_payment_event() like every other provider's events.
 """
 
 import hashlib
+from datetime import UTC, datetime
 
 import stripe
 from flask import current_app
 
+from shop.accounting import services as books
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.orders.models import Order, Payment
+from shop.orders.models import Order, Payment, PaymentEvent
 from shop.payments.services import (
     EXPIRED,
     FAILED,
     IGNORED,
     SUCCEEDED,
     PaymentEventData,
+    already_applied,
     apply_payment_event,
 )
 
@@ -178,4 +181,82 @@ def _order_id(obj) -> int | None:
 def handle_webhook(payload: bytes, signature: str | None) -> str:
     """Verify and apply one webhook delivery; returns what was done."""
     event = parse_webhook(payload, signature)
+    if event.type == "charge.updated":
+        return record_fee(event)
     return apply_payment_event(event_data(event))
+
+
+# --- the processor's fee ------------------------------------------------------------
+
+
+def record_fee(event: stripe.Event) -> str:
+    """charge.updated: once a charge has its balance transaction, Stripe's fee is known.
+
+    Stripe settles a card payment a little after it succeeds, then sends
+    charge.updated with the charge's new balance transaction; Stripe sends
+    charge.updated for other changes too (a description, a receipt), which
+    carry no new fee. The fee is posted once per balance transaction, whichever
+    event brings it; every event is kept by its id like the others.
+    """
+    if already_applied(NAME, event.id):
+        return "duplicate"
+    record = PaymentEvent(provider=NAME, event_id=event.id, event_type=event.type)
+    db.session.add(record)
+    db.session.flush()  # a concurrent copy of this event now fails on the unique key
+    record.outcome = _post_fee(event.data.object.to_dict(), record)
+    db.session.flush()
+    return record.outcome
+
+
+def _post_fee(charge: dict, record: PaymentEvent) -> str:
+    txn_id = _id_of(charge.get("balance_transaction"))
+    if not txn_id:
+        return "ignored: no balance transaction yet"
+    source_key = f"fee:{NAME}:{txn_id}"
+    if books.already_posted(source_key) is not None:
+        return "ignored: fee already posted"
+    order = _order_of_charge(charge)
+    if order is None:
+        return "no matching order"
+    record.order_id = order.id
+    txn = _stripe_call(lambda api: api.v1.balance_transactions.retrieve(txn_id))
+    currency = txn.currency.upper()
+    if currency != current_app.config["BASE_CURRENCY"]:
+        reason = (
+            f"fee {txn.fee} {currency} of {txn_id} is not in the books' currency "
+            f"{current_app.config['BASE_CURRENCY']}; post it by hand"
+        )
+        current_app.logger.error("Stripe fee for order %s refused: %s", order.number, reason)
+        return "rejected: " + reason
+    if not txn.fee:
+        return "ignored: no fee"
+    books.post_processor_fee(
+        order=order, fee=txn.fee, source_key=source_key, provider="Stripe",
+        on=books.store_date(datetime.fromtimestamp(txn.created, UTC)),
+    )  # fmt: skip
+    return "fee posted"
+
+
+def _order_of_charge(charge: dict) -> Order | None:
+    """The charge's own metadata, else its PaymentIntent's (our session sets order_id there)."""
+    order_id = _order_id(charge)
+    intent = charge.get("payment_intent")
+    if order_id is None and isinstance(intent, dict):  # expanded
+        order_id = _order_id(intent)
+    elif order_id is None and intent:
+        found = _stripe_call(lambda api: api.v1.payment_intents.retrieve(intent))
+        order_id = _order_id(found.to_dict())
+    return db.session.get(Order, order_id) if order_id is not None else None
+
+
+def _id_of(value) -> str | None:
+    """An expandable field: an id, or the object itself when expanded."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _stripe_call(call):
+    try:
+        return call(client())
+    except stripe.StripeError as exc:
+        current_app.logger.error("Stripe refused a request: %s", exc)
+        raise StripeUnavailable("Stripe could not be reached; the event will be retried.") from exc

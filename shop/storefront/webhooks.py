@@ -20,6 +20,10 @@ def stripe_events():
         db.session.rollback()
         current_app.logger.warning("Stripe webhook refused: %s", err)
         return {"error": "invalid signature"}, 400
+    except stripe_gateway.StripeUnavailable as err:
+        # Nothing is kept, and the error makes Stripe deliver the event again later.
+        db.session.rollback()
+        return {"error": err.message}, 503
     except IntegrityError:
         # The same event delivered twice at the same moment: the other copy applied it.
         db.session.rollback()

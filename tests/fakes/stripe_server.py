@@ -4,8 +4,9 @@ The real `stripe` library talks to it over HTTP (StripeClient base_addresses
 {"api": fake.url}). It keeps Checkout Sessions, replays a repeated
 Idempotency-Key, refuses a key reused with other parameters, checks the secret
 key, and answers errors in Stripe's shape. Helper methods play the customer's
-part (pay, let the session expire, have the card declined) and build the event
-Stripe would then send; `sign()` signs it exactly as Stripe does.
+part (pay, let the session expire, have the card declined) and Stripe's own
+(settle a paid charge with its fee), and build the event Stripe would then
+send; `sign()` signs it exactly as Stripe does.
 """
 
 import hashlib
@@ -24,6 +25,11 @@ from werkzeug.wrappers import Request, Response
 API_VERSION = "2025-09-30.clover"
 MIN_EXPIRY = 30 * 60  # Stripe's bounds on a Checkout Session's expires_at
 MAX_EXPIRY = 24 * 60 * 60
+
+
+def stripe_fee(amount: int) -> int:
+    """Stripe's standard Canadian card fee: 2.9 % + 30 cents."""
+    return round(amount * 29 / 1000) + 30
 
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -83,6 +89,8 @@ class FakeStripe:
     api_key: str = "sk_test_fake"
     sessions: dict = field(default_factory=dict)
     payment_intents: dict = field(default_factory=dict)
+    charges: dict = field(default_factory=dict)
+    balance_transactions: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     replayed_keys: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -196,6 +204,13 @@ class FakeStripe:
         match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)/expire", seen.path)
         if seen.method == "POST" and match:
             return 200, self._set(match.group(1), status="expired")
+        for prefix, store, kind in (
+            ("/v1/payment_intents/", self.payment_intents, "payment_intent"),
+            ("/v1/balance_transactions/", self.balance_transactions, "balance_transaction"),
+        ):
+            name = seen.path.removeprefix(prefix)
+            if seen.method == "GET" and seen.path.startswith(prefix) and "/" not in name:
+                return 200, self._get(store, kind, name)
         raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({seen.path}).")
 
     # --- checkout sessions ------------------------------------------------------
@@ -266,6 +281,17 @@ class FakeStripe:
             )
         return self.sessions[session_id]
 
+    def _get(self, store: dict, kind: str, object_id: str) -> dict:
+        if object_id not in store:
+            raise StripeError(
+                404,
+                "invalid_request_error",
+                f"No such {kind}: '{object_id}'",
+                code="resource_missing",
+                param="id",
+            )
+        return store[object_id]
+
     def _set(self, session_id: str, **changes) -> dict:
         session = self.session(session_id)
         session.update(changes)
@@ -285,12 +311,12 @@ class FakeStripe:
         """
         session = self._set(session_id, status="complete", payment_status=payment_status)
         if payment_status == "paid":
-            self.payment_intents[session["payment_intent"]]["status"] = "succeeded"
+            self._succeed(session)
         return self.event("checkout.session.completed", {**session, **overrides})
 
     def async_payment_succeeded(self, session_id: str) -> dict:
         session = self._set(session_id, payment_status="paid")
-        self.payment_intents[session["payment_intent"]]["status"] = "succeeded"
+        self._succeed(session)
         return self.event("checkout.session.async_payment_succeeded", session)
 
     def async_payment_failed(self, session_id: str) -> dict:
@@ -312,13 +338,87 @@ class FakeStripe:
         }
         return self.event("payment_intent.payment_failed", intent)
 
-    def event(self, type_: str, obj: dict) -> dict:
+    def _succeed(self, session: dict) -> dict:
+        """The PaymentIntent succeeds with a charge; as Stripe now does, the charge gets
+        its balance transaction (and so its fee) a little later: see settle()."""
+        intent = self.payment_intents[session["payment_intent"]]
+        intent["status"] = "succeeded"
+        charge = {
+            "id": f"ch_{secrets.token_hex(12)}",
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_captured": intent["amount"],
+            "amount_refunded": 0,
+            "balance_transaction": None,
+            "captured": True,
+            "created": int(time.time()),
+            "currency": intent["currency"],
+            "description": None,
+            "livemode": False,
+            "metadata": {},
+            "paid": True,
+            "payment_intent": intent["id"],
+            "refunded": False,
+            "status": "succeeded",
+        }
+        self.charges[charge["id"]] = charge
+        intent["latest_charge"] = charge["id"]
+        return charge
+
+    def charge_of(self, session_id: str) -> dict:
+        intent = self.payment_intents[self.session(session_id)["payment_intent"]]
+        return self.charges[intent["latest_charge"]]
+
+    def settle(self, session_id: str, *, fee: int | None = None, currency: str | None = None):
+        """Stripe books the paid charge to the balance: a balance transaction carrying the
+        fee (2.9 % + 30 cents unless given) is attached, and charge.updated follows."""
+        charge = self.charge_of(session_id)
+        fee = stripe_fee(charge["amount"]) if fee is None else fee
+        txn = {
+            "id": f"txn_{secrets.token_hex(12)}",
+            "object": "balance_transaction",
+            "amount": charge["amount"],
+            "available_on": int(time.time()) + 2 * 24 * 60 * 60,
+            "created": charge["created"],
+            "currency": currency or charge["currency"],
+            "description": None,
+            "fee": fee,
+            "fee_details": [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": currency or charge["currency"],
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                },
+            ],  # fmt: skip
+            "net": charge["amount"] - fee,
+            "reporting_category": "charge",
+            "source": charge["id"],
+            "status": "pending",
+            "type": "charge",
+        }
+        self.balance_transactions[txn["id"]] = txn
+        charge["balance_transaction"] = txn["id"]
+        return self.event("charge.updated", charge, previous={"balance_transaction": None})
+
+    def update_charge(self, session_id: str, **changes) -> dict:
+        """Another change to the charge (a description, say): charge.updated, no new fee."""
+        charge = self.charge_of(session_id)
+        previous = {name: charge.get(name) for name in changes}
+        charge.update(changes)
+        return self.event("charge.updated", charge, previous=previous)
+
+    def event(self, type_: str, obj: dict, *, previous: dict | None = None) -> dict:
+        data = {"object": json.loads(json.dumps(obj))}
+        if previous is not None:
+            data["previous_attributes"] = previous
         event = {
             "id": f"evt_{secrets.token_hex(12)}",
             "object": "event",
             "api_version": API_VERSION,
             "created": int(time.time()),
-            "data": {"object": json.loads(json.dumps(obj))},
+            "data": data,
             "livemode": False,
             "pending_webhooks": 1,
             "request": {"id": None, "idempotency_key": None},

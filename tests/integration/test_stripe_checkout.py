@@ -8,6 +8,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from shop.accounting import chart
+from shop.accounting.models import JournalEntry
 from shop.extensions import db
 from shop.inventory.services import stock_for
 from shop.notifications.models import OutboxMessage
@@ -327,3 +329,93 @@ def test_a_lost_answer_from_stripe_is_replayed_by_its_idempotency_key(client, te
     assert response.headers["Location"] == created["url"]
     assert len(stripe_fake.sessions) == 1 and len(stripe_fake.replayed_keys) == 1
     assert stock_for(tent.id).allocated == 2
+
+
+# --- the processor's fee, reported by Stripe when the charge settles -------------------
+
+
+def fee_entries(order) -> list[JournalEntry]:
+    query = sa.select(JournalEntry).where(
+        JournalEntry.source_type == "payment_fee", JournalEntry.order_id == order.id
+    )
+    return list(db.session.scalars(query))
+
+
+def asked(stripe_fake, prefix: str) -> list[str]:
+    return [r.path for r in stripe_fake.requests if r.path.startswith(prefix)]
+
+
+@pytest.fixture
+def paid(client, order, stripe_fake):
+    """The order paid on Stripe's page; Stripe has not settled the charge yet."""
+    assert deliver(client, stripe_fake.pay(session_id(order))).json == {"outcome": "order paid"}
+    return order
+
+
+@pytest.mark.parametrize("order_id_on", ["payment_intent", "charge"])
+def test_stripe_reports_its_fee_and_it_is_posted_once(client, paid, stripe_fake, order_id_on):
+    if order_id_on == "charge":
+        stripe_fake.charge_of(session_id(paid))["metadata"] = {"order_id": str(paid.id)}
+    event = stripe_fake.settle(session_id(paid))
+    txn_id = event["data"]["object"]["balance_transaction"]
+    fee = stripe_fake.balance_transactions[txn_id]["fee"]
+    assert fee == round(paid.total * 0.029) + 30
+
+    assert deliver(client, event).json == {"outcome": "fee posted"}
+    [entry] = fee_entries(paid)
+    assert entry.source_key == f"fee:stripe:{txn_id}"
+    lines = {(line.account.role, line.debit, line.credit) for line in entry.lines}
+    assert lines == {(chart.PAYMENT_FEES, fee, 0), (chart.CLEARING, 0, fee)}
+    assert asked(stripe_fake, "/v1/balance_transactions/") == [f"/v1/balance_transactions/{txn_id}"]
+    # The order is found through its PaymentIntent unless the charge names it itself.
+    intents = asked(stripe_fake, "/v1/payment_intents/")
+    assert len(intents) == (1 if order_id_on == "payment_intent" else 0)
+
+    # Stripe delivers the same event again, then another change to the same charge.
+    assert deliver(client, event).json == {"outcome": "duplicate"}
+    again = stripe_fake.update_charge(session_id(paid), description="Order")
+    assert deliver(client, again).json == {"outcome": "ignored: fee already posted"}
+    assert len(fee_entries(paid)) == 1
+    assert count(PaymentEvent, PaymentEvent.event_type == "charge.updated") == 2
+    assert len(asked(stripe_fake, "/v1/balance_transactions/")) == 1
+
+
+def test_a_charge_update_without_a_balance_transaction_posts_nothing(client, paid, stripe_fake):
+    event = stripe_fake.update_charge(session_id(paid), description="Order")
+    assert event["data"]["object"]["balance_transaction"] is None
+    assert deliver(client, event).json == {"outcome": "ignored: no balance transaction yet"}
+    assert fee_entries(paid) == []
+    assert asked(stripe_fake, "/v1/") == ["/v1/checkout/sessions"]  # Stripe was not asked
+
+
+def test_a_fee_stripe_cannot_tell_is_retried_later(app, client, paid, stripe_fake):
+    event = stripe_fake.settle(session_id(paid))
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        response = deliver(client, event)
+    finally:
+        refusing.close()
+    assert response.status_code == 503  # not acknowledged: Stripe delivers it again
+    assert fee_entries(paid) == []
+    assert count(PaymentEvent, PaymentEvent.event_type == "charge.updated") == 0
+    app.config["STRIPE_API_BASE"] = stripe_fake.url
+    assert deliver(client, event).json == {"outcome": "fee posted"}
+    assert len(fee_entries(paid)) == 1
+
+
+def test_a_fee_in_another_currency_is_refused_and_logged(client, paid, stripe_fake, caplog):
+    caplog.set_level(logging.ERROR)
+    event = stripe_fake.settle(session_id(paid), currency="usd")
+    outcome = deliver(client, event).json["outcome"]
+    assert outcome.startswith("rejected:") and "USD" in outcome
+    assert fee_entries(paid) == []
+    assert "post it by hand" in caplog.text
+
+
+def test_a_charge_of_no_order_of_ours_posts_nothing(client, stripe_fake):
+    charge = {"id": "ch_other", "object": "charge", "balance_transaction": "txn_other",
+              "metadata": {}, "payment_intent": None}  # fmt: skip
+    response = deliver(client, stripe_fake.event("charge.updated", charge))
+    assert response.json == {"outcome": "no matching order"}
+    assert count(JournalEntry) == 0
