@@ -1,0 +1,79 @@
+"""An issued invoice as files: the PDF people read and the UBL XML software reads.
+
+Both are drawn from the stored invoice (the store's settings add only the logo
+and contact details), so the same invoice gives the same document every time:
+in the confirmation email, in the customer's account and in the back office.
+"""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shop.billing.models import CREDIT_NOTE, Invoice
+from shop.billing.ubl import invoice_ubl
+from shop.documents.invoice import render_invoice
+from shop.extensions import db
+from shop.orders.models import Order
+from shop.store.services import store_settings
+
+PDF = "application/pdf"
+XML = "application/xml"
+MAX_NUMBER = 30  # the longest number the column holds; a longer one is simply not found
+
+
+def invoice_by_number(number: str) -> Invoice | None:
+    """Any invoice or credit note, for staff; customers go through invoice_for_customer."""
+    if len(number) > MAX_NUMBER:
+        return None
+    return db.session.scalar(sa.select(Invoice).where(Invoice.number == number))
+
+
+def credited_number(invoice: Invoice) -> str:
+    """For a credit note, the number of the invoice it credits; else ""."""
+    if invoice.kind != CREDIT_NOTE or invoice.credits_invoice_id is None:
+        return ""
+    return db.session.scalar(
+        sa.select(Invoice.number).where(Invoice.id == invoice.credits_invoice_id)
+    )
+
+
+def order_number(invoice: Invoice) -> str:
+    return db.session.scalar(sa.select(Order.number).where(Order.id == invoice.order_id)) or ""
+
+
+def logo_path(settings) -> Path | None:
+    if not settings.logo_filename:
+        return None
+    folder = (Path(current_app.instance_path) / "images").resolve()
+    path = (folder / settings.logo_filename).resolve()
+    if folder not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    cfg = current_app.config
+    return render_invoice(
+        invoice,
+        locale=cfg["LOCALE"],
+        logo_path=logo_path(store_settings()),
+        timezone=cfg["TIMEZONE"],
+        order_number=order_number(invoice),
+        credited_number=credited_number(invoice),
+    )
+
+
+def invoice_xml(invoice: Invoice) -> bytes:
+    return invoice_ubl(
+        invoice,
+        store_settings(),
+        timezone=current_app.config["TIMEZONE"],
+        order_number=order_number(invoice),
+        credited_number=credited_number(invoice),
+    )
+
+
+def pdf_attachment(invoice: Invoice) -> tuple[str, str, bytes]:
+    """(filename, content type, data) of the invoice PDF, as an email attachment."""
+    return f"{invoice.number}.pdf", PDF, invoice_pdf(invoice)
