@@ -3,21 +3,35 @@
 from flask import render_template
 
 from shop.extensions import db
-from shop.notifications.models import OutboxMessage
+from shop.notifications.models import OutboxAttachment, OutboxMessage
 
 OUTBOX_FLAG = "outbox_has_new_mail"
 
 
-def queue_email(*, to: str, subject: str, kind: str, template: str, **context) -> OutboxMessage:
+def queue_email(
+    *,
+    to: str,
+    subject: str,
+    kind: str,
+    template: str,
+    attachments: list[tuple[str, str, bytes]] = (),
+    **context,
+) -> OutboxMessage:
     """Render email/<template>.txt (and .html) and add it to the outbox.
 
-    Nothing is sent here: delivery happens after the transaction commits.
+    attachments are (filename, content type, data) files sent with it, e.g.
+    ("INV-2026-000001.pdf", "application/pdf", b"%PDF..."); they are kept with the
+    message. Nothing is sent here: delivery happens after the transaction commits.
     """
     text = render_template(f"email/{template}.txt", subject=subject, **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
     message = OutboxMessage(
         to_address=to, subject=subject, kind=kind, body_text=text, body_html=html
     )
+    message.attachments = [
+        OutboxAttachment(filename=filename, content_type=content_type, data=data)
+        for filename, content_type, data in attachments
+    ]
     db.session.add(message)
     db.session.info[OUTBOX_FLAG] = True
     return message
