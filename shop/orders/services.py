@@ -231,12 +231,18 @@ def expire_unpaid_orders(*, now=None) -> list[str]:
 
 
 def send_confirmation(order: Order) -> None:
+    """The order-confirmation email, with the invoice PDF once the invoice is issued."""
+    from shop.billing.files import pdf_attachment
+
+    invoice = billing.invoice_for_order(order)
     queue_email(
         to=order.email,
         subject=f"Order {order.number} confirmed",
         kind="order_confirmation",
         template="order_confirmation",
         order=order,
+        invoice=invoice,
+        attachments=[pdf_attachment(invoice)] if invoice is not None else [],
     )
     events.confirmation_sent(order)
 
