@@ -1,9 +1,22 @@
-"""The customer's account: register, log in and out, passwords, addresses."""
+"""The customer's account: register, log in and out, passwords, addresses, invoices."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from shop.accounts import services
+from shop.billing import files as invoice_files
+from shop.billing.models import STATUS_LABELS
+from shop.billing.services import invoice_for_customer, invoices_of
 from shop.cart.services import merge_guest_cart
 from shop.errors import DomainError
 from shop.extensions import db, limiter
@@ -187,3 +200,40 @@ def delete_address(address_id: int):
     db.session.commit()
     flash("Address deleted.", "success")
     return redirect(url_for("account.addresses"))
+
+
+@bp.get("/invoices")
+@login_required
+def invoices():
+    return render_template(
+        "shop/account/invoices.html", invoices=invoices_of(current_user), statuses=STATUS_LABELS
+    )
+
+
+@bp.get("/invoices/<number>.pdf")
+@login_required
+def invoice_pdf(number: str):
+    invoice = _own_invoice_or_404(number)
+    return _download(invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF)
+
+
+@bp.get("/invoices/<number>.xml")
+@login_required
+def invoice_xml(number: str):
+    invoice = _own_invoice_or_404(number)
+    return _download(invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML)
+
+
+def _own_invoice_or_404(number: str):
+    """The customer's own invoice; another customer's number is simply not found."""
+    invoice = invoice_for_customer(number=number, user=current_user)
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
