@@ -12,6 +12,7 @@ from backoffice import (  # noqa: E402,F401
     catalogue,
     dashboard,
     inventory,
+    invoice_files,
     orders,
     shipping,
     staff,

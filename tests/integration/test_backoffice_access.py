@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from backoffice.access import allowed_roles
 from shop.accounts import roles
+from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
@@ -26,6 +27,7 @@ STOCK_CHANGE = {roles.OWNER, roles.WAREHOUSE}
 ORDER_VIEW = {roles.OWNER, roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER}
 ORDER_CANCEL = {roles.OWNER, roles.SALES}
 TAX_VIEW = {roles.OWNER, roles.BOOKKEEPER}
+INVOICE_FILES = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -64,6 +66,8 @@ POLICY = {
     "backoffice.tax_class_new": OWNER_ONLY,
     "backoffice.tax_rate_edit": OWNER_ONLY,
     "backoffice.tax_rate_delete": OWNER_ONLY,
+    "backoffice.invoice_pdf": INVOICE_FILES,
+    "backoffice.invoice_xml": INVOICE_FILES,
 }
 
 
@@ -97,6 +101,7 @@ def rows(app, tax_class, staff):
 
     return {
         "number": order.number,
+        "invoice_number": invoice_for_order(order).number,
         "carrier_id": first(Carrier),
         "service_id": first(ShippingService),
         "zone_id": rate.zone_id,
