@@ -9,6 +9,8 @@ bp.before_request(check_access)
 
 # Modules add their routes to bp.
 from backoffice import (  # noqa: E402,F401
+    accounting,
+    agents,
     catalogue,
     dashboard,
     inventory,
@@ -16,5 +18,6 @@ from backoffice import (  # noqa: E402,F401
     orders,
     shipping,
     staff,
+    store_settings,
     tax,
 )

@@ -14,7 +14,14 @@ MENU = [
     ("backoffice.stock", "Stock"),
     ("backoffice.shipping", "Shipping"),
     ("backoffice.tax_rates", "Tax"),
+    ("backoffice.invoices", "Invoices"),
+    ("backoffice.journal", "Journal"),
+    ("backoffice.accounts", "Accounts"),
+    ("backoffice.trial_balance", "Trial balance"),
+    ("backoffice.tax_collected", "Tax collected"),
+    ("backoffice.commission_agents", "Commission agents"),
     ("backoffice.staff", "Staff"),
+    ("backoffice.store_settings", "Store settings"),
 ]
 
 

@@ -57,7 +57,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from backoffice import bp as backoffice_bp
-    from shop.storefront import account, cart, catalogue, checkout, media, webhooks
+    from shop.storefront import account, cart, catalogue, checkout, media, referrals, webhooks
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(backoffice_bp)
+    referrals.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,9 +1,16 @@
 """The store's own details, as invoices show them."""
 
+import io
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import current_app
+from PIL import Image, UnidentifiedImageError
 
 from shop.extensions import db
+from shop.store.errors import StoreSettingsError
 from shop.store.models import StoreSettings
 
 DEFAULT_ADDRESS = "1 Front St W\nToronto ON  M5J 2X5\nCanada"
@@ -23,3 +30,68 @@ def store_settings() -> StoreSettings:
         db.session.add(settings)
         db.session.flush()
     return settings
+
+
+# --- the owner edits them ----------------------------------------------------------
+
+TEXT_FIELDS = (
+    "legal_name", "address", "email", "phone", "gst_hst_number", "qst_number", "pst_number",
+    "invoice_footer",
+)  # fmt: skip
+MAX_FEE_PERCENT = Decimal("20")
+MAX_FEE_FIXED = 10_000  # $100.00
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
+MAX_LOGO_PIXELS = 25_000_000
+
+
+def update_store_settings(*, demo_fee_percent: Decimal, demo_fee_fixed: int, **text):
+    """Save the store's details; invoices issued from now on carry them (issued ones keep theirs).
+
+    Text fields not given are emptied; the fee percent is a percentage (2.9), the fixed fee cents.
+    """
+    settings = store_settings()
+    if not text.get("legal_name", "").strip():
+        raise StoreSettingsError("Enter the store's legal name.", field="legal_name")
+    if not Decimal(0) <= demo_fee_percent <= MAX_FEE_PERCENT:
+        raise StoreSettingsError("Enter a fee from 0 to 20%.", field="demo_fee_percent")
+    if demo_fee_percent != demo_fee_percent.quantize(Decimal("0.001")):
+        raise StoreSettingsError(
+            "Use at most 3 decimal places, like 2.9.", field="demo_fee_percent"
+        )
+    if not 0 <= demo_fee_fixed <= MAX_FEE_FIXED:
+        raise StoreSettingsError("Enter a fixed fee from 0 to 100.00.", field="demo_fee_fixed")
+    for name in TEXT_FIELDS:
+        lines = text.get(name, "").strip().splitlines()
+        setattr(settings, name, "\n".join(line.rstrip() for line in lines))
+    settings.demo_fee_percent = demo_fee_percent
+    settings.demo_fee_fixed = demo_fee_fixed
+    db.session.flush()
+    return settings
+
+
+def save_logo(data: bytes) -> str:
+    """Store an uploaded logo under instance/images/ after checking it is an image; the old
+    file is removed. Returns the new file's name."""
+    if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
+        raise StoreSettingsError("The logo is too large (at most 5 MB).", field="logo")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img_format = img.format
+            if img.width * img.height > MAX_LOGO_PIXELS:
+                raise StoreSettingsError("The logo has too many pixels.", field="logo")
+            img.verify()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise StoreSettingsError("This file is not an image we can show.", field="logo") from exc
+    if img_format not in LOGO_FORMATS:
+        raise StoreSettingsError("Upload a PNG, JPEG, GIF or WebP image.", field="logo")
+    folder = Path(current_app.instance_path) / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = store_settings()
+    old = settings.logo_filename
+    filename = f"logo-{secrets.token_hex(6)}.{LOGO_FORMATS[img_format]}"
+    (folder / filename).write_bytes(data)
+    settings.logo_filename = filename
+    db.session.flush()
+    if old and old != filename:
+        (folder / old).unlink(missing_ok=True)
+    return filename

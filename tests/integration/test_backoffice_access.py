@@ -4,10 +4,14 @@ The walk over the URL map finds every route of the back office, so a route
 added later without @allow(...) fails here (and is refused to everyone).
 """
 
+from decimal import Decimal
+
 import pytest
 import sqlalchemy as sa
 
 from backoffice.access import allowed_roles
+from shop.accounting.agents import create_agent
+from shop.accounting.models import Account
 from shop.accounts import roles
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
@@ -28,6 +32,9 @@ ORDER_VIEW = {roles.OWNER, roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER}
 ORDER_CANCEL = {roles.OWNER, roles.SALES}
 TAX_VIEW = {roles.OWNER, roles.BOOKKEEPER}
 INVOICE_FILES = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
+BOOKS = {roles.OWNER, roles.BOOKKEEPER}
+INVOICE_VIEW = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
+AGENTS = {roles.OWNER, roles.SALES}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -68,6 +75,21 @@ POLICY = {
     "backoffice.tax_rate_delete": OWNER_ONLY,
     "backoffice.invoice_pdf": INVOICE_FILES,
     "backoffice.invoice_xml": INVOICE_FILES,
+    "backoffice.invoices": INVOICE_VIEW,
+    "backoffice.invoices_csv": INVOICE_VIEW,
+    "backoffice.journal": BOOKS,
+    "backoffice.journal_csv": BOOKS,
+    "backoffice.journal_beancount": BOOKS,
+    "backoffice.journal_entry_new": BOOKS,
+    "backoffice.accounts": BOOKS,
+    "backoffice.account_new": OWNER_ONLY,
+    "backoffice.account_edit": OWNER_ONLY,
+    "backoffice.account_ledger": BOOKS,
+    "backoffice.trial_balance": BOOKS,
+    "backoffice.tax_collected": BOOKS,
+    "backoffice.commission_agents": AGENTS,
+    "backoffice.commission_agent_edit": AGENTS,
+    "backoffice.store_settings": OWNER_ONLY,
 }
 
 
@@ -93,6 +115,8 @@ def rows(app, tax_class, staff):
     db.session.add(image)
     db.session.commit()
     order = buy(app, [(variant, 1)])
+    agent = create_agent(name="Ria Referrer", email=None, code="RIA", rate=Decimal("0.05"))
+    db.session.commit()
     rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
     region = db.session.scalar(sa.select(ZoneRegion).where(ZoneRegion.zone_id == rate.zone_id))
 
@@ -114,6 +138,8 @@ def rows(app, tax_class, staff):
         "variant_id": variant.id,
         "image_id": image.id,
         "user_id": staff[roles.WAREHOUSE].id,
+        "account_id": first(Account),
+        "agent_id": agent.id,
     }
 
 
