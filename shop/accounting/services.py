@@ -122,7 +122,9 @@ def post_sale(*, order, invoice) -> JournalEntry:
 
 
 def post_processor_fee(*, order, fee: int, source_key: str, on: date, provider: str):
-    """The payment processor's fee: payment fees / processor clearing."""
+    """The payment processor's fee: payment fees / processor clearing; no entry for no fee."""
+    if not fee:
+        return None
     return post_entry(
         source_type="payment_fee", source_key=source_key, on=on,
         description=f"{provider} fee, order {order.number}",
@@ -141,6 +143,8 @@ def post_commission(*, order, on: date) -> JournalEntry | None:
     if order.commission_agent_id is None or not order.commission_rate:
         return None
     amount = round_half_up(Decimal(order.subtotal) * order.commission_rate)
+    if not amount:  # a few cents of goods: less than half a cent earned, nothing to post
+        return None
     lines = [Line(chart.COMMISSIONS, debit=amount), Line(chart.COMMISSIONS_PAYABLE, credit=amount)]
     return post_entry(
         source_type="commission", source_key=f"commission:order:{order.id}", on=on,

@@ -84,20 +84,25 @@ def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
     if data.outcome == FAILED:
-        if payment is not None:
-            payment.status = FAILED
+        _close(payment, FAILED)
         if order.status != st.PENDING_PAYMENT:
             return f"ignored: order is {order.status}"
         orders.mark_payment_failed(order, provider=data.provider, reason=data.reason or "declined")
         return "order payment failed"
     if data.outcome == EXPIRED:
-        if payment is not None:
-            payment.status = EXPIRED
+        _close(payment, EXPIRED)
         if order.status != st.PENDING_PAYMENT:
             return f"ignored: order is {order.status}"
         orders.expire_order(order)
         return "order expired"
     return "ignored"
+
+
+def _close(payment: Payment | None, status: str) -> None:
+    """A payment fails or expires; one that succeeded stays so: its money was taken, and a
+    late or out-of-order event about it does not give it back."""
+    if payment is not None and payment.status != SUCCEEDED:
+        payment.status = status
 
 
 def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
