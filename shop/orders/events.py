@@ -60,3 +60,7 @@ def confirmation_sent(order: Order) -> OrderEvent:
 
 def invoice_issued(order: Order, number: str) -> OrderEvent:
     return _add(order, "invoice", f"Invoice {number} issued, marked paid.")
+
+
+def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
+    return _add(order, "backorder_allocated", message, user)

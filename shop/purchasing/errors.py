@@ -1,0 +1,5 @@
+from shop.errors import DomainError
+
+
+class PurchasingError(DomainError):
+    """A supplier or purchase-order change that cannot be made as asked."""

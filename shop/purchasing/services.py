@@ -1,0 +1,402 @@
+"""Suppliers and purchase orders: write, send, receive, cancel.
+
+Each public function is one use case: it flushes but never commits; the caller
+commits once, so all of it happens or none of it. Receiving is the big one:
+stock in (a RECEIPT movement per line), inventory / accounts payable in the
+books, and the received units allocated to the oldest paid backorders, whose
+customers are told, all in one transaction.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shop.accounting import chart
+from shop.accounting import services as books
+from shop.catalogue.models import Variant
+from shop.db import utcnow
+from shop.extensions import db
+from shop.inventory import reasons
+from shop.inventory.availability import store_today
+from shop.inventory.locks import lock_stock_rows
+from shop.inventory.models import StockMovement
+from shop.inventory.services import MAX_MOVEMENT, record_movement
+from shop.notifications.services import queue_email
+from shop.purchasing import backorders
+from shop.purchasing import status as st
+from shop.purchasing.errors import PurchasingError
+from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+
+MAX_LEAD_DAYS = 365
+MAX_UNIT_COST = 10**9  # ten million dollars a unit: anything above is a typing mistake
+RECEIPT_SOURCE = "po_receipt"
+
+
+# --- suppliers -----------------------------------------------------------------------
+
+
+def save_supplier(
+    *, supplier: Supplier | None = None, name: str, email: str | None, phone: str | None = None,
+    contact_name: str | None = None, lead_time_days: int, currency: str,
+) -> Supplier:  # fmt: skip
+    """Create a supplier (supplier=None) or change one."""
+    name = (name or "").strip()
+    if not name:
+        raise PurchasingError("Enter the supplier's name.", field="name")
+    clash = db.session.scalar(
+        sa.select(Supplier.id).where(sa.func.lower(Supplier.name) == name.lower())
+    )
+    if clash is not None and (supplier is None or clash != supplier.id):
+        raise PurchasingError(f"There is already a supplier called {name}.", field="name")
+    if not isinstance(lead_time_days, int) or not 0 <= lead_time_days <= MAX_LEAD_DAYS:
+        raise PurchasingError(
+            f"Enter a lead time from 0 to {MAX_LEAD_DAYS} days.", field="lead_time_days"
+        )
+    currency = (currency or "").strip().upper()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise PurchasingError("Enter a three-letter currency code, like CAD.", field="currency")
+    if supplier is None:
+        supplier = Supplier(name=name)
+        db.session.add(supplier)
+    supplier.name = name
+    supplier.email = (email or "").strip() or None
+    supplier.phone = (phone or "").strip() or None
+    supplier.contact_name = (contact_name or "").strip() or None
+    supplier.lead_time_days = lead_time_days
+    supplier.currency = currency
+    db.session.flush()
+    return supplier
+
+
+def suppliers() -> list[Supplier]:
+    return list(db.session.scalars(sa.select(Supplier).order_by(Supplier.name)))
+
+
+# --- writing a purchase order --------------------------------------------------------
+
+
+def create_purchase_order(
+    *, supplier_id: int, user, expected_date: date | None = None, note: str = ""
+) -> PurchaseOrder:
+    """A new draft purchase order to a supplier, numbered PO-000001 and on."""
+    supplier = db.session.get(Supplier, supplier_id) if isinstance(supplier_id, int) else None
+    if supplier is None:
+        raise PurchasingError("Choose a supplier from the list.", field="supplier_id")
+    base = current_app.config["BASE_CURRENCY"]
+    if supplier.currency != base:
+        # The books are kept in the base currency and a purchase order records no
+        # exchange rate, so a receipt could not be posted at a known rate.
+        raise PurchasingError(
+            f"{supplier.name} invoices in {supplier.currency}; purchase orders are written in "
+            f"{base} only, as the store does not record exchange rates for them yet.",
+            field="supplier_id",
+        )
+    _check_expected(expected_date)
+    po = PurchaseOrder(
+        number=f"T{secrets.token_hex(8)}",  # replaced by the real number once the id is known
+        supplier=supplier,
+        status=st.DRAFT,
+        currency=supplier.currency,
+        expected_date=expected_date,
+        note=(note or "").strip(),
+        user_id=getattr(user, "id", None),
+        lines=[],
+    )
+    db.session.add(po)
+    db.session.flush()
+    po.number = f"PO-{po.id:06d}"
+    db.session.flush()
+    return po
+
+
+def _check_expected(expected: date | None, field_name: str = "expected_date") -> None:
+    if expected is not None and expected < store_today() - timedelta(days=MAX_LEAD_DAYS):
+        raise PurchasingError("Enter an expected date that is not long past.", field=field_name)
+
+
+def _check_editable(po: PurchaseOrder) -> None:
+    if po.status not in st.EDITABLE:
+        raise PurchasingError(
+            f"{po.number} is {st.LABELS[po.status].lower()}; only a draft's lines can change."
+        )
+
+
+def add_line(
+    *, po: PurchaseOrder, sku: str, quantity: int, unit_cost: int,
+    expected_date: date | None = None,
+) -> PurchaseOrderLine:  # fmt: skip
+    """Add a variant (found by SKU) to a draft purchase order."""
+    _check_editable(po)
+    sku = (sku or "").strip()
+    variant = db.session.scalar(
+        sa.select(Variant).where(sa.func.lower(Variant.sku) == sku.lower())
+    ) if sku else None  # fmt: skip
+    if variant is None:
+        raise PurchasingError(f"No product has the SKU {sku!r}." if sku else "Enter a SKU.", "sku")
+    if any(line.variant_id == variant.id for line in po.lines):
+        raise PurchasingError(
+            f"{variant.sku} is already on {po.number}; remove that line to change it.", "sku"
+        )
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or not (0 < quantity <= MAX_MOVEMENT)
+    ):
+        raise PurchasingError(f"Enter a quantity from 1 to {MAX_MOVEMENT:,}.", "quantity")
+    if not isinstance(unit_cost, int) or not 0 <= unit_cost <= MAX_UNIT_COST:
+        raise PurchasingError("Enter the unit cost, like 12.50.", "unit_cost")
+    _check_expected(expected_date)
+    line = PurchaseOrderLine(
+        variant=variant, quantity=quantity, unit_cost=unit_cost, expected_date=expected_date
+    )
+    po.lines.append(line)
+    db.session.flush()
+    return line
+
+
+def remove_line(*, po: PurchaseOrder, line_id: int) -> None:
+    _check_editable(po)
+    line = next((ln for ln in po.lines if ln.id == line_id), None)
+    if line is None:
+        raise PurchasingError("That line is no longer on the purchase order.")
+    po.lines.remove(line)
+    db.session.flush()
+
+
+def edit_purchase_order(*, po: PurchaseOrder, expected_date: date | None, note: str) -> None:
+    """The expected date and note; a sent order's date may change when the supplier says so,
+    and the ship dates of the backorders it covers move with it."""
+    if po.status not in (st.DRAFT, *st.OPEN):
+        raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}; it cannot change.")
+    _check_expected(expected_date)
+    po.expected_date = expected_date
+    po.note = (note or "").strip()
+    db.session.flush()
+    if po.status in st.OPEN:
+        backorders.replan(line.variant_id for line in po.lines)
+
+
+def _lock(po_id: int) -> PurchaseOrder:
+    """The purchase order and its lines read afresh under a row lock: two changes queue.
+
+    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the write transaction already holds
+    the database's write lock from BEGIN (shop.settings).
+    """
+    po = db.session.scalar(
+        sa.select(PurchaseOrder)
+        .where(PurchaseOrder.id == po_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if po is None:
+        raise PurchasingError("That purchase order no longer exists.")
+    db.session.scalars(
+        sa.select(PurchaseOrderLine)
+        .where(PurchaseOrderLine.purchase_order_id == po_id)
+        .execution_options(populate_existing=True)
+    ).all()
+    db.session.refresh(po, ["lines"])
+    return po
+
+
+def _transition(po: PurchaseOrder, new: str) -> None:
+    st.check_transition(po.status, new)
+    po.status = new
+
+
+# --- sending and cancelling ----------------------------------------------------------
+
+
+def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
+    """Sent: the supplier gets the order by email (through the outbox) and its goods count
+    as on order; the backorders it covers take its expected date."""
+    po = _lock(po.id)
+    if po.status != st.DRAFT:
+        raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}, not a draft.")
+    if not po.lines:
+        raise PurchasingError(f"Add at least one line to {po.number} before sending it.")
+    supplier = po.supplier
+    if not supplier.email:
+        raise PurchasingError(
+            f"{supplier.name} has no email address; add one to the supplier first."
+        )
+    _transition(po, st.SENT)
+    po.sent_at = utcnow()
+    if po.expected_date is None:
+        po.expected_date = store_today() + timedelta(days=supplier.lead_time_days)
+    db.session.flush()
+    queue_email(
+        to=supplier.email,
+        subject=f"Purchase order {po.number} from {current_app.config['STORE_NAME']}",
+        kind="purchase_order",
+        template="purchase_order",
+        po=po,
+        supplier=supplier,
+        total=total_of(po),
+    )
+    backorders.replan(line.variant_id for line in po.lines)
+    return po
+
+
+def cancel_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
+    """Withdrawn; from a partly received order, what has not come will not come.
+    The backorders it covered go back to the supplier lead time (or another order)."""
+    po = _lock(po.id)
+    _transition(po, st.CANCELLED)
+    db.session.flush()
+    backorders.replan(line.variant_id for line in po.lines)
+    return po
+
+
+# --- receiving -----------------------------------------------------------------------
+
+
+@dataclass
+class Receipt:
+    po: PurchaseOrder
+    units: int
+    entry: object | None  # the journal entry (None when the goods cost nothing)
+    allocated: list = field(default_factory=list)  # backorders.Allocated, per order
+
+    @property
+    def orders(self) -> list[str]:
+        return [a.order.number for a in self.allocated]
+
+
+def line_field(line_id: int) -> str:
+    """The name of a line's quantity on the receiving form (errors go beside it)."""
+    return f"line_{line_id}"
+
+
+def receive_purchase_order(
+    *, po: PurchaseOrder, quantities: dict, user, allow_over: bool = False
+) -> Receipt:
+    """Goods arrived: stock in, inventory / accounts payable, backorders allocated.
+
+    quantities: {purchase-order line id: units arrived}; lines left out or 0 did
+    not arrive this time. More than is still to come is refused unless
+    allow_over (the supplier sent extra and the store keeps it).
+    """
+    po = _lock(po.id)
+    if po.status not in st.OPEN:
+        raise PurchasingError(
+            f"{po.number} is {st.LABELS[po.status].lower()}; only a sent order can be received."
+        )
+    if po.currency != current_app.config["BASE_CURRENCY"]:
+        raise PurchasingError(f"{po.number} is in {po.currency}; it cannot be posted.")
+    arrived = _check_quantities(po, quantities, allow_over)
+    variant_ids = sorted({line.variant_id for line, _ in arrived})
+    queue = backorders.lock_queue(variant_ids)  # orders first, then stock: never a deadlock
+    lock_stock_rows(variant_ids)
+    number = _receipt_number(po)
+    for line, units in arrived:
+        record_movement(
+            variant_id=line.variant_id, quantity=units, reason=reasons.RECEIPT,
+            reference=po.number, note=f"Receipt {number} of {po.number}", user=user,
+        )  # fmt: skip
+        line.quantity_received += units
+    done = all(line.quantity_received >= line.quantity for line in po.lines)
+    _transition(po, st.RECEIVED if done else st.PARTIALLY_RECEIVED)
+    db.session.flush()
+    entry = _post_receipt(po, arrived, number, user)
+    allocated = backorders.allocate_queue(queue, reference=po.number, user=user)
+    backorders.replan(variant_ids)
+    return Receipt(po, sum(units for _, units in arrived), entry, allocated)
+
+
+def _check_quantities(po: PurchaseOrder, quantities: dict, allow_over: bool):
+    by_id = {line.id: line for line in po.lines}
+    if not isinstance(quantities, dict) or any(key not in by_id for key in quantities):
+        raise PurchasingError("Those lines are not on this purchase order; reload the page.")
+    arrived = []
+    for line in po.lines:
+        units = quantities.get(line.id, 0)
+        where = line_field(line.id)
+        if units is None:
+            units = 0
+        if not isinstance(units, int) or isinstance(units, bool):
+            raise PurchasingError("Enter a whole number of units, like 5.", where)
+        if units < 0:
+            raise PurchasingError(
+                "Enter the units that arrived (0 or more); to send goods back, adjust the stock.",
+                where,
+            )
+        if units > line.outstanding and not allow_over:
+            raise PurchasingError(
+                f"{line.variant.sku}: {line.outstanding} still to come ({line.quantity} ordered, "
+                f'{line.quantity_received} received); {units} is more. Tick "receive more than '
+                'ordered" to keep the extra units.',
+                where,
+            )
+        if line.quantity_received + units > MAX_MOVEMENT:
+            raise PurchasingError(f"Enter at most {MAX_MOVEMENT:,} units.", where)
+        if units:
+            arrived.append((line, units))
+    if not arrived:
+        raise PurchasingError("Enter how many units arrived on at least one line.")
+    return arrived
+
+
+def _receipt_number(po: PurchaseOrder) -> int:
+    """1 for the first delivery of a purchase order, 2 for the next (read under its lock)."""
+    return 1 + db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(StockMovement.note))).where(
+            StockMovement.reference == po.number, StockMovement.reason == reasons.RECEIPT
+        )
+    )
+
+
+def _post_receipt(po: PurchaseOrder, arrived, number: int, user):
+    """Inventory / accounts payable at the purchase order's unit costs."""
+    total = sum(line.unit_cost * units for line, units in arrived)
+    if not total:
+        return None
+    return books.post_entry(
+        source_type=RECEIPT_SOURCE,
+        source_key=f"receipt:{po.number}:{number}",
+        on=books.store_date(utcnow()),
+        description=f"Goods received on {po.number} from {po.supplier.name} (receipt {number})",
+        lines=[
+            books.Line(chart.INVENTORY, debit=total, memo=po.number),
+            books.Line(chart.PAYABLE, credit=total, memo=po.supplier.name),
+        ],
+        user=user,
+    )
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def purchase_orders(*, status: str | None = None, page: int = 1, per_page: int = 50):
+    from sqlalchemy.orm import selectinload
+
+    query = (
+        sa.select(PurchaseOrder)
+        .options(selectinload(PurchaseOrder.supplier), selectinload(PurchaseOrder.lines))
+        .order_by(PurchaseOrder.id.desc())
+    )
+    if status in st.LABELS:
+        query = query.where(PurchaseOrder.status == status)
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def purchase_order(po_id: int) -> PurchaseOrder | None:
+    from sqlalchemy.orm import selectinload
+
+    return db.session.scalar(
+        sa.select(PurchaseOrder)
+        .where(PurchaseOrder.id == po_id)
+        .options(
+            selectinload(PurchaseOrder.supplier),
+            selectinload(PurchaseOrder.lines)
+            .selectinload(PurchaseOrderLine.variant)
+            .selectinload(Variant.product),
+        )
+    )
+
+
+def total_of(po: PurchaseOrder) -> int:
+    return sum(line.quantity * line.unit_cost for line in po.lines)
