@@ -11,7 +11,7 @@ from shop.cart.errors import CartError
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Variant
 from shop.extensions import db
-from shop.inventory.availability import Availability, availability
+from shop.inventory.availability import Availability, availabilities, availability
 from shop.inventory.models import StockLevel
 
 SESSION_KEY = "cart_id"
@@ -171,7 +171,9 @@ def summarise(cart: Cart | None) -> CartSummary:
     if cart is None:
         return CartSummary([], 0, 0, currency)
     views = []
-    for line in cart.lines:
+    # Goods on order for every short line come in one go, not one query per line.
+    answers = availabilities([(line.variant, line.quantity) for line in cart.lines])
+    for line, answer in zip(cart.lines, answers, strict=True):
         variant = line.variant
         views.append(
             CartLineView(
@@ -180,7 +182,7 @@ def summarise(cart: Cart | None) -> CartSummary:
                 quantity=line.quantity,
                 unit_price=variant.price,
                 total=variant.price * line.quantity,
-                availability=availability(variant, line.quantity),
+                availability=answer,
             )
         )
     subtotal = sum(v.total for v in views)

@@ -58,24 +58,44 @@ def store_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
-def availability(variant, quantity: int = 1, today: date | None = None) -> Availability:
-    """Availability of `quantity` units of `variant` (its stock and product loaded)."""
+def availability(
+    variant, quantity: int = 1, today: date | None = None, incoming: dict | None = None
+) -> Availability:
+    """Availability of `quantity` units of `variant` (its stock and product loaded).
+
+    The part that must wait ships after the earliest open purchase order that
+    covers it (behind the units other orders are already waiting for), else after
+    the supplier lead time. `incoming` is what incoming_for() found for many
+    variants at once; without it, a short variant costs two small queries.
+    """
     stock = variant.stock
     free = max(stock.on_hand - stock.allocated, 0) if stock is not None else 0
     lead = lead_time_days(stock) if free < quantity else 0
+    today = today or store_today()
+    arrival = None
+    if free < quantity and variant.product.backorderable:
+        if incoming is None or variant.id not in incoming:
+            incoming = incoming_for([variant.id], today)
+        arrival = incoming[variant.id].arrival_for(quantity - free, today)
     return availability_for(
         free=free,
         lead_days=lead,
         backorderable=variant.product.backorderable,
         quantity=quantity,
         today=today,
+        arrival=arrival,
     )
 
 
 def availability_for(
-    *, free: int, lead_days: int, backorderable: bool, quantity: int = 1, today: date | None = None
-) -> Availability:
-    """The rule itself, from plain figures: free units, supplier lead time, backorderable."""
+    *, free: int, lead_days: int, backorderable: bool, quantity: int = 1,
+    today: date | None = None, arrival: date | None = None,
+) -> Availability:  # fmt: skip
+    """The rule itself, from plain figures: free units, supplier lead time, backorderable.
+
+    arrival: the day the covering purchase order is expected (None: none covers it,
+    the lead time counts). Listings pass no arrival: they show the lead time.
+    """
     now = min(free, quantity)
     short = quantity - now
     low = current_app.config["LOW_STOCK_THRESHOLD"]
@@ -84,7 +104,56 @@ def availability_for(
         return Availability(quantity, now, 0, None, None, status, free)
     if not backorderable:
         return Availability(quantity, now, short, None, None, UNAVAILABLE, free)
-    days = lead_days + current_app.config["HANDLING_DAYS"]
-    ship_date = (today or store_today()) + timedelta(days=days)
+    today = today or store_today()
+    if arrival is not None:
+        ship_date = max(arrival, today) + timedelta(days=current_app.config["HANDLING_DAYS"])
+        days = (ship_date - today).days
+    else:
+        days = lead_days + current_app.config["HANDLING_DAYS"]
+        ship_date = today + timedelta(days=days)
     status = PARTIAL if now else BACKORDER
     return Availability(quantity, now, short, ship_date, days, status, free)
+
+
+# --- goods on order ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What is on order for a variant, and how many units orders already wait for."""
+
+    promised: int  # backordered units of open orders: they are served first
+    arrivals: tuple  # purchasing.incoming.Arrival, earliest first
+
+    def arrival_for(self, short: int, today: date) -> date | None:
+        """The day the earliest open purchase order covering `short` more units comes."""
+        from shop.purchasing.incoming import covering
+
+        found = covering(list(self.arrivals), self.promised, short)
+        return max(found.expected, today) if found is not None else None
+
+
+def incoming_for(variant_ids, today: date | None = None) -> dict[int, Incoming]:
+    """Incoming goods of many variants in two queries, whatever their number."""
+    from shop.purchasing.incoming import arrivals_for, promised_for
+
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return {}
+    arrivals = arrivals_for(ids, today or store_today())
+    promised = promised_for(ids)
+    return {i: Incoming(promised.get(i, 0), tuple(arrivals.get(i, ()))) for i in ids}
+
+
+def availabilities(wanted, today: date | None = None) -> list[Availability]:
+    """availability() of many (variant, quantity) pairs, with the goods on order of all
+    the short ones read at once (a cart, a product page's variants)."""
+    today = today or store_today()
+    short = [
+        variant.id
+        for variant, quantity in wanted
+        if variant.product.backorderable
+        and (variant.stock is None or variant.stock.on_hand - variant.stock.allocated < quantity)
+    ]
+    incoming = incoming_for(short, today) if short else {}
+    return [availability(v, q, today=today, incoming=incoming) for v, q in wanted]

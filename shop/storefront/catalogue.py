@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template, request
 
 from shop.catalogue import queries
-from shop.inventory.availability import availability
+from shop.inventory.availability import availabilities
 from shop.storefront.forms import AddToCartForm
 
 bp = Blueprint("catalogue", __name__)
@@ -63,18 +63,23 @@ def product(slug: str):
     if found is None:
         abort(404)
     variants = found.active_variants
+    # One answer per variant, with the goods on order of all of them read at once.
+    found_now = availabilities([(v, 1) for v in variants])
+    answers = {v.id: answer for v, answer in zip(variants, found_now, strict=True)}
     chosen_id = request.args.get("variant", type=int)
-    chosen = next((v for v in variants if v.id == chosen_id), None) or _first_in_stock(variants)
+    chosen = next((v for v in variants if v.id == chosen_id), None) or _first_in_stock(
+        variants, answers
+    )
     form = AddToCartForm(variant_id=str(chosen.id))
     return render_template(
         "shop/product.html",
         product=found,
         variants=variants,
         chosen=chosen,
-        availabilities={v.id: availability(v) for v in variants},
+        availabilities=answers,
         form=form,
     )
 
 
-def _first_in_stock(variants):
-    return next((v for v in variants if availability(v).available_now), variants[0])
+def _first_in_stock(variants, answers):
+    return next((v for v in variants if answers[v.id].available_now), variants[0])
