@@ -1,4 +1,4 @@
-"""flask commands: seed-demo, outbox deliver, orders expire."""
+"""flask commands: seed-demo, outbox deliver, orders expire, backorders report, reorder report."""
 
 import click
 from flask import Flask
@@ -11,6 +11,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(seed_demo)
     app.cli.add_command(orders_group)
+    app.cli.add_command(backorders_group)
+    app.cli.add_command(reorder_group)
 
 
 @click.command("seed-demo")
@@ -72,4 +74,42 @@ def orders_expire():
     db.session.commit()
     click.echo(
         f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
+    )
+
+
+@click.group("backorders")
+def backorders_group():
+    """Backorders: the daily list."""
+
+
+@backorders_group.command("report")
+def backorders_report():
+    """Email the backorder list to the warehouse staff and the owner (cron: every morning)."""
+    from shop.purchasing.reports import send_backorder_report
+
+    report = send_backorder_report()
+    db.session.commit()
+    units = sum(r.line.quantity_backordered for r in report.rows)
+    click.echo(
+        f"{len(report.rows)} backordered line(s), {units} unit(s); "
+        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
+    )
+
+
+@click.group("reorder")
+def reorder_group():
+    """Reordering: variants below their reorder point."""
+
+
+@reorder_group.command("report")
+def reorder_report():
+    """Email the reorder list to the warehouse staff and the owner (cron: every morning)."""
+    from shop.purchasing.reports import send_reorder_report
+
+    report = send_reorder_report()
+    db.session.commit()
+    units = sum(r.suggested for r in report.rows)
+    click.echo(
+        f"{len(report.rows)} variant(s) to reorder, {units} unit(s) suggested; "
+        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
