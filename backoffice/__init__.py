@@ -16,6 +16,7 @@ from backoffice import (  # noqa: E402,F401
     inventory,
     invoice_files,
     orders,
+    purchasing,
     shipping,
     staff,
     store_settings,

@@ -915,3 +915,123 @@ class CommissionAgentForm(BackofficeForm):
             "rate": self.rate.data,
             "is_active": self.is_active.data,
         }
+
+
+# --- purchasing ------------------------------------------------------------------
+
+
+def _currency_code(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+class SupplierForm(BackofficeForm):
+    name = _name_field(120)
+    contact_name = StringField("Contact person", filters=[_stripped], validators=[_at_most(120)])
+    email = EmailField(
+        "Email for purchase orders",
+        filters=[_stripped],
+        validators=[Optional(), _at_most(254), Email("Enter a valid email address.")],
+    )
+    phone = StringField("Phone", filters=[_stripped], validators=[_at_most(30)])
+    lead_time_days = WholeNumberField(
+        "Lead time (days from ordering to delivery)",
+        default=14,
+        validators=[Required("Enter the lead time in days."), _between(0, MAX_LEAD_DAYS)],
+    )
+    currency = StringField(
+        "Currency",
+        default="CAD",
+        filters=[_currency_code],
+        validators=[DataRequired("Enter a three-letter currency code, like CAD."), _at_most(3)],
+    )
+
+    def data_for_service(self) -> dict:
+        return {
+            "name": self.name.data,
+            "contact_name": self.contact_name.data,
+            "email": self.email.data,
+            "phone": self.phone.data,
+            "lead_time_days": self.lead_time_days.data,
+            "currency": self.currency.data,
+        }
+
+
+class PurchaseOrderForm(BackofficeForm):
+    supplier_id = IdSelectField("Supplier", message="Choose a supplier from the list.")
+    expected_date = DayField(
+        "Expected delivery (empty: the supplier's lead time from sending)", validators=[Optional()]
+    )
+    note = TextAreaField("Note to the supplier", validators=[_at_most(2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        suppliers = db.session.scalars(sa.select(Supplier).order_by(Supplier.name))
+        self.supplier_id.choices = [SelectChoice(s.id, s.name) for s in suppliers]
+
+
+class PurchaseOrderEditForm(BackofficeForm):
+    expected_date = DayField("Expected delivery", validators=[Optional()])
+    note = TextAreaField("Note to the supplier", validators=[_at_most(2000)])
+
+
+class PurchaseOrderLineForm(BackofficeForm):
+    sku = StringField(
+        "SKU", filters=[_stripped], validators=[DataRequired("Enter a SKU."), _at_most(40)]
+    )
+    quantity = WholeNumberField(
+        "Quantity",
+        validators=[Required("Enter how many units to order."), _between(1, MAX_MOVEMENT)],
+    )
+    unit_cost = MoneyField(
+        "Unit cost ($)", validators=[Required("Enter the unit cost, like 12.50.")]
+    )
+    expected_date = DayField("Expected (empty: the order's date)", validators=[Optional()])
+
+
+class ReceiveForm(BackofficeForm):
+    """Units arrived per line; receive_form() adds one field per purchase-order line and
+    the "receive more than ordered" box after them."""
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            int(f.name.removeprefix("line_")): f.data or 0
+            for f in self
+            if f.name.startswith("line_")
+        }
+
+
+def receive_form(po, **kwargs) -> ReceiveForm:
+    """A receiving form for this purchase order: each line's field starts at what is due."""
+
+    class LinesReceiveForm(ReceiveForm):
+        pass
+
+    for line in po.lines:
+        field = WholeNumberField(
+            f"{line.variant.sku} (ordered {line.quantity}, received {line.quantity_received})",
+            default=line.outstanding,
+            validators=[Optional(), _between(0, MAX_MOVEMENT)],
+        )
+        setattr(LinesReceiveForm, f"line_{line.id}", field)
+    LinesReceiveForm.allow_over = BooleanField(
+        "Receive more than ordered (the supplier sent extra and we keep it)"
+    )
+    return LinesReceiveForm(**kwargs)
+
+
+class IdListField(StringField):
+    """Every value sent under the field's name (ticked checkboxes), as ids."""
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [i for i in (_id_or_none(v) for v in valuelist) if i is not None]
+        except ValueError:
+            self.data = []
+            raise ValueError("Tick variants from the list.") from None
+
+    def _value(self) -> str:
+        return ""
+
+
+class ReorderForm(BackofficeForm):
+    variant_ids = IdListField("Variants")

@@ -16,6 +16,7 @@ from shop.accounts import roles
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
+from shop.purchasing import services as purchasing
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
 from tests.conftest import log_in
@@ -30,6 +31,8 @@ STOCK_VIEW = set(roles.STAFF)
 STOCK_CHANGE = {roles.OWNER, roles.WAREHOUSE}
 ORDER_VIEW = {roles.OWNER, roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER}
 ORDER_CANCEL = {roles.OWNER, roles.SALES}
+PURCHASING = {roles.OWNER, roles.WAREHOUSE, roles.SALES}
+RECEIVING = {roles.OWNER, roles.WAREHOUSE}
 TAX_VIEW = {roles.OWNER, roles.BOOKKEEPER}
 INVOICE_FILES = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
 BOOKS = {roles.OWNER, roles.BOOKKEEPER}
@@ -52,6 +55,21 @@ POLICY = {
     "backoffice.stock_adjust": STOCK_CHANGE,
     "backoffice.stock_count": STOCK_CHANGE,
     "backoffice.stock_movements": STOCK_VIEW,
+    "backoffice.suppliers": PURCHASING,
+    "backoffice.supplier_new": PURCHASING,
+    "backoffice.supplier_edit": PURCHASING,
+    "backoffice.purchase_orders": PURCHASING,
+    "backoffice.purchase_order_new": PURCHASING,
+    "backoffice.purchase_order": PURCHASING,
+    "backoffice.purchase_order_edit": PURCHASING,
+    "backoffice.purchase_order_line_add": PURCHASING,
+    "backoffice.purchase_order_line_delete": PURCHASING,
+    "backoffice.purchase_order_send": PURCHASING,
+    "backoffice.purchase_order_cancel": PURCHASING,
+    "backoffice.purchase_order_receive": RECEIVING,
+    "backoffice.reorder": PURCHASING,
+    "backoffice.backorders": PURCHASING,
+    "backoffice.backorders_csv": PURCHASING,
     "backoffice.staff": OWNER_ONLY,
     "backoffice.staff_new": OWNER_ONLY,
     "backoffice.staff_edit": OWNER_ONLY,
@@ -115,6 +133,12 @@ def rows(app, tax_class, staff):
     db.session.add(image)
     db.session.commit()
     order = buy(app, [(variant, 1)])
+    supplier = purchasing.save_supplier(
+        name="Access Supplies", email="po@access.example.com", lead_time_days=7, currency="CAD"
+    )
+    purchase = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
+    purchasing.add_line(po=purchase, sku=variant.sku, quantity=2, unit_cost=1000)
+    db.session.commit()
     agent = create_agent(name="Ria Referrer", email=None, code="RIA", rate=Decimal("0.05"))
     db.session.commit()
     rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
@@ -136,6 +160,9 @@ def rows(app, tax_class, staff):
         "category_id": variant.product.category_id,
         "product_id": variant.product_id,
         "variant_id": variant.id,
+        "supplier_id": supplier.id,
+        "po_id": purchase.id,
+        "line_id": purchase.lines[0].id,
         "image_id": image.id,
         "user_id": staff[roles.WAREHOUSE].id,
         "account_id": first(Account),
