@@ -215,3 +215,38 @@ def _expire_stock(variant_id: int) -> None:
     for obj in db.session.identity_map.values():
         if isinstance(obj, StockLevel) and obj.variant_id == variant_id:
             db.session.expire(obj)
+
+
+# --- shipping: allocated stock leaves the warehouse ---------------------------------
+
+
+def consume_allocation(
+    *, variant_id: int, quantity: int, reference: str, note: str = "", user=None
+) -> StockMovement:
+    """Units reserved for an order leave in a shipment: on_hand and allocated both drop.
+
+    One guarded UPDATE (the units must be allocated) and the movement that
+    explains it, so on_hand still equals the sum of movements.
+    """
+    if quantity <= 0:
+        raise StockError("A shipment must take at least one unit.", field="quantity")
+    result = db.session.execute(
+        sa.update(StockLevel)
+        .where(StockLevel.variant_id == variant_id, StockLevel.allocated >= quantity)
+        .values(on_hand=StockLevel.on_hand - quantity, allocated=StockLevel.allocated - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StockError(f"Cannot ship {quantity} units of variant {variant_id}: not allocated.")
+    movement = StockMovement(
+        variant_id=variant_id,
+        quantity=-quantity,
+        reason=reasons.SHIPMENT,
+        reference=reference,
+        note=note,
+        user_id=getattr(user, "id", None),
+    )
+    db.session.add(movement)
+    db.session.flush()
+    _expire_stock(variant_id)
+    return movement

@@ -62,5 +62,22 @@ def invoice_issued(order: Order, number: str) -> OrderEvent:
     return _add(order, "invoice", f"Invoice {number} issued, marked paid.")
 
 
+def shipment_created(order: Order, number: str, units: int, user=None) -> OrderEvent:
+    return _add(order, "packing", f"Shipment {number} started: {units} unit(s) to pack.", user)
+
+
+def shipment_shipped(order: Order, number: str, units: int, tracking: str, user=None):
+    message = f"Shipment {number} shipped: {units} unit(s), tracking {tracking}."
+    return _add(order, "shipped", message, user)
+
+
+def shipment_cancelled(order: Order, number: str, user=None) -> OrderEvent:
+    return _add(order, "packing_cancelled", f"Shipment {number} cancelled while packing.", user)
+
+
+def shipment_emailed(order: Order, number: str) -> OrderEvent:
+    return _add(order, "email", f"Shipment {number} notice emailed to {order.email}.")
+
+
 def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
