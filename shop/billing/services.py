@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shop.accounting.services import store_date
 from shop.billing.errors import BillingError
 from shop.billing.models import (
     CREDIT_NOTE,
@@ -40,6 +41,12 @@ def next_number(series: str) -> int:
         return db.session.execute(bump).scalar_one()
 
 
+def _number(kind: str, issued) -> str:
+    """e.g. INV-2026-000042; the year is the store's, as on the invoice's date."""
+    series = f"{PREFIX[kind]}-{store_date(issued).year}"
+    return f"{series}-{next_number(series):06d}"
+
+
 def invoice_for_order(order) -> Invoice | None:
     return db.session.scalar(
         sa.select(Invoice).where(Invoice.order_id == order.id, Invoice.kind == INVOICE)
@@ -52,11 +59,13 @@ def issue_invoice(*, order, payment_method: str) -> Invoice:
     if existing is not None:
         return existing
     issued = utcnow()
-    series = f"{PREFIX[INVOICE]}-{issued.year}"
+    # The number first: from here to commit, payments queue on the series row, so
+    # the first ones on a new store do not each create the settings row.
+    number = _number(INVOICE, issued)
     settings = store_settings()
     address = "\n".join(order.address_lines())
     invoice = Invoice(
-        number=f"{series}-{next_number(series):06d}",
+        number=number,
         kind=INVOICE,
         status=PAID,
         order_id=order.id,
@@ -137,9 +146,8 @@ def issue_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
     if credited is not None:
         raise BillingError(f"Invoice {invoice.number} is already credited by {credited}.")
     issued = utcnow()
-    series = f"{PREFIX[CREDIT_NOTE]}-{issued.year}"
     note = Invoice(
-        number=f"{series}-{next_number(series):06d}",
+        number=_number(CREDIT_NOTE, issued),
         kind=CREDIT_NOTE,
         status=PAID,
         order_id=invoice.order_id,

@@ -16,6 +16,7 @@ from shop.accounts import roles
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
+from shop.fulfilment.services import start_shipment
 from shop.purchasing import services as purchasing
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
@@ -38,6 +39,7 @@ INVOICE_FILES = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
 BOOKS = {roles.OWNER, roles.BOOKKEEPER}
 INVOICE_VIEW = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
 AGENTS = {roles.OWNER, roles.SALES}
+FULFILMENT = {roles.OWNER, roles.WAREHOUSE}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -108,6 +110,13 @@ POLICY = {
     "backoffice.commission_agents": AGENTS,
     "backoffice.commission_agent_edit": AGENTS,
     "backoffice.store_settings": OWNER_ONLY,
+    "backoffice.to_pack": FULFILMENT,
+    "backoffice.shipment_start": FULFILMENT,
+    "backoffice.shipments": FULFILMENT,
+    "backoffice.shipment": FULFILMENT,
+    "backoffice.shipment_parcels": FULFILMENT,
+    "backoffice.shipment_confirm": FULFILMENT,
+    "backoffice.shipment_cancel": FULFILMENT,
 }
 
 
@@ -133,6 +142,8 @@ def rows(app, tax_class, staff):
     db.session.add(image)
     db.session.commit()
     order = buy(app, [(variant, 1)])
+    shipment = start_shipment(order=order, user=None)
+    db.session.commit()
     supplier = purchasing.save_supplier(
         name="Access Supplies", email="po@access.example.com", lead_time_days=7, currency="CAD"
     )
@@ -165,6 +176,7 @@ def rows(app, tax_class, staff):
         "line_id": purchase.lines[0].id,
         "image_id": image.id,
         "user_id": staff[roles.WAREHOUSE].id,
+        "shipment_number": shipment.number,
         "account_id": first(Account),
         "agent_id": agent.id,
     }
