@@ -20,6 +20,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -41,6 +42,8 @@ from shop.accounts import roles
 from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from shop.catalogue import queries
 from shop.extensions import db
+from shop.fulfilment import status as shipment_status
+from shop.fulfilment.services import ParcelEntry
 from shop.inventory import reasons
 from shop.inventory.services import MAX_MOVEMENT
 from shop.money import to_decimal, to_minor_units
@@ -915,6 +918,105 @@ class CommissionAgentForm(BackofficeForm):
             "rate": self.rate.data,
             "is_active": self.is_active.data,
         }
+
+
+# --- fulfilment ------------------------------------------------------------------
+
+
+class ShipmentFilterForm(Form):
+    """The status filter above the shipment list (a GET: no CSRF)."""
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(k, v) for k, v in shipment_status.LABELS.items()],
+        default="",
+        invalid_choice_message="Choose a status from the list.",
+    )
+
+    def filters(self) -> dict:
+        return {"status": self.status.data if not self.status.errors else None}
+
+    def query_args(self) -> dict:
+        return {"status": self.status.data} if self.status.data else {}
+
+
+class HiddenIdField(HiddenField):
+    """The id of a row on the page, sent back as it was; anything else is refused."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = _id_or_none(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError("Reload the page and try again.") from None
+
+
+class ShipmentLineForm(Form):
+    line_id = HiddenIdField()
+    quantity = WholeNumberField(
+        "Units in this shipment",
+        validators=[Required("Enter how many units go, 0 or more."), _between(0, MAX_STOCK)],
+    )
+
+
+class ParcelForm(Form):
+    parcel_id = HiddenIdField()
+    box = IdSelectField("Box")
+    weight_g = WholeNumberField("Weight (g)", validators=[Optional(), _between(1, MAX_GRAMS)])
+    remove = BooleanField("Remove this parcel")
+
+
+class PackingForm(BackofficeForm):
+    """What goes in the shipment and in which boxes; the last parcel row adds one."""
+
+    lines = FieldList(FormField(ShipmentLineForm))
+    parcels = FieldList(FormField(ParcelForm))
+
+    def quantities(self) -> dict[int, int]:
+        return {e.line_id.data: e.quantity.data for e in self.lines if e.line_id.data is not None}
+
+    def parcel_entries(self) -> list[ParcelEntry]:
+        return [
+            ParcelEntry(
+                parcel_id=e.parcel_id.data,
+                box_id=e.box.data,
+                weight_g=e.weight_g.data,
+                remove=bool(e.remove.data),
+            )
+            for e in self.parcels
+        ]
+
+
+def packing_form(shipment, boxes) -> PackingForm:
+    """The packing form of a shipment: its lines, its parcels and an empty row for another."""
+    data = {
+        "lines": [{"line_id": line.id, "quantity": line.quantity} for line in shipment.lines],
+        "parcels": [
+            {"parcel_id": p.id, "box": p.box_id, "weight_g": p.weight_g} for p in shipment.parcels
+        ]
+        + [{"parcel_id": None, "box": None, "weight_g": None}],
+    }
+    form = PackingForm(data=data)  # a submitted form keeps what was typed
+    choices = [SelectChoice("", "Own packaging / none")] + [
+        SelectChoice(b.id, f"{b.name} ({b.length_mm}\u00d7{b.width_mm}\u00d7{b.height_mm} mm)")
+        for b in boxes
+    ]
+    known = {b.id for b in boxes}
+    choices += [
+        SelectChoice(p.box_id, f"{p.box_name} (no longer used)")
+        for p in shipment.parcels
+        if p.box_id is not None and p.box_id not in known
+    ]
+    for entry in form.parcels:
+        entry.box.choices = choices
+    return form
+
+
+class ConfirmShipmentForm(BackofficeForm):
+    tracking_number = StringField("Tracking number", filters=[_stripped], validators=[_at_most(40)])
 
 
 # --- purchasing ------------------------------------------------------------------

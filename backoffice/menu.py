@@ -16,6 +16,8 @@ MENU = [
     ("backoffice.suppliers", "Suppliers"),
     ("backoffice.reorder", "Reorder list"),
     ("backoffice.backorders", "Backorders"),
+    ("backoffice.to_pack", "To pack"),
+    ("backoffice.shipments", "Shipments"),
     ("backoffice.shipping", "Shipping"),
     ("backoffice.tax_rates", "Tax"),
     ("backoffice.invoices", "Invoices"),
