@@ -300,6 +300,7 @@ def test_the_invoice_list_its_totals_and_its_csv_agree(purchases, bookkeeper):
     invoices = [invoice_for_order(ontario), invoice_for_order(quebec)]
     for invoice in invoices:
         assert f"<td>{invoice.number}" in page
+        assert f'href="/admin/invoices/{invoice.number}.pdf"' in page
     total = sum(i.total for i in invoices)
     assert "2 documents" in page and f"<strong>{money(total)}</strong>" in page
 
