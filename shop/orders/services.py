@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop.accounting import services as books
+from shop.accounting.agents import agent_for_code
 from shop.billing import services as billing
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
@@ -38,6 +39,7 @@ class CheckoutRequest:
     address: dict
     service_id: int
     policy: str
+    referral_code: str | None = None  # a commission agent's ?ref= code, if one brought them
 
     @property
     def destination(self) -> pricing.Destination:
@@ -95,6 +97,9 @@ def place_order(
         )
     lines = [_order_line(view) for view in summary.lines]
     order = _new_order(user=user, request=request, priced=priced, provider=provider, lines=lines)
+    agent = agent_for_code(request.referral_code)
+    if agent is not None:  # the commission is posted when the order is paid
+        order.commission_agent_id, order.commission_rate = agent.id, agent.rate
     events.order_placed(order, user if getattr(user, "is_authenticated", False) else None)
     db.session.delete(cart)
     db.session.flush()

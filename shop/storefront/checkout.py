@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop.accounting import agents
 from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db
@@ -60,7 +61,11 @@ def _checkout_request() -> orders.CheckoutRequest | None:
     if not {"email", "address", "service_id", "policy"} <= state.keys():
         return None
     return orders.CheckoutRequest(
-        state["email"], state["address"], state["service_id"], state["policy"]
+        state["email"],
+        state["address"],
+        state["service_id"],
+        state["policy"],
+        referral_code=session.get(agents.SESSION_KEY),
     )
 
 

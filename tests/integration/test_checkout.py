@@ -248,3 +248,27 @@ def test_money_arriving_for_a_cancelled_order_is_refused_and_noted(client, store
     assert order.status == "cancelled"
     assert "refund this payment" in order.events[-1].message
     assert stock_for(store["tent"].id).allocated == 0
+
+
+def test_a_referral_link_earns_its_agent_a_commission_when_the_order_is_paid(client, store):
+    from decimal import Decimal
+
+    from shop.accounting.agents import create_agent
+    from shop.accounting.models import JournalEntry
+
+    create_agent(name="Jane Partner", email="jane@example.com", code="jane", rate=Decimal("0.05"))
+    db.session.commit()
+    client.get("/?ref=JANE")
+    add(client, store["tent"], 1)  # $349.00 of goods
+    fill_address(client)
+    choose_delivery(client, store["services"]["regular"].id)
+    pay(client, place(client).headers["Location"])
+    order = db.session.scalar(sa.select(Order))
+    assert order.commission_rate == Decimal("0.05")
+    entry = db.session.scalar(
+        sa.select(JournalEntry).where(JournalEntry.source_type == "commission")
+    )
+    assert [(line.account.role, line.debit, line.credit) for line in entry.lines] == [
+        ("commissions", 1745, 0),
+        ("commissions_payable", 0, 1745),
+    ]
