@@ -1,0 +1,107 @@
+"""The warehouse's papers for shipments and orders: the rows they need, loaded at once.
+
+Packing slips, labels and pick lists are drawn by shop.documents from what
+is stored; this module finds the shipments and orders by number, loads what
+each document reads in a few queries (a batch of a thousand slips is not a
+thousand lazy loads), and passes the store's settings, locale and time zone.
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from shop.documents.label import render_labels
+from shop.documents.packing_slip import render_packing_slips, shipments_by_order
+from shop.documents.pick_list import render_pick_list
+from shop.extensions import db
+from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.orders import status as order_status
+from shop.orders.models import Order, OrderLine
+from shop.store.services import store_settings
+
+PDF = "application/pdf"
+MAX_NUMBER = 20  # the longest number the columns hold; a longer one is simply not found
+MAX_BATCH = 2000  # shipments or orders in one PDF
+PICKABLE = (order_status.PAID, order_status.PARTIALLY_SHIPPED)
+
+
+def _shipments_query():
+    return sa.select(Shipment).options(
+        joinedload(Shipment.order).selectinload(Order.lines),
+        selectinload(Shipment.lines).joinedload(ShipmentLine.order_line),
+        selectinload(Shipment.parcels),
+    )
+
+
+def shipments_by_numbers(numbers: Iterable[str]) -> list[Shipment] | None:
+    """The shipments with these numbers, in the order given (repeats once);
+    None when any of them does not exist."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    if any(len(n) > MAX_NUMBER for n in wanted):
+        return None
+    found = {
+        s.number: s
+        for s in db.session.scalars(_shipments_query().where(Shipment.number.in_(wanted)))
+    }
+    if len(found) != len(wanted):
+        return None
+    return [found[n] for n in wanted]
+
+
+def shipment_by_number(number: str) -> Shipment | None:
+    found = shipments_by_numbers([number])
+    return found[0] if found else None
+
+
+def orders_by_numbers(numbers: Iterable[str]) -> list[Order] | None:
+    """The orders with these numbers, in the order given; None when any does not exist."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    if any(len(n) > MAX_NUMBER for n in wanted):
+        return None
+    query = sa.select(Order).options(selectinload(Order.lines)).where(Order.number.in_(wanted))
+    found = {o.number: o for o in db.session.scalars(query)}
+    if len(found) != len(wanted):
+        return None
+    return [found[n] for n in wanted]
+
+
+def orders_to_pick() -> list[Order]:
+    """Paid orders with units allocated and not yet shipped, oldest first."""
+    waiting = (
+        sa.select(OrderLine.order_id).where(OrderLine.quantity_allocated > 0).scalar_subquery()
+    )
+    query = (
+        sa.select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.status.in_(PICKABLE), Order.id.in_(waiting))
+        .order_by(Order.created_at, Order.id)
+        .limit(MAX_BATCH)
+    )
+    return list(db.session.scalars(query))
+
+
+def packing_slips_pdf(shipments: list[Shipment]) -> bytes:
+    cfg = current_app.config
+    return render_packing_slips(
+        shipments,
+        settings=store_settings(),
+        locale=cfg["LOCALE"],
+        timezone=cfg["TIMEZONE"],
+        order_shipments=shipments_by_order({s.order_id for s in shipments}),
+    )
+
+
+def labels_pdf(shipments: list[Shipment]) -> bytes:
+    return render_labels(shipments, settings=store_settings(), locale=current_app.config["LOCALE"])
+
+
+def pick_list_pdf(orders: list[Order]) -> bytes:
+    cfg = current_app.config
+    return render_pick_list(
+        orders,
+        locale=cfg["LOCALE"],
+        timezone=cfg["TIMEZONE"],
+        store_name=store_settings().legal_name,
+    )
