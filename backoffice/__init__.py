@@ -13,6 +13,7 @@ from backoffice import (  # noqa: E402,F401
     agents,
     catalogue,
     dashboard,
+    documents,
     fulfilment,
     inventory,
     invoice_files,

@@ -40,6 +40,8 @@ BOOKS = {roles.OWNER, roles.BOOKKEEPER}
 INVOICE_VIEW = {roles.OWNER, roles.BOOKKEEPER, roles.SALES}
 AGENTS = {roles.OWNER, roles.SALES}
 FULFILMENT = {roles.OWNER, roles.WAREHOUSE}
+PRINTING = {roles.OWNER, roles.WAREHOUSE}
+PO_PRINTING = {roles.OWNER, roles.WAREHOUSE, roles.SALES}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -117,6 +119,12 @@ POLICY = {
     "backoffice.shipment_parcels": FULFILMENT,
     "backoffice.shipment_confirm": FULFILMENT,
     "backoffice.shipment_cancel": FULFILMENT,
+    "backoffice.packing_slip_pdf": PRINTING,
+    "backoffice.label_pdf": PRINTING,
+    "backoffice.packing_slips_pdf": PRINTING,
+    "backoffice.labels_pdf": PRINTING,
+    "backoffice.pick_list_pdf": PRINTING,
+    "backoffice.purchase_order_pdf": PO_PRINTING,
 }
 
 
@@ -173,6 +181,7 @@ def rows(app, tax_class, staff):
         "variant_id": variant.id,
         "supplier_id": supplier.id,
         "po_id": purchase.id,
+        "po_number": purchase.number,
         "line_id": purchase.lines[0].id,
         "image_id": image.id,
         "user_id": staff[roles.WAREHOUSE].id,
