@@ -73,10 +73,11 @@ def availability(
     lead = lead_time_days(stock) if free < quantity else 0
     today = today or store_today()
     arrival = None
-    if free < quantity and variant.product.backorderable:
-        if incoming is None or variant.id not in incoming:
-            incoming = incoming_for([variant.id], today)
-        arrival = incoming[variant.id].arrival_for(quantity - free, today)
+    variant_id = getattr(variant, "id", None)  # None: not saved, so nothing is on order
+    if free < quantity and variant.product.backorderable and variant_id is not None:
+        if incoming is None or variant_id not in incoming:
+            incoming = incoming_for([variant_id], today)
+        arrival = incoming[variant_id].arrival_for(quantity - free, today)
     return availability_for(
         free=free,
         lead_days=lead,

@@ -78,3 +78,45 @@ def test_no_stock_row_means_nothing_on_hand():
     v = SimpleNamespace(stock=None, product=SimpleNamespace(backorderable=True))
     a = availability(v, 1, TODAY)
     assert a.available_now == 0 and a.ship_in_days == 16
+
+
+def on_order(promised: int, *arrivals: tuple[date, int]):
+    from shop.inventory.availability import Incoming
+
+    return {
+        7: Incoming(
+            promised, tuple(SimpleNamespace(expected=d, outstanding=n) for d, n in arrivals)
+        )
+    }
+
+
+def saved(**kwargs):
+    v = variant(**kwargs)
+    v.id = 7
+    return v
+
+
+def test_a_purchase_order_that_covers_the_backorder_sets_the_date():
+    incoming = on_order(0, (date(2026, 11, 30), 5))
+    a = availability(saved(on_hand=0, supplier_lead=10), 2, TODAY, incoming=incoming)
+    assert a.ship_date == date(2026, 12, 2)  # the PO's day + 2 handling days
+    assert a.message() == "Out of stock - ships in about 8 days"
+
+
+def test_units_promised_to_earlier_orders_come_first():
+    # 4 units are already promised: a PO of 5 leaves 1 for a new order of 2; the next PO covers it.
+    incoming = on_order(4, (date(2026, 11, 30), 5), (date(2026, 12, 1), 3))
+    a = availability(saved(on_hand=0, supplier_lead=30), 2, TODAY, incoming=incoming)
+    assert a.ship_date == date(2026, 12, 3)
+
+
+def test_more_than_the_open_orders_cover_waits_for_the_lead_time():
+    incoming = on_order(4, (date(2026, 11, 30), 5))
+    a = availability(saved(on_hand=0, supplier_lead=10), 2, TODAY, incoming=incoming)
+    assert a.ship_date == date(2026, 12, 6)
+
+
+def test_a_late_purchase_order_counts_from_today():
+    incoming = on_order(0, (date(2026, 11, 1), 5))
+    a = availability(saved(on_hand=0, supplier_lead=10), 1, TODAY, incoming=incoming)
+    assert a.ship_date == date(2026, 11, 26)
