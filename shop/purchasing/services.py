@@ -25,7 +25,7 @@ from shop.inventory.locks import lock_stock_rows
 from shop.inventory.models import StockMovement
 from shop.inventory.services import MAX_MOVEMENT, record_movement
 from shop.notifications.services import queue_email
-from shop.purchasing import backorders
+from shop.purchasing import backorders, documents
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
@@ -211,8 +211,8 @@ def _transition(po: PurchaseOrder, new: str) -> None:
 
 
 def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
-    """Sent: the supplier gets the order by email (through the outbox) and its goods count
-    as on order; the backorders it covers take its expected date."""
+    """Sent: the supplier gets the order by email (through the outbox) with the PO as a PDF,
+    and its goods count as on order; the backorders it covers take its expected date."""
     po = _lock(po.id)
     if po.status != st.DRAFT:
         raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}, not a draft.")
@@ -236,6 +236,7 @@ def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
         po=po,
         supplier=supplier,
         total=total_of(po),
+        attachments=[(f"{po.number}.pdf", documents.PDF, documents.purchase_order_pdf(po))],
     )
     backorders.replan(line.variant_id for line in po.lines)
     return po

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from shop.extensions import db
 from shop.inventory.availability import store_today
@@ -260,6 +261,10 @@ def test_supplier_and_purchase_order_pages(app, stove, staff):
     [mail] = mails("purchase_order")
     assert mail.to_address == "po@canoe.example.com" and po.number in mail.subject
     assert "2 x STOVE-9" in mail.body_text and "$25.00" in mail.body_text
+    [pdf] = mail.attachments
+    assert (pdf.filename, pdf.content_type) == (f"{po.number}.pdf", "application/pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert po.number in text and "STOVE-9" in text and "Canoe Works" in text
     db.session.expire_all()
     po = db.session.get(PurchaseOrder, po.id)
     assert po.status == st.SENT
