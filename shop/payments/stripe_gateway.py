@@ -3,7 +3,8 @@
 Card data never touches our server: the customer pays on Stripe's page. The
 amount is the order's total computed here; every create call carries an
 idempotency key; webhooks are verified against the raw body and applied
-through apply_payment_event() like every other provider's events.
+through apply_payment_event() like every other provider's events, except
+charge.updated, which brings Stripe's fee for the books (record_fee()).
 """
 
 import hashlib
