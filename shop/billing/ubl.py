@@ -105,8 +105,10 @@ class _Writer:
 
     def document(self, order_number: str, credited_number: str) -> bytes:
         invoice = self.invoice
-        root = ET.Element(f"{{{NS_CREDIT_NOTE if self.credit else NS_INVOICE}}}"
-                          f"{'CreditNote' if self.credit else 'Invoice'}")  # fmt: skip
+        # The document's namespace is the default one, as UBL is written: ElementTree has no
+        # default namespace for one element, so the root declares it itself.
+        namespace = NS_CREDIT_NOTE if self.credit else NS_INVOICE
+        root = ET.Element("CreditNote" if self.credit else "Invoice", xmlns=namespace)
         cbc(root, "CustomizationID", CUSTOMIZATION_ID)
         cbc(root, "ProfileID", PROFILE_ID)
         cbc(root, "ID", invoice.number)

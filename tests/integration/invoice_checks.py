@@ -69,6 +69,9 @@ def parse_ubl(data: bytes) -> etree._Element:
     assert document in ("Invoice", "CreditNote")
     expected_ns = NS_INVOICE if document == "Invoice" else NS_CREDIT_NOTE
     assert etree.QName(root).namespace == expected_ns
+    # the document's own namespace is the default one, as UBL documents are written
+    assert f"<{document} ".encode() in data and f'xmlns="{expected_ns}"'.encode() in data
+    assert root.nsmap == {None: expected_ns, "cac": NS_CAC, "cbc": NS_CBC}
     schema = ubl_schema(document)
     assert schema.validate(root), str(schema.error_log)
     return root

@@ -333,16 +333,25 @@ def test_a_credit_note_renders_with_negative_amounts_and_as_a_ubl_credit_note(cl
     assert text(root, "cac:CreditNoteLine/cbc:CreditedQuantity") == "1"
 
 
-def test_an_invoice_with_a_logo_still_has_every_word(app, client, store, tmp_path):
-    order, invoice = checkout(client, store, items=[(store["lamp"], 1)])
+def test_the_store_logo_from_the_settings_is_drawn_and_the_words_stay(app, client, store):
+    from pathlib import Path
+
     from PIL import Image
 
-    logo = tmp_path / "logo.png"
-    Image.new("RGB", (400, 120), (30, 90, 40)).save(logo)
-    plain = render_invoice(invoice, locale="en_CA")
-    with_logo = render_invoice(invoice, locale="en_CA", logo_path=logo)
+    _, invoice = checkout(client, store, items=[(store["lamp"], 1)])
+    plain = files.invoice_pdf(invoice)
+    folder = Path(app.instance_path) / "images"
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (400, 120), (30, 90, 40)).save(folder / "logo-test.png")
+    settings = store_settings()
+    settings.logo_filename = "logo-test.png"
+    with_logo = files.invoice_pdf(invoice)
     assert len(with_logo) > len(plain) + 500  # the image is in it
     assert pdf_text(with_logo) == pdf_text(plain)
+    assert render_invoice(invoice, locale="en_CA", logo_path=folder / "logo-test.png")
+    settings.logo_filename = "../secret_key"  # only files under instance/images/ are read
+    assert files.logo_path(settings) is None
+    assert files.invoice_pdf(invoice) == plain
 
 
 # --- the back office --------------------------------------------------------------------------
