@@ -1,4 +1,5 @@
-"""flask commands: seed-demo, outbox deliver, orders expire, backorders report, reorder report."""
+"""flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate, reorder
+report."""
 
 import click
 from flask import Flask
@@ -94,6 +95,16 @@ def backorders_report():
         f"{len(report.rows)} backordered line(s), {units} unit(s); "
         f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
+
+
+@backorders_group.command("allocate")
+def backorders_allocate():
+    """Give free stock to waiting paid backorders, oldest first (cron: every few minutes)."""
+    from shop.purchasing.backorders import serve_backorders_from_free_stock
+
+    served = serve_backorders_from_free_stock()
+    db.session.commit()
+    click.echo(f"allocated stock to {len(served)} order(s)")
 
 
 @click.group("reorder")

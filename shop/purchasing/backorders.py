@@ -158,6 +158,26 @@ def allocate_to_backorders(variant_ids, *, reference: str = "stock", user=None):
     return allocate_queue(lines, reference=reference, user=user)
 
 
+def serve_backorders_from_free_stock(*, user=None):
+    """Free stock that waiting paid backorders could have (stock freed by a cancelled or
+    expired order, a count, an order paid late) goes to them, oldest first.
+
+    Run by `flask backorders allocate` (cron, every few minutes): doing it in the use
+    cases that free stock would take order locks after stock locks, the wrong way round.
+    """
+    free = StockLevel.on_hand - StockLevel.allocated
+    variant_ids = db.session.scalars(
+        sa.select(OrderLine.variant_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(StockLevel, StockLevel.variant_id == OrderLine.variant_id)
+        .where(OrderLine.quantity_backordered > 0, Order.status.in_(SERVED), free > 0)
+        .distinct()
+    ).all()
+    if not variant_ids:
+        return []
+    return allocate_to_backorders(variant_ids, reference="free stock", user=user)
+
+
 # --- expected dates ------------------------------------------------------------------
 
 

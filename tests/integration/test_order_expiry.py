@@ -61,3 +61,34 @@ def test_an_expired_order_cannot_be_paid_with_the_demo_card(app, client):
     db.session.refresh(order)
     assert order.status == "expired"
     assert stock_for(variant.id).allocated == 0
+
+
+def test_stock_freed_by_an_expired_order_goes_to_the_oldest_paid_backorder(app):
+    classes = seed_reference_data()
+    lamp = VariantFactory(
+        product=ProductFactory(name="Brass Lamp"), tax_class=classes["standard"], stock=1
+    )
+    regular = db.session.scalar(sa.select(ShippingService).where(ShippingService.code == "regular"))
+
+    def buy(client, email):
+        client.post("/cart/add", data={"variant_id": str(lamp.id), "quantity": "1"})
+        fill_address(client, email=email)
+        choose_delivery(client, regular.id)
+        return place(client).headers["Location"]
+
+    first, second = app.test_client(), app.test_client()
+    buy(first, "slow@example.com")  # takes the only lamp, never pays
+    pay(second, buy(second, "keen@example.com"))  # backordered, paid
+    keen = db.session.scalar(sa.select(Order).where(Order.email == "keen@example.com"))
+    assert keen.lines[0].quantity_backordered == 1
+
+    slow = db.session.scalar(sa.select(Order).where(Order.email == "slow@example.com"))
+    slow.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["orders", "expire"])
+    assert "allocated stock to 1 order(s)" in runner.invoke(args=["backorders", "allocate"]).output
+    db.session.refresh(keen)
+    assert (keen.lines[0].quantity_allocated, keen.lines[0].quantity_backordered) == (1, 0)
+    assert stock_for(lamp.id).allocated == 1
+    assert "allocated stock to 0 order(s)" in runner.invoke(args=["backorders", "allocate"]).output
