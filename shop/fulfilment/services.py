@@ -140,7 +140,7 @@ def active_boxes() -> list[Box]:
 
 
 def tracking_made_here(shipment: Shipment) -> bool:
-    """Whether the built-in carrier carries it (its tracking number is made on confirming)."""
+    """Whether the built-in carrier carries it (its tracking number is made here, at packing)."""
     if shipment.shipping_service_id is None:
         return False
     service = db.session.get(ShippingService, shipment.shipping_service_id)
@@ -188,6 +188,8 @@ def start_shipment(*, order: Order, user) -> Shipment:
     db.session.add(shipment)
     db.session.flush()
     shipment.number = f"{NUMBER_PREFIX}{shipment.id:06d}"
+    if tracking_made_here(shipment):  # known now, so the label can be printed before it leaves
+        shipment.tracking_number = make_tracking_number(shipment.id)
     events.shipment_created(order, shipment.number, len(units), user)
     db.session.flush()
     return shipment
@@ -431,7 +433,7 @@ def _email_shipped(order: Order, shipment: Shipment) -> None:
 
 def _tracking_number(shipment: Shipment, entered: str | None) -> str:
     if tracking_made_here(shipment):
-        return make_tracking_number(shipment.id)
+        return shipment.tracking_number or make_tracking_number(shipment.id)
     text = (entered or "").strip().upper().replace(" ", "")
     if not text:
         raise FulfilmentError(

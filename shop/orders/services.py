@@ -302,9 +302,25 @@ def cancel_order(*, order: Order, user, reason: str = "") -> Order:
         )
     change_status(order, st.CANCELLED)
     events.order_cancelled(order, user, reason.strip())
+    _cancel_packing_shipments(order, user)
     release_allocation(order, "order cancelled")
     db.session.flush()
     return order
+
+
+def _cancel_packing_shipments(order: Order, user) -> None:
+    # Imported here: fulfilment builds on orders, not the other way round.
+    from shop.fulfilment import services as fulfilment
+    from shop.fulfilment import status as shipment_status
+    from shop.fulfilment.models import Shipment
+
+    packing = db.session.scalars(
+        sa.select(Shipment).where(
+            Shipment.order_id == order.id, Shipment.status == shipment_status.PACKING
+        )
+    ).all()
+    for shipment in packing:
+        fulfilment.cancel_shipment(shipment=shipment, user=user)
 
 
 def _lock_order(order_id: int) -> Order:

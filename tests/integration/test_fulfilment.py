@@ -564,3 +564,15 @@ def test_the_shipment_list_filters_by_status(warehouse, orders):
     response = warehouse.get("/admin/shipments?status=lost")
     assert response.status_code == 200
     assert errors_beside(text_of(response), "status") == ["Choose a status from the list."]
+
+
+def test_cancelling_an_order_cancels_its_shipment_still_being_packed(orders):
+    from shop.orders.services import cancel_order
+
+    order = orders["complete"]
+    shipment = fulfilment.start_shipment(order=order, user=None)
+    assert shipment.tracking_number  # made at packing, so the label can be printed first
+    db.session.commit()
+    cancel_order(order=order, user=None, reason="changed mind")
+    db.session.commit()
+    assert db.session.get(Shipment, shipment.id).status == "cancelled"
