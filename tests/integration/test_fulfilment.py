@@ -327,10 +327,11 @@ def test_a_cancelled_order_cannot_ship(warehouse, staff, store, orders):
     response = confirm(warehouse, shipment)
 
     assert response.status_code == 422
+    # Cancelling the order cancelled the shipment being packed with it.
     assert flashes(text_of(response)) == [
-        f"Order {order.number} is cancelled; only a paid order can be packed and shipped."
+        f"Shipment {shipment.number} is cancelled; it cannot become shipped."
     ]
-    assert db.session.get(Shipment, shipment.id).status == "packing"
+    assert db.session.get(Shipment, shipment.id).status == "cancelled"
     assert snapshot(store, order) == before
     ledger_matches(store["tent"])
 
