@@ -18,7 +18,7 @@ from shop.accounts import roles
 from shop.catalogue.models import Variant
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.inventory import services
+from shop.inventory import reports, services
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
 KEEPERS = (roles.WAREHOUSE,)
@@ -95,3 +95,10 @@ def stock_movements(variant_id: int):
         pagination=services.movement_history(variant_id=variant.id, page=page_number()),
         movement_total=services.movement_total(variant.id),
     )
+
+
+@bp.get("/stock/valuation")
+@allow(roles.WAREHOUSE, roles.BOOKKEEPER)
+def stock_valuation():
+    rows, total = reports.stock_valuation()
+    return render_template("backoffice/stock_valuation.html", rows=rows, total=total)

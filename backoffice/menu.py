@@ -12,6 +12,7 @@ MENU = [
     ("backoffice.products", "Products"),
     ("backoffice.categories", "Categories"),
     ("backoffice.stock", "Stock"),
+    ("backoffice.stock_valuation", "Valuation"),
     ("backoffice.purchase_orders", "Purchase orders"),
     ("backoffice.suppliers", "Suppliers"),
     ("backoffice.reorder", "Reorder list"),

@@ -64,3 +64,43 @@ def dashboard_figures() -> DashboardFigures:
             )
         ),
     )
+
+
+@dataclass(frozen=True)
+class ValuationRow:
+    sku: str
+    name: str
+    on_hand: int
+    unit_cost: int
+    value: int
+
+
+def stock_valuation() -> tuple[list[ValuationRow], int]:
+    """Every variant with stock on hand, valued at its cost; and the total. One query."""
+    value = StockLevel.on_hand * Variant.cost
+    rows = db.session.execute(
+        sa.select(
+            Variant.sku,
+            Product.name,
+            Variant.option1,
+            Variant.option2,
+            StockLevel.on_hand,
+            Variant.cost,
+            value.label("value"),
+        )  # fmt: skip
+        .join(StockLevel, StockLevel.variant_id == Variant.id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(StockLevel.on_hand > 0)
+        .order_by(value.desc(), Variant.sku)
+    ).all()
+    table = [
+        ValuationRow(
+            sku=r.sku,
+            name=" / ".join(x for x in (r.name, r.option1, r.option2) if x),
+            on_hand=r.on_hand,
+            unit_cost=r.cost,
+            value=r.value,
+        )
+        for r in rows
+    ]
+    return table, sum(r.value for r in table)

@@ -240,3 +240,18 @@ class TestWithCsrfProtection:
         )
         assert response.status_code == 302
         assert on_hand(tent.id) == 15
+
+
+def test_stock_valuation_at_cost(app, staff, tax_class):
+    from tests.conftest import log_in
+    from tests.factories import VariantFactory as Variants
+
+    Variants(sku="VAL-1", cost=1250, stock=4)  # $50.00
+    Variants(sku="VAL-2", cost=300, stock=10)  # $30.00
+    Variants(sku="VAL-3", cost=999, stock=0)  # not listed
+    client = app.test_client()
+    log_in(client, staff["bookkeeper"].email)
+    page = client.get("/admin/stock/valuation").get_data(as_text=True)
+    assert 'id="valuation-total">$80.00<' in page
+    assert page.index("VAL-1") < page.index("VAL-2")
+    assert "VAL-3" not in page
