@@ -86,7 +86,9 @@ def test_visitor_browses_fills_cart_registers_and_keeps_it(page: Page, live_app,
 
     page.get_by_role("link", name="3-person / Green").click()
     expect(price).to_have_text("$429.00")
-    expect(availability).to_contain_text(f"Out of stock - ships in about {backorder_days} days (around ")
+    expect(availability).to_contain_text(
+        f"Out of stock - ships in about {backorder_days} days (around "
+    )
     shot(page, "04-product-backorder")
 
     page.get_by_role("link", name="2-person / Green").click()
