@@ -556,7 +556,7 @@ def band_form(services, **kwargs) -> BandForm:
     """A band form with one price per shipping service (empty: not carried at this weight)."""
 
     class ServiceBandForm(BandForm):
-        pass
+        """The band form with a price field per shipping service, added below."""
 
     for service in services:
         setattr(ServiceBandForm, f"price_{service.id}", MoneyField(f"{service.full_name} ($)"))
@@ -1106,7 +1106,7 @@ def receive_form(po, **kwargs) -> ReceiveForm:
     """A receiving form for this purchase order: each line's field starts at what is due."""
 
     class LinesReceiveForm(ReceiveForm):
-        pass
+        """The receiving form with a quantity field per line, added below."""
 
     for line in po.lines:
         field = WholeNumberField(

@@ -18,7 +18,7 @@ UNSAFE_KEYS = {None, "", "dev", "change-me", "secret"}
 
 
 class ConfigurationError(RuntimeError):
-    pass
+    """The configuration is unsafe or incomplete; the app refuses to start."""
 
 
 def load(app: Flask, test_config: dict | None) -> None:

@@ -31,7 +31,7 @@ BRANDS = {"4": "Visa", "5": "Mastercard", "3": "American Express"}
 
 
 class DemoCardError(Exception):
-    pass
+    """A card number that is not one of the test cards."""
 
 
 def start_payment(order: Order) -> Payment:

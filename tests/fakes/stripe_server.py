@@ -81,7 +81,7 @@ class Seen:
 
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs) -> None:
-        pass
+        """Keep the test output quiet: no access log line per request."""
 
 
 @dataclass
