@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +17,11 @@ class Cart(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    # A guest's session names its cart by this random token, never by the id: ids are
+    # reused (SQLite) and guessable, and a stale one must never reach someone else's cart.
+    token: Mapped[str] = mapped_column(
+        sa.String(43), unique=True, default=lambda: secrets.token_urlsafe(32)
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -14,7 +14,7 @@ from shop.extensions import db
 from shop.inventory.availability import Availability, availabilities, availability
 from shop.inventory.models import StockLevel
 
-SESSION_KEY = "cart_id"
+SESSION_KEY = "cart_token"
 
 
 @dataclass(frozen=True)
@@ -65,15 +65,21 @@ def current_cart(user, *, create: bool = False) -> Cart | None:
             db.session.add(cart)
             db.session.flush()
         return cart
-    cart = _cart(session.get(SESSION_KEY))
-    if cart is not None and cart.user_id is not None:
-        cart = None  # a session must never reach a customer's cart
+    cart = _guest_cart(session.get(SESSION_KEY))
     if cart is None and create:
         cart = Cart()
         db.session.add(cart)
         db.session.flush()
-        session[SESSION_KEY] = cart.id
+        session[SESSION_KEY] = cart.token
     return cart
+
+
+def _guest_cart(token: str | None) -> Cart | None:
+    """The guest cart with this token; a customer's cart is never reached by a token."""
+    if not isinstance(token, str) or not token:
+        return None
+    query = sa.select(Cart).where(Cart.token == token, Cart.user_id.is_(None))
+    return db.session.scalar(query.options(*_load_options()))
 
 
 def check_quantity(quantity) -> int:
@@ -104,13 +110,15 @@ def add_to_cart(*, user, variant_id, quantity) -> CartLine:
     """Add a quantity of a variant; adding it again raises the line's quantity."""
     quantity = check_quantity(quantity)
     variant = _sellable_variant(variant_id)
-    cart = current_cart(user, create=True)
-    line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None)
+    cart = current_cart(user)
+    line = next((ln for ln in cart.lines if ln.variant_id == variant.id), None) if cart else None
     new_quantity = quantity + (line.quantity if line else 0)
     maximum = current_app.config["MAX_LINE_QUANTITY"]
     if new_quantity > maximum:
         raise CartError(f"At most {maximum} of one item per order.", field="quantity")
     _check_orderable(variant, new_quantity)
+    if cart is None:  # made only once the line is sure to go in
+        cart = current_cart(user, create=True)
     if line is None:
         line = CartLine(cart=cart, variant=variant, quantity=new_quantity)
         db.session.add(line)
@@ -145,9 +153,9 @@ def remove_line(*, user, line_id) -> None:
 
 def merge_guest_cart(*, user) -> None:
     """At login: move the guest cart's lines into the customer's cart."""
-    guest = _cart(session.pop(SESSION_KEY, None))
-    if guest is None or guest.user_id is not None or not guest.lines:
-        if guest is not None and guest.user_id is None:
+    guest = _guest_cart(session.pop(SESSION_KEY, None))
+    if guest is None or not guest.lines:
+        if guest is not None:
             db.session.delete(guest)
         return
     cart = current_cart(user, create=True)
@@ -193,8 +201,8 @@ def item_count(user) -> int:
     """For the header: how many items are in the current cart (one small query)."""
     if user is not None and user.is_authenticated:
         where = Cart.user_id == user.id
-    elif session.get(SESSION_KEY):
-        where = sa.and_(Cart.id == session[SESSION_KEY], Cart.user_id.is_(None))
+    elif isinstance(session.get(SESSION_KEY), str):
+        where = sa.and_(Cart.token == session[SESSION_KEY], Cart.user_id.is_(None))
     else:
         return 0
     query = sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).join(Cart).where(where)

@@ -179,3 +179,16 @@ def test_csrf_missing_token_is_refused(client, tee):
     assert response.status_code == 400
     assert "Your form expired or came from another site" in response.get_data(as_text=True)
     assert cart_lines() == []
+
+
+def test_a_refused_first_add_leaves_no_cart_behind(app, tax_class):
+    """A guest whose first add is refused gets no cart, so their session can never name
+    a cart another guest is given later."""
+    rare = VariantFactory(product=ProductFactory(name="Rare Print", backorderable=False), stock=0)
+    alice, bob = app.test_client(), app.test_client()
+    assert "Rare Print is out of stock." in add(alice, rare.id, 1).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Cart.id))) == 0
+    tee = VariantFactory(product=ProductFactory(name="Plain Tee"), stock=5)
+    add(bob, tee.id, 1)
+    assert "Your cart is empty" in alice.get("/cart/").get_data(as_text=True)
+    assert "Plain Tee" in bob.get("/cart/").get_data(as_text=True)

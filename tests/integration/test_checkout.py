@@ -3,6 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
+from shop.cart import services as carts
 from shop.extensions import db
 from shop.inventory.services import stock_for
 from shop.notifications.models import OutboxMessage
@@ -176,7 +177,7 @@ def test_placing_forgets_the_guest_cart_so_its_id_never_names_another_cart(app, 
     choose_delivery(client, store["services"]["regular"].id)
     assert place(client).status_code == 303
     with client.session_transaction() as session:
-        assert "cart_id" not in session
+        assert carts.SESSION_KEY not in session
     # SQLite hands the deleted cart's id to the next new cart: the first guest must not see it.
     stranger = app.test_client()
     add(stranger, store["stove"], 1)

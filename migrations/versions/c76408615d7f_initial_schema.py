@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 606dbeb4c28b
+Revision ID: c76408615d7f
 Revises: 
-Create Date: 2026-11-24 08:41:48.939602
+Create Date: 2026-11-24 09:39:21.834213
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = '606dbeb4c28b'
+revision = 'c76408615d7f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -178,10 +178,12 @@ def upgrade():
     op.create_table('carts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('token', sa.String(length=43), nullable=False),
     sa.Column('updated_at', shop.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_at', shop.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_carts_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_carts')),
+    sa.UniqueConstraint('token', name=op.f('uq_carts_token')),
     sa.UniqueConstraint('user_id', name=op.f('uq_carts_user_id'))
     )
     op.create_table('outbox_attachments',
