@@ -49,10 +49,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     from shop.accounts.services import load_user_by_session_token
+    from shop.billing.files import register_attachment_makers
     from shop.notifications.delivery import register_outbox_delivery
 
     login_manager.user_loader(load_user_by_session_token)
     register_outbox_delivery(app)
+    register_attachment_makers()
 
 
 def register_blueprints(app: Flask) -> None:

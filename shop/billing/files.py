@@ -14,10 +14,13 @@ from shop.billing.models import CREDIT_NOTE, Invoice
 from shop.billing.ubl import invoice_ubl
 from shop.documents.invoice import render_invoice
 from shop.extensions import db
+from shop.notifications import attachments
+from shop.notifications.attachments import Later
 from shop.orders.models import Order
 from shop.store.services import store_settings
 
 PDF = "application/pdf"
+INVOICE_PDF = "invoice_pdf"  # the kind of attachment made at delivery
 XML = "application/xml"
 MAX_NUMBER = 30  # the longest number the column holds; a longer one is simply not found
 
@@ -74,6 +77,17 @@ def invoice_xml(invoice: Invoice) -> bytes:
     )
 
 
-def pdf_attachment(invoice: Invoice) -> tuple[str, str, bytes]:
-    """(filename, content type, data) of the invoice PDF, as an email attachment."""
-    return f"{invoice.number}.pdf", PDF, invoice_pdf(invoice)
+def pdf_attachment(invoice: Invoice) -> tuple[str, str, Later]:
+    """(filename, content type, data) of the invoice PDF, as an email attachment.
+
+    The PDF is drawn when the email is delivered, outside the paying transaction.
+    """
+    return f"{invoice.number}.pdf", PDF, Later(INVOICE_PDF, str(invoice.id))
+
+
+def _invoice_pdf_by_id(key: str) -> bytes:
+    return invoice_pdf(db.session.get(Invoice, int(key)))
+
+
+def register_attachment_makers() -> None:
+    attachments.register(INVOICE_PDF, _invoice_pdf_by_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from shop.db import utcnow
 from shop.extensions import db
+from shop.notifications.attachments import content_of
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxMessage
 from shop.notifications.services import OUTBOX_FLAG
 
@@ -37,7 +38,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     for attachment in message.attachments:
         maintype, _, subtype = attachment.content_type.partition("/")
         email.add_attachment(
-            attachment.data,
+            content_of(attachment),
             maintype=maintype,
             subtype=subtype or "octet-stream",
             filename=attachment.filename,

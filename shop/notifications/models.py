@@ -41,4 +41,5 @@ class OutboxAttachment(Base):
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("outbox_messages.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     content_type: Mapped[str] = mapped_column(sa.String(100))
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    data: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # None: made at delivery
+    made_by: Mapped[str | None] = mapped_column(sa.String(80))  # e.g. "invoice_pdf:42"

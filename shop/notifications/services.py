@@ -3,6 +3,7 @@
 from flask import render_template
 
 from shop.extensions import db
+from shop.notifications.attachments import Later
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 
 OUTBOX_FLAG = "outbox_has_new_mail"
@@ -14,14 +15,15 @@ def queue_email(
     subject: str,
     kind: str,
     template: str,
-    attachments: list[tuple[str, str, bytes]] = (),
+    attachments: list[tuple[str, str, "bytes | Later"]] = (),
     **context,
 ) -> OutboxMessage:
     """Render email/<template>.txt (and .html) and add it to the outbox.
 
     attachments are (filename, content type, data) files sent with it, e.g.
-    ("INV-2026-000001.pdf", "application/pdf", b"%PDF..."); they are kept with the
-    message. Nothing is sent here: delivery happens after the transaction commits.
+    ("INV-2026-000001.pdf", "application/pdf", b"%PDF..."), kept with the message;
+    data may be a Later(kind, key) to make the file at delivery instead (see
+    notifications.attachments). Nothing is sent here: delivery happens after commit.
     """
     text = render_template(f"email/{template}.txt", subject=subject, **context)
     html = render_template(f"email/{template}.html", subject=subject, **context)
@@ -29,7 +31,12 @@ def queue_email(
         to_address=to, subject=subject, kind=kind, body_text=text, body_html=html
     )
     message.attachments = [
-        OutboxAttachment(filename=filename, content_type=content_type, data=data)
+        OutboxAttachment(
+            filename=filename,
+            content_type=content_type,
+            data=None if isinstance(data, Later) else data,
+            made_by=data.spec if isinstance(data, Later) else None,
+        )
         for filename, content_type, data in attachments
     ]
     db.session.add(message)

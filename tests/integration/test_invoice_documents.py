@@ -14,6 +14,7 @@ from shop.billing.models import Invoice
 from shop.billing.services import invoice_for_order, issue_credit_note
 from shop.documents.invoice import render_invoice
 from shop.extensions import db
+from shop.notifications.attachments import content_of
 from shop.notifications.delivery import deliver_pending
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
@@ -109,7 +110,7 @@ def test_paying_emails_the_invoice_pdf_with_every_figure(client, store):
     assert f"Your invoice {invoice.number} is attached" in mail.body_text
     assert f"Your invoice {invoice.number} is attached" in mail.body_html
 
-    page = pdf_text(attachment.data)
+    page = pdf_text(content_of(attachment))
     assert "Invoice" in page and invoice.number in page
     assert LEGAL_NAME in page and f"GST/HST {GST_HST}" in page
     assert f"Order {order.number}" in page
@@ -131,7 +132,7 @@ def test_paying_emails_the_invoice_pdf_with_every_figure(client, store):
 
 def test_a_quebec_invoice_shows_gst_and_qst_on_their_own_lines(client, store):
     order, invoice = checkout(client, store, items=[(store["tent"], 2)], **QUEBEC)
-    page = pdf_text(confirmation_mail(order).attachments[0].data)
+    page = pdf_text(content_of(confirmation_mail(order).attachments[0]))
     gst, qst = invoice.taxes
     base = 69800 + order.shipping_total
     assert (gst.component, gst.amount) == ("GST", round(base * 5 / 100))
@@ -167,7 +168,7 @@ def test_the_invoice_pdf_reaches_a_real_smtp_server_as_an_attachment(app, client
     assert attached.get_content_type() == "application/pdf"
     assert attached.get_filename() == f"{invoice.number}.pdf"
     data = attached.get_content()
-    assert data == confirmation_mail(order).attachments[0].data
+    assert data == content_of(confirmation_mail(order).attachments[0])
     assert invoice.number in pdf_text(data)
 
 
@@ -195,7 +196,7 @@ def test_a_60_line_order_gives_a_numbered_invoice_of_several_pages(app, store):
     order = buy(app, items, service="expedited")
     invoice = invoice_for_order(order)
     assert len(invoice.lines) == 60
-    pages = pdf_pages(confirmation_mail(order).attachments[0].data)
+    pages = pdf_pages(content_of(confirmation_mail(order).attachments[0]))
     total = len(pages)
     assert total >= 2
     for number, page in enumerate(pages, start=1):
@@ -233,7 +234,9 @@ def test_the_customer_downloads_the_same_invoice_from_their_account(app, client,
     assert response.mimetype == "application/pdf"
     assert f'filename="{invoice.number}.pdf"' in response.headers["Content-Disposition"]
     assert invoice.number in pdf_text(response.data)
-    assert response.data == confirmation_mail(order).attachments[0].data  # the very same file
+    assert response.data == content_of(
+        confirmation_mail(order).attachments[0]
+    )  # the very same file
 
     response = client.get(f"/account/invoices/{invoice.number}.xml")
     assert response.status_code == 200

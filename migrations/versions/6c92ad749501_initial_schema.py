@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c76408615d7f
+Revision ID: 6c92ad749501
 Revises: 
-Create Date: 2026-11-24 09:39:21.834213
+Create Date: 2026-11-24 09:40:16.485441
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'c76408615d7f'
+revision = '6c92ad749501'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -191,7 +191,8 @@ def upgrade():
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('content_type', sa.String(length=100), nullable=False),
-    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
+    sa.Column('made_by', sa.String(length=80), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['outbox_messages.id'], name=op.f('fk_outbox_attachments_message_id_outbox_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_attachments'))
     )
