@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
+from shop.accounting.services import seed_chart
 from shop.accounts import roles
 from shop.accounts.services import create_user, find_user_by_email, save_address
 from shop.catalogue.models import Category, Product
@@ -31,6 +32,7 @@ from shop.catalogue.services import (
 from shop.extensions import db
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
+from shop.store.services import store_settings
 from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 
 DEFAULT_SEED = 2024
@@ -576,11 +578,25 @@ def _get_or_create(model, where: dict, **values):
     return row
 
 
+def _seed_store_settings() -> None:
+    """What the demo's invoices say about the store (registration numbers in CRA's format)."""
+    settings = store_settings()
+    settings.legal_name = "Maple & Pine Outfitters Inc."
+    settings.address = "1 Front St W\nToronto ON  M5J 2X5\nCanada"
+    settings.email = "shop@example.com"
+    settings.phone = "416-555-0100"
+    settings.gst_hst_number = "123456789 RT0001"
+    settings.qst_number = "1234567890 TQ0001"
+    settings.invoice_footer = "Thank you for shopping with us. Returns within 30 days."
+
+
 def _seed(rng: random.Random, written: list[str]) -> SeedResult:
     result = SeedResult()
     tax = ensure_tax_classes()
     seed_canadian_rates()
     seed_canada_post()
+    seed_chart()
+    _seed_store_settings()
     suppliers = {
         key: _get_or_create(Supplier, {"name": name}, email=email, phone=phone, lead_time_days=lead)
         for key, (name, email, phone, lead) in SUPPLIERS.items()
