@@ -94,7 +94,7 @@ def reorder_list() -> list[ReorderRow]:
 def create_draft_pos(variant_ids, user, today: date | None = None) -> list[PurchaseOrder]:
     """One draft purchase order per supplier for these variants of the reorder list,
     each line at the suggested quantity and the variant's cost."""
-    wanted = set(variant_ids)
+    wanted = set(variant_ids or ())
     if not wanted:
         raise PurchasingError("Tick the variants to order first.", field="variant_ids")
     rows = [row for row in reorder_list() if row.variant.id in wanted]

@@ -25,7 +25,16 @@ def _render(code: int, message: str | None = None):
     ), code
 
 
+def _refuse_nul_characters():
+    """No text we keep or search may hold a NUL character (PostgreSQL refuses them)."""
+    fields = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in fields) or "\x00" in request.path:
+        return _render(400, "The request held a character that cannot be used (NUL).")
+    return None
+
+
 def register(app: Flask) -> None:
+    app.before_request(_refuse_nul_characters)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda err, code=code: _render(code))
 

@@ -1,0 +1,70 @@
+"""A 500 is a bug: every page, asked with odd values and garbage forms, answers without one.
+
+The demo store is loaded and an order paid, then every route of the app is requested
+by a guest and by the owner with real ids, unknown ids, absurd query strings and
+forms full of nonsense.
+"""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.orders.models import Order
+from tests.integration.checkout_helpers import fill_address, pay, place
+
+ODD_QUERY = "?page=abc&date_from=2026-02-30&date_to=x&status=bogus&q=%00%25_&sort=zz&low=maybe"
+GARBAGE_FORMS = [
+    {},
+    {"quantity": "abc", "name": "x" * 5000, "price": "1e9", "cost": "-1", "rate": "NaN",
+     "sku": "%00", "email": "no", "expected_date": "2026-99-99"},
+    {"quantity": "1" * 30, "counted": "-3", "reason": "bogus", "policy": "x", "service": "abc",
+     "variant_id": "[]", "card_number": "4" * 100},
+    {"name": "nul\x00byte", "sku": "A\x00", "email": "a\x00@example.com", "quantity": "1\x00"},
+]  # fmt: skip
+SKIP = ("/static", "/media", "/webhooks")
+
+
+@pytest.fixture
+def demo(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    guest = app.test_client()
+    guest.post("/cart/add", data={"variant_id": "1", "quantity": "1"})
+    page = fill_address(guest).get_data(as_text=True)
+    service = re.search(r'name="service" value="(\d+)"', page).group(1)
+    guest.post("/checkout/delivery", data={"service": service, "policy": "ship_complete"})
+    pay(guest, place(guest).headers["Location"])
+    owner = app.test_client()
+    owner.post("/account/login", data={"email": "owner@example.com", "password": "maple-pine-demo"})
+    return {"guest": guest, "owner": owner, "number": db.session.scalar(sa.select(Order.number))}
+
+
+def urls(app, method: str, number: str):
+    for rule in app.url_map.iter_rules():
+        if method not in rule.methods or rule.rule.startswith(SKIP):
+            continue
+        kinds = {a: type(rule._converters[a]).__name__ for a in rule.arguments}
+        for ints, text in (("1", number), ("999999", "x" * 300)):
+            url = rule.rule
+            for name, kind in kinds.items():
+                value = ints if "Integer" in kind else text
+                url = re.sub(r"<[^>]*" + name + ">", value, url)
+            yield url
+
+
+def test_no_page_answers_with_a_server_error(app, demo):
+    errors = []
+    for url in set(urls(app, "GET", demo["number"])):
+        for who in ("guest", "owner"):
+            for query in ("", ODD_QUERY):
+                response = demo[who].get(url + query)
+                if response.status_code >= 500:
+                    errors.append(f"{who} GET {url + query}: {response.status_code}")
+    for url in set(urls(app, "POST", demo["number"])) - {"/account/logout"}:
+        for form in GARBAGE_FORMS:
+            response = demo["owner"].post(url, data=form)
+            if response.status_code >= 500:
+                errors.append(f"owner POST {url} {sorted(form)[:3]}: {response.status_code}")
+    assert errors == []
+    assert demo["owner"].get("/admin/").status_code == 200  # still logged in: the forms were tried
