@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -42,6 +41,7 @@ from shop.accounts import roles
 from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from shop.catalogue import queries
 from shop.extensions import db
+from shop.forms import StoreForm
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.services import ParcelEntry
 from shop.inventory import reasons
@@ -87,16 +87,8 @@ def _between(low: int, high: int) -> NumberRange:
     return NumberRange(low, high, f"Enter a whole number from {low:,} to {high:,}.")
 
 
-class BackofficeForm(FlaskForm):
-    """Refuses control characters in any text (PostgreSQL cannot store a NUL)."""
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        for field in self:
-            if isinstance(field.data, str) and "\x00" in field.data:
-                field.errors = [*field.errors, "Remove the control characters from this text."]
-                valid = False
-        return valid
+class BackofficeForm(StoreForm):
+    """Every back-office form: text with control characters is refused beside its field."""
 
 
 class _OneMessage:

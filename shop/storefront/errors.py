@@ -26,9 +26,11 @@ def _render(code: int, message: str | None = None):
 
 
 def _refuse_nul_characters():
-    """No text we keep or search may hold a NUL character (PostgreSQL refuses them)."""
-    fields = [*request.args.values(), *request.form.values()]
-    if any("\x00" in value for value in fields) or "\x00" in request.path:
+    """No text we search for may hold a NUL character (PostgreSQL refuses them).
+
+    Forms check their own fields, so the message stands beside the field.
+    """
+    if any("\x00" in value for value in request.args.values()) or "\x00" in request.path:
         return _render(400, "The request held a character that cannot be used (NUL).")
     return None
 

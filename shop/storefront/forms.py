@@ -1,6 +1,5 @@
 """Forms of the storefront: cart, account, addresses."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
 )
 
 from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
+from shop.forms import StoreForm
 
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
@@ -63,7 +63,7 @@ class QuantityField(IntegerField):
             raise StopValidation()  # said once already; NumberRange would say it again
 
 
-class AddToCartForm(FlaskForm):
+class AddToCartForm(StoreForm):
     variant_id = HiddenField(validators=[DataRequired("Choose an option.")])
     quantity = QuantityField(
         "Quantity",
@@ -79,7 +79,7 @@ class AddToCartForm(FlaskForm):
         return int(value) if value.isdigit() and len(value) < 12 else None
 
 
-class UpdateLineForm(FlaskForm):
+class UpdateLineForm(StoreForm):
     quantity = QuantityField(
         "Quantity",
         validators=[
@@ -89,11 +89,11 @@ class UpdateLineForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(StoreForm):
     """Only the CSRF token: for buttons such as Remove and Log out."""
 
 
-class LoginForm(FlaskForm):
+class LoginForm(StoreForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField("Keep me logged in on this computer")
@@ -109,7 +109,7 @@ def _password_field(label: str):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(StoreForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         "Email",
@@ -121,18 +121,18 @@ class RegisterForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(StoreForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), Email()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(StoreForm):
     password = _password_field("New password")
     confirm = PasswordField(
         "Repeat new password", validators=[EqualTo("password", "The passwords do not match.")]
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(StoreForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
     )
@@ -142,7 +142,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class AddressForm(FlaskForm):
+class AddressForm(StoreForm):
     full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     company = StringField("Company", validators=[Optional(), Length(max=120)])
     line1 = StringField("Address", validators=[DataRequired(), Length(max=200)])
@@ -176,18 +176,18 @@ class CheckoutAddressForm(AddressForm):
     is_default = None  # the address book has its own page
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(StoreForm):
     """Step 2: shipping service, and when something must wait, the shipping policy."""
 
     service = SelectField("Shipping service", coerce=str, validate_choice=False)
     policy = SelectField("When to ship", coerce=str, validate_choice=False)
 
 
-class PlaceOrderForm(FlaskForm):
+class PlaceOrderForm(StoreForm):
     reviewed = HiddenField(validators=[DataRequired()])
 
 
-class DemoCardForm(FlaskForm):
+class DemoCardForm(StoreForm):
     card_number = StringField(
         "Test card number", validators=[DataRequired("Enter a test card number."), Length(max=30)]
     )

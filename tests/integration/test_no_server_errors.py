@@ -68,3 +68,23 @@ def test_no_page_answers_with_a_server_error(app, demo):
                 errors.append(f"owner POST {url} {sorted(form)[:3]}: {response.status_code}")
     assert errors == []
     assert demo["owner"].get("/admin/").status_code == 200  # still logged in: the forms were tried
+
+
+def test_a_nul_character_in_a_complete_form_gets_a_message_beside_the_field(client, customer):
+    from tests.conftest import log_in
+
+    page = client.post(
+        "/account/register",
+        data={"name": "A\x00B", "email": "nul@example.com", "password": "long enough pw",
+              "confirm": "long enough pw"},
+    ).get_data(as_text=True)  # fmt: skip
+    assert "Remove the control characters from this text." in page
+    log_in(client, customer.email)
+    response = client.post(
+        "/account/addresses/new",
+        data={"full_name": "A\x00", "line1": "1 King St", "city": "Toronto", "province": "ON",
+              "postal_code": "M5H 2N2"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "Remove the control characters from this text." in response.get_data(as_text=True)
+    assert client.get("/search?q=a%00b").status_code == 400
