@@ -502,22 +502,30 @@ class ShippingServiceForm(BackofficeForm):
         }
 
 
-class ZoneForm(BackofficeForm):
-    name = _name_field(80)
-
-
-class RegionForm(BackofficeForm):
-    country = StringField(
+def _country_field() -> StringField:
+    return StringField(
         "Country",
         default="CA",
         filters=[_upper_code],
         validators=[DataRequired("Enter a two-letter country code, like CA."), _at_most(2)],
     )
-    province = StringField(
+
+
+def _province_field() -> StringField:
+    return StringField(
         "Province",
         filters=[_upper_code],
         validators=[DataRequired("Enter a province code, like ON."), _at_most(3)],
     )
+
+
+class ZoneForm(BackofficeForm):
+    name = _name_field(80)
+
+
+class RegionForm(BackofficeForm):
+    country = _country_field()
+    province = _province_field()
     postal_prefix = StringField(
         "Postal codes starting with (empty: the whole province)",
         filters=[_upper_code],
@@ -620,17 +628,8 @@ class TaxClassForm(BackofficeForm):
 
 
 class TaxRateForm(BackofficeForm):
-    country = StringField(
-        "Country",
-        default="CA",
-        filters=[_upper_code],
-        validators=[DataRequired("Enter a two-letter country code, like CA."), _at_most(2)],
-    )
-    province = StringField(
-        "Province",
-        filters=[_upper_code],
-        validators=[DataRequired("Enter a province code, like ON."), _at_most(3)],
-    )
+    country = _country_field()
+    province = _province_field()
     tax_class_id = IdSelectField("Tax class", message="Choose a tax class from the list.")
     component = SelectField(
         "Component",
