@@ -49,11 +49,16 @@ class Order(TimestampMixin, Base):
     total: Mapped[int] = mapped_column(sa.BigInteger)
 
     payment_provider: Mapped[str] = mapped_column(sa.String(20))
+    # Where the sale was made: "web" (the storefront) or "counter" (in the shop).
+    channel: Mapped[str] = mapped_column(sa.String(20), default="web")
+    # What the carrier's rate table asks for the quoted parcels, even when the customer
+    # ships free: shipping charged vs shipping cost is one of the owner's reports.
+    shipping_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # A sales person or referral partner earning a commission on the goods.
     commission_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commission_agents.id"))
     commission_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 4))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
@@ -109,6 +114,8 @@ class OrderLine(Base):
     unit_price: Mapped[int] = mapped_column(sa.BigInteger)
     quantity: Mapped[int] = mapped_column()
     line_total: Mapped[int] = mapped_column(sa.BigInteger)
+    # The variant's cost when the order was placed: gross margin is measured against it.
+    unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     tax_class_id: Mapped[int] = mapped_column(sa.ForeignKey("tax_classes.id"))
     tax_class_name: Mapped[str] = mapped_column(sa.String(80))
     quantity_allocated: Mapped[int] = mapped_column(default=0)

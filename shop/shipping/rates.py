@@ -32,6 +32,7 @@ class ServiceQuote:
     shipments: list[ShipmentQuote]
     price: int  # minor units, all shipments together
     free: bool
+    cost: int  # what the rate table asks for all parcels, even when the customer ships free
 
     @property
     def parcel_count(self) -> int:
@@ -103,13 +104,14 @@ def _quote_service(service, bands, packed, goods_total) -> ServiceQuote | None:
     if not bands:
         return None
     free = service.free_over is not None and goods_total >= service.free_over
-    shipment_quotes = []
+    shipment_quotes, cost = [], 0
     for ship_date, parcels in packed:
         prices = [
             band_price(bands, p.billable_weight_g(service.carrier.dim_divisor)) for p in parcels
         ]
         if any(price is None for price in prices):
             return None  # a parcel is too heavy for this service
+        cost += sum(prices)
         shipment_quotes.append(ShipmentQuote(ship_date, parcels, 0 if free else sum(prices)))
     total = sum(s.price for s in shipment_quotes)
-    return ServiceQuote(service, shipment_quotes, total, free)
+    return ServiceQuote(service, shipment_quotes, total, free, cost)

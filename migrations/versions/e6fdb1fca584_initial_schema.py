@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6c92ad749501
+Revision ID: e6fdb1fca584
 Revises: 
-Create Date: 2026-11-24 09:40:16.485441
+Create Date: 2026-11-24 10:11:16.905602
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = '6c92ad749501'
+revision = 'e6fdb1fca584'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -306,6 +306,8 @@ def upgrade():
     sa.Column('tax_total', sa.BigInteger(), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('payment_provider', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('shipping_cost', sa.BigInteger(), nullable=False),
     sa.Column('commission_agent_id', sa.Integer(), nullable=True),
     sa.Column('commission_rate', sa.Numeric(precision=6, scale=4), nullable=True),
     sa.Column('expires_at', shop.db.UTCDateTime(timezone=True), nullable=False),
@@ -320,6 +322,7 @@ def upgrade():
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_orders_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_orders_paid_at'), ['paid_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_user_id'), ['user_id'], unique=False)
 
@@ -475,6 +478,7 @@ def upgrade():
     sa.Column('unit_price', sa.BigInteger(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('line_total', sa.BigInteger(), nullable=False),
+    sa.Column('unit_cost', sa.BigInteger(), nullable=False),
     sa.Column('tax_class_id', sa.Integer(), nullable=False),
     sa.Column('tax_class_name', sa.String(length=80), nullable=False),
     sa.Column('quantity_allocated', sa.Integer(), nullable=False),
@@ -792,6 +796,7 @@ def downgrade():
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_user_id'))
         batch_op.drop_index(batch_op.f('ix_orders_status'))
+        batch_op.drop_index(batch_op.f('ix_orders_paid_at'))
         batch_op.drop_index(batch_op.f('ix_orders_expires_at'))
 
     op.drop_table('orders')
