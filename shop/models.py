@@ -18,6 +18,7 @@ from shop.shipping.models import (
     ShippingZone,
     ZoneRegion,
 )
+from shop.reports.models import DemandForecast
 from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
@@ -37,6 +38,7 @@ __all__ = [
     "JournalLine",
     "OutboxAttachment",
     "StoreSettings",
+    "DemandForecast",
     "Address",
     "Box",
     "Carrier",

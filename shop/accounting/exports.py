@@ -4,8 +4,6 @@ Amounts are written as decimals made from integer minor units (never floats).
 Each export is produced row by row from a streamed query.
 """
 
-import csv
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -17,6 +15,7 @@ from shop.accounting import reports
 from shop.accounting.models import ASSET, EQUITY, EXPENSE, INCOME, LIABILITY, Account, JournalEntry
 from shop.accounting.services import store_date
 from shop.billing.models import STATUS_LABELS
+from shop.csv_export import csv_lines, safe_cell
 from shop.db import utcnow
 from shop.extensions import db
 from shop.money import to_decimal
@@ -47,25 +46,6 @@ def _amount(minor: int, currency: str) -> str:
     return f"{to_decimal(minor, currency):f}"
 
 
-def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    yield buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(row)
-        yield buffer.getvalue()
-
-
-def _safe_cell(value):
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted with a '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 # --- journal CSV ------------------------------------------------------------------
 
 
@@ -76,13 +56,13 @@ def journal_csv(filters: reports.JournalFilters) -> Iterator[str]:
     def rows():
         for r in reports.journal_lines(filters):
             yield [
-                r.entry_id, r.date.isoformat(), r.source_type, _safe_cell(r.source_key),
-                _safe_cell(r.description), r.order_number or "", r.account_code,
-                _safe_cell(r.account_name), _amount(r.debit, currency) if r.debit else "",
-                _amount(r.credit, currency) if r.credit else "", _safe_cell(r.memo),
+                r.entry_id, r.date.isoformat(), r.source_type, safe_cell(r.source_key),
+                safe_cell(r.description), r.order_number or "", r.account_code,
+                safe_cell(r.account_name), _amount(r.debit, currency) if r.debit else "",
+                _amount(r.credit, currency) if r.credit else "", safe_cell(r.memo),
             ]  # fmt: skip
 
-    return _csv_lines(JOURNAL_COLUMNS, rows())
+    return csv_lines(JOURNAL_COLUMNS, rows())
 
 
 # --- invoice list CSV -------------------------------------------------------------
@@ -94,13 +74,13 @@ def invoices_csv(filters: reports.InvoiceFilters) -> Iterator[str]:
             cur = inv.currency
             yield [
                 inv.number, inv.title, STATUS_LABELS.get(inv.status, inv.status),
-                inv.issued_at.isoformat(), inv.order_id, _safe_cell(inv.customer_email),
+                inv.issued_at.isoformat(), inv.order_id, safe_cell(inv.customer_email),
                 inv.ship_province, inv.ship_country, cur, _amount(inv.subtotal, cur),
                 _amount(inv.shipping_total, cur), _amount(inv.tax_total, cur),
-                _amount(inv.total, cur), _safe_cell(inv.payment_method),
+                _amount(inv.total, cur), safe_cell(inv.payment_method),
             ]  # fmt: skip
 
-    return _csv_lines(INVOICE_COLUMNS, rows())
+    return csv_lines(INVOICE_COLUMNS, rows())
 
 
 # --- Beancount --------------------------------------------------------------------

@@ -1,5 +1,10 @@
-"""The reorder list: variants whose stock, net of what orders wait for, plus what is on
-order, is below their reorder point; and draft purchase orders made from it.
+"""The reorder list: variants whose stock position (free stock, net of what orders wait
+for, plus what is on order) will not cover them; and draft purchase orders made from it.
+
+A variant with enough sales history has a demand forecast (shop/reports/demand.py): it is
+listed when its position is below the forecast demand over its lead time and a review week
+plus safety stock, and the suggestion tops the position up to that. A variant without one
+falls back to its reorder point and reorder quantity. Each row says which it used.
 
 "Available" here is free stock less the units open orders are waiting for
 (backorders): free stock is 0 while customers wait, and a variant with 30 units
@@ -21,6 +26,11 @@ from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.incoming import PROMISING
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from shop.reports.forecast import order_for_cover
+from shop.reports.models import DemandForecast
+
+FORECAST = "forecast"
+REORDER_POINT = "reorder point"
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,8 @@ class ReorderRow:
     backordered: int  # units open orders wait for
     on_order: int  # still to come on draft, sent and partly received purchase orders
     suggested: int
+    basis: str  # FORECAST or REORDER_POINT: what the suggestion was worked out from
+    forecast: DemandForecast | None = None
 
     @property
     def available(self) -> int:
@@ -41,9 +53,9 @@ class ReorderRow:
         return self.stock.supplier
 
 
-def reorder_list() -> list[ReorderRow]:
-    """Every active variant to reorder, by supplier and SKU (three queries in all)."""
-    on_order = (
+def on_order_by_variant() -> sa.Subquery:
+    """(variant_id, units) still to come on open purchase orders."""
+    return (
         sa.select(
             PurchaseOrderLine.variant_id,
             sa.func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.quantity_received).label(
@@ -58,35 +70,58 @@ def reorder_list() -> list[ReorderRow]:
         .group_by(PurchaseOrderLine.variant_id)
         .subquery()
     )
-    waiting = (
+
+
+def backordered_by_variant() -> sa.Subquery:
+    """(variant_id, units) open orders wait for."""
+    return (
         sa.select(OrderLine.variant_id, sa.func.sum(OrderLine.quantity_backordered).label("units"))
         .join(Order, Order.id == OrderLine.order_id)
         .where(OrderLine.quantity_backordered > 0, Order.status.in_(PROMISING))
         .group_by(OrderLine.variant_id)
         .subquery()
     )
+
+
+def reorder_list() -> list[ReorderRow]:
+    """Every active variant to reorder, by supplier and SKU (three queries in all)."""
+    on_order = on_order_by_variant()
+    waiting = backordered_by_variant()
     free = StockLevel.on_hand - StockLevel.allocated
     ordered = sa.func.coalesce(on_order.c.units, 0)
     backordered = sa.func.coalesce(waiting.c.units, 0)
+    position = free - backordered + ordered
     rows = db.session.execute(
-        sa.select(Variant, StockLevel, free, backordered, ordered)
+        sa.select(Variant, StockLevel, DemandForecast, free, backordered, ordered)
         .join(StockLevel, StockLevel.variant_id == Variant.id)
+        .outerjoin(DemandForecast, DemandForecast.variant_id == Variant.id)
         .outerjoin(on_order, on_order.c.variant_id == Variant.id)
         .outerjoin(waiting, waiting.c.variant_id == Variant.id)
         .outerjoin(Supplier, Supplier.id == StockLevel.supplier_id)
         .where(
             Variant.is_active.is_(True),
-            free - backordered + ordered < StockLevel.reorder_point,
+            sa.or_(
+                sa.and_(DemandForecast.variant_id.is_(None), position < StockLevel.reorder_point),
+                position < DemandForecast.cover_units,
+            ),
         )
         .options(selectinload(Variant.product), selectinload(StockLevel.supplier))
         .order_by(Supplier.name, Variant.sku)
     )
     result = []
-    for variant, stock, free_units, waiting_units, on_order_units in rows:
-        short = stock.reorder_point - (free_units - waiting_units + on_order_units)
-        suggested = max(stock.reorder_quantity, short)
+    for variant, stock, model, free_units, waiting_units, on_order_units in rows:
+        here = free_units - waiting_units + on_order_units
+        if model is not None:
+            cover = float(model.cover_units)
+            suggested = order_for_cover(cover, position=here, minimum=stock.reorder_quantity)
+            basis = FORECAST
+        else:
+            suggested = max(stock.reorder_quantity, stock.reorder_point - here)
+            basis = REORDER_POINT
         result.append(
-            ReorderRow(variant, stock, free_units, waiting_units, on_order_units, suggested)
+            ReorderRow(
+                variant, stock, free_units, waiting_units, on_order_units, suggested, basis, model
+            )
         )
     return result
 

@@ -204,6 +204,22 @@ def safety_stock(model: Model, lead_time_weeks: float, z: float = SERVICE_Z) -> 
     return z * model.sigma * math.sqrt(lead_time_weeks)
 
 
+def units_to_cover(model: Model, *, lead_time_weeks: float, review_weeks: float = 1.0) -> float:
+    """Forecast demand over lead time + review period plus safety stock for that span.
+
+    The order must last until the next order can arrive, lead time + review period later,
+    so both the demand and the safety stock cover that span.
+    """
+    cover = lead_time_weeks + review_weeks
+    return model.demand_over(cover) + safety_stock(model, cover)
+
+
+def order_for_cover(cover: float, *, position: int, minimum: int = 0) -> int:
+    """Units that lift the stock position to `cover`; at least `minimum` when any."""
+    units = max(0, math.ceil(cover - position - EPSILON))
+    return max(units, minimum) if units > 0 else 0
+
+
 def suggested_order(
     model: Model,
     *,
@@ -215,15 +231,12 @@ def suggested_order(
     """Units to order now so that stock covers demand over lead time + review period plus
     safety stock.
 
-    position = free stock - units backordered + units on order. The order must last until
-    the next order can arrive, lead time + review period later, so both the demand and the
-    safety stock cover that span. Result = max(0, ceil(demand + safety - position)); if it
-    is above zero it is at least `minimum` (the supplier's minimum / reorder quantity).
+    position = free stock - units backordered + units on order. Result = max(0,
+    ceil(demand + safety - position)); if it is above zero it is at least `minimum` (the
+    supplier's minimum / reorder quantity).
     """
-    cover = lead_time_weeks + review_weeks
-    needed = model.demand_over(cover) + safety_stock(model, cover) - position
-    units = max(0, math.ceil(needed - EPSILON))
-    return max(units, minimum) if units > 0 else 0
+    cover = units_to_cover(model, lead_time_weeks=lead_time_weeks, review_weeks=review_weeks)
+    return order_for_cover(cover, position=position, minimum=minimum)
 
 
 def _arrivals_by_week(arrivals: Mapping[int, int] | None) -> dict[int, int]:

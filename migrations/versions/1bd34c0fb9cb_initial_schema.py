@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e6fdb1fca584
+Revision ID: 1bd34c0fb9cb
 Revises: 
-Create Date: 2026-11-24 10:11:16.905602
+Create Date: 2026-11-24 10:17:32.250072
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'e6fdb1fca584'
+revision = '1bd34c0fb9cb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -397,6 +397,25 @@ def upgrade():
     with op.batch_alter_table('cart_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_lines_variant_id'), ['variant_id'], unique=False)
 
+    op.create_table('demand_forecasts',
+    sa.Column('variant_id', sa.Integer(), nullable=False),
+    sa.Column('computed_at', shop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_week', sa.Date(), nullable=False),
+    sa.Column('weeks', sa.Integer(), nullable=False),
+    sa.Column('alpha', sa.Numeric(precision=6, scale=4), nullable=False),
+    sa.Column('beta', sa.Numeric(precision=6, scale=4), nullable=False),
+    sa.Column('level', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('trend', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('sigma', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('next_week', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('lead_time_days', sa.Integer(), nullable=False),
+    sa.Column('cover_units', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('backtest_mae', sa.Numeric(precision=14, scale=4), nullable=True),
+    sa.Column('backtest_wape', sa.Numeric(precision=8, scale=4), nullable=True),
+    sa.Column('naive_mae', sa.Numeric(precision=14, scale=4), nullable=True),
+    sa.ForeignKeyConstraint(['variant_id'], ['variants.id'], name=op.f('fk_demand_forecasts_variant_id_variants')),
+    sa.PrimaryKeyConstraint('variant_id', name=op.f('pk_demand_forecasts'))
+    )
     op.create_table('invoices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=30), nullable=False),
@@ -777,6 +796,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invoices_issued_at'))
 
     op.drop_table('invoices')
+    op.drop_table('demand_forecasts')
     with op.batch_alter_table('cart_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cart_lines_variant_id'))
 
