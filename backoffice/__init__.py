@@ -19,6 +19,7 @@ from backoffice import (  # noqa: E402,F401
     invoice_files,
     orders,
     purchasing,
+    reports,
     shipping,
     staff,
     store_settings,

@@ -49,6 +49,8 @@ from shop.inventory.services import MAX_MOVEMENT
 from shop.money import to_decimal, to_minor_units
 from shop.orders import status as order_status
 from shop.purchasing.models import Supplier
+from shop.reports import filters as report_filters
+from shop.reports import periods as report_periods
 from shop.tax.models import TaxClass
 from shop.tax.services import COMPONENTS
 
@@ -1128,3 +1130,74 @@ class IdListField(StringField):
 
 class ReorderForm(BackofficeForm):
     variant_ids = IdListField("Variants")
+
+
+# --- reports ---------------------------------------------------------------------
+
+
+class ReportFilterForm(Form):
+    """The owner's report filters, read from the query string: a named period or chosen
+    days, a category, a channel and how to group over time."""
+
+    period = SelectField(
+        "Period",
+        choices=[SelectChoice(k, v) for k, v in report_periods.PRESETS.items()],
+        default=report_periods.DEFAULT_PRESET,
+        invalid_choice_message="Choose a period from the list.",
+    )
+    date_from = DayField("From", validators=[Optional()])
+    date_to = DayField("Up to", validators=[Optional()])
+    category = IdSelectField("Category", message="Choose a category from the list.")
+    channel = SelectField(
+        "Channel",
+        choices=[SelectChoice("", "All channels")]
+        + [SelectChoice(k, v) for k, v in report_filters.CHANNELS.items()],
+        default="",
+        invalid_choice_message="Choose a channel from the list.",
+    )
+    grain = SelectField(
+        "Per",
+        choices=[SelectChoice("", "Automatic")]
+        + [SelectChoice(k, v) for k, v in report_periods.GRAINS.items()],
+        default="",
+        invalid_choice_message="Choose day, week or month.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = category_choices("All categories")
+
+    def validate_date_from(self, field):
+        if self.period.data == "custom" and not field.data:
+            raise ValidationError("Choose the first day, or a named period.")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Choose a day on or after the first day.")
+        if field.data and field.data > report_periods.store_today():
+            raise ValidationError("Choose a day up to today.")
+
+    def _ok(self, name: str):
+        field = getattr(self, name)
+        return field.data if not field.errors else None
+
+    def chosen(self) -> tuple[report_filters.ReportFilters, str]:
+        """The filters to report on and the grain; what could not be read falls back to
+        the last 30 days, all categories, all channels."""
+        today = report_periods.store_today()
+        preset = self._ok("period") or report_periods.DEFAULT_PRESET
+        start, end = self._ok("date_from"), self._ok("date_to")
+        if preset == "custom" and start and not self.date_to.errors:
+            chosen = report_periods.Period(start, end or today)
+        else:
+            chosen = report_periods.preset_period(preset, today)
+        filters = report_filters.ReportFilters(
+            chosen, category_id=self._ok("category"), channel=self._ok("channel") or None
+        )
+        return filters, self._ok("grain") or chosen.default_grain()
+
+    def query_args(self) -> dict:
+        args = {"date_from": _day_arg(self.date_from), "date_to": _day_arg(self.date_to)}
+        for name in ("period", "category", "channel", "grain"):
+            args[name] = self._ok(name)
+        return {k: v for k, v in args.items() if v}

@@ -8,6 +8,7 @@ from backoffice.access import allowed_roles
 # (endpoint, label) in menu order; modules of the back office add theirs here.
 MENU = [
     ("backoffice.dashboard", "Dashboard"),
+    ("backoffice.report_sales", "Reports"),
     ("backoffice.orders", "Orders"),
     ("backoffice.products", "Products"),
     ("backoffice.categories", "Categories"),

@@ -36,6 +36,19 @@ def category_and_below(category_id: int) -> list[int]:
     return sorted(found)
 
 
+def category_paths() -> dict[int, str]:
+    """Each category named with its parents ("Women › Jackets"): names repeat in a tree."""
+    rows = db.session.execute(sa.select(Category.id, Category.parent_id, Category.name)).all()
+    parents = {id_: parent for id_, parent, _ in rows}
+    names = {id_: name for id_, _, name in rows}
+
+    def path(id_: int) -> str:
+        parent = parents.get(id_)
+        return f"{path(parent)} \u203a {names[id_]}" if parent in names else names[id_]
+
+    return {id_: path(id_) for id_ in names}
+
+
 def sold_orders_where(filters: ReportFilters, period: Period | None = None) -> list:
     """Conditions on Order for the sales of a period (the filters' own when not given)."""
     start, end = (period or filters.period).utc_bounds()

@@ -16,7 +16,7 @@ from flask import url_for
 from shop.catalogue.models import Category, Product, Variant
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
-from shop.reports.filters import CHANNELS, SOLD, ReportFilters, sold_lines
+from shop.reports.filters import CHANNELS, SOLD, ReportFilters, category_paths, sold_lines
 from shop.reports.periods import Period, as_date, local_bucket
 from shop.reports.tables import INTEGER, MONEY, PERCENT, Column, Table, ratio
 
@@ -146,14 +146,14 @@ def sales_by(group: str, filters: ReportFilters) -> list[GroupRow]:
     )
     if group == "category":
         query = query.join(Category, Category.id == Product.category_id)
-    query = query.group_by(*keys, label).order_by(REVENUE.desc(), keys[0])
+    query = query.group_by(*keys).order_by(REVENUE.desc(), keys[0])
     if group in ("product", "variant"):
         query = query.limit(ROW_LIMIT)
+    paths = category_paths() if group == "category" else {}
     rows = []
     for key, name, units, orders, revenue, cost in db.session.execute(query):
-        rows.append(
-            GroupRow(str(key), _label(group, name), int(units), orders, int(revenue), int(cost))
-        )
+        label = paths.get(key) or CHANNELS.get(name, name)
+        rows.append(GroupRow(str(key), label, int(units), orders, int(revenue), int(cost)))
     return _with_links(group, rows)
 
 
@@ -174,10 +174,6 @@ def _grouping(group: str):
     if group == "channel":
         return [Order.channel], sa.func.max(Order.channel), False
     raise ValueError(f"unknown group {group!r}")
-
-
-def _label(group: str, name: str) -> str:
-    return CHANNELS.get(name, name) if group == "channel" else name
 
 
 def _with_links(group: str, rows: list[GroupRow]) -> list[GroupRow]:

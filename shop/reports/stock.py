@@ -10,7 +10,7 @@ from shop.catalogue.models import Category, Product, Variant
 from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.orders.models import OrderLine
-from shop.reports.filters import ReportFilters, category_and_below, sold_lines
+from shop.reports.filters import ReportFilters, category_and_below, category_paths, sold_lines
 from shop.reports.sales import COST, UNITS
 from shop.reports.tables import INTEGER, MONEY, NUMBER, Column, Table
 
@@ -70,9 +70,13 @@ def valuation_by_category(filters: ReportFilters) -> Table:
     }
     days = filters.period.days
     table = Table(_VALUATION_COLUMNS)
-    for category_id, name, units, value in db.session.execute(stock_query):
+    paths = category_paths()
+    for category_id, _name, units, value in db.session.execute(stock_query):
         cost_sold, units_sold = sold.get(category_id, (0, 0))
-        table.rows.append(_valuation_row(name, int(units), int(value), cost_sold, units_sold, days))
+        row = _valuation_row(
+            paths[category_id], int(units), int(value), cost_sold, units_sold, days
+        )
+        table.rows.append(row)
     table.rows.sort(key=lambda r: (-r["value"], r["category"]))
     totals = [
         sum(r[k] for r in table.rows) for k in ("on_hand", "value", "cost_sold", "units_sold")

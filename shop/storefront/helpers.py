@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
@@ -60,6 +61,21 @@ def local_date(value: date | None, format: str = "medium") -> str:
     return format_date(value, format, locale=current_app.config["LOCALE"])
 
 
+def local_number(value, digits: int = 1) -> str:
+    """A count or a measure in the store's locale (1,234.5); blank for none."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=current_app.config["LOCALE"])
+
+
+def local_percent(fraction) -> str:
+    """0.1234 as 12.3% in the store's locale; blank when there is no base to divide by."""
+    if fraction is None:
+        return ""
+    return format_percent(fraction, format="#,##0.0%", locale=current_app.config["LOCALE"])
+
+
 def image_url(image) -> str:
     return url_for("media.image", filename=image.filename)
 
@@ -68,6 +84,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["date"] = local_date
+    app.jinja_env.filters["number"] = local_number
+    app.jinja_env.filters["percent"] = local_percent
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["role_labels"] = roles.LABELS
