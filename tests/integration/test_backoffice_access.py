@@ -46,6 +46,15 @@ PO_PRINTING = {roles.OWNER, roles.WAREHOUSE, roles.SALES}
 # The policy of the issue, written out: who may open what.
 POLICY = {
     "backoffice.dashboard": set(roles.STAFF),
+    "backoffice.report_sales": OWNER_ONLY,
+    "backoffice.report_margin": OWNER_ONLY,
+    "backoffice.report_stock": OWNER_ONLY,
+    "backoffice.report_backorders": OWNER_ONLY,
+    "backoffice.report_shipping": OWNER_ONLY,
+    "backoffice.report_customers": OWNER_ONLY,
+    "backoffice.report_forecast": OWNER_ONLY,
+    "backoffice.report_forecast_refresh": OWNER_ONLY,
+    "backoffice.variant_forecast": OWNER_ONLY,
     "backoffice.categories": CATALOGUE_VIEW,
     "backoffice.category_edit": CATALOGUE_EDIT,
     "backoffice.products": CATALOGUE_VIEW,
