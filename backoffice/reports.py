@@ -147,8 +147,7 @@ def top_chart(rows, title: str, key: str = "revenue", label: str = "Revenue") ->
     top = rows[:CHART_ROWS]
     return charts.bar_chart(
         title=title,
-        x_title="",
-        y_title=label,
+        value_title=label,
         labels=[r.label for r in top],
         series=[(label, [getattr(r, key) for r in top])],
         money=True,
@@ -226,7 +225,7 @@ def report_stock():
     valuation = stock.valuation_by_category(filters)
     top = valuation.rows[:CHART_ROWS]
     chart = charts.bar_chart(
-        title="Stock at cost by category", x_title="", y_title="Value at cost",
+        title="Stock at cost by category", value_title="At cost",
         labels=[r["category"] for r in top],
         series=[("Value at cost", [r["value"] for r in top]),
                 ("Cost of goods sold in the period", [r["cost_sold"] for r in top])],
@@ -252,7 +251,7 @@ def report_backorders():
     form, filters, _ = _filters()
     buckets = backorders.backorder_aging(store_today())
     chart = charts.bar_chart(
-        title="Units on backorder by age", x_title="", y_title="Units waiting",
+        title="Units on backorder by age", value_title="Units waiting",
         labels=[b.label for b in buckets], series=[("Units", [b.units for b in buckets])],
     )  # fmt: skip
     current = backorders.fill_rate(filters)
@@ -276,7 +275,7 @@ def report_shipping():
     form, filters, _ = _filters()
     services = shipping.shipping_by_service(filters)
     chart = charts.bar_chart(
-        title="Shipping charged and its cost", x_title="", y_title="Amount",
+        title="Shipping charged and its cost", value_title="Amount",
         labels=[r["service"] for r in services.rows],
         series=[("Charged", [r["charged"] for r in services.rows]),
                 ("Carrier cost", [r["cost"] for r in services.rows])],
@@ -308,7 +307,7 @@ def report_customers():
     previous = customers.customer_figures(filters.for_period(filters.period.previous()))
     top = customers.top_customers(filters)
     chart = charts.bar_chart(
-        title="Top customers in the period", x_title="", y_title="Spent",
+        title="Top customers in the period", value_title="Spent",
         labels=[r["email"] for r in top.rows[:10]],
         series=[("Spent", [r["revenue"] for r in top.rows[:10]])], money=True,
     )  # fmt: skip

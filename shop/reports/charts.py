@@ -74,13 +74,21 @@ def line_chart(
 
 
 def bar_chart(
-    *, title: str, x_title: str, y_title: str, labels: list[str], series, money: bool = False
+    *,
+    title: str,
+    value_title: str,
+    labels: list[str],
+    series,
+    money: bool = False,
+    label_title: str = "",
 ) -> Markup:
-    """Horizontal bars, one group per label; series: [(name, [value per label]), ...]."""
-    height = max(240, 60 + 26 * len(labels) * len(series))
+    """Horizontal bars, one group per label; series: [(name, [value per label]), ...].
+    The values run along the bottom axis (value_title), the labels down the left."""
+    height = max(260, 90 + 30 * len(labels) * len(series))
     chart = pygal.HorizontalBar(
-        title=title, x_title=x_title, y_title=y_title, value_formatter=_formatter(money),
-        show_legend=len(series) > 1, **{**COMMON, "height": height},
+        title=title, x_title=value_title, y_title=label_title, value_formatter=_formatter(money),
+        show_legend=len(series) > 1, truncate_label=40,
+        **{**COMMON, "width": 640, "height": height},
     )  # fmt: skip
     chart.x_labels = labels
     for name, values in series:
