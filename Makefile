@@ -22,10 +22,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Build or update the database schema, and fill it with the demo store once.
+## Build or update the database schema, and fill it with the demo store and a year of its
+## past sales once (about 30 s the first time).
 db: install
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/flask seed-demo --if-empty --history
 
 ## Serve the demo store on http://127.0.0.1:5000
 run: db

@@ -20,7 +20,12 @@ def register(app: Flask) -> None:
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store has any product.")
 @click.option("--seed", default=None, type=int, help="Random seed (the same seed, the same store).")
-def seed_demo(if_empty: bool, seed: int | None):
+@click.option(
+    "--history", is_flag=True,
+    help="Also write a year of past sales (orders, shipments, invoices, books) into a store "
+    "that has none.",
+)  # fmt: skip
+def seed_demo(if_empty: bool, seed: int | None, history: bool):
     """Fill an empty store with a demo catalogue, stock, suppliers and staff accounts."""
     import time
 
@@ -28,6 +33,9 @@ def seed_demo(if_empty: bool, seed: int | None):
 
     if demo.store_has_products():
         if if_empty:
+            if history and not _store_has_orders():
+                _seed_history(seed)
+                return
             click.echo("The store already has products; seed-demo left it as it is.")
             return
         raise click.ClickException(
@@ -41,8 +49,27 @@ def seed_demo(if_empty: bool, seed: int | None):
         f"{result.variants} variants ({result.units} units in stock), {result.categories} "
         f"categories, {result.images} images."
     )
+    if history:
+        _seed_history(seed)
     click.echo("")
     click.echo(demo.login_table(result.logins))
+
+
+def _store_has_orders() -> bool:
+    import sqlalchemy as sa
+
+    from shop.orders.models import Order
+
+    return db.session.scalar(sa.select(Order.id).limit(1)) is not None
+
+
+def _seed_history(seed: int | None) -> None:
+    """The demo's past year of sales, in one transaction."""
+    from shop import demo_history
+
+    result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
+    db.session.commit()
+    click.echo(result.summary())
 
 
 @click.group()
