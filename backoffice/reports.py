@@ -175,7 +175,7 @@ def report_sales():
         rows = sales.sales_by(group, filters)
         section = Section(
             group, f"Sales by {sales.GROUPS[group].lower()}",
-            sales.group_table(group, rows, sales.SALES_COLUMNS),
+            sales.group_table(group, rows, sales.sales_columns(group), totals.revenue),
             top_chart(rows, f"Revenue by {sales.GROUPS[group].lower()}"),
             _limit_note(group),
         )  # fmt: skip

@@ -44,6 +44,9 @@ class Order(TimestampMixin, Base):
     shipment_count: Mapped[int] = mapped_column(default=1)  # parcels' departures quoted
 
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
+    # Frozen with the lines, so the owner's reports can sum orders without reading lines.
+    units: Mapped[int] = mapped_column(default=0)
+    goods_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # unit cost x quantity
     shipping_total: Mapped[int] = mapped_column(sa.BigInteger)
     tax_total: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)

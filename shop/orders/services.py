@@ -121,6 +121,8 @@ def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provi
         shipping_service_name=priced.quote.service.full_name,
         shipment_count=len(priced.quote.shipments),
         subtotal=priced.subtotal,
+        units=sum(line.quantity for line in lines),
+        goods_cost=sum(line.unit_cost * line.quantity for line in lines),
         shipping_total=priced.shipping,
         shipping_cost=priced.quote.cost,
         tax_total=priced.tax_total,

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from shop.extensions import db
 from shop.orders.models import Order
-from shop.reports.filters import SOLD, ReportFilters, sold_lines
+from shop.reports.filters import SOLD, ReportFilters
 from shop.reports.periods import local_day
-from shop.reports.sales import CUSTOMER, ORDERS, REVENUE
+from shop.reports.sales import CUSTOMER, per_customer, sold
 from shop.reports.tables import DATE, INTEGER, MONEY, Column, Table, ratio
 
 TOP = 50
@@ -20,8 +20,8 @@ TOP = 50
 @dataclass(frozen=True)
 class CustomerFigures:
     customers: int  # who bought in the period
-    repeat: int  # of whom bought more than once, ever
-    lifetime_customers: int  # everyone who ever bought
+    repeat: int  # of whom had bought more than once by the end of the period
+    lifetime_customers: int  # everyone who had bought by the end of the period
     lifetime_orders: int
     lifetime_revenue: int
 
@@ -39,8 +39,24 @@ class CustomerFigures:
         return ratio(self.lifetime_orders, self.lifetime_customers)
 
 
-def _lifetime(customers) -> sa.Select:
-    """Per customer in `customers` (a select of emails): orders, net sales, first purchase."""
+def customer_figures(filters: ReportFilters) -> CustomerFigures:
+    """The period's customers and repeaters, and lifetime figures up to its end (one query)."""
+    each = per_customer(filters)
+    bought = each.c.bought > 0
+    customers, repeat, everyone, orders, revenue = db.session.execute(
+        sa.select(
+            sa.func.count().filter(bought),
+            sa.func.count().filter(bought, each.c.orders > 1),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(each.c.orders), 0),
+            sa.func.coalesce(sa.func.sum(each.c.revenue), 0),
+        )
+    ).one()
+    return CustomerFigures(customers, repeat, everyone, int(orders), int(revenue))
+
+
+def _lifetime(emails: list[str], until) -> sa.Select:
+    """Per customer of `emails`: orders, net sales and first purchase up to `until`."""
     return (
         sa.select(
             CUSTOMER.label("customer"),
@@ -48,37 +64,23 @@ def _lifetime(customers) -> sa.Select:
             sa.func.sum(Order.subtotal).label("revenue"),
             sa.func.min(Order.paid_at).label("first_paid"),
         )
-        .where(Order.status.in_(SOLD), CUSTOMER.in_(customers))
+        .where(Order.status.in_(SOLD), CUSTOMER.in_(emails), Order.paid_at < until)
         .group_by(CUSTOMER)
     )
 
 
-def customer_figures(filters: ReportFilters) -> CustomerFigures:
-    buyers = sold_lines(filters, CUSTOMER).distinct().subquery()
-    lifetime = _lifetime(sa.select(buyers.c[0])).subquery()
-    customers, repeat = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(lifetime.c.orders > 1))
-    ).one()
-    everyone, orders, revenue = db.session.execute(
-        sa.select(
-            sa.func.count(sa.distinct(CUSTOMER)),
-            sa.func.count(Order.id),
-            sa.func.coalesce(sa.func.sum(Order.subtotal), 0),
-        ).where(Order.status.in_(SOLD))
-    ).one()
-    return CustomerFigures(customers, repeat, everyone, orders, int(revenue))
-
-
 def top_customers(filters: ReportFilters) -> Table:
     """The customers who spent most in the period, with what they spent in all."""
+    name = sa.func.max(Order.ship_full_name)
+    spent = sold(filters, CUSTOMER, name).group_by(CUSTOMER).subquery()
     top = db.session.execute(
-        sold_lines(filters, CUSTOMER, sa.func.max(Order.ship_full_name), ORDERS, REVENUE)
-        .group_by(CUSTOMER)
-        .order_by(REVENUE.desc(), CUSTOMER)
+        sa.select(spent.c[0], spent.c[1], spent.c[5], spent.c[2])  # email, name, orders, revenue
+        .order_by(spent.c[2].desc(), spent.c[0])
         .limit(TOP)
     ).all()
     emails = [row[0] for row in top]
-    lifetime = {row.customer: row for row in db.session.execute(_lifetime(emails))}
+    _, end = filters.period.utc_bounds()
+    lifetime = {row.customer: row for row in db.session.execute(_lifetime(emails, end))}
     table = Table(
         [
             Column("email", "Customer"),

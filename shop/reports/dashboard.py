@@ -32,6 +32,7 @@ class OwnerDashboard:
 def owner_dashboard(filters: ReportFilters, grain: str) -> OwnerDashboard:
     previous = filters.period.previous()
     lines, units, value = backorders.open_backorders_total()
+    products, categories = sales.products_and_categories(filters)
     return OwnerDashboard(
         filters=filters,
         grain=grain,
@@ -39,8 +40,8 @@ def owner_dashboard(filters: ReportFilters, grain: str) -> OwnerDashboard:
         previous=sales.totals(filters, previous),
         series=sales.over_time(filters, grain),
         previous_series=sales.over_time(filters, grain, previous),
-        top_products=sales.sales_by("product", filters)[:TOP],
-        top_categories=sales.sales_by("category", filters)[:TOP],
+        top_products=products[:TOP],
+        top_categories=categories[:TOP],
         backorder_lines=lines,
         backorder_units=units,
         backorder_value=value,

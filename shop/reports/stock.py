@@ -11,7 +11,7 @@ from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.orders.models import OrderLine
 from shop.reports.filters import ReportFilters, category_and_below, category_paths, sold_lines
-from shop.reports.sales import COST, UNITS
+from shop.reports.sales import UNITS, products_and_categories
 from shop.reports.tables import INTEGER, MONEY, NUMBER, Column, Table
 
 COVER_ROWS = 50
@@ -60,14 +60,8 @@ def valuation_by_category(filters: ReportFilters) -> Table:
     )
     if filters.category_id:
         stock_query = stock_query.where(Category.id.in_(category_and_below(filters.category_id)))
-    sold = {
-        category_id: (int(cost), int(units))
-        for category_id, cost, units in db.session.execute(
-            sold_lines(filters, Product.category_id, COST, UNITS, with_product=True).group_by(
-                Product.category_id
-            )
-        )
-    }
+    _, categories = products_and_categories(filters)
+    sold = {int(row.key): (row.cost, row.units) for row in categories}
     days = filters.period.days
     table = Table(_VALUATION_COLUMNS)
     paths = category_paths()

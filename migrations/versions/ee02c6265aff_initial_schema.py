@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1bd34c0fb9cb
+Revision ID: ee02c6265aff
 Revises: 
-Create Date: 2026-11-24 10:17:32.250072
+Create Date: 2026-11-24 10:30:00.513743
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = '1bd34c0fb9cb'
+revision = 'ee02c6265aff'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -302,6 +302,8 @@ def upgrade():
     sa.Column('shipping_service_name', sa.String(length=120), nullable=False),
     sa.Column('shipment_count', sa.Integer(), nullable=False),
     sa.Column('subtotal', sa.BigInteger(), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('goods_cost', sa.BigInteger(), nullable=False),
     sa.Column('shipping_total', sa.BigInteger(), nullable=False),
     sa.Column('tax_total', sa.BigInteger(), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
