@@ -1015,6 +1015,8 @@ class Generator:
             **{f"ship_{k}": v for k, v in address.items()},
             "shipping_service_id": service.id, "shipping_service_name": service.full_name,
             "shipment_count": len(sale.departures), "subtotal": subtotal,
+            "units": sum(ln.quantity for ln in sale.lines),
+            "goods_cost": sum(ln.item.cost * ln.quantity for ln in sale.lines),
             "shipping_total": shipping, "tax_total": tax_total,
             "total": subtotal + shipping + tax_total, "payment_provider": PROVIDER,
             "channel": "web", "shipping_cost": cost, "commission_agent_id": None,

@@ -57,10 +57,13 @@ def check_every_order_adds_up(history):
     orders = db.session.scalars(sa.select(Order)).all()
     assert len(orders) == history.orders > DAYS * 2
     goods = sums_by_order(OrderLine.line_total, OrderLine)
+    units = sums_by_order(OrderLine.quantity, OrderLine)
+    costs = sums_by_order(OrderLine.unit_cost * OrderLine.quantity, OrderLine)
     taxes = sums_by_order(OrderTax.amount, OrderTax)
     for order in orders:
         assert order.total == order.subtotal + order.shipping_total + order.tax_total
         assert goods[order.id] == order.subtotal, order.number
+        assert (units[order.id], costs[order.id]) == (order.units, order.goods_cost)
         assert taxes.get(order.id, 0) == order.tax_total, order.number
         assert order.shipping_cost > 0 and order.currency == "CAD" and order.channel == "web"
         assert order.number == f"MP{order.id + 10000}"
