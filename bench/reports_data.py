@@ -30,6 +30,7 @@ from bench.data import ADJECTIVES, COLOURS, MATERIALS, SENTENCES, SIZES, TREE
 from shop import create_app
 from shop.catalogue.models import Category, Product, Variant
 from shop.catalogue.services import slugify
+from shop.db import refresh_statistics
 from shop.demo import ean13
 from shop.extensions import db
 from shop.inventory import reasons
@@ -115,6 +116,8 @@ def fresh_schema() -> None:
     from flask_migrate import stamp
 
     db.drop_all()
+    db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))  # maybe an old head
+    db.session.commit()
     db.create_all()
     stamp()
 
@@ -261,13 +264,7 @@ def advance_sequences(tables) -> None:
 
 
 def analyze() -> None:
-    """Fresh planner statistics, as autovacuum would soon have them."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text("ANALYZE"))
-    else:
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    refresh_statistics(db)
 
 
 def print_counts() -> None:
