@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(orders_group)
     app.cli.add_command(backorders_group)
     app.cli.add_command(reorder_group)
+    app.cli.add_command(forecasts_group)
 
 
 @click.command("seed-demo")
@@ -66,10 +67,16 @@ def _store_has_orders() -> bool:
 def _seed_history(seed: int | None) -> None:
     """The demo's past year of sales, in one transaction."""
     from shop import demo_history
+    from shop.db import refresh_statistics
+    from shop.reports.demand import refresh_forecasts
+    from shop.reports.periods import store_today
 
     result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
     db.session.commit()
     click.echo(result.summary())
+    refresh_statistics(db)
+    click.echo(f"Demand forecasts: {refresh_forecasts(store_today())} variants.")
+    db.session.commit()
 
 
 @click.group()
@@ -132,6 +139,22 @@ def backorders_allocate():
     served = serve_backorders_from_free_stock()
     db.session.commit()
     click.echo(f"allocated stock to {len(served)} order(s)")
+
+
+@click.group("forecasts")
+def forecasts_group():
+    """Demand forecasts per variant, which the reorder list reads."""
+
+
+@forecasts_group.command("refresh")
+def forecasts_refresh():
+    """Fit every variant's weekly sales again (cron: nightly, before the reorder report)."""
+    from shop.reports.demand import refresh_forecasts
+    from shop.reports.periods import store_today
+
+    count = refresh_forecasts(store_today())
+    db.session.commit()
+    click.echo(f"Demand forecasts: {count} variants with 8 weeks or more of sales.")
 
 
 @click.group("reorder")

@@ -49,3 +49,14 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+def refresh_statistics(db) -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum would soon have them
+    (until then PostgreSQL plans the reports for empty tables)."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()

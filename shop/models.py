@@ -10,6 +10,7 @@ from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from shop.reports.models import DemandForecast
 from shop.shipping.models import (
     Box,
     Carrier,
@@ -18,7 +19,6 @@ from shop.shipping.models import (
     ShippingZone,
     ZoneRegion,
 )
-from shop.reports.models import DemandForecast
 from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
