@@ -111,6 +111,8 @@ def insert_order(sale: Sale) -> Order:
         ship_country="CA",
         shipping_service_name=sale.service,
         subtotal=subtotal,
+        units=sum(line.quantity for line in sale.lines),
+        goods_cost=sum(line.variant.cost * line.quantity for line in sale.lines),
         shipping_total=sale.shipping_total,
         tax_total=tax_total,
         total=subtotal + sale.shipping_total + tax_total,
