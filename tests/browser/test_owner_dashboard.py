@@ -1,0 +1,98 @@
+"""The owner's dashboard in a real browser: the demo store with a few months of sales,
+figure tiles, charts drawn on the server, and a variant's demand forecast."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from shop import create_app, demo
+from shop.demo_history import generate_history
+from shop.extensions import db
+from shop.reports.demand import refresh_forecasts
+from shop.reports.periods import store_today
+from tests.browser.conftest import SCREENSHOTS
+
+MONEY = re.compile(r"^\$\d{1,3}(,\d{3})*\.\d\d$")
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The demo store (catalogue, staff accounts) with 120 days of sales and forecasts."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        demo.seed_demo()
+        db.session.commit()
+        generate_history(days=120, orders_per_day=6, books=False)
+        db.session.commit()
+        assert refresh_forecasts(store_today()) > 0
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def log_in_as_owner(page: Page) -> None:
+    owner = next(a for a in demo.ACCOUNTS if a[0] == "owner")
+    page.goto("/account/login")
+    page.get_by_label("Email").fill(owner[1])
+    page.get_by_label("Password").fill(owner[3])
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+
+
+def test_the_owner_reads_the_dashboard_and_a_forecast(page: Page, live_server):
+    started = time.perf_counter()
+    log_in_as_owner(page)
+
+    page.goto("/admin/?period=90d")
+    expect(page.locator(".period-line")).to_contain_text("(90 days)")
+    revenue = page.locator('li.tile[data-tile="Revenue"] .tile-value')
+    expect(revenue).to_have_text(MONEY)
+    expect(page.locator('li.tile[data-tile="Revenue"] .tile-previous')).to_contain_text("$")
+    charts = page.locator("figure.chart > svg")
+    assert charts.count() >= 3
+    for title in ("Revenue per week", "Top products by revenue", "Top categories by revenue"):
+        chart = charts.filter(has=page.locator("text.plot_title", has_text=title))
+        expect(chart).to_have_count(1)
+        expect(chart).to_be_visible()
+        assert chart.bounding_box()["height"] > 200, title
+    # The revenue chart has this period and the previous one; the bars have a label each.
+    expect(charts.first.locator(".legend")).to_have_count(2)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "owner-dashboard.png"), full_page=True)
+
+    page.get_by_role("navigation", name="Reports").get_by_role("link", name="Forecast").click()
+    expect(page.get_by_role("heading", name="Demand forecast", level=1)).to_be_visible()
+    table = page.locator('table.report[data-table="Soonest to run out"]')
+    wape = table.locator("thead th").all_inner_texts().index("Back-test error (WAPE)") + 1
+    backtested = table.locator("tbody tr").filter(
+        has=page.locator(f"td:nth-child({wape})", has_text="%")
+    )
+    link = backtested.first.locator("td:first-child a")
+    sku = link.inner_text()
+    link.click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text(sku)
+    chart = page.locator("figure.chart > svg")
+    expect(chart.locator("text.plot_title")).to_have_text(
+        f"{sku}: weekly demand, forecast and projected stock"
+    )
+    expect(chart).to_be_visible()
+    expect(page.locator("p.backtest")).to_contain_text("Back-test: fitted without the last 8 weeks")
+    expect(page.locator('li.tile[data-tile="Suggested order"] .tile-value')).to_have_text(
+        re.compile(r"^\d+$")
+    )
+    page.screenshot(path=str(SCREENSHOTS / "owner-variant-forecast.png"), full_page=True)
+    assert time.perf_counter() - started < 20
