@@ -68,7 +68,7 @@ def test_the_owner_reads_the_dashboard_and_a_forecast(page: Page, live_server):
         expect(chart).to_have_count(1)
         expect(chart).to_be_visible()
         assert chart.bounding_box()["height"] > 200, title
-    # The revenue chart has this period and the previous one; the bars have a label each.
+    # The revenue chart draws this period and the previous one.
     expect(charts.first.locator(".legend")).to_have_count(2)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "owner-dashboard.png"), full_page=True)
