@@ -1167,9 +1167,13 @@ class ReportFilterForm(Form):
         super().__init__(*args, **kwargs)
         self.category.choices = category_choices("All categories")
 
-    def validate_date_from(self, field):
-        if self.period.data == "custom" and not field.data:
-            raise ValidationError("Choose the first day, or a named period.")
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Here, not in validate_date_from: Optional() stops an empty field's validators.
+        if self.period.data == "custom" and not self.date_from.data and not self.date_from.errors:
+            self.date_from.errors.append("Choose the first day, or a named period.")
+            return False
+        return ok
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

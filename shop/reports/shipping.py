@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from shop.extensions import db
 from shop.orders.models import Order, OrderTax
 from shop.reports.filters import ReportFilters, sold_orders_where
-from shop.reports.tables import INTEGER, MONEY, PERCENT, Column, Table, ratio
+from shop.reports.tables import INTEGER, MONEY, PERCENT, RATE, Column, Table, ratio
 
 
 def shipping_by_service(filters: ReportFilters) -> Table:
@@ -73,7 +73,7 @@ def taxes_collected(filters: ReportFilters) -> Table:
     table = Table(
         [
             Column("component", "Tax"),
-            Column("rate", "Rate", PERCENT),
+            Column("rate", "Rate", RATE),
             Column("orders", "Orders", INTEGER),
             Column("taxable", "Taxable", MONEY),
             Column("amount", "Tax", MONEY),

@@ -18,6 +18,7 @@ TEXT, INTEGER, MONEY, PERCENT, DATE, NUMBER = (
     "date",
     "number",
 )
+RATE = "rate"  # a tax rate: a percent shown with every decimal it has (QST 9.975%)
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in (INTEGER, MONEY, PERCENT, NUMBER)
+        return self.kind in (INTEGER, MONEY, PERCENT, NUMBER, RATE)
 
 
 @dataclass
@@ -64,13 +65,15 @@ def csv_cell(value, kind: str) -> str:
         return f"{to_decimal(int(value), current_app.config['BASE_CURRENCY']):f}"
     if kind == PERCENT:
         return f"{(Decimal(value) * 100).quantize(Decimal('0.1')):f}"
+    if kind == RATE:
+        return f"{(Decimal(value) * 100).normalize():f}"
     if isinstance(value, date):
         return value.isoformat()
     return safe_cell(str(value))
 
 
 def table_csv(table: Table) -> str:
-    header = [c.label + (" (%)" if c.kind == PERCENT else "") for c in table.columns]
+    header = [c.label + (" (%)" if c.kind in (PERCENT, RATE) else "") for c in table.columns]
     rows = [[csv_cell(row.get(c.key), c.kind) for c in table.columns] for row in table.rows]
     if table.totals:
         rows.append([csv_cell(table.totals.get(c.key), c.kind) for c in table.columns])

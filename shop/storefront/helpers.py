@@ -69,11 +69,12 @@ def local_number(value, digits: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=current_app.config["LOCALE"])
 
 
-def local_percent(fraction) -> str:
-    """0.1234 as 12.3% in the store's locale; blank when there is no base to divide by."""
+def local_percent(fraction, pattern: str = "#,##0.0%") -> str:
+    """0.1234 as 12.3% in the store's locale; blank when there is no base to divide by.
+    A tax rate keeps its decimals: pattern "#,##0.0##%" shows 0.09975 as 9.975%."""
     if fraction is None:
         return ""
-    return format_percent(fraction, format="#,##0.0%", locale=current_app.config["LOCALE"])
+    return format_percent(fraction, format=pattern, locale=current_app.config["LOCALE"])
 
 
 def image_url(image) -> str:
