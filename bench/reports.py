@@ -7,8 +7,9 @@ In one process, through the app's test client logged in as an owner (made on fir
 refreshes the demand forecasts as the nightly job does (timed on its own), then asks every
 URL below once to warm up and --runs times more, and prints per URL the status, the first
 request, the median and the slowest run in ms, the SQL statements of one request and the
-size of the answer. A URL that answers 404 is listed as "missing" (not built yet). Target:
-every page under 1 s (median) on PostgreSQL with 200,000 orders. See bench/README.md.
+size of the answer (--show-sql: and the slowest statements of the pages over the target).
+A URL that answers 404 is listed as "missing" (not built yet). Target: every page under
+1 s (median) on PostgreSQL with 200,000 orders. See bench/README.md.
 """
 
 import argparse
@@ -18,7 +19,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -77,6 +78,7 @@ class Timing:
     max_ms: float = 0.0
     statements: int = 0
     size: int = 0
+    slowest: list = field(default_factory=list)  # (ms, statement) of one request
 
     @property
     def verdict(self) -> str:
@@ -88,12 +90,21 @@ class Timing:
 
 
 class StatementCounter:
+    """Counts statements, and keeps the time of each of the last request's."""
+
     def __init__(self, engine):
         self.count = 0
-        sa.event.listen(engine, "before_cursor_execute", self._seen)
+        self.last: list[tuple[float, str]] = []  # (ms, statement) of the last request
+        self._started = 0.0
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
 
-    def _seen(self, *args):
+    def _before(self, *args):
         self.count += 1
+        self._started = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, *args):
+        self.last.append(((time.perf_counter() - self._started) * 1000, statement))
 
 
 def main(argv=None) -> int:
@@ -119,6 +130,8 @@ def main(argv=None) -> int:
         return 1
     timings = [time_url(client, counter, url, args.runs) for url in urls(busy)]
     print_table(timings)
+    if args.show_sql:
+        print_slowest_statements(timings)
     save(timings, args.database_url)
     return 0
 
@@ -128,6 +141,10 @@ def parse_args(argv):
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per URL after a warm-up")
     parser.add_argument("--no-refresh", action="store_true", help="keep the stored forecasts")
+    parser.add_argument(
+        "--show-sql", action="store_true",
+        help="print the 3 slowest statements of each page over the target",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -190,11 +207,14 @@ def time_url(client, counter: StatementCounter, url: str, runs: int) -> Timing:
     except Exception:  # a 500 in the making: report it, time the others
         traceback.print_exc(limit=3)
         return Timing(url, "error")
-    return Timing(url, status, first, statistics.median(times), max(times), statements, size)
+    slowest = sorted(counter.last, reverse=True)[:3]
+    return Timing(url, status, first, statistics.median(times), max(times), statements, size,
+                  slowest)  # fmt: skip
 
 
 def one_request(client, counter: StatementCounter, url: str):
     before = counter.count
+    counter.last = []
     started = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
@@ -217,6 +237,14 @@ def print_table(timings: list[Timing]) -> None:
     missing = sum(t.status == 404 for t in timings)
     print(f"\n{len(done)} answered, {missing} missing, {len(timings) - len(done) - missing} "
           f"failed; {len(slow)} over the {TARGET_MS} ms target")  # fmt: skip
+
+
+def print_slowest_statements(timings: list[Timing]) -> None:
+    for t in timings:
+        if t.status == 200 and t.median_ms >= TARGET_MS:
+            print(f"\n{t.url}: {t.median_ms:.0f} ms, its slowest statements (last run):")
+            for ms, statement in t.slowest:
+                print(f"  {ms:7.0f} ms  {' '.join(statement.split())[:300]}")
 
 
 def save(timings: list[Timing], database_url: str) -> None:
