@@ -103,9 +103,8 @@ def seed_catalogue() -> None:
     factories.UserFactory(email=CATALOGUE.customer_email, name=CATALOGUE.customer_name)
 
 
-@pytest.fixture
-def live_app(tmp_path):
-    """The app on its own SQLite file, tables created and the catalogue seeded."""
+def serve_app(tmp_path, seed):
+    """An app on its own SQLite file, tables created and `seed()` run in it; closed after."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
@@ -116,12 +115,18 @@ def live_app(tmp_path):
     )
     with app.app_context():
         db.create_all()
-        seed_catalogue()
+        seed()
         db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app on its own SQLite file, tables created and the catalogue seeded."""
+    yield from serve_app(tmp_path, seed_catalogue)
 
 
 @pytest.fixture

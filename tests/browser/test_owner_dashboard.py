@@ -7,12 +7,12 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from shop import create_app, demo
+from shop import demo
 from shop.demo_history import generate_history
 from shop.extensions import db
 from shop.reports.demand import refresh_forecasts
 from shop.reports.periods import store_today
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS, serve_app
 
 MONEY = re.compile(r"^\$\d{1,3}(,\d{3})*\.\d\d$")
 
@@ -20,27 +20,16 @@ MONEY = re.compile(r"^\$\d{1,3}(,\d{3})*\.\d\d$")
 @pytest.fixture
 def live_app(tmp_path):
     """The demo store (catalogue, staff accounts) with 120 days of sales and forecasts."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        demo.seed_demo()
-        db.session.commit()
-        generate_history(days=120, orders_per_day=6, books=False)
-        db.session.commit()
-        assert refresh_forecasts(store_today()) > 0
-        db.session.commit()
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    yield from serve_app(tmp_path, seed_demo_with_history)
+
+
+def seed_demo_with_history():
+    demo.seed_demo()
+    db.session.commit()
+    generate_history(days=120, orders_per_day=6, books=False)
+    db.session.commit()
+    assert refresh_forecasts(store_today()) > 0
+    db.session.commit()
 
 
 def log_in_as_owner(page: Page) -> None:
