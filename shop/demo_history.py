@@ -764,7 +764,7 @@ class Generator:
         )
         self.short_pool = self._short_pool()
         self.result = HistoryResult()
-        self.paid: list[tuple[datetime, int, str]] = []  # (paid at, order id, card): books
+        self.paid: list[tuple] = []  # (paid at, order id, card, payment reference): the books
         self.shipped: dict[int, list[tuple[int, str, datetime, int]]] = defaultdict(list)
         self.cumulative: list[float] = []
         self.weights_day = -1
@@ -1036,9 +1036,9 @@ class Generator:
         total = subtotal + shipping + tax_total
         self._count(sale, status, paid_at, shipments)
         if paid_at is not None:
-            card = self._payment(order_id, total, paid_at)
+            card, reference = self._payment(order_id, total, paid_at)
             if self.books:
-                self.paid.append((paid_at, order_id, card))
+                self.paid.append((paid_at, order_id, card, reference))
                 for s in shipments:
                     self.shipped[order_id].append(
                         (s["id"], s["number"], s["shipped_at"], s["cost_of_goods"])
@@ -1112,15 +1112,17 @@ class Generator:
                 "weight_g": parcel.weight_g,
             })  # fmt: skip
 
-    def _payment(self, order_id: int, total: int, paid_at: datetime) -> str:
+    def _payment(self, order_id: int, total: int, paid_at: datetime) -> tuple[str, str]:
+        """The demo charge that paid the order: (card, reference)."""
         card = self.rng.choices([c for c, _ in CARDS], weights=[w for _, w in CARDS])[0]
+        reference = f"demo_{self.rng.getrandbits(96):024x}"
         self.writer.add("payments", {
             "order_id": order_id, "provider": PROVIDER,
-            "reference": f"demo_{self.rng.getrandbits(96):024x}", "amount": total,
+            "reference": reference, "amount": total,
             "currency": self.currency, "status": "succeeded", "method": card,
             "checkout_url": None, "created_at": paid_at - timedelta(minutes=1),
         })  # fmt: skip
-        return card
+        return card, reference
 
     def _event(self, order_id: int, kind: str, message: str, at: datetime, user_id=None):
         self.writer.add("order_events", {
@@ -1268,8 +1270,8 @@ def post_history_books(generator: Generator, clock: Clock, progress=None) -> dic
     Returns the "invoice issued" events to add to each order's history.
     """
     paid = sorted(generator.paid)  # invoice numbers follow the time of payment
-    ids = [order_id for _, order_id, _ in paid]
-    cards = {order_id: card for _, order_id, card in paid}
+    ids = [order_id for _, order_id, _, _ in paid]
+    payments = {order_id: (card, reference) for _, order_id, card, reference in paid}
     settings = store_settings()
     fee_percent, fee_fixed = settings.demo_fee_percent, settings.demo_fee_fixed
     months = MonthTotals(clock)
@@ -1282,7 +1284,7 @@ def post_history_books(generator: Generator, clock: Clock, progress=None) -> dic
             .order_by(Order.paid_at, Order.id)
         ).all()
         for order in batch:
-            invoice = _book_order(order, cards[order.id], fee_percent, fee_fixed, months)
+            invoice = _book_order(order, *payments[order.id], fee_percent, fee_fixed, months)
             for shipment in generator.shipped.get(order.id, []):
                 _book_shipment(order, shipment, months)
             events[order.id].append({
@@ -1324,7 +1326,7 @@ def _date_entries(posted: list[tuple[int, datetime]]) -> None:
         )  # fmt: skip
 
 
-def _book_order(order: Order, card: str, fee_percent, fee_fixed, months: MonthTotals):
+def _book_order(order: Order, card: str, reference: str, fee_percent, fee_fixed, months):
     with invoice_clock(order.paid_at):
         invoice = billing.issue_invoice(order=order, payment_method=card)
     sale = books_services.post_sale(order=order, invoice=invoice)
@@ -1332,7 +1334,7 @@ def _book_order(order: Order, card: str, fee_percent, fee_fixed, months: MonthTo
     fee = books_services.demo_fee(order.total, fee_percent, fee_fixed)
     on = books_services.store_date(order.paid_at)
     posted = books_services.post_processor_fee(
-        order=order, fee=fee, source_key=f"fee:{PROVIDER}:history:{order.number}", on=on,
+        order=order, fee=fee, source_key=f"fee:{PROVIDER}:{reference}", on=on,
         provider=PROVIDER_LABEL,
     )  # fmt: skip
     if posted is not None:
