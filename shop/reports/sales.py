@@ -13,7 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import url_for
 
-from shop.catalogue.models import Product
+from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
 from shop.reports.filters import (
@@ -98,18 +98,26 @@ def totals(filters: ReportFilters, period: Period | None = None) -> Totals:
 
 def customers_new_and_returning(filters: ReportFilters, period: Period | None = None):
     """Customers who bought in the period: those who had never bought before it (new) and
-    those who had (returning). One index probe per customer of the period."""
+    those who had (returning). The earlier buyers are found by a join, which PostgreSQL
+    hashes: cheap for a long period (little before it) and a short one (few buyers)."""
     start, _ = (period or filters.period).utc_bounds()
-    buyers = _buyers(filters, period)
-    bought_before = (
-        sa.select(Order.id)
-        .where(buyers.c.customer == CUSTOMER, Order.status.in_(SOLD), Order.paid_at < start)
-        .exists()
+    buyers = _buyers(filters, period).cte("buyers")
+    earlier = (
+        sa.select(CUSTOMER.label("customer"))
+        .where(
+            Order.status.in_(SOLD),
+            Order.paid_at < start,
+            CUSTOMER.in_(sa.select(buyers.c.customer)),
+        )
+        .distinct()
+        .subquery()
     )
-    new, everyone = db.session.execute(
-        sa.select(sa.func.count().filter(~bought_before), sa.func.count()).select_from(buyers)
+    everyone, returning = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(earlier.c.customer)).select_from(
+            buyers.outerjoin(earlier, earlier.c.customer == buyers.c.customer)
+        )
     ).one()
-    return new, everyone - new
+    return everyone - returning, returning
 
 
 def _buyers(filters: ReportFilters, period: Period | None = None) -> sa.Subquery:
@@ -118,7 +126,7 @@ def _buyers(filters: ReportFilters, period: Period | None = None) -> sa.Subquery
         query = sold_lines(filters, CUSTOMER.label("customer"), period=period)
     else:
         query = sa.select(CUSTOMER.label("customer")).where(*sold_orders_where(filters, period))
-    return query.distinct().subquery()
+    return query.distinct()
 
 
 def per_customer(filters: ReportFilters, period: Period | None = None) -> sa.Subquery:
@@ -226,33 +234,66 @@ def _by_order_field(group: str, filters: ReportFilters) -> list[GroupRow]:
 
 def _by_variant(filters: ReportFilters) -> list[GroupRow]:
     """Per variant; `orders` counts order lines (a variant is one line of an order)."""
-    name = sa.func.max(OrderLine.sku + " " + OrderLine.name)
-    query = (
-        sold_lines(filters, OrderLine.variant_id, name, *LINE_SUMS[:3], sa.func.count())
-        .group_by(OrderLine.variant_id)
-        .order_by(REVENUE.desc(), OrderLine.variant_id)
+    best = (
+        _per_variant(filters)
+        .order_by(sa.literal_column("revenue").desc(), OrderLine.variant_id)
         .limit(ROW_LIMIT)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(best, Variant.sku, Product.name, Variant.option1, Variant.option2)
+        .join(Variant, Variant.id == best.c.variant_id)
+        .join(Product, Product.id == Variant.product_id)
+        .order_by(best.c.revenue.desc(), best.c.variant_id)
     )
     return [
-        GroupRow(str(v), label, int(u), o, int(r), int(c))
-        for v, label, r, c, u, o in db.session.execute(query)
-    ]
+        GroupRow(str(row.variant_id), _variant_label(row), int(row.units), row.lines,
+                 int(row.revenue), int(row.cost))
+        for row in rows
+    ]  # fmt: skip
+
+
+def _variant_label(row) -> str:
+    options = " / ".join(o for o in (row.option1, row.option2) if o)
+    return f"{row.sku} {row.name}" + (f" ({options})" if options else "")
+
+
+def _per_variant(filters: ReportFilters) -> sa.Select:
+    """The period's sales summed per variant from the lines alone (joined to nothing but
+    their orders): few rows to join to the catalogue afterwards."""
+    return sold_lines(
+        filters,
+        OrderLine.variant_id,
+        REVENUE.label("revenue"),
+        COST.label("cost"),
+        UNITS.label("units"),
+        sa.func.count().label("lines"),
+    ).group_by(OrderLine.variant_id)
 
 
 def products_and_categories(filters: ReportFilters) -> tuple[list[GroupRow], list[GroupRow]]:
-    """Every product sold in the period, and the same rolled up by category: one query.
-    `orders` counts order lines here (hash-aggregated; counting distinct orders per
-    product would sort every line of the period)."""
-    query = sold_lines(
-        filters, Product.id, Product.category_id, sa.func.max(Product.name), *LINE_SUMS[:3],
-        sa.func.count(), with_product=True,
-    ).group_by(Product.id, Product.category_id)  # fmt: skip
+    """Every product sold in the period, and the same rolled up by category: the lines are
+    summed per variant first, then the few variant rows are joined to their products.
+    `orders` counts order lines here (counting distinct orders per product would sort
+    every line of the period)."""
+    per_variant = _per_variant(filters).subquery()
+    query = (
+        sa.select(
+            Product.id, Product.category_id, sa.func.max(Product.name),
+            sa.func.sum(per_variant.c.units), sa.func.sum(per_variant.c.lines),
+            sa.func.sum(per_variant.c.revenue), sa.func.sum(per_variant.c.cost),
+        )
+        .join(Variant, Variant.id == per_variant.c.variant_id)
+        .join(Product, Product.id == Variant.product_id)
+        .group_by(Product.id, Product.category_id)
+    )  # fmt: skip
     products, by_category = [], {}
-    for product_id, category_id, name, r, c, u, lines in db.session.execute(query):
-        products.append(GroupRow(str(product_id), name, int(u), lines, int(r), int(c)))
+    for product_id, category_id, name, units, lines, revenue, cost in db.session.execute(query):
+        sums = (int(units), int(lines), int(revenue), int(cost))
+        products.append(GroupRow(str(product_id), name, *sums))
         totals = by_category.setdefault(category_id, [0, 0, 0, 0])
-        for i, value in enumerate((u, lines, r, c)):
-            totals[i] += int(value)
+        for i, value in enumerate(sums):
+            totals[i] += value
     paths = category_paths()
     categories = [GroupRow(str(cid), paths[cid], *sums) for cid, sums in by_category.items()]
     return _best_first(products), _best_first(categories)
