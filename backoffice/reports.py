@@ -340,7 +340,7 @@ def report_forecast():
     page = ReportPage(
         "Demand forecast", "backoffice.report_forecast",
         "Weekly demand per variant from its paid orders, forecast with Holt's linear trend "
-        "method (slightly damped), refreshed nightly. Only variants with 8 or more weeks "
+        "method (damped trend), refreshed nightly. Only variants with 8 or more weeks "
         "since their first sale are forecast; the reorder list uses these forecasts and "
         "falls back to the reorder point for the others. The back-test error (WAPE) is how "
         "far a model fitted without the last 8 weeks missed them.",

@@ -97,6 +97,7 @@ def _forecast_row(variant_id: int, series: list[int], lead_days: int, today: dat
         "weeks": model.weeks,
         "alpha": _dec(model.alpha),
         "beta": _dec(model.beta),
+        "phi": _dec(model.phi),
         "level": _dec(model.level),
         "trend": _dec(model.trend),
         "sigma": _dec(model.sigma),
@@ -129,6 +130,7 @@ def stored_model(row: DemandForecast) -> forecast.Model:
         trend=float(row.trend),
         sigma=float(row.sigma),
         weeks=row.weeks,
+        phi=float(row.phi),
     )
 
 

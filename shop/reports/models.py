@@ -23,6 +23,7 @@ class DemandForecast(Base):
     weeks: Mapped[int] = mapped_column()  # weeks of history since the first sale
     alpha: Mapped[Decimal] = mapped_column(sa.Numeric(6, 4))
     beta: Mapped[Decimal] = mapped_column(sa.Numeric(6, 4))
+    phi: Mapped[Decimal] = mapped_column(sa.Numeric(6, 4))  # trend damping per week ahead
     level: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
     trend: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
     sigma: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))

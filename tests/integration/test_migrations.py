@@ -9,6 +9,13 @@ from flask_migrate import downgrade, upgrade
 from shop.extensions import db
 from tests.conftest import ensure_schema, make_app, pg_url_for_worker
 
+# SQLite cannot reflect the expression index on lower(email) (the migration writes it by
+# hand for the reports' customer queries); that is all these warnings say.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning",
+    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning",
+)
+
 
 @pytest.fixture
 def empty_app(database, tmp_path, pg_state, worker_name):

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a72106017908
+Revision ID: f242387da8fa
 Revises: 
-Create Date: 2026-11-24 10:46:08.752785
+Create Date: 2026-11-24 10:56:10.717814
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'a72106017908'
+revision = 'f242387da8fa'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -408,6 +408,7 @@ def upgrade():
     sa.Column('weeks', sa.Integer(), nullable=False),
     sa.Column('alpha', sa.Numeric(precision=6, scale=4), nullable=False),
     sa.Column('beta', sa.Numeric(precision=6, scale=4), nullable=False),
+    sa.Column('phi', sa.Numeric(precision=6, scale=4), nullable=False),
     sa.Column('level', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.Column('trend', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.Column('sigma', sa.Numeric(precision=14, scale=4), nullable=False),
