@@ -33,9 +33,10 @@ Reading the back-test. backtest() fits on all but the last `holdout` weeks,
 forecasts those weeks and compares with what was sold. MAE is the mean
 absolute error in units a week; WAPE is the total absolute error as a share of
 the units sold (0.2 = off by 20% of the volume); naive_mae is the MAE of simply
-repeating the last week before the hold-out. A forecast worth using has an MAE
-below or near the naive one; on a slow, erratic item neither is good and the
-reorder point set by hand is the safer guide.
+repeating the last week before the hold-out, average_mae that of repeating the
+average of as many weeks before it (two plain rules the model should match). A
+forecast worth using has an MAE below or near theirs; on a slow, erratic item
+none is good and the reorder point set by hand is the safer guide.
 """
 
 import math
@@ -105,6 +106,7 @@ class Backtest:
     mae: float
     wape: float | None  # None when nothing was sold in the hold-out
     naive_mae: float
+    average_mae: float  # of forecasting the mean of the last `holdout` training weeks
 
 
 def first_sale(series: Sequence[float]) -> int:
@@ -193,6 +195,8 @@ def backtest(series: Sequence[float], holdout: int = 8) -> Backtest:
     predicted = fit(training).forecast(holdout)
     errors = [abs(a - p) for a, p in zip(actual, predicted, strict=True)]
     last = float(training[-1])
+    recent = training[-holdout:]
+    average = sum(recent) / len(recent)
     sold = sum(actual)
     return Backtest(
         holdout=holdout,
@@ -201,6 +205,7 @@ def backtest(series: Sequence[float], holdout: int = 8) -> Backtest:
         mae=sum(errors) / holdout,
         wape=sum(errors) / sold if sold > 0 else None,
         naive_mae=sum(abs(a - last) for a in actual) / holdout,
+        average_mae=sum(abs(a - average) for a in actual) / holdout,
     )
 
 

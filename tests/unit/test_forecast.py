@@ -145,6 +145,14 @@ def test_backtest_naive_repeats_the_last_training_week():
     assert result.naive_mae == pytest.approx(20)
 
 
+def test_backtest_compares_with_the_average_of_the_weeks_before():
+    # Training ends with four weeks averaging 10; the four held-out weeks sell 12 each.
+    result = backtest([8, 8, 8, 8, 4, 16, 4, 16, 12, 12, 12, 12], holdout=4)
+
+    assert result.average_mae == pytest.approx(2)
+    assert result.naive_mae == pytest.approx(4)  # the last week before sold 16
+
+
 def test_backtest_needs_two_training_weeks():
     with pytest.raises(ValueError):
         backtest([1, 2, 3], holdout=2)
