@@ -28,7 +28,7 @@ from backoffice.forms import (
     PeriodForm,
 )
 from backoffice.menu import can
-from backoffice.views import form_page, get_or_404, page_number, show_error
+from backoffice.views import download, form_page, get_or_404, page_number, show_error
 from shop.accounting import exports, reports, services
 from shop.accounting.models import ACCOUNT_TYPES, Account
 from shop.accounts import roles
@@ -81,11 +81,7 @@ def invoices():
 
 def _download(lines, filename: str, mimetype: str) -> Response:
     """The export as an attachment; the rows are read from a streamed query."""
-    return Response(
-        "".join(lines),
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download("".join(lines), filename, mimetype)
 
 
 @bp.get("/accounting/invoices.csv")

@@ -7,7 +7,7 @@ the warehouse orders what runs low. Only the warehouse (and the owner) receives
 goods: receiving puts stock on the shelf and allocates it to waiting orders.
 """
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from backoffice import bp
@@ -21,7 +21,7 @@ from backoffice.forms import (
     SupplierForm,
     receive_form,
 )
-from backoffice.views import form_page, get_or_404, page_number, show_error
+from backoffice.views import download, form_page, get_or_404, page_number, show_error
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
@@ -292,8 +292,4 @@ def backorders():
 @allow(*BUYERS)
 def backorders_csv():
     text = queue.backorder_csv(queue.backorder_list())
-    return Response(
-        text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=backorders.csv"},
-    )
+    return download(text, "backorders.csv")

@@ -2,23 +2,20 @@
 downloads as CSV (?format=csv&table=<key>) with the same rows as on the page."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from markupsafe import Markup
 
 from backoffice import bp
 from backoffice.access import allow
 from backoffice.forms import EmptyForm, ReportFilterForm
-from backoffice.views import get_or_404
+from backoffice.views import download, get_or_404
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.reports import backorders, charts, customers, demand, sales, shipping, stock
 from shop.reports.filters import ReportFilters
-from shop.reports.models import DemandForecast
 from shop.reports.periods import store_today
-from shop.reports.tables import DATE, INTEGER, NUMBER, Column, Table, change, table_csv
+from shop.reports.tables import Table, change, table_csv
 from shop.storefront.helpers import local_date
 
 CHART_ROWS = 15
@@ -69,11 +66,7 @@ def _csv(page: ReportPage, filters: ReportFilters) -> Response:
     name = (
         f"{page.endpoint.split('.')[-1]}-{section.key}-{filters.period.start}-{filters.period.end}"
     )
-    return Response(
-        table_csv(section.table),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    return download(table_csv(section.table), f"{name}.csv")
 
 
 def _group_tabs(endpoint: str, groups, current: str) -> list[tuple[str, str, bool]]:
@@ -336,7 +329,7 @@ def report_customers():
 def report_forecast():
     form, filters, _ = _filters()
     table = demand.forecast_table(store_today(), filters.category_id)
-    computed = db.session.scalar(db.select(db.func.max(DemandForecast.computed_at)))
+    computed = demand.last_refreshed()
     page = ReportPage(
         "Demand forecast", "backoffice.report_forecast",
         "Weekly demand per variant from its paid orders, forecast with Holt's linear trend "
@@ -369,21 +362,12 @@ def variant_forecast(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     found = demand.variant_demand(variant, store_today())
     if request.args.get("format") == "csv":
-        return _csv_of(forecast_weeks_table(found), f"forecast-{variant.sku}")
+        return download(table_csv(demand.weeks_table(found)), f"forecast-{variant.sku}.csv")
     return render_template(
         "backoffice/variant_forecast.html",
         d=found,
         chart=forecast_chart(found),
-        weeks=forecast_weeks_table(found),
-        user=current_user,
-    )
-
-
-def _csv_of(table: Table, name: str) -> Response:
-    return Response(
-        table_csv(table),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        weeks=demand.weeks_table(found),
     )
 
 
@@ -405,32 +389,3 @@ def forecast_chart(found: demand.VariantDemand) -> Markup:
         x_title="Week starting", y_title="Units", labels=labels, series=series,
         every=4,
     )  # fmt: skip
-
-
-def forecast_weeks_table(found: demand.VariantDemand) -> Table:
-    table = Table(
-        [
-            Column("week", "Week starting", DATE),
-            Column("sold", "Units sold", INTEGER),
-            Column("backtest", "Back-test", NUMBER),
-            Column("forecast", "Forecast", NUMBER),
-            Column("projected", "Projected stock", NUMBER),
-        ]
-    )
-    held = found.backtest.forecast if found.backtest else []
-    back = [None] * (len(found.weeks) - len(held)) + list(held)
-    for week, sold, tested in zip(found.weeks, found.sold, back, strict=True):
-        table.rows.append({"week": week, "sold": sold, "backtest": _one(tested)})
-    for i, week in enumerate(found.ahead if found.model else []):
-        table.rows.append(
-            {
-                "week": week,
-                "forecast": _one(found.forecast[i]),
-                "projected": _one(found.projected[i]),
-            }
-        )
-    return table
-
-
-def _one(value):
-    return None if value is None else Decimal(str(round(value, 1)))

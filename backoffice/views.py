@@ -1,11 +1,11 @@
 """Small helpers every back-office view shares."""
 
-from flask import abort, render_template, request
+from flask import Response, abort, render_template, request
 
 from shop.extensions import db
 from shop.views import show_error
 
-__all__ = ["form_page", "get_or_404", "page_number", "search_text", "show_error"]
+__all__ = ["download", "form_page", "get_or_404", "page_number", "search_text", "show_error"]
 
 MAX_ID = 2**31 - 1  # ids are 32-bit; a larger number in a URL is simply not found
 MAX_PAGE = 10_000
@@ -32,3 +32,12 @@ def page_number() -> int:
 def search_text() -> str:
     """The search box's text, trimmed; NUL characters cannot reach the database."""
     return request.args.get("q", "").replace("\x00", "").strip()[:200]
+
+
+def download(body, filename: str, mimetype: str = "text/csv") -> Response:
+    """A file the browser saves rather than shows (a CSV export, a ledger)."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

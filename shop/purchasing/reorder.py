@@ -116,14 +116,21 @@ def reorder_list() -> list[ReorderRow]:
             suggested = order_for_cover(cover, position=here, minimum=stock.reorder_quantity)
             basis = FORECAST
         else:
-            suggested = max(stock.reorder_quantity, stock.reorder_point - here)
-            basis = REORDER_POINT
+            suggested, basis = by_reorder_point(stock, here), REORDER_POINT
         result.append(
             ReorderRow(
                 variant, stock, free_units, waiting_units, on_order_units, suggested, basis, model
             )
         )
     return result
+
+
+def by_reorder_point(stock: StockLevel | None, position: int) -> int:
+    """Without a forecast: nothing while the position is at the reorder point or above,
+    else the reorder quantity, or what brings it back to the point if that is more."""
+    if stock is None or position >= stock.reorder_point:
+        return 0
+    return max(stock.reorder_quantity, stock.reorder_point - position)
 
 
 def create_draft_pos(variant_ids, user, today: date | None = None) -> list[PurchaseOrder]:

@@ -35,21 +35,23 @@ class AgeBucket:
 
 
 def backorder_aging(today: date) -> list[AgeBucket]:
-    """Open backordered lines of paid orders by how many days ago the order was placed."""
-    buckets = []
-    for label, youngest, oldest in AGE_BUCKETS:
-        lines, units, value, orders = db.session.execute(
-            _open_backorders(
-                sa.func.count(OrderLine.id),
-                sa.func.coalesce(sa.func.sum(OrderLine.quantity_backordered), 0),
-                sa.func.coalesce(
-                    sa.func.sum(OrderLine.quantity_backordered * OrderLine.unit_price), 0
-                ),
-                sa.func.count(sa.distinct(OrderLine.order_id)),
-            ).where(*_placed_between(today, youngest, oldest))
-        ).one()
-        buckets.append(AgeBucket(label, lines, int(units), int(value), orders))
-    return buckets
+    """Open backordered lines of paid orders by how many days ago the order was placed
+    (one query: each bucket's sums are filtered aggregates)."""
+    value = OrderLine.quantity_backordered * OrderLine.unit_price
+    columns = []
+    for _label, youngest, oldest in AGE_BUCKETS:
+        within = sa.and_(*_placed_between(today, youngest, oldest))
+        columns += [
+            sa.func.count(OrderLine.id).filter(within),
+            sa.func.coalesce(sa.func.sum(OrderLine.quantity_backordered).filter(within), 0),
+            sa.func.coalesce(sa.func.sum(value).filter(within), 0),
+            sa.func.count(sa.distinct(OrderLine.order_id)).filter(within),
+        ]
+    sums = db.session.execute(_open_backorders(*columns)).one()
+    return [
+        AgeBucket(label, sums[4 * i], int(sums[4 * i + 1]), int(sums[4 * i + 2]), sums[4 * i + 3])
+        for i, (label, _youngest, _oldest) in enumerate(AGE_BUCKETS)
+    ]
 
 
 def _open_backorders(*columns) -> sa.Select:

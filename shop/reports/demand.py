@@ -16,11 +16,12 @@ from flask import current_app, url_for
 
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
+from shop.inventory.availability import lead_time_days
 from shop.inventory.models import StockLevel
 from shop.orders.models import Order, OrderLine
 from shop.purchasing.incoming import arrivals_for
 from shop.purchasing.models import Supplier
-from shop.purchasing.reorder import backordered_by_variant, on_order_by_variant
+from shop.purchasing.reorder import backordered_by_variant, by_reorder_point, on_order_by_variant
 from shop.reports import forecast
 from shop.reports.filters import SOLD, category_and_below
 from shop.reports.models import DemandForecast
@@ -62,7 +63,8 @@ def weekly_sales(period: Period, variant_ids=None) -> dict[int, list[int]]:
 
 
 def lead_times() -> dict[int, int]:
-    """Lead time in days per variant: its own, else its supplier's, else the default."""
+    """Lead time in days of every variant in one query: the rule of
+    inventory.availability.lead_time_days (its own, else its supplier's, else the default)."""
     default = current_app.config["DEFAULT_LEAD_TIME_DAYS"]
     rows = db.session.execute(
         sa.select(StockLevel.variant_id, StockLevel.lead_time_days, Supplier.lead_time_days)
@@ -177,16 +179,14 @@ def variant_demand(variant: Variant, today: date) -> VariantDemand:
     sold = weekly_sales(period, [variant.id]).get(variant.id, [0] * HISTORY_WEEKS)
     stock = variant.stock
     free = stock.on_hand - stock.allocated if stock else 0
-    waiting, coming = _waiting_and_coming([variant.id]).get(variant.id, (0, 0))
-    lead = lead_times().get(variant.id, current_app.config["DEFAULT_LEAD_TIME_DAYS"])
+    waiting, coming = _waiting_and_coming(variant.id)
+    lead = lead_time_days(stock)
     this_week = bucket_start(today, "week")
     ahead = [this_week + timedelta(weeks=i) for i in range(HORIZON_WEEKS)]
     model = forecast.fit(sold) if forecast.has_enough_history(sold) else None
     if model is None:
         point = stock.reorder_point if stock else 0
-        short = point - (free - waiting + coming)
-        minimum = stock.reorder_quantity if stock else 0
-        suggested = max(minimum, short) if short > 0 else 0
+        suggested = by_reorder_point(stock, free - waiting + coming)
         return VariantDemand(
             variant, period.buckets("week"), sold, None, None, ahead, [], [], free, waiting,
             coming, lead, point, suggested, None,
@@ -210,24 +210,52 @@ def variant_demand(variant: Variant, today: date) -> VariantDemand:
     )  # fmt: skip
 
 
-def _waiting_and_coming(variant_ids) -> dict[int, tuple[int, int]]:
+def _waiting_and_coming(variant_id: int) -> tuple[int, int]:
+    """Units customers wait for and units on open purchase orders, for one variant."""
     waiting, coming = backordered_by_variant(), on_order_by_variant()
-    found: dict[int, tuple[int, int]] = {}
-    for variant_id in variant_ids:
-        found[variant_id] = (0, 0)
-    rows = db.session.execute(
-        sa.select(
-            Variant.id,
-            sa.func.coalesce(waiting.c.units, 0),
-            sa.func.coalesce(coming.c.units, 0),
-        )
+    row = db.session.execute(
+        sa.select(sa.func.coalesce(waiting.c.units, 0), sa.func.coalesce(coming.c.units, 0))
+        .select_from(Variant)
         .outerjoin(waiting, waiting.c.variant_id == Variant.id)
         .outerjoin(coming, coming.c.variant_id == Variant.id)
-        .where(Variant.id.in_(variant_ids))
+        .where(Variant.id == variant_id)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def last_refreshed():
+    """When the stored forecasts were computed; None before the first refresh."""
+    return db.session.scalar(sa.select(sa.func.max(DemandForecast.computed_at)))
+
+
+def weeks_table(found: VariantDemand) -> Table:
+    """The variant's weeks: sold and back-tested, then forecast with projected stock."""
+    table = Table(
+        [
+            Column("week", "Week starting", DATE),
+            Column("sold", "Units sold", INTEGER),
+            Column("backtest", "Back-test", NUMBER),
+            Column("forecast", "Forecast", NUMBER),
+            Column("projected", "Projected stock", NUMBER),
+        ]
     )
-    for variant_id, units_waiting, units_coming in rows:
-        found[variant_id] = (int(units_waiting), int(units_coming))
-    return found
+    held = found.backtest.forecast if found.backtest else []
+    back = [None] * (len(found.weeks) - len(held)) + list(held)
+    for week, sold, tested in zip(found.weeks, found.sold, back, strict=True):
+        table.rows.append({"week": week, "sold": sold, "backtest": _one(tested)})
+    for i, week in enumerate(found.ahead if found.model else []):
+        table.rows.append(
+            {
+                "week": week,
+                "forecast": _one(found.forecast[i]),
+                "projected": _one(found.projected[i]),
+            }
+        )
+    return table
+
+
+def _one(value):
+    return None if value is None else Decimal(str(round(value, 1)))
 
 
 # --- the forecast list ----------------------------------------------------------------
