@@ -19,7 +19,7 @@ POLICY = {
     "default-src": SELF,
     "script-src": SELF,
     "style-src": SELF,  # and the response's nonce
-    "img-src": SELF,
+    "img-src": f"{SELF} data:",  # a QR code or thumbnail drawn as a data: URI
     "font-src": SELF,
     "connect-src": SELF,
     "object-src": "'none'",

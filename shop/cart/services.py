@@ -170,6 +170,8 @@ def merge_guest_cart(*, user) -> None:
             )
         else:
             line.quantity = min(line.quantity + guest_line.quantity, maximum)
+    if guest.checkout is not None and cart.checkout is None:  # the checkout goes on
+        save_checkout_choices(cart=cart, **checkout_choices(guest))
     db.session.delete(guest)
     db.session.flush()
 

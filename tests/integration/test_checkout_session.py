@@ -88,6 +88,16 @@ def test_two_browsers_keep_their_own_checkout(app, client, store):
     assert "Gail Guest" not in other.get("/checkout/review").get_data(as_text=True)
 
 
+def test_a_guest_who_logs_in_during_checkout_keeps_the_address(client, customer, store):
+    client.post("/cart/add", data={"variant_id": str(store["tent"].id), "quantity": "1"})
+    fill_address(client)
+    log_in(client, customer.email)
+    page = client.get("/checkout/delivery").get_data(as_text=True)
+    assert "Shipping service" in page  # not sent back to the address step
+    choose_delivery(client, store["regular"].id)
+    assert ADDRESS["line1"] in client.get("/checkout/review").get_data(as_text=True)
+
+
 def test_after_logout_the_browser_no_longer_opens_the_customers_order(client, customer, store):
     log_in(client, customer.email)
     order = buy_a_tent(client, store, email=customer.email)
