@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from shop import extensions, settings
+from shop import extensions, security_headers, settings
 from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )
+    security_headers.register(app)  # first: its nonce exists before any other hook answers
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -19,6 +19,8 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Strict-Transport-Security max-age in seconds; 0 sends none (plain http in development).
+    HSTS_MAX_AGE = 0
 
     # Rate limits (Flask-Limiter). memory:// is per process; production sets redis://.
     RATELIMIT_STORAGE_URI = "memory://"
@@ -68,6 +70,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_MAX_AGE = 365 * 24 * 3600  # browsers use https only, for a year
     OUTBOX_DELIVER_AFTER_REQUEST = False  # a worker runs `flask outbox deliver`
 
 

@@ -3,7 +3,7 @@
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
 from shop.accounts.models import Address, User
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
-from shop.cart.models import Cart, CartLine
+from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
@@ -55,6 +55,7 @@ __all__ = [
     "ZoneRegion",
     "Cart",
     "CartLine",
+    "CheckoutState",
     "Category",
     "OutboxMessage",
     "Product",

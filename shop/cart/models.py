@@ -29,6 +29,9 @@ class Cart(TimestampMixin, Base):
     lines: Mapped[list["CartLine"]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartLine.id"
     )
+    checkout: Mapped["CheckoutState | None"] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class CartLine(TimestampMixin, Base):
@@ -45,3 +48,22 @@ class CartLine(TimestampMixin, Base):
 
     cart: Mapped[Cart] = relationship(back_populates="lines")
     variant: Mapped[Variant] = relationship()
+
+
+class CheckoutState(Base):
+    """What the checkout of this cart has chosen so far: email, address, service, policy.
+
+    Kept on the server beside the cart, never in the session cookie, which is only
+    signed: anyone holding the cookie could read a name, an address or a phone number.
+    """
+
+    __tablename__ = "checkout_states"
+
+    cart_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("carts.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[dict | None] = mapped_column(sa.JSON)  # orders.ADDRESS_FIELDS
+    service_id: Mapped[int | None] = mapped_column()
+    policy: Mapped[str | None] = mapped_column(sa.String(30))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

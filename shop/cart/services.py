@@ -8,13 +8,14 @@ from flask import current_app, session
 from sqlalchemy.orm import selectinload
 
 from shop.cart.errors import CartError
-from shop.cart.models import Cart, CartLine
+from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.inventory.availability import Availability, availabilities, availability
 from shop.inventory.models import StockLevel
 
 SESSION_KEY = "cart_token"
+CHECKOUT_CHOICES = ("email", "address", "service_id", "policy")
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,30 @@ def merge_guest_cart(*, user) -> None:
             )
         else:
             line.quantity = min(line.quantity + guest_line.quantity, maximum)
+    if guest.checkout is not None and cart.checkout is None:  # the checkout goes on
+        save_checkout_choices(cart=cart, **checkout_choices(guest))
     db.session.delete(guest)
+    db.session.flush()
+
+
+def checkout_choices(cart: Cart | None) -> dict:
+    """What this cart's checkout has chosen so far (email, address, service_id, policy)."""
+    state = cart.checkout if cart is not None else None
+    if state is None:
+        return {}
+    chosen = {name: getattr(state, name) for name in CHECKOUT_CHOICES}
+    return {name: value for name, value in chosen.items() if value is not None}
+
+
+def save_checkout_choices(*, cart: Cart, **choices) -> None:
+    """Keep checkout choices on the server, beside the cart (it goes when the cart goes)."""
+    unknown = set(choices) - set(CHECKOUT_CHOICES)
+    if unknown:
+        raise ValueError(f"not a checkout choice: {', '.join(sorted(unknown))}")
+    if cart.checkout is None:
+        cart.checkout = CheckoutState()
+    for name, value in choices.items():
+        setattr(cart.checkout, name, value)
     db.session.flush()
 
 

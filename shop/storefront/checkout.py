@@ -1,8 +1,9 @@
 """Checkout: address -> delivery (service and policy) -> review -> pay -> confirmation.
 
-Each step is checked on the server and kept in the session; a later step
-redirects back to the first one that is not done. Amounts are always computed
-by the server from the cart and the catalogue.
+Each step is checked on the server and kept on the server beside the cart (the
+session cookie is only signed, so it never holds a name, an address or an email);
+a later step redirects back to the first one that is not done. Amounts are always
+computed by the server from the cart and the catalogue.
 """
 
 from flask import (
@@ -16,7 +17,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, user_logged_out
 
 from shop.accounting import agents
 from shop.cart import services as carts
@@ -33,19 +34,21 @@ from shop.storefront.helpers import local_datetime
 
 bp = Blueprint("checkout", __name__)
 
-STATE = "checkout"
 ORDERS = "my_orders"
 SHIPPABLE_COUNTRIES = {"CA"}
 
 
-def _state() -> dict:
-    return session.get(STATE, {})
+def _forget_orders(_app, **_kw) -> None:
+    """At logout this browser stops opening the orders placed in it (their link still does)."""
+    session.pop(ORDERS, None)
 
 
-def _save_state(**changes) -> None:
-    state = dict(_state())
-    state.update(changes)
-    session[STATE] = state
+bp.record_once(lambda setup: user_logged_out.connect(_forget_orders, setup.app))
+
+
+def _save_state(cart, **changes) -> None:
+    carts.save_checkout_choices(cart=cart, **changes)
+    db.session.commit()
 
 
 def _cart_or_redirect():
@@ -56,8 +59,8 @@ def _cart_or_redirect():
     return cart, None
 
 
-def _checkout_request() -> orders.CheckoutRequest | None:
-    state = _state()
+def _checkout_request(cart) -> orders.CheckoutRequest | None:
+    state = carts.checkout_choices(cart)
     if not {"email", "address", "service_id", "policy"} <= state.keys():
         return None
     return orders.CheckoutRequest(
@@ -74,26 +77,26 @@ def address():
     cart, back = _cart_or_redirect()
     if back:
         return back
-    form = CheckoutAddressForm(data=_address_defaults())
+    form = CheckoutAddressForm(data=_address_defaults(cart))
     saved = current_user.addresses if current_user.is_authenticated else []
     form.saved_address.choices = [(0, "A new address")] + [
         (a.id, ", ".join(a.lines()[:4])) for a in saved
     ]
     if request.method == "POST" and form.saved_address.data:
-        return _use_saved_address(form)
+        return _use_saved_address(form, cart)
     if form.validate_on_submit():
         data = form.data_for_service()
         data.pop("email", None)
         data.pop("saved_address", None)
         data["postal_code"] = data["postal_code"].upper().replace(" ", "")
         data["postal_code"] = f"{data['postal_code'][:3]} {data['postal_code'][3:]}"
-        _save_state(email=form.email.data.strip().lower(), address=data)
+        _save_state(cart, email=form.email.data.strip().lower(), address=data)
         return redirect(url_for("checkout.delivery"))
     return render_template("shop/checkout/address.html", form=form, step="address")
 
 
-def _address_defaults() -> dict:
-    state = _state()
+def _address_defaults(cart) -> dict:
+    state = carts.checkout_choices(cart)
     defaults = dict(state.get("address", {}))
     defaults["email"] = state.get("email") or (
         current_user.email if current_user.is_authenticated else ""
@@ -101,12 +104,12 @@ def _address_defaults() -> dict:
     return defaults
 
 
-def _use_saved_address(form):
+def _use_saved_address(form, cart):
     chosen = next((a for a in current_user.addresses if a.id == form.saved_address.data), None)
     if chosen is None:
         abort(404)
     data = {name: getattr(chosen, name) for name in orders.ADDRESS_FIELDS}
-    _save_state(email=current_user.email, address=data)
+    _save_state(cart, email=current_user.email, address=data)
     return redirect(url_for("checkout.delivery"))
 
 
@@ -115,7 +118,7 @@ def delivery():
     cart, back = _cart_or_redirect()
     if back:
         return back
-    state = _state()
+    state = carts.checkout_choices(cart)
     if "address" not in state:
         flash("Please enter your shipping address first.", "info")
         return redirect(url_for("checkout.address"))
@@ -144,7 +147,7 @@ def delivery():
     if form.validate_on_submit():
         error = _check_delivery_choice(form, options)
         if error is None:
-            _save_state(service_id=int(form.service.data), policy=form.policy.data)
+            _save_state(cart, service_id=int(form.service.data), policy=form.policy.data)
             return redirect(url_for("checkout.review"))
         flash(error, "error")
     return render_template(
@@ -180,7 +183,7 @@ def review():
     cart, back = _cart_or_redirect()
     if back:
         return back
-    checkout = _checkout_request()
+    checkout = _checkout_request(cart)
     if checkout is None:
         flash("Please choose how to ship your order first.", "info")
         return redirect(url_for("checkout.delivery"))
@@ -222,7 +225,6 @@ def _place(cart, checkout, reviewed: str):
         flash(err.message, "error")
         return redirect(url_for("cart.show"))
     db.session.commit()
-    session.pop(STATE, None)
     # The cart is gone; a stale id could name the next guest's cart (SQLite reuses ids).
     session.pop(carts.SESSION_KEY, None)
     session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
