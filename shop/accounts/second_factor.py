@@ -155,18 +155,20 @@ def turn_off(*, user: User, password: str, code: str) -> None:
     _remove_factor(user)
 
 
-def reset_for(*, user: User, acting: User) -> None:
-    """The owner removes another staff member's lost factor; they set it up again."""
-    if user.id == acting.id:
+def reset_for(*, user: User, acting: User | None) -> None:
+    """The owner removes another staff member's lost factor (acting None: the command
+    line, for any account); they set it up again at their next sign-in."""
+    if acting is not None and user.id == acting.id:
         raise AccountError(
             "Use your own account page to change your two-step sign-in; "
             "another owner can reset it for you."
         )
-    if not user.is_staff:
+    if acting is not None and not user.is_staff:
         raise AccountError("Only staff accounts are managed here.")
     _remove_factor(user)
     end_all_sessions(user=user)
-    log.info("second factor reset user_id=%s by_user_id=%s", user.id, acting.id)
+    by = f"by_user_id={acting.id}" if acting is not None else "by=command-line"
+    log.info("second factor reset user_id=%s %s", user.id, by)
 
 
 def _remove_factor(user: User) -> None:

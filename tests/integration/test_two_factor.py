@@ -274,3 +274,17 @@ def test_no_one_but_the_owner_resets_a_factor(client, staff, role):
     response = client.post(f"/admin/staff/{target.id}/second-factor/reset")
     assert response.status_code == 403
     assert factor_of(target.email) is not None
+
+
+def test_the_command_line_resets_the_factor_of_an_owner_who_lost_it(client, runner, staff, caplog):
+    owner = staff[roles.OWNER]
+    caplog.set_level(logging.INFO, logger="shop.accounts.second_factor")
+    result = runner.invoke(args=["accounts", "reset-second-factor", owner.email])
+    assert result.exit_code == 0, result.output
+    assert f"Two-step sign-in of {owner.email} is reset" in result.output
+    assert any("by=command-line" in r.getMessage() for r in caplog.records)
+    assert factor_of(owner.email) is None
+    assert password_step(client, owner.email).headers["Location"].startswith(ENROL_AT_LOGIN_PATH)
+
+    unknown = runner.invoke(args=["accounts", "reset-second-factor", "nobody@shop.test"])
+    assert unknown.exit_code != 0 and "No account uses nobody@shop.test." in unknown.output
