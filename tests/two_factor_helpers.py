@@ -32,6 +32,12 @@ def code_at(secret: str, offset_steps: int = 0) -> str:
     return totp.generate_otp(totp.timecode(time.time()) + offset_steps)
 
 
+def wrong_code(secret: str) -> str:
+    """Six digits that are none of the codes accepted now (or in the next period)."""
+    near = {code_at(secret, offset) for offset in (-1, 0, 1, 2)}
+    return next(c for c in ("123456", "654321", "111111", "999999") if c not in near)
+
+
 def unused_code(secret: str, last_used_step: int | None) -> str:
     """A code the store has not seen yet: this period's, else the next one's (accepted
     one period early), else the one after that once it is due."""

@@ -13,7 +13,7 @@ from shop import demo
 from shop.extensions import db
 from tests import factories
 from tests.browser.conftest import serve_app
-from tests.two_factor_helpers import code_at, unused_code
+from tests.two_factor_helpers import code_at, unused_code, wrong_code
 
 PRINTED = {}
 
@@ -34,11 +34,6 @@ def secret_in_table(email: str) -> str:
     """The TOTP secret column of this email's row, as a person reads it off the terminal."""
     row = next(line for line in PRINTED["table"].splitlines() if line.startswith(email))
     return row.split()[-1]
-
-
-def wrong_code(secret: str) -> str:
-    near = {code_at(secret, offset) for offset in (-1, 0, 1, 2)}
-    return next(c for c in ("123456", "654321", "111111") if c not in near)
 
 
 def test_the_demo_owner_signs_in_with_password_and_code(page: Page, live_server, shot):

@@ -21,6 +21,7 @@ from tests.two_factor_helpers import (
     factor_of,
     recovery_codes_on,
     secret_on,
+    wrong_code,
 )
 
 ENROL_AT_LOGIN_PATH = "/account/login/enrol"
@@ -33,12 +34,6 @@ def password_step(client, email, password=PASSWORD, **query):
 
 def enter_code(client, code, follow=False):
     return client.post(CODE_STEP_PATH, data={"code": code}, follow_redirects=follow)
-
-
-def wrong_code(secret: str) -> str:
-    """Six digits that are none of the codes accepted now."""
-    near = {code_at(secret, offset) for offset in (-1, 0, 1, 2)}
-    return next(c for c in ("123456", "654321", "111111", "999999", "000000") if c not in near)
 
 
 def is_logged_in(client) -> bool:
