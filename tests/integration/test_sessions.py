@@ -158,3 +158,12 @@ def test_signing_in_gives_a_new_csrf_token(client, customer):
     assert refused.status_code == 400
     accepted = client.post("/account/addresses/new", data={**address, "csrf_token": after})
     assert accepted.status_code == 302
+
+
+def test_a_session_from_before_these_limits_must_log_in_again(client, staff):
+    # A cookie signed before this release names the user but says nothing of its age.
+    with client.session_transaction() as session:
+        session["_user_id"] = staff[roles.OWNER].session_token
+    response = client.get("/admin/", follow_redirects=True)
+    assert "Please log in again." in flashes(text_of(response))
+    assert not opens(client, "/admin/")
