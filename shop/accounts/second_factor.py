@@ -143,16 +143,27 @@ def turn_off(*, user: User, password: str, code: str) -> None:
     """The user removes their factor, proving both the password and a current code."""
     if required_for(user):
         raise AccountError("Your role needs two-step sign-in; it stays on.")
+    _prove(user, password, code)
+    _remove_factor(user)
+
+
+def renew_recovery_codes(*, user: User, password: str, code: str) -> list[str]:
+    """Ten new recovery codes for the old ones (used up or lost); shown once."""
+    _prove(user, password, code)
+    return _new_recovery_codes(user)
+
+
+def _prove(user: User, password: str, code: str) -> None:
+    """The password and a code of the user's factor, checked before changing it."""
     factor = factor_of(user, lock=True)
     if factor is None:
-        raise AccountError("Two-step sign-in is already off.")
+        raise AccountError("Two-step sign-in is off.")
     if not passwords.verify_password(user.password_hash, password):
         raise AccountError("Your password is not right.", field="password")
     try:
         _spend_code(user, factor, code)
     except AccountError as err:
         raise AccountError(err.message, field="code") from err
-    _remove_factor(user)
 
 
 def reset_for(*, user: User, acting: User | None) -> None:

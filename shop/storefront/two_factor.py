@@ -55,7 +55,7 @@ def code():
 
 def _recovery_note(left: int) -> str:
     note = f"You signed in with a recovery code; {left} {'is' if left == 1 else 'are'} left."
-    return note if left > 2 else note + " Set up two-step sign-in again for new codes."
+    return note if left > 2 else note + " Get new ones under Your account, Two-step sign-in."
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
@@ -107,22 +107,44 @@ def _recovery_codes_page(codes: list[str], next_url: str):
     return page, 200, {"Cache-Control": "no-store"}
 
 
+RENEW_PREFIX = "renew"  # the page has two forms with a password and a code
+
+
 @bp.get("/two-factor")
 @login_required
 def manage():
     """The account page's two-step sign-in: on or off, and how to change it."""
-    return _manage_page(TurnOffForm())
+    return _manage_page(TurnOffForm(), TurnOffForm(prefix=RENEW_PREFIX))
 
 
-def _manage_page(form):
+def _manage_page(off_form, renew_form):
     user = current_user
     return render_template(
         "shop/account/two_factor.html",
-        form=form,
+        form=off_form,
+        renew_form=renew_form,
         enrolled=second_factor.has_factor(user),
         required=second_factor.required_for(user),
         codes_left=second_factor.recovery_codes_left(user),
-    ), 422 if form.errors else 200
+    ), 422 if off_form.errors or renew_form.errors else 200
+
+
+@bp.post("/two-factor/recovery-codes")
+@login_required
+def renew_recovery_codes():
+    """New recovery codes for the old ones: the password and a code."""
+    form = TurnOffForm(prefix=RENEW_PREFIX)
+    if form.validate_on_submit():
+        try:
+            codes = second_factor.renew_recovery_codes(
+                user=current_user, password=form.password.data, code=form.code.data
+            )
+        except AccountError as err:
+            show_error(form, err)
+        else:
+            db.session.commit()
+            return _recovery_codes_page(codes, url_for("two_factor.manage"))
+    return _manage_page(TurnOffForm(), form)
 
 
 @bp.route("/two-factor/enrol", methods=["GET", "POST"])
@@ -157,7 +179,7 @@ def disable():
             db.session.commit()
             flash("Two-step sign-in is off.", "success")
             return redirect(url_for("two_factor.manage"))
-    return _manage_page(form)
+    return _manage_page(form, TurnOffForm(prefix=RENEW_PREFIX))
 
 
 @bp.post("/sign-out-everywhere")

@@ -67,7 +67,7 @@ def test_a_customer_enrols_from_the_account_page(client, customer):
     secret = secret_on(page)
     assert "<svg" in page  # the QR code, drawn by the store itself
 
-    wrong = client.post("/account/two-factor/enrol", data={"code": "000000"})
+    wrong = client.post("/account/two-factor/enrol", data={"code": wrong_code(secret)})
     assert wrong.status_code == 422
     assert errors_beside(text_of(wrong), "code") == ["That code is not right."]
     assert factor_of(customer.email) is None
@@ -193,6 +193,27 @@ def test_turning_it_off_needs_the_password_and_a_code(client, customer, enrolled
     assert db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))) == 0
     client.post("/account/logout")
     assert password_step(client, customer.email).headers["Location"] == "/account/"
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, customer, enrolled):
+    secret, old_codes = enrolled
+    log_in(client, customer.email)
+    wrong = client.post(
+        "/account/two-factor/recovery-codes",
+        data={"renew-password": PASSWORD, "renew-code": wrong_code(secret)},
+    )
+    assert errors_beside(text_of(wrong), "renew-code") == ["That code is not right."]
+    response = client.post(
+        "/account/two-factor/recovery-codes",
+        data={"renew-password": PASSWORD, "renew-code": old_codes[0]},
+    )
+    new_codes = recovery_codes_on(response.get_data(as_text=True))
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+    client.post("/account/logout")
+
+    password_step(client, customer.email)
+    assert enter_code(client, old_codes[1]).status_code == 422
+    assert enter_code(client, new_codes[0]).status_code == 302
 
 
 @pytest.mark.parametrize("role", [roles.OWNER, roles.BOOKKEEPER])
