@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import StaffCreateForm, StaffEditForm
+from backoffice.forms import EmptyForm, StaffCreateForm, StaffEditForm
 from backoffice.views import form_page, get_or_404, show_error
-from shop.accounts import services
+from shop.accounts import second_factor, services
 from shop.accounts.models import User
 from shop.errors import DomainError
 from shop.extensions import db
@@ -16,7 +16,14 @@ from shop.extensions import db
 @bp.get("/staff")
 @allow()  # the owner only
 def staff():
-    return render_template("backoffice/staff.html", users=services.staff_accounts())
+    users = services.staff_accounts()
+    with_factor = second_factor.users_with_factor([u.id for u in users])
+    return render_template(
+        "backoffice/staff.html",
+        users=users,
+        with_factor=with_factor,
+        factor_required=second_factor.REQUIRED_ROLES,
+    )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
@@ -62,4 +69,33 @@ def staff_edit(user_id: int):
             db.session.commit()
             flash(f"Account of {user.name} saved.", "success")
             return redirect(url_for("backoffice.staff"))
-    return form_page("backoffice/staff_form.html", form=form, user=user)
+    return form_page(
+        "backoffice/staff_form.html",
+        form=form,
+        user=user,
+        has_factor=second_factor.has_factor(user),
+    )
+
+
+@bp.post("/staff/<int:user_id>/second-factor/reset")
+@allow()
+def staff_reset_second_factor(user_id: int):
+    """The owner resets a staff member's lost authenticator (they set it up again)."""
+    user = get_or_404(User, user_id)
+    if not user.is_staff:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        second_factor.reset_for(user=user, acting=current_user)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        then = (
+            "they set it up again at their next sign-in"
+            if second_factor.required_for(user)
+            else "they sign in with their password until they turn it on again"
+        )
+        flash(f"Two-step sign-in of {user.name} is reset; {then}.", "success")
+    return redirect(url_for("backoffice.staff_edit", user_id=user.id))

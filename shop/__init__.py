@@ -49,24 +49,36 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
 
+    from shop.accounts import sessions
     from shop.accounts.services import load_user_by_session_token
     from shop.billing.files import register_attachment_makers
     from shop.notifications.delivery import register_outbox_delivery
 
     login_manager.user_loader(load_user_by_session_token)
+    sessions.register(app)
     register_outbox_delivery(app)
     register_attachment_makers()
 
 
 def register_blueprints(app: Flask) -> None:
     from backoffice import bp as backoffice_bp
-    from shop.storefront import account, cart, catalogue, checkout, media, referrals, webhooks
+    from shop.storefront import (
+        account,
+        cart,
+        catalogue,
+        checkout,
+        media,
+        referrals,
+        two_factor,
+        webhooks,
+    )
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(two_factor.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(backoffice_bp)
     referrals.register(app)

@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backorders_group)
     app.cli.add_command(reorder_group)
     app.cli.add_command(forecasts_group)
+    app.cli.add_command(accounts_group)
 
 
 @click.command("seed-demo")
@@ -174,3 +175,23 @@ def reorder_report():
         f"{len(report.rows)} variant(s) to reorder, {units} unit(s) suggested; "
         f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
+
+
+@click.group("accounts")
+def accounts_group():
+    """Accounts: what the owner cannot do from the back office."""
+
+
+@accounts_group.command("reset-second-factor")
+@click.argument("email")
+def accounts_reset_second_factor(email: str):
+    """Remove an account's lost authenticator (e.g. the only owner's); they set it up again."""
+    from shop.accounts import second_factor
+    from shop.accounts.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    second_factor.reset_for(user=user, acting=None)
+    db.session.commit()
+    click.echo(f"Two-step sign-in of {user.email} is reset; their sessions are ended.")

@@ -22,6 +22,16 @@ class Config:
     # Strict-Transport-Security max-age in seconds; 0 sends none (plain http in development).
     HSTS_MAX_AGE = 0
 
+    # How long a sign-in lasts (shop/accounts/sessions.py). Staff: 30 minutes without a
+    # request, 12 hours in all, never remembered. Customers: 12 hours idle, 7 days in all;
+    # "remember me" (customers only) starts a new session on that device until 30 days
+    # after the sign-in.
+    STAFF_SESSION_IDLE_MINUTES = 30
+    STAFF_SESSION_MAX_HOURS = 12
+    CUSTOMER_SESSION_IDLE_HOURS = 12
+    CUSTOMER_SESSION_MAX_DAYS = 7
+    REMEMBER_ME_DAYS = 30
+
     # Rate limits (Flask-Limiter). memory:// is per process; production sets redis://.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True

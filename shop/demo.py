@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw, ImageFont
 
 from shop.accounting.services import seed_chart
-from shop.accounts import roles
+from shop.accounts import roles, second_factor
 from shop.accounts.services import create_user, find_user_by_email, save_address
 from shop.catalogue.models import Category, Product
 from shop.catalogue.services import (
@@ -537,6 +537,7 @@ class Login:
     password: str
     role: str
     created: bool
+    totp_secret: str = ""  # the authenticator's key, for the roles that need one
 
 
 @dataclass
@@ -726,24 +727,39 @@ def _seed_accounts() -> list[Login]:
     for role, email, name, password in ACCOUNTS:
         user = find_user_by_email(email)
         created = user is None
+        secret = ""
         if created:
             user = create_user(email=email, name=name, password=password, role=role)
             if role == roles.CUSTOMER:
                 save_address(user=user, data=CUSTOMER_ADDRESS)
-        logins.append(Login(email, password if created else "(unchanged)", user.role, created))
+            if second_factor.required_for(user):
+                # A new key each time, printed below: the demo is easy to enter, but a
+                # demo put on the internet does not share a key with every other one.
+                secret = second_factor.enrol_directly(user=user)
+        elif second_factor.required_for(user):
+            secret = "(unchanged)"
+        logins.append(
+            Login(email, password if created else "(unchanged)", user.role, created, secret)
+        )
     return logins
 
 
 def login_table(logins: list[Login]) -> str:
     """How to log in to the demo store, as a small text table."""
-    rows = [("Email", "Password", "Role")]
-    rows += [(lg.email, lg.password, roles.LABELS.get(lg.role, lg.role)) for lg in logins]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    rows = [("Email", "Password", "Role", "TOTP secret")]
+    rows += [
+        (lg.email, lg.password, roles.LABELS.get(lg.role, lg.role), lg.totp_secret) for lg in logins
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines.append("")
+    lines.append(
+        "The owner and the bookkeeper sign in with a code too: add the TOTP secret to an "
+        "authenticator app, or run `oathtool --totp -b SECRET`."
+    )
     lines.append("Store:       http://127.0.0.1:5000/")
     lines.append(f"Back office: {BACK_OFFICE_URL} (log in with a staff account)")
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Imports every model so that SQLAlchemy and Alembic know all the tables."""
 
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
-from shop.accounts.models import Address, User
+from shop.accounts.models import Address, LoginChallenge, RecoveryCode, TotpFactor, User
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
@@ -40,6 +40,9 @@ __all__ = [
     "StoreSettings",
     "DemandForecast",
     "Address",
+    "LoginChallenge",
+    "RecoveryCode",
+    "TotpFactor",
     "Box",
     "Carrier",
     "Order",

@@ -141,9 +141,14 @@ PASSWORD = factories.PASSWORD
 
 
 def log_in(client, email: str, password: str = PASSWORD, follow: bool = False):
-    return client.post(
-        "/account/login", data={"email": email, "password": password}, follow_redirects=follow
-    )
+    """Log in with the password and, when the account has a second factor, its current code."""
+    from tests.two_factor_helpers import pass_code_step
+
+    response = client.post("/account/login", data={"email": email, "password": password})
+    response = pass_code_step(client, response, email)
+    if follow and response.status_code == 302:
+        response = client.get(response.headers["Location"], follow_redirects=True)
+    return response
 
 
 @pytest.fixture

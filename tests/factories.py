@@ -1,13 +1,16 @@
 """factory_boy factories: rows for tests, committed like real data."""
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 
 from shop.accounts import roles
-from shop.accounts.models import Address, User
+from shop.accounts.models import Address, TotpFactor, User
 from shop.accounts.passwords import hash_password
+from shop.accounts.second_factor import REQUIRED_ROLES
 from shop.catalogue.models import Category, Product, Variant
 from shop.catalogue.services import refresh_search_text
+from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.services import record_movement, stock_for
@@ -32,6 +35,16 @@ class UserFactory(BaseFactory):
     name = factory.Faker("name")
     role = roles.CUSTOMER
     password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+
+    @factory.post_generation
+    def totp(user, create, extracted, **_kwargs):
+        """The owner and the bookkeeper get an authenticator (their role needs one);
+        totp=True gives anyone one, totp=False no one; a string is the secret."""
+        wanted = user.role in REQUIRED_ROLES if extracted is None else bool(extracted)
+        if create and wanted:
+            secret = extracted if isinstance(extracted, str) else pyotp.random_base32()
+            db.session.add(TotpFactor(user_id=user.id, secret=secret, confirmed_at=utcnow()))
+            db.session.commit()
 
 
 class AddressFactory(BaseFactory):

@@ -75,3 +75,46 @@ class Address(TimestampMixin, Base):
         parts.append(f"{self.city} {self.province}  {self.postal_code}")
         parts.append(self.country)
         return [p for p in parts if p]
+
+
+# --- second factor ---------------------------------------------------------------
+
+
+class TotpFactor(TimestampMixin, Base):
+    """A user's authenticator app (TOTP, RFC 6238); in use once confirmed with a code."""
+
+    __tablename__ = "totp_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))  # base32, as the app is given it
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second period of the last code accepted: that code, and older ones, never again.
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class RecoveryCode(TimestampMixin, Base):
+    """A single-use code for when the authenticator is lost; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginChallenge(TimestampMixin, Base):
+    """A sign-in whose password was right and whose code (or enrolment) is still to come.
+
+    Kept in the database, not the cookie, so that wrong codes are counted once however
+    often a copy of the cookie is replayed."""
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    remember: Mapped[bool] = mapped_column(default=False)

@@ -8,7 +8,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,7 +16,6 @@ from shop.accounts import services
 from shop.billing import files as invoice_files
 from shop.billing.models import STATUS_LABELS
 from shop.billing.services import invoice_for_customer, invoices_of
-from shop.cart.services import merge_guest_cart
 from shop.errors import DomainError
 from shop.extensions import db, limiter
 from shop.orders.services import orders_of
@@ -30,7 +28,7 @@ from shop.storefront.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from shop.storefront.helpers import is_safe_next
+from shop.storefront.signin import after_password, start_session
 from shop.views import show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -38,16 +36,6 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _start_session(user, remember: bool = False):
-    merge_guest_cart(user=user)
-    db.session.commit()
-    login_user(user, remember=remember)
-    target = request.args.get("next")
-    if is_safe_next(target):
-        return redirect(target)
-    return redirect(url_for("backoffice.dashboard" if user.is_staff else "account.overview"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -63,7 +51,7 @@ def register():
             show_error(form, err)
         else:
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
-            return _start_session(user)
+            return start_session(user)
     return render_template("shop/account/register.html", form=form)
 
 
@@ -79,7 +67,7 @@ def login():
         except DomainError as err:
             show_error(form, err)
             return render_template("shop/account/login.html", form=form), 401
-        return _start_session(user, remember=form.remember.data)
+        return after_password(user, remember=form.remember.data)
     return render_template("shop/account/login.html", form=form)
 
 

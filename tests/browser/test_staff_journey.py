@@ -8,22 +8,38 @@ from playwright.sync_api import Page, expect
 from shop.extensions import db
 from tests import factories
 from tests.browser.conftest import CATALOGUE
+from tests.two_factor_helpers import code_at
+
+OWNER_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the test owner's authenticator key
 
 
-def log_in(page: Page, email: str, password: str = factories.PASSWORD) -> None:
+def log_in(
+    page: Page, email: str, password: str = factories.PASSWORD, totp_secret: str | None = None
+) -> None:
     page.goto("/account/login")
+    enter_password(page, email, password, totp_secret)
+
+
+def enter_password(page: Page, email: str, password: str, totp_secret: str | None) -> None:
+    """The login form, then the code step (the code an authenticator app shows now)."""
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    if totp_secret:
+        expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+        page.get_by_label("Code").fill(code_at(totp_secret))
+        page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.parametrize("role", ["owner", "warehouse"])
 def test_staff_log_in_to_the_dashboard(page: Page, live_app, live_server, shot, role):
     with live_app.app_context():
-        factories.UserFactory(role=role, email=f"{role}@shop.test", name=f"Sam {role.title()}")
+        factories.UserFactory(
+            role=role, email=f"{role}@shop.test", name=f"Sam {role.title()}", totp=OWNER_SECRET
+        )
         db.session.remove()
 
-    log_in(page, f"{role}@shop.test")
+    log_in(page, f"{role}@shop.test", totp_secret=OWNER_SECRET)
 
     expect(page).to_have_url(f"{live_server}/admin/")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
@@ -48,14 +64,11 @@ def test_customer_is_refused_the_back_office(page: Page, shot):
 
 def test_guest_is_sent_to_log_in_first(page: Page, live_app, live_server):
     with live_app.app_context():
-        factories.UserFactory(role="owner", email="owner@shop.test")
+        factories.UserFactory(role="owner", email="owner@shop.test", totp=OWNER_SECRET)
         db.session.remove()
 
     page.goto("/admin/")
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-
-    page.get_by_label("Email").fill("owner@shop.test")
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    enter_password(page, "owner@shop.test", factories.PASSWORD, OWNER_SECRET)
     expect(page).to_have_url(f"{live_server}/admin/")
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()

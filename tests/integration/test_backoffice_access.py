@@ -87,6 +87,7 @@ POLICY = {
     "backoffice.staff": OWNER_ONLY,
     "backoffice.staff_new": OWNER_ONLY,
     "backoffice.staff_edit": OWNER_ONLY,
+    "backoffice.staff_reset_second_factor": OWNER_ONLY,
     "backoffice.orders": ORDER_VIEW,
     "backoffice.order": ORDER_VIEW,
     "backoffice.order_cancel": ORDER_CANCEL,

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from shop.extensions import db
 from shop.orders.models import Order
+from tests.conftest import log_in
 from tests.integration.checkout_helpers import fill_address, pay, place
 
 ODD_QUERY = "?page=abc&date_from=2026-02-30&date_to=x&status=bogus&q=%00%25_&sort=zz&low=maybe"
@@ -36,7 +37,7 @@ def demo(app, runner):
     guest.post("/checkout/delivery", data={"service": service, "policy": "ship_complete"})
     pay(guest, place(guest).headers["Location"])
     owner = app.test_client()
-    owner.post("/account/login", data={"email": "owner@example.com", "password": "maple-pine-demo"})
+    log_in(owner, "owner@example.com", "maple-pine-demo")
     return {"guest": guest, "owner": owner, "number": db.session.scalar(sa.select(Order.number))}
 
 

@@ -30,6 +30,7 @@ from tests.integration.reports_helpers import (
     insert_order,
     local_today,
 )
+from tests.two_factor_helpers import pass_code_step
 
 REPORT_PAGES = [
     *(f"/admin/reports/sales?group={g}" for g in
@@ -375,6 +376,7 @@ class TestForecastRefresh:
             "/account/login",
             data={"email": staff[roles.OWNER].email, "password": PASSWORD, "csrf_token": token},
         )
+        response = pass_code_step(client, response, staff[roles.OWNER].email)
         assert response.status_code == 302
         return client
 

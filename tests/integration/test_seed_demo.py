@@ -1,5 +1,6 @@
 """`flask seed-demo` builds a believable store, and `--if-empty` leaves it alone."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.demo import ean13, option_code
 from shop.extensions import db
 from shop.inventory.models import StockLevel, StockMovement
+from tests.two_factor_helpers import CODE_STEP_PATH, code_at
 
 
 @pytest.fixture
@@ -81,13 +83,26 @@ def test_one_account_per_role_and_a_login_table(client, seeded):
     assert customer.addresses and customer.addresses[0].is_default
     assert "owner@example.com" in seeded.output
     assert "http://127.0.0.1:5000/admin" in seeded.output
-    password = next(
-        line.split()[1] for line in seeded.output.splitlines() if line.startswith("owner@")
-    )
-    response = client.post(
-        "/account/login", data={"email": "owner@example.com", "password": password}
-    )
+    assert "oathtool --totp -b SECRET" in seeded.output
+
+
+@pytest.mark.parametrize("email", ["owner@example.com", "books@example.com"])
+def test_the_owner_and_bookkeeper_sign_in_with_the_printed_totp_secret(client, seeded, email):
+    row = next(line.split() for line in seeded.output.splitlines() if line.startswith(email))
+    password, secret = row[1], row[-1]
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    response = client.post("/account/login", data={"email": email, "password": password})
+    assert response.headers["Location"].startswith(CODE_STEP_PATH)
+    response = client.post(response.headers["Location"], data={"code": code_at(secret)})
     assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_other_demo_accounts_have_no_totp_secret(seeded):
+    for email in ("sales@example.com", "warehouse@example.com", "carla@example.com"):
+        row = next(line.split() for line in seeded.output.splitlines() if line.startswith(email))
+        assert len(row) == 3, row  # email, password, role
 
 
 def test_if_empty_changes_nothing(app, runner, seeded):
