@@ -1,7 +1,7 @@
 """second factor: authenticator (TOTP) factors, recovery codes, sign-ins waiting for a code
 
 Revision ID: i10_totp
-Revises: f242387da8fa
+Revises: i10_checkout_state
 Create Date: 2026-12-01 09:33:59.600879
 
 """
@@ -13,7 +13,7 @@ import shop.db
 
 # revision identifiers, used by Alembic.
 revision = 'i10_totp'
-down_revision = 'f242387da8fa'
+down_revision = 'i10_checkout_state'
 branch_labels = None
 depends_on = None
 
