@@ -88,6 +88,11 @@ class IsolatedClient(FlaskClient):
         db.session.expire_all()  # the test then sees what the request wrote
         return response
 
+    def session_transaction(self, *args, **kwargs):
+        """The session as this client's host sees it."""
+        kwargs.setdefault("base_url", self.base_url)
+        return super().session_transaction(*args, **kwargs)
+
     def _open_isolated(self, *args, **kwargs):
         self._isolated.set(True)
         return super().open(*args, **kwargs)
