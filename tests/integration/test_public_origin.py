@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shop import create_app
+from shop import PROJECT_ROOT, create_app
 from shop.accounts import roles
 from shop.db import utcnow
 from shop.extensions import db
@@ -170,6 +170,17 @@ def test_stripe_returns_the_customer_to_the_public_address(app, stripe_fake, ten
     success, cancel = created.params["success_url"], created.params["cancel_url"]
     assert success == f"{PUBLIC}/orders/{order.number}?t={order.access_token}"
     assert cancel == f"{PUBLIC}/checkout/pay/{order.number}"
+
+
+def test_no_email_or_code_builds_an_outside_link_from_the_request():
+    """Emails added later must use public_url too: url_for(..., _external=True) takes the
+    request's Host, and crashes in a cron job."""
+    emails = sorted((PROJECT_ROOT / "templates" / "email").glob("*.*"))
+    assert emails and not [p.name for p in emails if "url_for(" in p.read_text()]
+    code = [*PROJECT_ROOT.glob("shop/**/*.py"), *PROJECT_ROOT.glob("backoffice/**/*.py")]
+    code += PROJECT_ROOT.glob("templates/**/*.html")
+    found = [str(p) for p in code if re.search(r"\b_external|url_root|host_url", p.read_text())]
+    assert found == []
 
 
 # --- hosts the store does not serve ---------------------------------------------------
