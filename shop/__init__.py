@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop import extensions, security_headers, settings
 from shop.extensions import csrf, limiter, login_manager, migrate
@@ -25,12 +26,32 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     settings.load(app, test_config)
+    register_proxy(app)
+    register_host_check(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_proxy(app: Flask) -> None:
+    """Behind PROXY_HOPS proxies, the client's address and scheme are the ones they pass on.
+
+    Only X-Forwarded-For and X-Forwarded-Proto: the Host header is passed on by the
+    proxy and checked against TRUSTED_HOSTS, and links never depend on it (shop.links).
+    """
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_host_check(app: Flask) -> None:
+    """First of all request hooks: a Host not in TRUSTED_HOSTS gets 400."""
+    from shop.storefront.errors import refuse_untrusted_host
+
+    app.before_request(refuse_untrusted_host)
 
 
 def register_extensions(app: Flask) -> None:
@@ -92,10 +113,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from backoffice.menu import register as register_menu
+    from shop import links
     from shop.storefront.helpers import register
 
     register(app)
     register_menu(app)
+    links.register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -2,7 +2,7 @@
 report."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shop.extensions import db
@@ -33,6 +33,13 @@ def seed_demo(if_empty: bool, seed: int | None, history: bool):
 
     from shop import demo
 
+    if current_app.config["STORE_ENV"] == "production":
+        # Its staff accounts have the passwords printed in shop/demo.py.
+        raise click.ClickException(
+            "seed-demo fills a demo store and does not run with STORE_ENV=production: its "
+            "staff accounts (owner@example.com, ...) have passwords anyone can read in the "
+            "source. Nothing was changed."
+        )
     if demo.store_has_products():
         if if_empty:
             if history and not _store_has_orders():

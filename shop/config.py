@@ -10,6 +10,13 @@ class Config:
     LOCALE = "en_CA"
     TIMEZONE = "America/Toronto"
 
+    # The public address every outside link is built from (emails, payment pages, jobs);
+    # required in production, http://127.0.0.1:5000 elsewhere. Requests for other hosts
+    # get 400 unless listed in TRUSTED_HOSTS (comma separated).
+    BASE_URL = None
+    TRUSTED_HOSTS = None
+    PROXY_HOPS = 0  # proxies in front that set X-Forwarded-For/-Proto (ProxyFix)
+
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 

@@ -30,13 +30,13 @@ from shop.catalogue.services import (
     save_variant,
 )
 from shop.extensions import db
+from shop.links import public_url
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
 from shop.store.services import store_settings
 from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 
 DEFAULT_SEED = 2024
-BACK_OFFICE_URL = "http://127.0.0.1:5000/admin"
 IMAGE_SIZE = 600
 
 # key: (name, email, phone, lead time in days)
@@ -760,6 +760,6 @@ def login_table(logins: list[Login]) -> str:
         "The owner and the bookkeeper sign in with a code too: add the TOTP secret to an "
         "authenticator app, or run `oathtool --totp -b SECRET`."
     )
-    lines.append("Store:       http://127.0.0.1:5000/")
-    lines.append(f"Back office: {BACK_OFFICE_URL} (log in with a staff account)")
+    lines.append(f"Store:       {public_url('catalogue.home')}")
+    lines.append(f"Back office: {public_url('backoffice.dashboard')} (log in with a staff account)")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
@@ -15,6 +16,8 @@ PLAIN_ENV = (
     "STRIPE_WEBHOOK_SECRET",
 )  # fmt: skip
 UNSAFE_KEYS = {None, "", "dev", "change-me", "secret"}
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # where `make run` serves the store
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class ConfigurationError(RuntimeError):
@@ -40,6 +43,9 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app)
     app.config["SECRET_KEY"] = secret_key(app, env)
+    app.config["BASE_URL"] = base_url(app, env)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app, env)
+    app.config["PROXY_HOPS"] = proxy_hops(app)
 
 
 def database_uri(app: Flask) -> str:
@@ -69,6 +75,66 @@ def secret_key(app: Flask, env: str) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def base_url(app: Flask, env: str) -> str:
+    """The store's public address, without a trailing slash; every outside link starts
+    with it (shop.links)."""
+    value = app.config.get("BASE_URL")
+    if not value:
+        if env == "production":
+            raise ConfigurationError(
+                "STORE_BASE_URL must be set in production to the store's public address, "
+                "e.g. https://shop.example.com: links in emails and payment pages are built "
+                "from it, never from the Host header of a request."
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(str(value).strip())
+    if not _is_web_address(parts):
+        raise ConfigurationError(
+            "STORE_BASE_URL must be an http:// or https:// address such as "
+            f"https://shop.example.com (a path such as /shop may follow), not {value!r}."
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _is_web_address(parts) -> bool:
+    try:
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and not parts.query
+        and not parts.fragment
+    )
+
+
+def trusted_hosts(app: Flask, env: str) -> list[str]:
+    """The hosts a request may name: BASE_URL's, those listed in TRUSTED_HOSTS (a list or
+    comma-separated text; ".example.com" allows every subdomain), and in development
+    localhost. Werkzeug answers any other Host with 400."""
+    extra = app.config.get("TRUSTED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    hosts = [urlsplit(app.config["BASE_URL"]).hostname, *(h.strip().lower() for h in extra)]
+    if env == "development":
+        hosts += LOCAL_HOSTS
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def proxy_hops(app: Flask) -> int:
+    """How many proxies in front of the store to believe about the client (0: none)."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if isinstance(hops, str) and hops.strip().isdigit():
+        hops = int(hops)
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise ConfigurationError(
+            f"STORE_PROXY_HOPS must be a whole number of proxies, 0 or more, not {hops!r}."
+        )
+    return hops
 
 
 def configure_database(app: Flask, db) -> None:

@@ -8,6 +8,7 @@ workers never see each other's rows; tables are emptied after every test.
 import contextvars
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -67,9 +68,19 @@ class IsolatedClient(FlaskClient):
 
     _isolated = contextvars.ContextVar("isolated", default=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Requests go to the host of the store's public address, as its customers' do
+        # (a path prefix in BASE_URL is the proxy's to strip); a test may point a
+        # client elsewhere: client.base_url = "http://other.example".
+        public = urlsplit(self.application.config["BASE_URL"])
+        self.base_url = f"{public.scheme}://{public.netloc}"
+
     def open(self, *args, **kwargs):
         if self._isolated.get():  # a redirect being followed: already isolated
             return super().open(*args, **kwargs)
+        if args and isinstance(args[0], str) and not urlsplit(args[0]).netloc:
+            kwargs.setdefault("base_url", self.base_url)
         # End the test's own transaction: the request must see its rows, and on
         # SQLite a test holding the write lock would make the request wait.
         db.session.commit()
@@ -77,13 +88,18 @@ class IsolatedClient(FlaskClient):
         db.session.expire_all()  # the test then sees what the request wrote
         return response
 
+    def session_transaction(self, *args, **kwargs):
+        """The session as this client's host sees it."""
+        kwargs.setdefault("base_url", self.base_url)
+        return super().session_transaction(*args, **kwargs)
+
     def _open_isolated(self, *args, **kwargs):
         self._isolated.set(True)
         return super().open(*args, **kwargs)
 
 
 def make_app(database: str, tmp_path, pg_state, **overrides):
-    config = {"INSTANCE_PATH": str(tmp_path / "instance"), "SERVER_NAME": "shop.test"}
+    config = {"INSTANCE_PATH": str(tmp_path / "instance"), "BASE_URL": "http://shop.test"}
     if database == "sqlite":
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
     else:

@@ -1,7 +1,7 @@
 """Accounts: registration, login sessions, password reset, addresses, staff."""
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from shop.accounts import passwords, roles
@@ -9,6 +9,7 @@ from shop.accounts.errors import AccountError
 from shop.accounts.models import Address, User, new_session_token
 from shop.db import utcnow
 from shop.extensions import db
+from shop.links import public_url
 from shop.notifications.services import queue_email
 
 RESET_SALT = "password-reset"
@@ -105,7 +106,7 @@ def request_password_reset(*, email: str) -> None:
     if user is None or not user.is_enabled:
         return
     token = _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
-    link = url_for("account.reset_password", token=token, _external=True)
+    link = public_url("account.reset_password", token=token)
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_email(
         to=user.email,

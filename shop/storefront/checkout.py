@@ -23,6 +23,7 @@ from shop.accounting import agents
 from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.links import public_url
 from shop.orders import pricing
 from shop.orders import services as orders
 from shop.orders import status as st
@@ -245,8 +246,8 @@ def _to_stripe(order):
     try:
         url = stripe_gateway.checkout_url_for(
             order,
-            success_url=_order_link(order, _external=True),
-            cancel_url=url_for("checkout.pay", number=order.number, _external=True),
+            success_url=_order_link(order, build=public_url),
+            cancel_url=public_url("checkout.pay", number=order.number),
         )
     except DomainError as err:
         db.session.rollback()
@@ -260,8 +261,8 @@ def _to_stripe(order):
     return redirect(url, code=303)
 
 
-def _order_link(order, **kw) -> str:
-    return url_for("checkout.order_status", number=order.number, t=order.access_token, **kw)
+def _order_link(order, build=url_for) -> str:
+    return build("checkout.order_status", number=order.number, t=order.access_token)
 
 
 def _visible_order(number: str):

@@ -2,6 +2,7 @@
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from shop.extensions import db
 
@@ -35,8 +36,26 @@ def _refuse_nul_characters():
     return None
 
 
+def refuse_untrusted_host():
+    """Refuse a request for a host the store does not serve before any other check of the
+    request runs (and builds a page that cannot be built for that host)."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def _untrusted_host(err):
+    # The Host header names a site this store is not (TRUSTED_HOSTS). No URL can be built
+    # for it, so not the store's layout either: the refusal alone.
+    message = "This store does not answer to that address."
+    if request.path.startswith("/api/"):
+        return {"error": message}, 400
+    page = f"<!doctype html><title>Bad request</title><h1>Bad request</h1><p>{message}</p>"
+    return page, 400
+
+
 def register(app: Flask) -> None:
     app.before_request(_refuse_nul_characters)
+    app.register_error_handler(SecurityError, _untrusted_host)
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda err, code=code: _render(code))
 

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from shop import create_app
 from shop.extensions import db
 from tests import factories
+from tests.conftest import IsolatedClient
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = f"Chromium not found at {CHROMIUM}; install Debian's chromium package"
@@ -113,6 +114,7 @@ def serve_app(tmp_path, seed):
             "RATELIMIT_ENABLED": False,
         }
     )
+    app.test_client_class = IsolatedClient  # for steps taken without the browser
     with app.app_context():
         db.create_all()
         seed()
@@ -133,10 +135,12 @@ def live_app(tmp_path):
 def live_server(live_app):
     """The base URL of live_app served by Werkzeug on a free port of 127.0.0.1."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["BASE_URL"] = url  # its public address: the links in its emails
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         thread.join(timeout=10)

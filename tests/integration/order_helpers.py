@@ -15,12 +15,13 @@ def service_id(code: str) -> int:
 
 
 def buy(app, items, *, email="guest@example.com", service="regular", policy="ship_complete",
-        card=PAID_CARD, **address) -> Order:  # fmt: skip
+        card=PAID_CARD, client=None, **address) -> Order:  # fmt: skip
     """A guest buys [(variant, quantity), ...] with the demo provider; card=None leaves it unpaid.
 
-    Reference data (seed_reference_data) must be there already.
+    Reference data (seed_reference_data) must be there already. client: the guest's
+    browser (a fresh one unless given).
     """
-    client = app.test_client()
+    client = client or app.test_client()
     for variant, quantity in items:
         client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": str(quantity)})
     fill_address(client, email=email, **address)

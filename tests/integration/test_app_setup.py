@@ -12,6 +12,7 @@ from tests.conftest import log_in
 def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch, tmp_path):
     monkeypatch.setenv("STORE_ENV", "production")
     monkeypatch.setenv("STORE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("STORE_BASE_URL", "https://shop.example.com")
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
         create_app()

@@ -185,8 +185,10 @@ def test_sales_by_channel(store):
     assert (counter.revenue, counter.orders, counter.new_customers) == (1500, 1, 1)
 
 
-def test_margin_by_product(store):
-    rows = sales.sales_by("product", filters(store))
+def test_margin_by_product(app, store):
+    # Each row links to its product's page: built, as on the report page, in a request.
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        rows = sales.sales_by("product", filters(store))
     assert {r.label: (r.units, r.revenue, r.cost, r.margin) for r in rows} == {
         "Ridgeline Tent": (3, 90000, 54000, 36000),
         "Camp Stool": (5, 20000, 7500, 12500),

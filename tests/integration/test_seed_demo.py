@@ -82,7 +82,7 @@ def test_one_account_per_role_and_a_login_table(client, seeded):
     customer = next(u for u in users if u.role == roles.CUSTOMER)
     assert customer.addresses and customer.addresses[0].is_default
     assert "owner@example.com" in seeded.output
-    assert "http://127.0.0.1:5000/admin" in seeded.output
+    assert f"Back office: {client.application.config['BASE_URL']}/admin/ " in seeded.output
     assert "oathtool --totp -b SECRET" in seeded.output
 
 
