@@ -253,6 +253,23 @@ def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> 
     send_confirmation(order)
 
 
+def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
+    """Money taken for an order that can no longer be supplied went back: the history
+    says so and the customer is told which items are gone. The order stays unpaid."""
+    items = unavailable_items(order)
+    events.payment_refunded(order, provider, amount, refund_id, "; ".join(items))
+    queue_email(
+        to=order.email,
+        subject=f"Order {order.number}: your payment was refunded",
+        kind="payment_refunded",
+        template="payment_refunded",
+        order=order,
+        items=items,
+        amount=amount,
+    )
+    events.refund_notice_sent(order)
+
+
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)
