@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shop.cart.models import Cart, CartLine
 from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory.models import StockLevel
@@ -21,18 +20,14 @@ from shop.orders import jobs
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent
 from shop.payments import demo
-from shop.shipping.models import ShippingService
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import reviewed_cart
 
 CUSTOMERS = 20
 EXPIRY_RUNS = 4
 UNITS = 2  # per order
 GOOD_CARD = "4242424242424242"
-ADDRESS = {
-    "full_name": "Late Payer", "company": None, "line1": "1 Yonge St", "line2": None,
-    "city": "Toronto", "province": "ON", "postal_code": "M5E 1E5", "country": "CA", "phone": None,
-}  # fmt: skip
 
 
 @pytest.fixture
@@ -44,19 +39,9 @@ def kettle(app):
 
 def due_orders(variant_id: int, count: int) -> list[int]:
     """`count` demo orders placed as the checkout places them, each past its time to pay."""
-    service_id = db.session.scalar(
-        sa.select(ShippingService.id).where(ShippingService.code == "regular")
-    )
     ids = []
     for n in range(count):
-        cart = Cart(lines=[CartLine(variant_id=variant_id, quantity=UNITS)])
-        db.session.add(cart)
-        db.session.flush()
-        request = orders.CheckoutRequest(
-            f"payer{n}@example.com", ADDRESS, service_id, "ship_complete"
-        )
-        priced = orders.price_checkout(cart=cart, request=request)
-        token = orders.review_fingerprint(cart=cart, request=request, priced=priced)
+        cart, request, token = reviewed_cart(variant_id, UNITS, f"payer{n}@example.com")
         order = orders.place_order(
             cart=cart, user=None, request=request, reviewed=token, provider=demo.NAME
         )

@@ -5,13 +5,19 @@ A non-backorderable item with 10 on hand: A orders 10 and the card is declined
 a good card. The demo provider checks, under the stock locks, before it charges.
 """
 
+import threading
+
 import sqlalchemy as sa
 
 from shop.billing.models import Invoice
+from shop.cart.models import Cart
+from shop.errors import DomainError
 from shop.extensions import db
 from shop.inventory.services import movement_total, stock_for
 from shop.notifications.models import OutboxMessage
-from shop.orders.models import Order, OrderEvent
+from shop.orders import services as orders
+from shop.orders.models import Order, OrderEvent, OrderLine
+from shop.payments import demo
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import flashes
 from tests.integration.checkout_helpers import (
@@ -21,9 +27,11 @@ from tests.integration.checkout_helpers import (
     place,
     seed_reference_data,
 )
-from tests.integration.order_helpers import buy, service_id
+from tests.integration.order_helpers import buy, reviewed_cart, service_id
 
 DECLINED = "4000000000000002"
+GOOD = "4242424242424242"
+ROUNDS = 5
 
 
 def test_a_declined_order_paid_again_after_the_stock_sold_is_refused_before_charging(app):
@@ -64,3 +72,72 @@ def test_a_declined_order_paid_again_after_the_stock_sold_is_refused_before_char
         sa.select(OutboxMessage.kind).where(OutboxMessage.to_address == "a@example.com")
     )
     assert list(to_a) == []
+
+
+def test_paying_again_while_another_customer_buys_the_same_stock_sells_it_once(app):
+    """Real threads on both databases: A pays the declined order at the very moment B
+    places an order for the same 10; whoever comes second is told, nothing is oversold."""
+    classes = seed_reference_data()
+    outcomes = []
+    for n in range(ROUNDS):
+        stove = VariantFactory(
+            product=ProductFactory(name=f"Stove {n}", backorderable=False),
+            tax_class=classes["standard"], stock=10,
+        )  # fmt: skip
+        declined = buy(app, [(stove, 10)], email=f"a{n}@example.com", card=DECLINED)
+        cart, request, token = reviewed_cart(stove.id, 10, f"b{n}@example.com")
+        order_id, cart_id, stove_id = declined.id, cart.id, stove.id
+        db.session.commit()  # the test's own read must not hold SQLite's write lock
+        outcomes.append(repay_while_buying(app, order_id, cart_id, request, token))
+        db.session.expire_all()
+        stock = stock_for(stove_id)
+        assert (stock.on_hand, stock.allocated) == (10, 10)  # 10 sold of 10
+        lines = db.session.scalars(sa.select(OrderLine).where(OrderLine.variant_id == stove_id))
+        assert sorted((ln.quantity_allocated, ln.quantity_backordered) for ln in lines) in (
+            [(10, 0)],  # A paid again; B was told before any order was made
+            [(0, 0), (10, 0)],  # B's order took the 10; A was told, nothing taken
+        )
+    for winners, refused, failed in outcomes:
+        assert failed == [] and len(winners) == 1 and len(refused) == 1
+        assert "Stove" in refused[0]  # the one who came second is told which item is gone
+
+
+def repay_while_buying(app, order_id, cart_id, request, token):
+    """A pays order_id with a good card while B places the reviewed cart, at once."""
+    barrier = threading.Barrier(2)
+    winners, refused, failed = [], [], []
+
+    def run(who, step):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                step()
+                db.session.commit()
+                winners.append(who)
+            except DomainError as err:
+                db.session.rollback()
+                refused.append(err.message)
+            except Exception as err:
+                db.session.rollback()
+                failed.append(repr(err))
+            finally:
+                db.session.remove()
+
+    def repay():
+        demo.charge(order=db.session.get(Order, order_id), card_number=GOOD)
+        if db.session.get(Order, order_id).status != "paid":
+            raise AssertionError("the good card did not pay")
+
+    def place():
+        cart = db.session.get(Cart, cart_id)
+        orders.place_order(cart=cart, user=None, request=request, reviewed=token, provider="demo")
+
+    threads = [
+        threading.Thread(target=run, args=("A", repay)),
+        threading.Thread(target=run, args=("B", place)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return winners, refused, failed
