@@ -39,19 +39,18 @@ def _fresh(query):
     return query.execution_options(populate_existing=True)
 
 
+def _lock_one(model, row_id: int, *loads):
+    """One row read afresh under its lock, with what it brings along (loader options)."""
+    query = sa.select(model).where(model.id == row_id).options(*loads).with_for_update(of=model)
+    return db.session.scalar(_fresh(query))
+
+
 # --- 1. orders ----------------------------------------------------------------------
 
 
 def lock_order(order_id: int) -> Order | None:
     """The order and its lines read afresh under the order's row lock."""
-    return db.session.scalar(
-        _fresh(
-            sa.select(Order)
-            .where(Order.id == order_id)
-            .options(selectinload(Order.lines))
-            .with_for_update(of=Order)
-        )
-    )
+    return _lock_one(Order, order_id, selectinload(Order.lines))
 
 
 def lock_orders(order_ids) -> None:
@@ -90,16 +89,11 @@ def lock_shipment(shipment_id: int) -> Shipment | None:
     Lock its order first (lock_order): a shipment's order_id never changes, so
     it can be read without a lock to know which order to lock.
     """
-    return db.session.scalar(
-        _fresh(
-            sa.select(Shipment)
-            .where(Shipment.id == shipment_id)
-            .options(
-                selectinload(Shipment.lines).selectinload(ShipmentLine.order_line),
-                selectinload(Shipment.parcels),
-            )
-            .with_for_update(of=Shipment)
-        )
+    return _lock_one(
+        Shipment,
+        shipment_id,
+        selectinload(Shipment.lines).selectinload(ShipmentLine.order_line),
+        selectinload(Shipment.parcels),
     )
 
 
@@ -108,14 +102,7 @@ def lock_shipment(shipment_id: int) -> Shipment | None:
 
 def lock_purchase_order(po_id: int) -> PurchaseOrder | None:
     """The purchase order and its lines read afresh under its row lock."""
-    return db.session.scalar(
-        _fresh(
-            sa.select(PurchaseOrder)
-            .where(PurchaseOrder.id == po_id)
-            .options(selectinload(PurchaseOrder.lines))
-            .with_for_update(of=PurchaseOrder)
-        )
-    )
+    return _lock_one(PurchaseOrder, po_id, selectinload(PurchaseOrder.lines))
 
 
 # --- 4. stock rows ------------------------------------------------------------------

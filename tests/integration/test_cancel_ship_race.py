@@ -7,12 +7,9 @@ then sees what it did: the order ends cancelled with its stock back, or shipped;
 never both, never a deadlock (on PostgreSQL: DeadlockDetected, a 500).
 """
 
-import threading
-
 import pytest
 
 from shop.accounts.models import User
-from shop.errors import DomainError
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.fulfilment.models import Shipment
@@ -22,6 +19,7 @@ from shop.orders.models import Order
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
+from tests.integration.race_helpers import at_once
 
 ROUNDS = 12
 ON_HAND = 100
@@ -43,58 +41,29 @@ def packing_order(app, variant, warehouse) -> tuple[int, int]:
     return order.id, shipment.id
 
 
-def at_once(app, *steps) -> tuple[list[str], list[str]]:
-    """Run each step in its own thread, all released together; (refusals, failures)."""
-    db.session.commit()  # the test's own read must not hold SQLite's write lock
-    barrier = threading.Barrier(len(steps))
-    refused, failed = [], []
-
-    def run(step):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                step()
-                db.session.commit()
-            except DomainError as err:  # a clear message on the page
-                db.session.rollback()
-                refused.append(err.message)
-            except Exception as err:  # a deadlock: a 500
-                db.session.rollback()
-                failed.append(repr(err))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return refused, failed
-
-
 def cancel(order_id: int, user_id: int):
-    def step():
+    def cancel_order():
         order = db.session.get(Order, order_id)  # as the page reads it, no lock
         orders.cancel_order(order=order, user=db.session.get(User, user_id), reason="race")
 
-    return step
+    return cancel_order
 
 
 def confirm(shipment_id: int, user_id: int):
-    def step():
+    def confirm_shipment():
         shipment = db.session.get(Shipment, shipment_id)
         fulfilment.confirm_shipment(shipment=shipment, user=db.session.get(User, user_id))
 
-    return step
+    return confirm_shipment
 
 
 def repack(shipment_id: int):
-    def step():
+    def update_parcels():
         shipment = db.session.get(Shipment, shipment_id)
         entries = [fulfilment.ParcelEntry(p.id, p.box_id, p.weight_g) for p in shipment.parcels]
         fulfilment.update_parcels(shipment=shipment, parcels=entries)
 
-    return step
+    return update_parcels
 
 
 def test_cancel_racing_ship_of_the_same_order_never_deadlocks(app, compass, staff):
@@ -103,21 +72,19 @@ def test_cancel_racing_ship_of_the_same_order_never_deadlocks(app, compass, staf
     failures, shipped = [], 0
     for _ in range(ROUNDS):
         order_id, shipment_id = packing_order(app, compass, warehouse)
-        refused, failed = at_once(
-            app, cancel(order_id, sales_id), confirm(shipment_id, warehouse_id)
-        )
-        failures += failed
+        outcome = at_once(app, cancel(order_id, sales_id), confirm(shipment_id, warehouse_id))
+        failures += outcome.failed
         db.session.expire_all()
         order, shipment = db.session.get(Order, order_id), db.session.get(Shipment, shipment_id)
-        if failed:
+        if outcome.failed:
             continue
-        assert len(refused) == 1, refused
+        [refused] = outcome.refused
         if order.status == "shipped":
             shipped += 1
-            assert shipment.status == "shipped" and "shipped" in refused[0]
+            assert shipment.status == "shipped" and "shipped" in refused
         else:
             assert order.status == "cancelled" and shipment.status == "cancelled"
-            assert order.lines[0].quantity_allocated == 0 and "cancelled" in refused[0]
+            assert order.lines[0].quantity_allocated == 0 and "cancelled" in refused
     assert failures == [], f"{len(failures)} of {ROUNDS} rounds failed: {failures[0]}"
     stock = stock_for(compass.id)
     assert stock.allocated == 0 and stock.on_hand == ON_HAND - shipped
@@ -129,8 +96,7 @@ def test_cancel_racing_a_packing_change_never_deadlocks(app, compass, staff):
     failures = []
     for _ in range(ROUNDS // 2):
         order_id, shipment_id = packing_order(app, compass, warehouse)
-        _, failed = at_once(app, cancel(order_id, sales_id), repack(shipment_id))
-        failures += failed
+        failures += at_once(app, cancel(order_id, sales_id), repack(shipment_id)).failed
         db.session.expire_all()
         assert db.session.get(Order, order_id).status in ("cancelled", "paid")
     assert failures == [], f"{len(failures)} of {ROUNDS // 2} rounds failed: {failures[0]}"

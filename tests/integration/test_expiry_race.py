@@ -6,7 +6,6 @@ path as the pay page: apply_payment_event), while several copies of the job
 behind `flask orders expire` run, as two cron hosts would.
 """
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from shop.payments import demo
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import reviewed_cart
+from tests.integration.race_helpers import at_once
 
 CUSTOMERS = 20
 EXPIRY_RUNS = 4
@@ -53,41 +53,22 @@ def due_orders(variant_id: int, count: int) -> list[int]:
 
 
 def race(app, payers: list[int], expiry_runs: int) -> list[str]:
-    """The payers pay and the expiry job runs, all at once; returns any unexpected errors."""
-    barrier = threading.Barrier(len(payers) + expiry_runs)
-    failed: list[str] = []
+    """The payers pay and the expiry job runs, all at once; returns any failures."""
 
-    def pay(order_id: int):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                order = db.session.get(Order, order_id)  # as the pay page reads it
-                demo.charge(order=order, card_number=GOOD_CARD)
-                db.session.commit()
-            except Exception as err:  # a deadlock or a 500 would land here
-                db.session.rollback()
-                failed.append(f"pay: {err!r}")
-            finally:
-                db.session.remove()
+    def payer(order_id: int):
+        def pay():
+            order = db.session.get(Order, order_id)  # as the pay page reads it
+            demo.charge(order=order, card_number=GOOD_CARD)
+            db.session.commit()
 
-    def expire():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                jobs.expire_unpaid_orders()
-            except Exception as err:
-                db.session.rollback()
-                failed.append(f"expire: {err!r}")
-            finally:
-                db.session.remove()
+        return pay
 
-    threads = [threading.Thread(target=pay, args=(i,)) for i in payers]
-    threads += [threading.Thread(target=expire) for _ in range(expiry_runs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return failed
+    def expiry_run():
+        jobs.expire_unpaid_orders()  # commits batch by batch, as `flask orders expire` does
+
+    steps = [payer(i) for i in payers] + [expiry_run] * expiry_runs
+    outcome = at_once(app, *steps, commit=False)
+    return outcome.failed + outcome.refused
 
 
 def kinds_by_order() -> dict[int, list[str]]:

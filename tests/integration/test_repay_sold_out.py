@@ -5,13 +5,10 @@ A non-backorderable item with 10 on hand: A orders 10 and the card is declined
 a good card. The demo provider checks, under the stock locks, before it charges.
 """
 
-import threading
-
 import sqlalchemy as sa
 
 from shop.billing.models import Invoice
 from shop.cart.models import Cart
-from shop.errors import DomainError
 from shop.extensions import db
 from shop.inventory.services import movement_total, stock_for
 from shop.notifications.models import OutboxMessage
@@ -28,6 +25,7 @@ from tests.integration.checkout_helpers import (
     seed_reference_data,
 )
 from tests.integration.order_helpers import buy, reviewed_cart, service_id
+from tests.integration.race_helpers import at_once
 
 DECLINED = "4000000000000002"
 GOOD = "4242424242424242"
@@ -87,7 +85,6 @@ def test_paying_again_while_another_customer_buys_the_same_stock_sells_it_once(a
         declined = buy(app, [(stove, 10)], email=f"a{n}@example.com", card=DECLINED)
         cart, request, token = reviewed_cart(stove.id, 10, f"b{n}@example.com")
         order_id, cart_id, stove_id = declined.id, cart.id, stove.id
-        db.session.commit()  # the test's own read must not hold SQLite's write lock
         outcomes.append(repay_while_buying(app, order_id, cart_id, request, token))
         db.session.expire_all()
         stock = stock_for(stove_id)
@@ -97,47 +94,22 @@ def test_paying_again_while_another_customer_buys_the_same_stock_sells_it_once(a
             [(10, 0)],  # A paid again; B was told before any order was made
             [(0, 0), (10, 0)],  # B's order took the 10; A was told, nothing taken
         )
-    for winners, refused, failed in outcomes:
-        assert failed == [] and len(winners) == 1 and len(refused) == 1
-        assert "Stove" in refused[0]  # the one who came second is told which item is gone
+    for outcome in outcomes:
+        assert outcome.failed == [] and len(outcome.done) == 1
+        [refused] = outcome.refused
+        assert "Stove" in refused  # the one who came second is told which item is gone
 
 
 def repay_while_buying(app, order_id, cart_id, request, token):
     """A pays order_id with a good card while B places the reviewed cart, at once."""
-    barrier = threading.Barrier(2)
-    winners, refused, failed = [], [], []
 
-    def run(who, step):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                step()
-                db.session.commit()
-                winners.append(who)
-            except DomainError as err:
-                db.session.rollback()
-                refused.append(err.message)
-            except Exception as err:
-                db.session.rollback()
-                failed.append(repr(err))
-            finally:
-                db.session.remove()
-
-    def repay():
+    def a_pays():
         demo.charge(order=db.session.get(Order, order_id), card_number=GOOD)
         if db.session.get(Order, order_id).status != "paid":
             raise AssertionError("the good card did not pay")
 
-    def place():
+    def b_buys():
         cart = db.session.get(Cart, cart_id)
         orders.place_order(cart=cart, user=None, request=request, reviewed=token, provider="demo")
 
-    threads = [
-        threading.Thread(target=run, args=("A", repay)),
-        threading.Thread(target=run, args=("B", place)),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return winners, refused, failed
+    return at_once(app, a_pays, b_buys)

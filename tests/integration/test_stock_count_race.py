@@ -5,8 +5,6 @@ between the figure counted and on_hand; read without a lock, each count would
 take its difference from the same old figure and the differences would add up.
 """
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,6 +13,7 @@ from shop.extensions import db
 from shop.inventory import services as inventory
 from shop.inventory.models import StockMovement
 from tests.factories import ProductFactory, VariantFactory
+from tests.integration.race_helpers import at_once
 
 COUNTERS = 4
 ON_HAND = 10
@@ -30,31 +29,12 @@ def rope(app, tax_class):
 
 def test_counts_at_the_same_moment_leave_the_counted_figure(app, rope, staff):
     variant_id, user_id = rope.id, staff["warehouse"].id
-    db.session.commit()  # the test's own read must not hold SQLite's write lock
-    barrier = threading.Barrier(COUNTERS)
-    failed = []
 
     def count():
-        with app.app_context():
-            try:
-                user = db.session.get(User, user_id)
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                inventory.count_stock(variant_id=variant_id, counted=COUNTED, user=user)
-                db.session.commit()
-            except Exception as err:
-                db.session.rollback()
-                failed.append(repr(err))
-            finally:
-                db.session.remove()
+        user = db.session.get(User, user_id)
+        inventory.count_stock(variant_id=variant_id, counted=COUNTED, user=user)
 
-    threads = [threading.Thread(target=count) for _ in range(COUNTERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-
-    assert failed == []
+    assert at_once(app, *[count] * COUNTERS).failed == []
     db.session.expire_all()
     assert inventory.stock_for(variant_id).on_hand == COUNTED
     assert inventory.movement_total(variant_id) == COUNTED

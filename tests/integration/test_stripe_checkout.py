@@ -78,6 +78,16 @@ def deliver(client, event: dict, *, secret: str = SECRET, timestamp: int | None 
     return client.post("/webhooks/stripe", data=body, headers=headers)
 
 
+def deliver_while_stripe_is_down(app, client, event: dict):
+    """Deliver the event while every call the store makes to Stripe is refused."""
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        return deliver(client, event)
+    finally:
+        refusing.close()
+
+
 def count(model, *where) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
@@ -390,12 +400,7 @@ def test_a_charge_update_without_a_balance_transaction_posts_nothing(client, pai
 
 def test_a_fee_stripe_cannot_tell_is_retried_later(app, client, paid, stripe_fake):
     event = stripe_fake.settle(session_id(paid))
-    url, refusing = closed_port_url()
-    app.config["STRIPE_API_BASE"] = url
-    try:
-        response = deliver(client, event)
-    finally:
-        refusing.close()
+    response = deliver_while_stripe_is_down(app, client, event)
     assert response.status_code == 503  # not acknowledged: Stripe delivers it again
     assert fee_entries(paid) == []
     assert count(PaymentEvent, PaymentEvent.event_type == "charge.updated") == 0
@@ -491,12 +496,7 @@ def test_a_refund_stripe_cannot_make_now_is_retried_with_the_same_key(
 ):
     order = declined_then_sold_out(app, client, last_lanterns, stripe_fake)
     event = stripe_fake.pay(session_id(order))
-    url, refusing = closed_port_url()
-    app.config["STRIPE_API_BASE"] = url
-    try:
-        response = deliver(client, event)
-    finally:
-        refusing.close()
+    response = deliver_while_stripe_is_down(app, client, event)
     assert response.status_code == 503  # not acknowledged: Stripe delivers it again
     assert stripe_fake.refunds == {}
     assert count(PaymentEvent, PaymentEvent.order_id == order.id) == 1  # the decline only
