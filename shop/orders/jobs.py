@@ -10,18 +10,21 @@ from shop.extensions import db
 from shop.orders import services
 
 
-def expire_unpaid_orders(*, now=None) -> list[str]:
-    """Expire every order still waiting for payment after its time; returns their numbers.
+def expire_unpaid_orders(*, now=None) -> tuple[list[str], list[str]]:
+    """Expire every order still waiting for payment after its time.
 
-    Safe to run twice at once: each copy takes only the orders no one else holds.
+    Returns the numbers expired and those that failed (each is logged). Safe to
+    run twice at once: each copy takes only the orders no one else holds.
     """
     now = now or utcnow()
     expired: list[str] = []
+    failed: list[str] = []
     after_id = 0
     while True:
         batch = services.expire_due_orders(now=now, after_id=after_id)
         db.session.commit()
         if batch.last_id is None:
-            return expired
+            return expired, failed
         expired += batch.expired
+        failed += batch.failed
         after_id = batch.last_id

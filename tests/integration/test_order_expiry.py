@@ -117,6 +117,7 @@ def test_an_order_that_cannot_expire_is_logged_and_the_others_still_expire(app, 
     result = app.test_cli_runner().invoke(args=["orders", "expire"])
     first, bad, last = placed
     assert f"expired 2 unpaid order(s): {first.number}, {last.number}" in result.output
+    assert f"1 could not be expired (see the log): {bad.number}" in result.output
     assert f"order {bad.number} could not be expired" in caplog.text
     db.session.expire_all()
     assert [o.status for o in placed] == ["expired", "pending_payment", "expired"]
