@@ -10,7 +10,9 @@ from shop.extensions import db
 from shop.orders import services
 
 
-def expire_unpaid_orders(*, now=None) -> tuple[list[str], list[str]]:
+def expire_unpaid_orders(
+    *, now=None, batch_size: int = services.EXPIRY_BATCH
+) -> tuple[list[str], list[str]]:
     """Expire every order still waiting for payment after its time.
 
     Returns the numbers expired and those that failed (each is logged). Safe to
@@ -21,7 +23,7 @@ def expire_unpaid_orders(*, now=None) -> tuple[list[str], list[str]]:
     failed: list[str] = []
     after_id = 0
     while True:
-        batch = services.expire_due_orders(now=now, after_id=after_id)
+        batch = services.expire_due_orders(now=now, after_id=after_id, limit=batch_size)
         db.session.commit()
         if batch.last_id is None:
             return expired, failed
