@@ -111,13 +111,14 @@ def orders_group():
 @orders_group.command("expire")
 def orders_expire():
     """Expire unpaid orders past their time and release their stock (run every few minutes)."""
-    from shop.orders.services import expire_unpaid_orders
+    from shop.orders.jobs import expire_unpaid_orders
 
-    numbers = expire_unpaid_orders()
-    db.session.commit()
+    numbers, failed = expire_unpaid_orders()
     click.echo(
         f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
     )
+    if failed:
+        click.echo(f"{len(failed)} could not be expired (see the log): {', '.join(failed)}")
 
 
 @click.group("backorders")

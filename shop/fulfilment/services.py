@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from shop import locks
 from shop.accounting import services as books
 from shop.catalogue.models import Variant
 from shop.db import utcnow
@@ -22,7 +23,6 @@ from shop.fulfilment import status as st
 from shop.fulfilment.errors import FulfilmentError
 from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory import services as stock
-from shop.inventory.locks import lock_stock_rows
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders import status as order_status
@@ -152,7 +152,7 @@ def tracking_made_here(shipment: Shipment) -> bool:
 
 def start_shipment(*, order: Order, user) -> Shipment:
     """A shipment being packed: every allocated unit of the order, in the boxes proposed."""
-    order = _lock_order(order.id)
+    order = locks.lock_order(order.id)
     _check_shippable(order)
     if order.shipping_policy == SHIP_COMPLETE and any(
         line.quantity_backordered for line in order.lines
@@ -242,9 +242,8 @@ def update_parcels(
 
     quantities maps shipment line ids to the units that go; 0 leaves a line out.
     """
-    shipment = _lock_shipment(shipment.id)
+    order, shipment = _lock_shipment(shipment)
     _check_packing(shipment)
-    order = _lock_order(shipment.order_id)
     _check_shippable(order)
     if quantities:
         _set_quantities(shipment, order, quantities)
@@ -351,14 +350,13 @@ def _largest_unit(shipment: Shipment) -> tuple[int, int, int]:
 def confirm_shipment(*, shipment: Shipment, user, tracking_number: str | None = None) -> Shipment:
     """The parcels leave: stock out, allocation consumed, order shipped (or partly), cost of
     goods posted, the customer emailed with the tracking number; all or nothing."""
-    shipment = _lock_shipment(shipment.id)
+    order, shipment = _lock_shipment(shipment)
     st.check_transition(shipment.number, shipment.status, st.SHIPPED)
-    order = _lock_order(shipment.order_id)
     _check_shippable(order)
     if not shipment.parcels:
         raise FulfilmentError("Add at least one parcel before confirming the shipment.")
     tracking = _tracking_number(shipment, tracking_number)
-    lock_stock_rows([line.order_line.variant_id for line in shipment.lines])
+    locks.lock_stock_rows([line.order_line.variant_id for line in shipment.lines])
     for line in shipment.lines:
         _check_allocated(order, line.order_line, line.quantity)
     _check_complete(order, shipment)
@@ -398,10 +396,10 @@ def confirm_shipment(*, shipment: Shipment, user, tracking_number: str | None = 
 
 def cancel_shipment(*, shipment: Shipment, user) -> Shipment:
     """Stop packing: nothing has left, so the order's lines keep their allocation."""
-    shipment = _lock_shipment(shipment.id)
+    order, shipment = _lock_shipment(shipment)
     st.check_transition(shipment.number, shipment.status, st.CANCELLED)
     shipment.status = st.CANCELLED
-    events.shipment_cancelled(shipment.order, shipment.number, user)
+    events.shipment_cancelled(order, shipment.number, user)
     db.session.flush()
     return shipment
 
@@ -513,26 +511,10 @@ def _check_complete(order: Order, shipment: Shipment) -> None:
         )
 
 
-def _lock_shipment(shipment_id: int) -> Shipment:
-    """The shipment with its lines and parcels read afresh under a row lock."""
-    return db.session.scalar(
-        sa.select(Shipment)
-        .where(Shipment.id == shipment_id)
-        .options(
-            selectinload(Shipment.lines).selectinload(ShipmentLine.order_line),
-            selectinload(Shipment.parcels),
-        )
-        .with_for_update(of=Shipment)
-        .execution_options(populate_existing=True)
-    )
+def _lock_shipment(shipment: Shipment) -> tuple[Order, Shipment]:
+    """The shipment's order, then the shipment, locked and read afresh (shop.locks order).
 
-
-def _lock_order(order_id: int) -> Order:
-    """The order and its lines read afresh under a row lock, so two changes queue."""
-    return db.session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .options(selectinload(Order.lines))
-        .with_for_update(of=Order)
-        .execution_options(populate_existing=True)
-    )
+    A shipment never moves to another order, so its order_id is read without a lock.
+    """
+    order = locks.lock_order(shipment.order_id)
+    return order, locks.lock_shipment(shipment.id)

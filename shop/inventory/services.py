@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from shop import locks
 from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.errors import StockError
@@ -72,9 +73,14 @@ def adjust_stock(*, variant_id: int, quantity: int, reason: str, note: str = "",
 
 
 def count_stock(*, variant_id: int, counted: int, note: str = "", user=None):
-    """Set on_hand to a counted figure by writing the difference as a movement."""
+    """Set on_hand to a counted figure by writing the difference as a movement.
+
+    The stock row is locked first: the difference is taken from on_hand as it is
+    now, so two counts at once (or a count and a shipment) cannot both apply theirs.
+    """
     if counted < 0:
         raise StockError("A count cannot be negative.", field="quantity")
+    locks.lock_stock_rows([variant_id])
     stock = stock_for(variant_id)
     difference = counted - stock.on_hand
     if difference == 0:
@@ -166,7 +172,7 @@ def free_stock(variant_id: int) -> int:
 def allocate(*, variant_id: int, quantity: int, stock_row: StockLevel | None = None) -> int:
     """Reserve up to `quantity` free units for an order; returns how many were reserved.
 
-    Call with the stock row locked (inventory.locks) and, to save a query, that row
+    Call with the stock row locked (shop.locks) and, to save a query, that row
     as `stock_row`. The UPDATE is guarded, so allocated never exceeds on_hand,
     lock or no lock.
     """

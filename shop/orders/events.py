@@ -42,6 +42,20 @@ def payment_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
     return _add(order, "payment_rejected", f"Payment event from {provider} rejected: {reason}")
 
 
+def payment_refunded(order: Order, provider: str, amount: int, refund_id: str, items: str):
+    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    return _add(
+        order,
+        "refunded",
+        f"Payment of {money} refunded through {provider} ({refund_id}): "
+        f"no longer available: {items}.",
+    )
+
+
+def refund_notice_sent(order: Order) -> OrderEvent:
+    return _add(order, "email", f"Refund notice emailed to {order.email}.")
+
+
 def allocation_released(order: Order, why: str) -> OrderEvent:
     return _add(order, "released", f"Stock allocation released ({why}).")
 

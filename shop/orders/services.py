@@ -11,19 +11,20 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
 from shop.billing import services as billing
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
+from shop.catalogue.models import Product, Variant
 from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import services as stock
-from shop.inventory.locks import lock_stock_rows
 from shop.notifications.services import queue_email
 from shop.orders import events, pricing
 from shop.orders import status as st
-from shop.orders.errors import CheckoutChanged, OrderError
+from shop.orders.errors import CannotSupply, CheckoutChanged, OrderError
 from shop.orders.models import POLICY_LABELS, Order, OrderLine, OrderTax
 
 ADDRESS_FIELDS = (
@@ -84,7 +85,7 @@ def place_order(
 ) -> Order:
     """Freeze the cart into an order, allocating what is free and backordering the rest."""
     # Lock the stock rows (and read them afresh): from here on, no one else allocates them.
-    lock_stock_rows([line.variant_id for line in cart.lines])
+    locks.lock_stock_rows([line.variant_id for line in cart.lines])
     summary = summarise(cart)
     priced = price_summary(summary, request)
     fingerprint = pricing.fingerprint(
@@ -181,7 +182,7 @@ def change_status(order: Order, new_status: str) -> None:
 
 def release_allocation(order: Order, why: str) -> None:
     """Give an unpaid order's stock back; its lines keep no claim on stock."""
-    lock_stock_rows([line.variant_id for line in order.lines])
+    locks.lock_stock_rows([line.variant_id for line in order.lines])
     for line in order.lines:
         stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
         line.quantity_allocated = 0
@@ -190,12 +191,51 @@ def release_allocation(order: Order, why: str) -> None:
 
 
 def reallocate(order: Order) -> None:
-    """A released order that is paid after all claims its stock again (or backorders it)."""
-    lock_stock_rows([line.variant_id for line in order.lines])
+    """A released order that is paid after all claims its stock again (or backorders it).
+
+    Raises CannotSupply, before changing anything, when an item is short and may
+    not be backordered: it was sold to someone else meanwhile.
+    """
+    short = unavailable_items(order)
+    if short:
+        raise CannotSupply(short)
     for line in order.lines:
         owed = line.quantity - line.quantity_shipped
         line.quantity_allocated = stock.allocate(variant_id=line.variant_id, quantity=owed)
         line.quantity_backordered = owed - line.quantity_allocated
+
+
+def unavailable_items(order: Order) -> list[str]:
+    """The items a released order could not get again: short of free stock and not
+    backorderable. Locks their stock rows, so the answer holds until the commit."""
+    owed: dict[int, int] = {}
+    for line in order.lines:
+        owed[line.variant_id] = owed.get(line.variant_id, 0) + line.quantity - line.quantity_shipped
+    free = {row.variant_id: row.available for row in locks.lock_stock_rows(owed)}
+    backorderable = dict(
+        db.session.execute(
+            sa.select(Variant.id, Product.backorderable)
+            .join(Product, Product.id == Variant.product_id)
+            .where(Variant.id.in_(owed))
+        ).all()
+    )
+    names = {line.variant_id: line.name for line in order.lines}
+    return [
+        f"{units} x {names[variant_id]} ({max(free.get(variant_id, 0), 0)} left)"
+        for variant_id, units in owed.items()
+        if units > free.get(variant_id, 0) and not backorderable.get(variant_id, False)
+    ]
+
+
+def check_can_supply(order: Order) -> Order:
+    """Before money is taken: the order locked and, if it gave its stock back, every item
+    still to be had (free or backorderable); raises CannotSupply naming those that are not."""
+    order = locks.lock_order(order.id)
+    if order.status in st.RELEASED:
+        short = unavailable_items(order)
+        if short:
+            raise CannotSupply(short)
+    return order
 
 
 def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> None:
@@ -213,6 +253,23 @@ def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> 
     send_confirmation(order)
 
 
+def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
+    """Money taken for an order that can no longer be supplied went back: the history
+    says so and the customer is told which items are gone. The order stays unpaid."""
+    items = unavailable_items(order)
+    events.payment_refunded(order, provider, amount, refund_id, "; ".join(items))
+    queue_email(
+        to=order.email,
+        subject=f"Order {order.number}: your payment was refunded",
+        kind="payment_refunded",
+        template="payment_refunded",
+        order=order,
+        items=items,
+        amount=amount,
+    )
+    events.refund_notice_sent(order)
+
+
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)
@@ -225,18 +282,45 @@ def expire_order(order: Order) -> None:
     release_allocation(order, "not paid in time")
 
 
-def expire_unpaid_orders(*, now=None) -> list[str]:
-    """Expire every order still waiting for payment after its time; returns their numbers."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        sa.select(Order)
-        .where(Order.status == st.PENDING_PAYMENT, Order.expires_at <= now)
-        .order_by(Order.id)
-    ).all()
+EXPIRY_BATCH = 100
+
+
+@dataclass
+class ExpiryBatch:
+    """What one batch of the expiry job did."""
+
+    expired: list[str]
+    failed: list[str]
+    last_id: int | None  # the highest order id looked at; None when nothing was due
+
+
+def expire_due_orders(*, now, after_id: int = 0, limit: int = EXPIRY_BATCH) -> ExpiryBatch:
+    """Expire the next batch of orders waiting for payment past their time.
+
+    Each order is locked, skipping any another transaction holds (a customer
+    paying it this moment, or another copy of the job), and its status and time
+    are checked again under the lock. An order that fails is logged and left as
+    it was (its savepoint is rolled back); the others in the batch still expire.
+    """
+    due = locks.claim_orders(
+        Order.id > after_id,
+        Order.status == st.PENDING_PAYMENT,
+        Order.expires_at <= now,
+        limit=limit,
+    )
+    batch = ExpiryBatch([], [], due[-1].id if due else None)
     for order in due:
-        expire_order(order)
-    db.session.flush()
-    return [o.number for o in due]
+        if order.status != st.PENDING_PAYMENT or order.expires_at > now:
+            continue
+        try:
+            with db.session.begin_nested():
+                expire_order(order)
+        except Exception:
+            current_app.logger.exception("order %s could not be expired", order.number)
+            batch.failed.append(order.number)
+        else:
+            batch.expired.append(order.number)
+    return batch
 
 
 def send_confirmation(order: Order) -> None:
@@ -294,7 +378,7 @@ def cancel_order(*, order: Order, user, reason: str = "") -> Order:
     A paid order's money is not returned here: the payment is refunded in the
     payment provider (refunds are their own use case).
     """
-    order = _lock_order(order.id)
+    order = locks.lock_order(order.id)
     if order.status not in CANCELLABLE:
         raise OrderError(
             f"Order {order.number} is {order.status_label.lower()}; "
@@ -325,19 +409,3 @@ def _cancel_packing_shipments(order: Order, user) -> None:
     ).all()
     for shipment in packing:
         fulfilment.cancel_shipment(shipment=shipment, user=user)
-
-
-def _lock_order(order_id: int) -> Order:
-    """The order and its lines read afresh under a row lock, so two changes queue."""
-    order = db.session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    db.session.scalars(
-        sa.select(OrderLine)
-        .where(OrderLine.order_id == order_id)
-        .execution_options(populate_existing=True)
-    ).all()
-    return order

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from shop.accounting import services as books
 from shop.db import utcnow
 from shop.extensions import db
+from shop.orders import services as orders
 from shop.orders.models import Order, Payment
 from shop.payments.services import FAILED, SUCCEEDED, PaymentEventData, apply_payment_event
 from shop.store.services import store_settings
@@ -48,13 +49,19 @@ def start_payment(order: Order) -> Payment:
 
 
 def charge(*, order: Order, card_number: str) -> TestCard:
-    """Pay the order's total with a test card; the outcome goes through apply_payment_event."""
+    """Pay the order's total with a test card; the outcome goes through apply_payment_event.
+
+    Before a card is charged, an order that gave its stock back is checked under
+    the stock locks: CannotSupply names what can no longer be had, and nothing is paid.
+    """
     digits = "".join(ch for ch in card_number if ch.isdigit())
     card = next((c for c in TEST_CARDS if c.number == digits), None)
     if card is None:
         raise DemoCardError(
             "Use one of the test card numbers shown: this demo takes no real cards."
         )
+    if card.outcome == SUCCEEDED:
+        order = orders.check_can_supply(order)
     payment = order.payments[-1] if order.payments else start_payment(order)
     method = f"{BRANDS.get(digits[0], 'Card')} ending {digits[-4:]} (demo)"
     outcome = apply_payment_event(

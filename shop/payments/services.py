@@ -3,6 +3,9 @@
 Paid means the same thing whether the demo provider or Stripe says so. Each
 provider event is applied once (a unique key on its id); an amount or currency
 that does not match the order is refused and written in the order's history.
+Money that arrives for an order whose items were sold meanwhile (and may not be
+backordered) does not pay it: the outcome is REFUND_DUE, and the provider gives
+the money back (record_refund).
 """
 
 from dataclasses import dataclass
@@ -10,16 +13,20 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.extensions import db
 from shop.orders import events
 from shop.orders import services as orders
 from shop.orders import status as st
+from shop.orders.errors import CannotSupply
 from shop.orders.models import Order, Payment, PaymentEvent
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 EXPIRED = "expired"
 IGNORED = "ignored"
+REFUNDED = "refunded"  # a payment's status once its money went back
+REFUND_DUE = "refund due: the items can no longer be supplied"
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,7 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
     if order_id is None:
         return None, None
     # Lock the order so two events for it (paid, expired) are applied one after the other.
-    order = db.session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return payment, order
+    return payment, locks.lock_order(order_id)
 
 
 def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
@@ -125,5 +126,30 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
         return "rejected: " + reason
     if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
         return f"ignored: order is already {order.status}"
-    orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)
+    try:
+        orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)
+    except CannotSupply as err:  # sold to someone else since this order gave its stock back
+        current_app.logger.error(
+            "payment event %s for order %s: %s", data.event_id, order.number, err.message
+        )
+        return REFUND_DUE
     return "order paid"
+
+
+def record_refund(data: PaymentEventData, *, refund_id: str) -> str:
+    """The provider gave back the money of a REFUND_DUE event: the payment is marked
+    refunded, the order's history says why and the customer is told by email."""
+    payment, order = _find(data)
+    if payment is not None:
+        payment.status = REFUNDED
+    orders.refund_unsupplied(order, provider=data.provider, amount=data.amount, refund_id=refund_id)
+    outcome = "refunded: the items can no longer be supplied"
+    record = db.session.scalar(
+        sa.select(PaymentEvent).where(
+            PaymentEvent.provider == data.provider, PaymentEvent.event_id == data.event_id
+        )
+    )
+    if record is not None:
+        record.outcome = outcome
+    db.session.flush()
+    return outcome

@@ -4,7 +4,8 @@ Card data never touches our server: the customer pays on Stripe's page. The
 amount is the order's total computed here; every create call carries an
 idempotency key; webhooks are verified against the raw body and applied
 through apply_payment_event() like every other provider's events, except
-charge.updated, which brings Stripe's fee for the books (record_fee()).
+charge.updated, which brings Stripe's fee for the books (record_fee()). Money
+that arrives for what can no longer be supplied is refunded at once (refund()).
 """
 
 import hashlib
@@ -21,10 +22,12 @@ from shop.payments.services import (
     EXPIRED,
     FAILED,
     IGNORED,
+    REFUND_DUE,
     SUCCEEDED,
     PaymentEventData,
     already_applied,
     apply_payment_event,
+    record_refund,
 )
 
 NAME = "stripe"
@@ -184,7 +187,27 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     event = parse_webhook(payload, signature)
     if event.type == "charge.updated":
         return record_fee(event)
-    return apply_payment_event(event_data(event))
+    data = event_data(event)
+    outcome = apply_payment_event(data)
+    if outcome == REFUND_DUE:
+        intent = _id_of(event.data.object.to_dict().get("payment_intent"))
+        return record_refund(data, refund_id=refund(intent, order_id=data.order_id))
+    return outcome
+
+
+def refund(payment_intent: str, *, order_id: int | None) -> str:
+    """Give all of a PaymentIntent's money back; returns the refund's id.
+
+    The key is the PaymentIntent's own: a webhook retried after a failure asks
+    again with the same key and Stripe answers with the refund it already made.
+    If Stripe cannot be reached, StripeUnavailable undoes the event's changes
+    and Stripe delivers the event again later.
+    """
+    params = {"payment_intent": payment_intent, "metadata": {"order_id": str(order_id or "")}}
+    made = _stripe_call(
+        lambda api: api.v1.refunds.create(params, {"idempotency_key": f"refund-{payment_intent}"})
+    )
+    return made.id
 
 
 # --- the processor's fee ------------------------------------------------------------

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
+from shop import locks
 from shop.extensions import db
 from shop.inventory import services as stock
 from shop.inventory.availability import lead_time_days, store_today
@@ -53,8 +54,7 @@ def queue_lines(variant_ids=None) -> list[OrderLine]:
 def lock_queue(variant_ids) -> list[OrderLine]:
     """The queue of these variants with its orders locked (in id order) and read afresh.
 
-    Call before locking stock rows: orders are locked before stock everywhere
-    (cancelling, paying, shipping), so two use cases never wait for each other.
+    Call before locking purchase orders or stock rows: orders come first (shop.locks).
     """
     ids = sorted(set(variant_ids))
     order_ids = db.session.scalars(
@@ -67,13 +67,7 @@ def lock_queue(variant_ids) -> list[OrderLine]:
         )
         .distinct()
     ).all()
-    if order_ids:
-        db.session.execute(
-            sa.select(Order.id)
-            .where(Order.id.in_(sorted(order_ids)))
-            .order_by(Order.id)
-            .with_for_update()
-        ).all()
+    locks.lock_orders(order_ids)
     return list(
         db.session.scalars(
             _queue(ids)
@@ -98,7 +92,7 @@ class Allocated:
 def allocate_queue(lines: list[OrderLine], *, reference: str, user=None) -> list[Allocated]:
     """Give free stock to these queued lines, oldest first; tell each order's customer once.
 
-    The stock rows must be locked (inventory.locks), the orders too (lock_queue).
+    The stock rows must be locked (shop.locks), the orders too (lock_queue).
     """
     by_order: dict[int, Allocated] = {}
     dry: set[int] = set()  # variants with nothing free left: no need to ask again
@@ -151,10 +145,9 @@ def allocate_to_backorders(variant_ids, *, reference: str = "stock", user=None):
 
     For a change that frees stock outside a receipt (a count, a cancelled order).
     """
-    from shop.inventory.locks import lock_stock_rows
-
+    variant_ids = list(variant_ids)
     lines = lock_queue(variant_ids)
-    lock_stock_rows(list(variant_ids))
+    locks.lock_stock_rows(variant_ids)
     return allocate_queue(lines, reference=reference, user=user)
 
 

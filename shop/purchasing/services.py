@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.catalogue.models import Variant
@@ -21,7 +22,6 @@ from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.availability import store_today
-from shop.inventory.locks import lock_stock_rows
 from shop.inventory.models import StockMovement
 from shop.inventory.services import MAX_MOVEMENT, record_movement
 from shop.notifications.services import queue_email
@@ -180,25 +180,10 @@ def edit_purchase_order(*, po: PurchaseOrder, expected_date: date | None, note: 
 
 
 def _lock(po_id: int) -> PurchaseOrder:
-    """The purchase order and its lines read afresh under a row lock: two changes queue.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite: the write transaction already holds
-    the database's write lock from BEGIN (shop.settings).
-    """
-    po = db.session.scalar(
-        sa.select(PurchaseOrder)
-        .where(PurchaseOrder.id == po_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    """The purchase order and its lines read afresh under its row lock: two changes queue."""
+    po = locks.lock_purchase_order(po_id)
     if po is None:
         raise PurchasingError("That purchase order no longer exists.")
-    db.session.scalars(
-        sa.select(PurchaseOrderLine)
-        .where(PurchaseOrderLine.purchase_order_id == po_id)
-        .execution_options(populate_existing=True)
-    ).all()
-    db.session.refresh(po, ["lines"])
     return po
 
 
@@ -281,6 +266,16 @@ def receive_purchase_order(
     not arrive this time. More than is still to come is refused unless
     allow_over (the supplier sent extra and the store keeps it).
     """
+    # Orders come before purchase orders (shop.locks): the backorders this delivery may
+    # serve are locked first, found from the lines, which do not change once it is sent.
+    expected = set(
+        db.session.scalars(
+            sa.select(PurchaseOrderLine.variant_id).where(
+                PurchaseOrderLine.purchase_order_id == po.id
+            )
+        )
+    )
+    queue = backorders.lock_queue(expected)
     po = _lock(po.id)
     if po.status not in st.OPEN:
         raise PurchasingError(
@@ -290,8 +285,10 @@ def receive_purchase_order(
         raise PurchasingError(f"{po.number} is in {po.currency}; it cannot be posted.")
     arrived = _check_quantities(po, quantities, allow_over)
     variant_ids = sorted({line.variant_id for line, _ in arrived})
-    queue = backorders.lock_queue(variant_ids)  # orders first, then stock: never a deadlock
-    lock_stock_rows(variant_ids)
+    if not set(variant_ids) <= expected:  # a draft's lines changed just before it was sent
+        raise PurchasingError(f"{po.number} changed a moment ago; please receive it again.")
+    queue = [line for line in queue if line.variant_id in variant_ids]
+    locks.lock_stock_rows(variant_ids)
     number = _receipt_number(po)
     for line, units in arrived:
         record_movement(

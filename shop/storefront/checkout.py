@@ -290,6 +290,10 @@ def pay(number: str):
             card = demo.charge(order=order, card_number=form.card_number.data)
         except demo.DemoCardError as err:
             form.card_number.errors = [str(err)]
+        except DomainError as err:  # e.g. sold out since the payment failed: nothing charged
+            db.session.rollback()
+            flash(err.message, "error")
+            return redirect(url_for("checkout.pay", number=order.number))
         else:
             db.session.commit()
             if order.status in st.PAYABLE:

@@ -3,10 +3,11 @@
 The real `stripe` library talks to it over HTTP (StripeClient base_addresses
 {"api": fake.url}). It keeps Checkout Sessions, replays a repeated
 Idempotency-Key, refuses a key reused with other parameters, checks the secret
-key, and answers errors in Stripe's shape. Helper methods play the customer's
-part (pay, let the session expire, have the card declined) and Stripe's own
-(settle a paid charge with its fee), and build the event Stripe would then
-send; `sign()` signs it exactly as Stripe does.
+key, refunds a paid charge when asked (POST /v1/refunds), and answers errors in
+Stripe's shape. Helper methods play the customer's part (pay, let the session
+expire, have the card declined) and Stripe's own (settle a paid charge with its
+fee), and build the event Stripe would then send; `sign()` signs it exactly as
+Stripe does.
 """
 
 import hashlib
@@ -91,6 +92,7 @@ class FakeStripe:
     payment_intents: dict = field(default_factory=dict)
     charges: dict = field(default_factory=dict)
     balance_transactions: dict = field(default_factory=dict)
+    refunds: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     replayed_keys: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -204,6 +206,8 @@ class FakeStripe:
         match = re.fullmatch(r"/v1/checkout/sessions/([^/]+)/expire", seen.path)
         if seen.method == "POST" and match:
             return 200, self._set(match.group(1), status="expired")
+        if seen.method == "POST" and seen.path == "/v1/refunds":
+            return 200, self._create_refund(seen.params)
         for prefix, store, kind in (
             ("/v1/payment_intents/", self.payment_intents, "payment_intent"),
             ("/v1/balance_transactions/", self.balance_transactions, "balance_transaction"),
@@ -300,6 +304,65 @@ class FakeStripe:
     def created(self) -> list[Seen]:
         """The session-creating requests received, replays included."""
         return [r for r in self.requests if r.path == "/v1/checkout/sessions"]
+
+    # --- refunds ----------------------------------------------------------------
+
+    def _create_refund(self, params: dict) -> dict:
+        """POST /v1/refunds: all (or `amount`) of what is left of a PaymentIntent's charge."""
+        if params.get("payment_intent"):
+            intent = self._get(self.payment_intents, "payment_intent", params["payment_intent"])
+            if intent.get("status") != "succeeded" or not intent.get("latest_charge"):
+                raise StripeError(
+                    400,
+                    "invalid_request_error",
+                    f"This PaymentIntent ({intent['id']}) does not have a successful charge "
+                    "to refund.",
+                )
+            charge = self.charges[intent["latest_charge"]]
+        elif params.get("charge"):
+            charge = self._get(self.charges, "charge", params["charge"])
+        else:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                "One of the following params should be provided for this request: "
+                "payment_intent or charge.",
+            )
+        left = charge["amount"] - charge["amount_refunded"]
+        if left == 0:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"Charge {charge['id']} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        amount = int(params.get("amount") or left)
+        if amount > left:
+            raise StripeError(
+                400,
+                "invalid_request_error",
+                f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left}).",
+                code="amount_too_large",
+                param="amount",
+            )
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+        refund = {
+            "id": f"re_{secrets.token_hex(12)}",
+            "object": "refund",
+            "amount": amount,
+            "balance_transaction": None,
+            "charge": charge["id"],
+            "created": int(time.time()),
+            "currency": charge["currency"],
+            "metadata": params.get("metadata", {}),
+            "payment_intent": charge["payment_intent"],
+            "reason": params.get("reason"),
+            "receipt_number": None,
+            "status": "succeeded",
+        }
+        self.refunds[refund["id"]] = refund
+        return refund
 
     # --- the customer's side, and the events that follow ------------------------
 

@@ -33,3 +33,26 @@ def buy(app, items, *, email="guest@example.com", service="regular", policy="shi
         pay(client, location, card)
     number = location.rstrip("/").rsplit("/", 1)[-1]
     return db.session.scalar(sa.select(Order).where(Order.number == number))
+
+
+RACER_ADDRESS = {
+    "full_name": "Racer", "company": None, "line1": "1 Yonge St", "line2": None,
+    "city": "Toronto", "province": "ON", "postal_code": "M5E 1E5", "country": "CA", "phone": None,
+}  # fmt: skip
+
+
+def reviewed_cart(variant_id: int, quantity: int, email: str):
+    """A cart of one item and the checkout its customer reviewed: (cart, request, token).
+
+    For races: the customer places the order later, from another thread, with
+    orders.place_order(cart=..., request=..., reviewed=token, ...).
+    """
+    from shop.cart.models import Cart, CartLine
+    from shop.orders import services as orders
+
+    cart = Cart(lines=[CartLine(variant_id=variant_id, quantity=quantity)])
+    db.session.add(cart)
+    db.session.flush()
+    request = orders.CheckoutRequest(email, RACER_ADDRESS, service_id("regular"), "ship_complete")
+    priced = orders.price_checkout(cart=cart, request=request)
+    return cart, request, orders.review_fingerprint(cart=cart, request=request, priced=priced)

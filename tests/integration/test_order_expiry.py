@@ -92,3 +92,35 @@ def test_stock_freed_by_an_expired_order_goes_to_the_oldest_paid_backorder(app):
     assert (keen.lines[0].quantity_allocated, keen.lines[0].quantity_backordered) == (1, 0)
     assert stock_for(lamp.id).allocated == 1
     assert "allocated stock to 0 order(s)" in runner.invoke(args=["backorders", "allocate"]).output
+
+
+def test_an_order_that_cannot_expire_is_logged_and_the_others_still_expire(app, caplog):
+    classes = seed_reference_data()
+    regular = db.session.scalar(sa.select(ShippingService).where(ShippingService.code == "regular"))
+    variants = [
+        VariantFactory(product=ProductFactory(name=name), tax_class=classes["standard"], stock=3)
+        for name in ("Axe", "Bucket", "Compass")
+    ]
+    for variant in variants:
+        client = app.test_client()
+        client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": "1"})
+        fill_address(client, email=f"{variant.product.name.lower()}@example.com")
+        choose_delivery(client, regular.id)
+        place(client)
+    placed = db.session.scalars(sa.select(Order).order_by(Order.id)).all()
+    for order in placed:
+        order.expires_at = utcnow() - timedelta(minutes=1)
+    # The bucket's stock row was edited by hand: it no longer holds the order's allocation.
+    stock_for(variants[1].id).allocated = 0
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["orders", "expire"])
+    first, bad, last = placed
+    assert f"expired 2 unpaid order(s): {first.number}, {last.number}" in result.output
+    assert f"1 could not be expired (see the log): {bad.number}" in result.output
+    assert f"order {bad.number} could not be expired" in caplog.text
+    db.session.expire_all()
+    assert [o.status for o in placed] == ["expired", "pending_payment", "expired"]
+    assert [stock_for(v.id).allocated for v in variants] == [0, 0, 0]
+    kinds = db.session.scalars(sa.select(OrderEvent.kind).where(OrderEvent.order_id == bad.id))
+    assert list(kinds) == ["placed"]  # nothing of the failed attempt is kept

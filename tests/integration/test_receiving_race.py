@@ -6,8 +6,6 @@ lock taken at BEGIN (SQLite) makes the second wait and then see what the first
 received, so the stock goes up once per unit ordered, never twice.
 """
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -17,7 +15,6 @@ from shop.inventory.services import stock_for
 from shop.orders.models import OrderLine
 from shop.purchasing import services as purchasing
 from shop.purchasing import status as st
-from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
@@ -28,6 +25,7 @@ from tests.integration.purchasing_helpers import (
     receipts_posted,
     sent_po,
 )
+from tests.integration.race_helpers import at_once
 
 RECEIVERS = 2
 ORDERED = 6
@@ -43,40 +41,23 @@ def test_two_staff_receiving_the_same_order_at_once_add_the_stock_once(app, stov
     po = sent_po(stove, ORDERED, unit_cost=1000)
     po_id, line_id = po.id, po.lines[0].id
     user_ids = [staff["warehouse"].id, staff["owner"].id]
-    db.session.commit()  # the test's read must not hold SQLite's write lock
-    barrier = threading.Barrier(RECEIVERS)
-    received, refused, failed = [], [], []
+    received = []
 
-    def receive(user_id: int):
-        with app.app_context():
-            try:
-                user = db.session.get(User, user_id)
-                po = db.session.get(PurchaseOrder, po_id)
-                db.session.rollback()  # end the read; the race starts at the barrier
-                barrier.wait(timeout=30)
-                receipt = purchasing.receive_purchase_order(
-                    po=po, quantities={line_id: ORDERED}, user=user
-                )
-                db.session.commit()
-                received.append(receipt.units)
-            except PurchasingError as err:
-                db.session.rollback()
-                refused.append(err.message)
-            except Exception as err:  # a deadlock or a 500 would land here
-                db.session.rollback()
-                failed.append(repr(err))
-            finally:
-                db.session.remove()
+    def receiver(user_id: int):
+        def receive():
+            user = db.session.get(User, user_id)
+            po = db.session.get(PurchaseOrder, po_id)
+            receipt = purchasing.receive_purchase_order(
+                po=po, quantities={line_id: ORDERED}, user=user
+            )
+            received.append(receipt.units)
 
-    threads = [threading.Thread(target=receive, args=(u,)) for u in user_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+        return receive
 
-    assert failed == []
+    outcome = at_once(app, *[receiver(u) for u in user_ids])
+    assert outcome.failed == []  # a deadlock or a 500 would land here
     assert received == [ORDERED]
-    assert len(refused) == 1 and "received" in refused[0]
+    assert len(outcome.refused) == 1 and "received" in outcome.refused[0]
     db.session.expire_all()
     stock = stock_for(stove.id)
     assert stock.on_hand == ORDERED
@@ -94,32 +75,17 @@ def test_two_partial_receipts_at_once_both_count(app, stove, staff):
     po = sent_po(stove, ORDERED, unit_cost=1000)
     po_id, line_id = po.id, po.lines[0].id
     users = [staff["warehouse"].id, staff["owner"].id]
-    db.session.commit()  # the test's read must not hold SQLite's write lock
-    barrier = threading.Barrier(RECEIVERS)
-    errors = []
 
-    def receive(user_id: int):
-        with app.app_context():
-            try:
-                user = db.session.get(User, user_id)
-                po = db.session.get(PurchaseOrder, po_id)
-                db.session.rollback()
-                barrier.wait(timeout=30)
-                purchasing.receive_purchase_order(po=po, quantities={line_id: 3}, user=user)
-                db.session.commit()
-            except Exception as err:
-                db.session.rollback()
-                errors.append(repr(err))
-            finally:
-                db.session.remove()
+    def receiver(user_id: int):
+        def receive():
+            user = db.session.get(User, user_id)
+            po = db.session.get(PurchaseOrder, po_id)
+            purchasing.receive_purchase_order(po=po, quantities={line_id: 3}, user=user)
 
-    threads = [threading.Thread(target=receive, args=(u,)) for u in users]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+        return receive
 
-    assert errors == []
+    outcome = at_once(app, *[receiver(u) for u in users])
+    assert outcome.failed == outcome.refused == []
     db.session.expire_all()
     assert stock_for(stove.id).on_hand == ORDERED
     assert_stock_is_its_movements(stove)

@@ -78,6 +78,16 @@ def deliver(client, event: dict, *, secret: str = SECRET, timestamp: int | None 
     return client.post("/webhooks/stripe", data=body, headers=headers)
 
 
+def deliver_while_stripe_is_down(app, client, event: dict):
+    """Deliver the event while every call the store makes to Stripe is refused."""
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        return deliver(client, event)
+    finally:
+        refusing.close()
+
+
 def count(model, *where) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
@@ -390,12 +400,7 @@ def test_a_charge_update_without_a_balance_transaction_posts_nothing(client, pai
 
 def test_a_fee_stripe_cannot_tell_is_retried_later(app, client, paid, stripe_fake):
     event = stripe_fake.settle(session_id(paid))
-    url, refusing = closed_port_url()
-    app.config["STRIPE_API_BASE"] = url
-    try:
-        response = deliver(client, event)
-    finally:
-        refusing.close()
+    response = deliver_while_stripe_is_down(app, client, event)
     assert response.status_code == 503  # not acknowledged: Stripe delivers it again
     assert fee_entries(paid) == []
     assert count(PaymentEvent, PaymentEvent.event_type == "charge.updated") == 0
@@ -419,3 +424,85 @@ def test_a_charge_of_no_order_of_ours_posts_nothing(client, stripe_fake):
     response = deliver(client, stripe_fake.event("charge.updated", charge))
     assert response.json == {"outcome": "no matching order"}
     assert count(JournalEntry) == 0
+
+
+# --- a late success for what was sold meanwhile: refunded, never oversold ---------------
+
+
+@pytest.fixture
+def last_lanterns(app):
+    classes = seed_reference_data()
+    return VariantFactory(
+        product=ProductFactory(name="Storm Lantern", backorderable=False), sku="LANTERN-1",
+        price=4900, tax_class=classes["standard"], stock=10,
+    )  # fmt: skip
+
+
+def declined_then_sold_out(app, client, lanterns, stripe_fake):
+    """A orders the 10 lanterns and is declined; B then buys the 10 and pays."""
+    check_out(client, lanterns, 10)
+    order = db.session.scalar(sa.select(Order))
+    deliver(client, stripe_fake.decline_card(session_id(order)))
+    other = app.test_client()
+    check_out(other, lanterns, 10)
+    b = db.session.scalar(sa.select(Order).where(Order.id != order.id))
+    assert deliver(other, stripe_fake.pay(session_id(b))).json == {"outcome": "order paid"}
+    db.session.refresh(order)
+    assert order.status == "payment_failed" and stock_for(lanterns.id).allocated == 10
+    return order
+
+
+def test_a_late_success_for_items_sold_meanwhile_is_refunded_and_the_customer_told(
+    app, client, last_lanterns, stripe_fake
+):
+    order = declined_then_sold_out(app, client, last_lanterns, stripe_fake)
+    # A tries another card on the same Stripe page, which takes the money.
+    event = stripe_fake.pay(session_id(order))
+    response = deliver(client, event)
+    assert response.status_code == 200
+    assert response.json == {"outcome": "refunded: the items can no longer be supplied"}
+
+    intent = stripe_fake.session(session_id(order))["payment_intent"]
+    [refund] = stripe_fake.refunds.values()
+    assert (refund["payment_intent"], refund["amount"]) == (intent, order.total)
+    assert stripe_fake.charge_of(session_id(order))["refunded"] is True
+    [asked] = [r for r in stripe_fake.requests if r.path == "/v1/refunds"]
+    assert asked.headers["Idempotency-Key"] == f"refund-{intent}"
+
+    db.session.refresh(order)
+    assert order.status == "payment_failed" and order.paid_at is None
+    assert order.payments[0].status == "refunded"
+    stock = stock_for(last_lanterns.id)
+    assert (stock.on_hand, stock.allocated) == (10, 10)  # 10 sold of 10, not 20
+    assert [(ln.quantity_allocated, ln.quantity_backordered) for ln in order.lines] == [(0, 0)]
+    assert count(JournalEntry, JournalEntry.order_id == order.id) == 0  # no sale in the books
+    [refunded] = [e for e in order.events if e.kind == "refunded"]
+    assert refund["id"] in refunded.message and "10 x Storm Lantern" in refunded.message
+    [mail] = db.session.scalars(sa.select(OutboxMessage).filter_by(kind="payment_refunded"))
+    assert mail.to_address == "guest@example.com" and order.number in mail.subject
+    assert "10 x Storm Lantern" in mail.body_text and "refunded" in mail.body_text
+    assert confirmations() == 1  # B's only
+
+    # Stripe delivers the same event again: nothing more is refunded or sent.
+    assert deliver(client, event).json == {"outcome": "duplicate"}
+    assert (
+        len(stripe_fake.refunds) == 1
+        and count(OutboxMessage, OutboxMessage.kind == "payment_refunded") == 1
+    )
+
+
+def test_a_refund_stripe_cannot_make_now_is_retried_with_the_same_key(
+    app, client, last_lanterns, stripe_fake
+):
+    order = declined_then_sold_out(app, client, last_lanterns, stripe_fake)
+    event = stripe_fake.pay(session_id(order))
+    response = deliver_while_stripe_is_down(app, client, event)
+    assert response.status_code == 503  # not acknowledged: Stripe delivers it again
+    assert stripe_fake.refunds == {}
+    assert count(PaymentEvent, PaymentEvent.order_id == order.id) == 1  # the decline only
+    app.config["STRIPE_API_BASE"] = stripe_fake.url
+    assert deliver(client, event).json == {
+        "outcome": "refunded: the items can no longer be supplied"
+    }
+    assert len(stripe_fake.refunds) == 1
+    assert stock_for(last_lanterns.id).allocated == 10

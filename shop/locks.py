@@ -1,0 +1,127 @@
+"""Every row lock the store takes, in one documented order.
+
+A use case that locks more than one kind of row takes them in this order, and
+rows of one kind by id ascending:
+
+    1. orders           (lock_order, lock_orders, claim_orders)
+    2. shipments        (lock_shipment)
+    3. purchase orders  (lock_purchase_order)
+    4. stock rows       (lock_stock_rows)
+
+(Counters come last of all: the invoice-number series is bumped by an UPDATE
+while paying, after the order and its stock rows.) Two use cases that follow
+one order can wait for each other but never deadlock: cancelling an order
+(order -> its packing shipments -> stock) and confirming a shipment (order ->
+shipment -> stock) queue on the order. Locking a row the transaction already
+holds again is free, so a use case may re-read a row under its lock.
+
+PostgreSQL: SELECT ... FOR UPDATE, the rows read afresh (populate_existing), so
+a decision is made on the row as it is now, not on a copy loaded earlier.
+SQLite has no row locks (SQLAlchemy drops FOR UPDATE there); its write
+transactions hold the database's single write lock from BEGIN (shop.settings),
+which serialises them just as well.
+
+This module imports models only, never a domain service, so every domain
+package can import it without an import circle.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from shop.extensions import db
+from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.inventory.models import StockLevel
+from shop.orders.models import Order
+from shop.purchasing.models import PurchaseOrder
+
+
+def _fresh(query):
+    return query.execution_options(populate_existing=True)
+
+
+def _lock_one(model, row_id: int, *loads):
+    """One row read afresh under its lock, with what it brings along (loader options)."""
+    query = sa.select(model).where(model.id == row_id).options(*loads).with_for_update(of=model)
+    return db.session.scalar(_fresh(query))
+
+
+# --- 1. orders ----------------------------------------------------------------------
+
+
+def lock_order(order_id: int) -> Order | None:
+    """The order and its lines read afresh under the order's row lock."""
+    return _lock_one(Order, order_id, selectinload(Order.lines))
+
+
+def lock_orders(order_ids) -> None:
+    """Lock these orders, by id ascending (their rows are not loaded)."""
+    ids = sorted(set(order_ids))
+    if ids:
+        db.session.execute(
+            sa.select(Order.id).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
+        ).all()
+
+
+def claim_orders(*conditions, limit: int) -> list[Order]:
+    """Up to `limit` orders matching, by id ascending, locked and read afresh with their lines.
+
+    Orders another transaction holds are skipped, not waited for (PostgreSQL SKIP
+    LOCKED): a job takes only what no one else is working on, and two copies of
+    the job share the work instead of doing it twice.
+    """
+    query = (
+        sa.select(Order)
+        .where(*conditions)
+        .order_by(Order.id)
+        .limit(limit)
+        .options(selectinload(Order.lines))
+        .with_for_update(of=Order, skip_locked=True)
+    )
+    return list(db.session.scalars(_fresh(query)))
+
+
+# --- 2. shipments -------------------------------------------------------------------
+
+
+def lock_shipment(shipment_id: int) -> Shipment | None:
+    """The shipment with its lines and parcels read afresh under its row lock.
+
+    Lock its order first (lock_order): a shipment's order_id never changes, so
+    it can be read without a lock to know which order to lock.
+    """
+    return _lock_one(
+        Shipment,
+        shipment_id,
+        selectinload(Shipment.lines).selectinload(ShipmentLine.order_line),
+        selectinload(Shipment.parcels),
+    )
+
+
+# --- 3. purchase orders -------------------------------------------------------------
+
+
+def lock_purchase_order(po_id: int) -> PurchaseOrder | None:
+    """The purchase order and its lines read afresh under its row lock."""
+    return _lock_one(PurchaseOrder, po_id, selectinload(PurchaseOrder.lines))
+
+
+# --- 4. stock rows ------------------------------------------------------------------
+
+
+def lock_stock_rows(variant_ids) -> list[StockLevel]:
+    """Lock these variants' stock rows, by id ascending, and read them afresh.
+
+    The allocation itself is also a guarded UPDATE, so even without a lock it
+    can never take more than is free; the lock makes a decision read from the
+    row (how many are free, what a count differs by) hold until the commit.
+    """
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return []
+    query = (
+        sa.select(StockLevel)
+        .where(StockLevel.variant_id.in_(ids))
+        .order_by(StockLevel.id)
+        .with_for_update()
+    )
+    return list(db.session.scalars(_fresh(query)))
