@@ -8,6 +8,9 @@ rows of one kind by id ascending:
     3. purchase orders  (lock_purchase_order)
     4. stock rows       (lock_stock_rows)
 
+A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor) and
+nothing else, so those two never meet the four above.
+
 (Counters come last of all: the invoice-number series is bumped by an UPDATE
 while paying, after the order and its stock rows.) Two use cases that follow
 one order can wait for each other but never deadlock: cancelling an order
@@ -28,6 +31,7 @@ package can import it without an import circle.
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from shop.accounts.models import LoginChallenge, TotpFactor
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory.models import StockLevel
@@ -125,3 +129,18 @@ def lock_stock_rows(variant_ids) -> list[StockLevel]:
         .with_for_update()
     )
     return list(db.session.scalars(_fresh(query)))
+
+
+# --- sign-in (apart from the four above) ---------------------------------------------
+
+
+def lock_login_challenge(*conditions) -> LoginChallenge | None:
+    """The sign-in waiting for a code, under its row lock: wrong codes are counted once."""
+    query = sa.select(LoginChallenge).where(*conditions).with_for_update()
+    return db.session.scalar(_fresh(query))
+
+
+def lock_totp_factor(user_id: int) -> TotpFactor | None:
+    """The user's authenticator row, under its lock, so a code is spent only once."""
+    query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id).with_for_update()
+    return db.session.scalar(_fresh(query))

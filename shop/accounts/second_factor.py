@@ -20,6 +20,7 @@ import segno
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.accounts import passwords, roles
 from shop.accounts.errors import AccountError
 from shop.accounts.models import LoginChallenge, RecoveryCode, TotpFactor, User
@@ -87,9 +88,9 @@ def recovery_codes_left(user: User) -> int:
 
 
 def _factor_row(user_id: int, lock: bool = False) -> TotpFactor | None:
-    query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id)
-    # Locked while a code is checked, so two requests cannot both spend the same code.
-    return db.session.scalar(query.with_for_update() if lock else query)
+    if lock:  # while a code is checked, so two requests cannot both spend the same code
+        return locks.lock_totp_factor(user_id)
+    return db.session.scalar(sa.select(TotpFactor).where(TotpFactor.user_id == user_id))
 
 
 # --- enrolment ---------------------------------------------------------------------
@@ -324,8 +325,10 @@ def _tries_left(left: int) -> str:
 def _open_challenge(token: str | None, lock: bool = False) -> LoginChallenge | None:
     if not token:
         return None
-    query = sa.select(LoginChallenge).where(
+    conditions = (
         LoginChallenge.token_hash == _digest(token),
         LoginChallenge.created_at >= utcnow() - timedelta(minutes=CHALLENGE_MINUTES),
     )
-    return db.session.scalar(query.with_for_update() if lock else query)
+    if lock:
+        return locks.lock_login_challenge(*conditions)
+    return db.session.scalar(sa.select(LoginChallenge).where(*conditions))
