@@ -203,3 +203,24 @@ def accounts_reset_second_factor(email: str):
     second_factor.reset_for(user=user, acting=None)
     db.session.commit()
     click.echo(f"Two-step sign-in of {user.email} is reset; their sessions are ended.")
+
+
+@accounts_group.command("create-owner")
+@click.argument("email")
+@click.option("--name", default="Owner", show_default=True, help="The name shown to staff.")
+@click.password_option(help="Asked for when not given (hidden, twice).")
+def accounts_create_owner(email: str, name: str, password: str):
+    """The store's first owner (the way in on a production store, where seed-demo refuses)."""
+    from shop.accounts import roles
+    from shop.accounts.errors import AccountError
+    from shop.accounts.services import create_user
+
+    try:
+        user = create_user(email=email, name=name, password=password, role=roles.OWNER)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"Owner {user.email} created. Sign in at the back office; the first sign-in sets up "
+        "the authenticator app (two-step sign-in is required for the owner)."
+    )

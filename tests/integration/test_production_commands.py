@@ -157,3 +157,25 @@ def test_seed_demo_refuses_to_run_in_production(store):
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(User.__table__)) == 0
     engine.dispose()
+
+
+def test_the_first_owner_of_a_production_store_is_made_by_a_command(store):
+    weak = store.flask("accounts create-owner boss@shop.example --password short")
+    assert weak.returncode != 0 and "password" in weak.stderr.lower()
+
+    made = store.flask(
+        "accounts create-owner Boss@Shop.example --name Bea --password tall-cedar-canoe-portage-41"
+    )
+    assert made.returncode == 0, made.stderr
+    assert "Owner boss@shop.example created" in made.stdout
+    again = store.flask(
+        "accounts create-owner boss@shop.example --password tall-cedar-canoe-portage-41"
+    )
+    assert again.returncode != 0 and "already" in again.stderr
+    engine = sa.create_engine(
+        store.url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sa.pool.NullPool
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(User.__table__.c.email, User.__table__.c.role)).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("boss@shop.example", "owner")]
