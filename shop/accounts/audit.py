@@ -7,7 +7,7 @@ token or a whole email address (the address is masked: "c***@example.com").
 import json
 import logging
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 
 logger = logging.getLogger("shop.security")
 # Kept at INFO whatever the application's level: a successful login is worth a line.
@@ -33,3 +33,13 @@ def log_event(event: str, *, user=None, email: str | None = None, **fields) -> N
     }
     # JSON keeps a hostile value (a newline in an email) from forging another line.
     logger.info(json.dumps(line, ensure_ascii=False))
+
+
+def register(app: Flask) -> None:
+    """Make sure the lines are written somewhere even when no logging is set up.
+
+    Creating the app's logger ("shop") gives it Flask's handler, the server's error
+    stream (gunicorn's error log), unless logging was configured already; "shop.security"
+    lines propagate to it.
+    """
+    app.logger.debug("security events go to the %s logger", logger.name)

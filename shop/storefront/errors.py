@@ -38,6 +38,7 @@ def _refuse_nul_characters():
 
 
 def register(app: Flask) -> None:
+    audit.register(app)
     app.before_request(_refuse_nul_characters)
     for code in (400, 404, 405, 413, 429):
         app.register_error_handler(code, lambda err, code=code: _render(code))

@@ -395,3 +395,30 @@ def test_a_password_change_is_logged(client, customer, caplog):
     )
     assert "password_changed" in [e["event"] for e in security_events(caplog)]
     assert GOOD_PASSWORD not in caplog.text
+
+
+SERVER_WITHOUT_LOGGING_SETUP = """
+import sys
+from shop import create_app
+from shop.extensions import db
+app = create_app({"INSTANCE_PATH": sys.argv[1], "WTF_CSRF_ENABLED": False,
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1] + "/store.db"})
+with app.app_context():
+    db.create_all()
+app.test_client().post("/account/login", data={"email": "x@example.com", "password": "guess"})
+"""
+
+
+def test_security_lines_reach_the_error_log_with_no_logging_set_up(tmp_path):
+    """As under gunicorn: nobody configured logging, the lines still go to stderr."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SERVER_WITHOUT_LOGGING_SETUP, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert '{"event": "login_failed", "user_id": null, "email": "x***@example.com"' in done.stderr
