@@ -422,3 +422,33 @@ def test_security_lines_reach_the_error_log_with_no_logging_set_up(tmp_path):
         check=True,
     )
     assert '{"event": "login_failed", "user_id": null, "email": "x***@example.com"' in done.stderr
+
+
+def test_failures_sent_at_the_same_moment_are_all_counted(app, customer):
+    """Real threads, each with its own connection: no failure is lost to a race."""
+    import threading
+
+    from shop.accounts.models import AccountThrottle
+
+    guesses = 4
+    barrier = threading.Barrier(guesses)
+    statuses = []
+    email = customer.email
+    db.session.commit()  # the test's read must not hold SQLite's write lock
+
+    def guess(n: int):
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait(timeout=30)
+            statuses.append(log_in(client, email, f"wrong guess {n}").status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [401] * guesses
+    (row,) = db.session.scalars(sa.select(AccountThrottle)).all()
+    assert row.failures == guesses
+    # the fifth, from anywhere, starts the wait
+    assert log_in(app.test_client(), email, "one more").status_code == 429
