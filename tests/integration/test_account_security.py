@@ -179,6 +179,14 @@ def test_a_registration_link_works_once(client):
     assert "This link has already been used. Please log in." in page
 
 
+def test_a_registration_link_expires_after_a_day(client, clock):
+    start(client, "rosa@example.com")
+    link = emailed_link("rosa@example.com", "/account/register/")
+    clock.shift(timedelta(hours=24, seconds=1))
+    page = text(client.get(link, follow_redirects=True))
+    assert "This link has expired. Please register again." in page
+
+
 def test_a_forged_registration_link_is_refused(client):
     page = text(client.get("/account/register/forged.token", follow_redirects=True))
     assert "This link is not valid" in page
@@ -268,6 +276,16 @@ def test_an_unknown_email_is_locked_out_the_same_way(app, customer, clock):
     for k, u in zip(known, unknown, strict=True):
         assert k.status_code == u.status_code
         assert text(k).replace(customer.email, "E") == text(u).replace("nobody@example.com", "E")
+
+
+def test_a_locked_out_customer_gets_back_in_at_once_by_resetting_the_password(
+    client, customer, clock
+):
+    wrong_logins(client, customer.email, 5)
+    client.post("/account/forgot-password", data={"email": customer.email})
+    link = emailed_link(customer.email, "/account/reset-password/")
+    client.post(link, data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD})
+    assert log_in(client, customer.email, GOOD_PASSWORD).status_code == 302
 
 
 def test_wrong_current_passwords_lock_the_password_change(client, customer, clock):
