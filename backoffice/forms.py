@@ -38,10 +38,9 @@ from wtforms.validators import (
 )
 
 from shop.accounts import roles
-from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
 from shop.catalogue import queries
 from shop.extensions import db
-from shop.forms import StoreForm
+from shop.forms import NewPassword, StoreForm
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.services import ParcelEntry
 from shop.inventory import reasons
@@ -374,7 +373,7 @@ class StaffCreateForm(BackofficeForm):
         "Initial password",
         validators=[
             DataRequired("Enter a password."),
-            Length(MIN_LENGTH, MAX_LENGTH, f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."),
+            NewPassword(),
         ],
     )
 

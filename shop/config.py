@@ -50,6 +50,14 @@ class Config:
     PASSWORD_HASH_MEMORY_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    REGISTRATION_LINK_MAX_AGE = 86400  # seconds the "finish creating your account" link works
+    # Per-account throttling (login, password change, emails asked for an address):
+    # this many failures are free, then a wait of FIRST seconds doubling up to MAX;
+    # the count starts again after FORGET seconds without a failure or at a success.
+    ACCOUNT_LOCKOUT_AFTER = 5
+    ACCOUNT_LOCKOUT_FIRST_SECONDS = 60
+    ACCOUNT_LOCKOUT_MAX_SECONDS = 900
+    ACCOUNT_LOCKOUT_FORGET_SECONDS = 86400
 
     # Email: .eml files under instance/mail/ unless SMTP_URL is set
     # (smtp://user:pass@host:port, smtps:// for TLS, ?starttls=1 for STARTTLS).

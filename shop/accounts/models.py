@@ -118,3 +118,21 @@ class LoginChallenge(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     failures: Mapped[int] = mapped_column(default=0)
     remember: Mapped[bool] = mapped_column(default=False)
+
+
+class AccountThrottle(Base):
+    """Failed attempts for one email in one scope (login, password change, emails asked for).
+
+    Keyed by a keyed hash of the normalised email, so unknown addresses are counted
+    like known ones without the table holding addresses nobody registered.
+    """
+
+    __tablename__ = "account_throttles"
+    __table_args__ = (sa.UniqueConstraint("scope", "key_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(20))
+    key_digest: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,18 +1,27 @@
 """Accounts: registration, login sessions, password reset, addresses, staff."""
 
+import math
+
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from shop.accounts import passwords, roles
-from shop.accounts.errors import AccountError
+from shop.accounts import audit, passwords, roles, throttle
+from shop.accounts.errors import AccountError, AccountLocked
 from shop.accounts.models import Address, User, new_session_token
 from shop.db import utcnow
 from shop.extensions import db
 from shop.links import public_url
-from shop.notifications.services import queue_email
+from shop.notifications.services import queue_email, render_email
 
 RESET_SALT = "password-reset"
+REGISTER_SALT = "registration"
+TAKEN_SUBJECT = "Someone tried to create an account with your email"
+LOGIN_WAIT = (
+    "Too many wrong passwords for this account. "
+    "Please wait {wait} and try again, or reset your password."
+)
+EMAIL_WAIT = "Too many emails asked for this address. Please wait {wait} and try again."
 
 
 def normalise_email(email: str) -> str:
@@ -28,15 +37,10 @@ def load_user_by_session_token(token: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.session_token == token))
 
 
-def _check_password_rules(password: str) -> None:
-    if len(password) < passwords.MIN_LENGTH:
-        raise AccountError(
-            f"Use at least {passwords.MIN_LENGTH} characters for your password.", field="password"
-        )
-    if len(password) > passwords.MAX_LENGTH:
-        raise AccountError(
-            f"Use at most {passwords.MAX_LENGTH} characters for your password.", field="password"
-        )
+def _check_password_rules(password: str, *, email: str, name: str) -> None:
+    problem = passwords.password_problem(password, user_inputs=(email, name))
+    if problem:
+        raise AccountError(problem, field="password")
 
 
 def create_user(*, email: str, name: str, password: str, role: str = roles.CUSTOMER) -> User:
@@ -46,7 +50,7 @@ def create_user(*, email: str, name: str, password: str, role: str = roles.CUSTO
         raise AccountError("Unknown role.", field="role")
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this email already exists.", field="email")
-    _check_password_rules(password)
+    _check_password_rules(password, email=email, name=name)
     user = User(
         email=email, name=name.strip(), password_hash=passwords.hash_password(password), role=role
     )
@@ -55,22 +59,91 @@ def create_user(*, email: str, name: str, password: str, role: str = roles.CUSTO
     return user
 
 
-def register_customer(*, email: str, name: str, password: str) -> User:
-    return create_user(email=email, name=name, password=password, role=roles.CUSTOMER)
+# --- registration: continued by email, so that no page tells which emails exist ------
+
+
+def start_registration(*, email: str, name: str) -> None:
+    """Email a link to finish creating the account; if the email is taken, tell its owner.
+
+    Both cases do the same work (a signed link, an email) and the page says the same.
+    """
+    email = normalise_email(email)
+    _count_email_request(email)
+    user = find_user_by_email(email)
+    if user is not None:
+        _send_reset_link(user, subject=TAKEN_SUBJECT, kind="registration_taken")
+        return
+    token = _signer(REGISTER_SALT).dumps({"email": email, "name": name.strip()})
+    queue_email(
+        to=email,
+        subject="Finish creating your account",
+        kind="registration",
+        template="registration",
+        name=name.strip(),
+        link=public_url("account.finish_registration", token=token),
+        hours=current_app.config["REGISTRATION_LINK_MAX_AGE"] // 3600,
+    )
+
+
+def registration_for_token(token: str) -> dict:
+    """The email and name a registration link was made for, if it may still be used."""
+    data = _read_link(
+        REGISTER_SALT, token, "REGISTRATION_LINK_MAX_AGE", "link", "Please register again."
+    )
+    if find_user_by_email(data["email"]) is not None:
+        raise AccountError("This link has already been used. Please log in.")
+    return data
+
+
+def finish_registration(*, token: str, password: str) -> User:
+    """The customer account of a registration link, with the password chosen now."""
+    data = registration_for_token(token)
+    return create_user(email=data["email"], name=data["name"], password=password)
+
+
+def _signer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _read_link(salt: str, token: str, max_age_setting: str, name: str, again: str) -> dict:
+    """The data of an emailed signed link, or AccountError saying why it cannot be used."""
+    try:
+        data = _signer(salt).loads(token, max_age=current_app.config[max_age_setting])
+    except SignatureExpired as exc:
+        raise AccountError(f"This {name} has expired. {again}") from exc
+    except BadSignature as exc:
+        raise AccountError(f"This {name} is not valid. {again}") from exc
+    if not isinstance(data, dict):
+        raise AccountError(f"This {name} is not valid. {again}")
+    return data
+
+
+# --- login and passwords -------------------------------------------------------------
 
 
 def authenticate(*, email: str, password: str) -> User:
-    """The user with these credentials, or AccountError with one message for all failures."""
+    """The user with these credentials, or AccountError with one message for all failures.
+
+    A known and an unknown email take the same path and time: one throttle check,
+    one Argon2 verification, one failure counted.
+    """
+    email = normalise_email(email)
+    _refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
     if user is None or not passwords.verify_password(user.password_hash, password):
+        audit.log_event("login_failed", user=user, email=email)
+        _count_failure(throttle.LOGIN, email, LOGIN_WAIT)
         raise AccountError("Wrong email or password.")
     if not user.is_enabled:
+        audit.log_event("login_refused_disabled", user=user)
         raise AccountError("This account is disabled. Please contact the store.")
+    throttle.clear(scope=throttle.LOGIN, key=email)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
+    audit.log_event("login_succeeded", user=user)
     return user
 
 
@@ -80,19 +153,31 @@ def end_all_sessions(*, user: User) -> None:
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
+    """A new password for a logged-in user who knows the current one (throttled per account)."""
+    field = "current_password"
+    _refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
     if not passwords.verify_password(user.password_hash, current_password):
-        raise AccountError("Your current password is not right.", field="current_password")
+        audit.log_event("password_change_failed", user=user)
+        _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+        raise AccountError("Your current password is not right.", field=field)
+    throttle.clear(scope=throttle.PASSWORD_CHANGE, key=user.email)
     _set_password(user, new_password)
 
 
 def _set_password(user: User, new_password: str) -> None:
-    _check_password_rules(new_password)
+    _check_password_rules(new_password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new_password)
     end_all_sessions(user=user)
-
-
-def _reset_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+    throttle.clear(scope=throttle.LOGIN, key=user.email)  # the owner proved who they are
+    queue_email(
+        to=user.email,
+        subject="Your password was changed",
+        kind="password_changed",
+        template="password_changed",
+        user=user,
+        link=public_url("account.forgot_password"),
+    )
+    audit.log_event("password_changed", user=user)
 
 
 def _password_fingerprint(user: User) -> str:
@@ -101,42 +186,77 @@ def _password_fingerprint(user: User) -> str:
 
 
 def request_password_reset(*, email: str) -> None:
-    """Email a reset link if the account exists; say nothing either way."""
+    """Email a reset link if the account exists; say nothing either way, do the same work."""
+    email = normalise_email(email)
+    _count_email_request(email)
     user = find_user_by_email(email)
-    if user is None or not user.is_enabled:
-        return
-    token = _reset_serializer().dumps({"uid": user.id, "fp": _password_fingerprint(user)})
-    link = public_url("account.reset_password", token=token)
-    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    queue_email(
-        to=user.email,
-        subject="Reset your password",
-        kind="password_reset",
-        template="password_reset",
-        user=user,
-        link=link,
-        minutes=minutes,
+    _send_reset_link(user, subject="Reset your password", kind="password_reset")
+
+
+def _send_reset_link(user: User | None, *, subject: str, kind: str) -> None:
+    # No account (or a disabled one): the same link made and the same email written,
+    # but not sent, so the answer takes as long either way.
+    real = user is not None and user.is_enabled
+    someone = user if real else User(id=0, email="nobody@example.com", name="", password_hash="")
+    token = _signer(RESET_SALT).dumps({"uid": someone.id, "fp": _password_fingerprint(someone)})
+    context = dict(
+        subject=subject,
+        template=kind,
+        user=someone,
+        link=public_url("account.reset_password", token=token),
+        login_link=public_url("account.login"),
+        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
     )
+    if real:
+        queue_email(to=user.email, kind=kind, **context)
+    else:
+        render_email(**context)
 
 
 def user_for_reset_token(token: str) -> User:
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-    try:
-        data = _reset_serializer().loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        raise AccountError("This reset link has expired. Please ask for a new one.") from exc
-    except BadSignature as exc:
-        raise AccountError("This reset link is not valid. Please ask for a new one.") from exc
-    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    """The user a reset link was made for, if the link may still be used."""
+    data = _read_link(
+        RESET_SALT, token, "PASSWORD_RESET_MAX_AGE", "reset link", "Please ask for a new one."
+    )
+    user = db.session.get(User, data.get("uid"))
     if user is None or data.get("fp") != _password_fingerprint(user):
         raise AccountError("This reset link has already been used. Please ask for a new one.")
     return user
 
 
 def reset_password(*, token: str, new_password: str) -> User:
+    """A new password through an emailed reset link."""
     user = user_for_reset_token(token)
     _set_password(user, new_password)
+    throttle.clear(scope=throttle.EMAIL_REQUEST, key=user.email)
     return user
+
+
+# --- per-account throttling ----------------------------------------------------------
+
+
+def _refuse_while_locked(scope: str, key: str, message: str, field: str | None = None) -> None:
+    seconds = throttle.seconds_locked(scope=scope, key=key)
+    if seconds:
+        audit.log_event("attempt_while_locked", email=key, scope=scope, wait_seconds=seconds)
+        raise AccountLocked(message.format(wait=_minutes(seconds)), field=field)
+
+
+def _count_failure(scope: str, key: str, message: str, field: str | None = None) -> None:
+    seconds = throttle.record_failure(scope=scope, key=key)
+    if seconds:
+        raise AccountLocked(message.format(wait=_minutes(seconds)), field=field)
+
+
+def _count_email_request(email: str) -> None:
+    # Every email asked for an address counts, known or not: no one can flood an inbox.
+    _refuse_while_locked(throttle.EMAIL_REQUEST, email, EMAIL_WAIT, field="email")
+    throttle.record_failure(scope=throttle.EMAIL_REQUEST, key=email)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 # --- addresses -----------------------------------------------------------------

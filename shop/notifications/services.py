@@ -25,8 +25,7 @@ def queue_email(
     data may be a Later(kind, key) to make the file at delivery instead (see
     notifications.attachments). Nothing is sent here: delivery happens after commit.
     """
-    text = render_template(f"email/{template}.txt", subject=subject, **context)
-    html = render_template(f"email/{template}.html", subject=subject, **context)
+    text, html = render_email(subject=subject, template=template, **context)
     message = OutboxMessage(
         to_address=to, subject=subject, kind=kind, body_text=text, body_html=html
     )
@@ -42,3 +41,10 @@ def queue_email(
     db.session.add(message)
     db.session.info[OUTBOX_FLAG] = True
     return message
+
+
+def render_email(*, subject: str, template: str, **context) -> tuple[str, str]:
+    """The text and HTML bodies of email/<template>.txt and .html."""
+    text = render_template(f"email/{template}.txt", subject=subject, **context)
+    html = render_template(f"email/{template}.html", subject=subject, **context)
+    return text, html

@@ -13,6 +13,8 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from shop.accounts import services
+from shop.accounts.errors import AccountLocked
+from shop.accounts.passwords import MIN_LENGTH
 from shop.billing import files as invoice_files
 from shop.billing.models import STATUS_LABELS
 from shop.billing.services import invoice_for_customer, invoices_of
@@ -23,6 +25,7 @@ from shop.storefront.forms import (
     AddressForm,
     ChangePasswordForm,
     EmptyForm,
+    FinishRegistrationForm,
     ForgotPasswordForm,
     LoginForm,
     RegisterForm,
@@ -41,18 +44,43 @@ def _login_limit() -> str:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def register():
+    # Continued by email for a new and a taken address alike: the page never tells which.
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_customer(
-                email=form.email.data, name=form.name.data, password=form.password.data
-            )
+            services.start_registration(email=form.email.data, name=form.name.data)
+        except DomainError as err:
+            show_error(form, err)
+            return render_template("shop/account/register.html", form=form), _status(err)
+        db.session.commit()
+        flash("Check your inbox: we have sent you an email with the next step.", "info")
+        return redirect(url_for("catalogue.home"))
+    return render_template("shop/account/register.html", form=form)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+def finish_registration(token: str):
+    try:
+        services.registration_for_token(token)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("account.login"))
+    form = FinishRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.finish_registration(token=token, password=form.password.data)
         except DomainError as err:
             show_error(form, err)
         else:
             flash(f"Welcome, {user.name}! Your account is ready.", "success")
             return start_session(user)
-    return render_template("shop/account/register.html", form=form)
+    return render_template(
+        "shop/account/finish_registration.html", form=form, min_length=MIN_LENGTH
+    )
+
+
+def _status(err: DomainError, refused: int = 200) -> int:
+    return 429 if isinstance(err, AccountLocked) else refused
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,8 +93,9 @@ def login():
         try:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except DomainError as err:
+            db.session.commit()  # the failure counts towards the account's lockout
             show_error(form, err)
-            return render_template("shop/account/login.html", form=form), 401
+            return render_template("shop/account/login.html", form=form), _status(err, 401)
         return after_password(user, remember=form.remember.data)
     return render_template("shop/account/login.html", form=form)
 
@@ -87,7 +116,11 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(email=form.email.data)
+        try:
+            services.request_password_reset(email=form.email.data)
+        except DomainError as err:
+            show_error(form, err)
+            return render_template("shop/account/forgot_password.html", form=form), _status(err)
         db.session.commit()
         flash(
             "If an account uses that email, we have sent it a link to reset the password. "
@@ -137,7 +170,9 @@ def change_password():
                 new_password=form.password.data,
             )
         except DomainError as err:
+            db.session.commit()  # a wrong current password counts towards the lockout
             show_error(form, err)
+            return render_template("shop/account/change_password.html", form=form), _status(err)
         else:
             db.session.commit()
             # The new session token ended every session, this one too: start it again.

@@ -1,9 +1,11 @@
 """Error pages in the store's layout; JSON for API and webhook paths."""
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 
+from shop.accounts import audit
 from shop.extensions import db
 
 MESSAGES = {
@@ -54,10 +56,17 @@ def _untrusted_host(err):
 
 
 def register(app: Flask) -> None:
+    audit.register(app)
     app.before_request(_refuse_nul_characters)
     app.register_error_handler(SecurityError, _untrusted_host)
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 404, 405, 413, 429):
         app.register_error_handler(code, lambda err, code=code: _render(code))
+
+    @app.errorhandler(403)
+    def _forbidden(err):
+        user = current_user if current_user.is_authenticated else None
+        audit.log_event("forbidden", user=user, method=request.method, path=request.path)
+        return _render(403)
 
     @app.errorhandler(CSRFError)
     def _csrf(err):

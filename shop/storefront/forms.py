@@ -22,8 +22,8 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from shop.accounts.passwords import MAX_LENGTH, MIN_LENGTH
-from shop.forms import StoreForm
+from shop.accounts.passwords import MAX_LENGTH
+from shop.forms import NewPassword, StoreForm
 
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
@@ -100,21 +100,20 @@ class LoginForm(StoreForm):
 
 
 def _password_field(label: str):
-    return PasswordField(
-        label,
-        validators=[
-            DataRequired(),
-            Length(MIN_LENGTH, MAX_LENGTH, f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."),
-        ],
-    )
+    return PasswordField(label, validators=[DataRequired(), NewPassword()])
 
 
 class RegisterForm(StoreForm):
+    """Step 1: who you are. The password is chosen from the emailed link (step 2)."""
+
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         "Email",
         validators=[DataRequired(), Length(max=254), Email("Enter a valid email address.")],
     )
+
+
+class FinishRegistrationForm(StoreForm):
     password = _password_field("Password")
     confirm = PasswordField(
         "Repeat password", validators=[EqualTo("password", "The passwords do not match.")]

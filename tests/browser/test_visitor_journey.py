@@ -2,11 +2,27 @@
 
 import re
 
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from shop.extensions import db
+from shop.notifications.models import OutboxMessage
 from tests.browser.conftest import CATALOGUE, SUPPLIER_LEAD_DAYS
 
 TENT_GREEN = "Ridgeline Tent (2-person / Green)"
+
+
+def registration_link_sent_to(app, email: str) -> str:
+    """The link of the one "finish creating your account" email to this address."""
+    with app.app_context():
+        bodies = db.session.scalars(
+            sa.select(OutboxMessage.body_text).where(
+                OutboxMessage.to_address == email, OutboxMessage.kind == "registration"
+            )
+        ).all()
+        db.session.remove()
+    assert len(bodies) == 1, f"expected one registration email to {email}, found {len(bodies)}"
+    return re.search(r"https?://\S+/account/register/\S+", bodies[0]).group(0)
 
 
 def product_card(page: Page, name: str):
@@ -145,9 +161,22 @@ def test_visitor_browses_fills_cart_registers_and_keeps_it(page: Page, live_app,
     expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
     page.get_by_label("Your name").fill("Rosa Visitor")
     page.get_by_label("Email").fill("rosa@example.com")
+    shot(page, "09-register")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Check your inbox: we have sent you an email with the next step."
+    )
+    page.goto(registration_link_sent_to(live_app, "rosa@example.com"))
+    expect(page.get_by_role("heading", name="Choose your password")).to_be_visible()
+    # A common password is refused, with the reason beside the field.
+    page.get_by_label("Password", exact=True).fill("password1234")
+    page.get_by_label("Repeat password").fill("password1234")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("This is a very common password.")).to_be_visible()
+    shot(page, "09b-common-password-refused")
     page.get_by_label("Password", exact=True).fill("a long pass phrase")
     page.get_by_label("Repeat password").fill("a long pass phrase")
-    shot(page, "09-register")
+    shot(page, "09c-choose-password")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("status")).to_have_text("Welcome, Rosa Visitor! Your account is ready.")
     expect(page.get_by_role("heading", name="Hello, Rosa Visitor")).to_be_visible()

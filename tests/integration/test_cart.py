@@ -7,6 +7,7 @@ from shop.cart.models import Cart, CartLine
 from shop.extensions import db
 from tests.conftest import log_in
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.integration.account_helpers import register
 
 
 @pytest.fixture
@@ -149,15 +150,7 @@ def test_guest_cart_is_merged_into_the_customers_cart_at_login(client, customer,
 
 def test_guest_cart_becomes_the_new_customers_cart_at_registration(client, tee):
     add(client, tee.id, 2)
-    client.post(
-        "/account/register",
-        data={
-            "name": "Nu",
-            "email": "nu@example.com",
-            "password": "long enough pw",
-            "confirm": "long enough pw",
-        },
-    )
+    register(client, "nu@example.com")
     page = client.get("/cart/").get_data(as_text=True)
     assert "Merino Tee" in page and "Subtotal (2 items)" in page
 
