@@ -423,7 +423,8 @@ app = create_app({"INSTANCE_PATH": sys.argv[1], "WTF_CSRF_ENABLED": False,
                   "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1] + "/store.db"})
 with app.app_context():
     db.create_all()
-app.test_client().post("/account/login", data={"email": "x@example.com", "password": "guess"})
+app.test_client().post("/account/login", base_url=app.config["BASE_URL"],
+                       data={"email": "x@example.com", "password": "guess"})
 """
 
 
