@@ -60,6 +60,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from backoffice import bp as backoffice_bp
     from shop.storefront import account, cart, catalogue, checkout, media, referrals, webhooks
+    from shop.views import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)

@@ -176,7 +176,8 @@ def event_data(event: stripe.Event) -> PaymentEventData:
 def _order_id(obj) -> int | None:
     metadata = obj.get("metadata") or {}
     value = metadata.get("order_id") or obj.get("client_reference_id")
-    return int(value) if value and str(value).isdigit() else None
+    text = str(value or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def handle_webhook(payload: bytes, signature: str | None) -> str:
