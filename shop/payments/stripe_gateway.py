@@ -8,6 +8,7 @@ charge.updated, which brings Stripe's fee for the books (record_fee()).
 """
 
 import hashlib
+import time
 from datetime import UTC, datetime
 
 import stripe
@@ -124,12 +125,24 @@ def parse_webhook(payload: bytes, signature: str | None) -> stripe.Event:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret or not signature:
         raise BadWebhook("missing signature or webhook secret")
+    tolerance = current_app.config["STRIPE_WEBHOOK_TOLERANCE"]
+    _check_not_ahead(signature, tolerance)
     try:
-        return stripe.Webhook.construct_event(
-            payload, signature, secret, tolerance=current_app.config["STRIPE_WEBHOOK_TOLERANCE"]
-        )
+        return stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance)
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BadWebhook(str(exc)) from exc
+
+
+def _check_not_ahead(signature: str, tolerance: int) -> None:
+    # stripe.Webhook refuses a signature older than the tolerance but takes one dated
+    # in the future, which would let a captured delivery be replayed until that date.
+    items = [item.strip() for item in signature.split(",")]
+    try:
+        signed_at = int(next(item[2:] for item in items if item.startswith("t=")))
+    except (StopIteration, ValueError) as exc:
+        raise BadWebhook("no timestamp in the signature") from exc
+    if signed_at > time.time() + tolerance:
+        raise BadWebhook("signature timestamp is in the future")
 
 
 SESSION_OUTCOMES = {
