@@ -27,6 +27,7 @@ from shop.extensions import db
 from shop.notifications.attachments import content_of
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxMessage
 from shop.notifications.services import OUTBOX_FLAG
+from shop.private_files import private_folder, write_private
 
 SENDING = "sending"  # claimed by a deliverer until its lease (next_attempt_at) ends
 # Far longer than one send can take (the SMTP timeout is 20 s), so a lease only
@@ -143,11 +144,10 @@ def _send(email: EmailMessage) -> None:
 
 
 def _write_eml(email: EmailMessage) -> None:
-    folder = Path(current_app.instance_path) / "mail"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(current_app.instance_path) / "mail")
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     msgid = email["Message-ID"].strip("<>").split("@")[0]
-    (folder / f"{stamp}-{msgid}.eml").write_bytes(email.as_bytes())
+    write_private(folder / f"{stamp}-{msgid}.eml", email.as_bytes())
 
 
 def _send_smtp(email: EmailMessage, url: str) -> None:
