@@ -34,7 +34,7 @@ class SlowInbox(Inbox):
     """A mail server that takes a little while per message, as real ones do; while
     `stalled` it holds every message without answering (and keeps none of them)."""
 
-    def __init__(self, delay: float = 0.03):
+    def __init__(self, delay: float = 0.05):
         super().__init__()
         self.delay = delay
         self.stalled = False
