@@ -40,7 +40,7 @@ from wtforms.validators import (
 from shop.accounts import roles
 from shop.catalogue import queries
 from shop.extensions import db
-from shop.forms import NewPassword, StoreForm
+from shop.forms import NewPassword, StoreForm, whole_number
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.services import ParcelEntry
 from shop.inventory import reasons
@@ -60,7 +60,6 @@ MAX_LEAD_DAYS = 365
 MAX_STOCK = MAX_MOVEMENT
 IMAGE_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
 ADJUST_REASONS = [r for r in reasons.MANUAL if r != reasons.COUNT]
-WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
 AMOUNT = re.compile(rf"[0-9]{{1,{MAX_PRICE_DIGITS}}}(\.[0-9]{{1,2}})?")
 
 
@@ -107,13 +106,9 @@ class WholeNumberField(_OneMessage, IntegerField):
         if not valuelist:
             return
         raw = valuelist[0].strip().replace(",", "")
-        if raw == "":
-            self.data = None
-            return
-        if not WHOLE_NUMBER.fullmatch(raw):
-            self.data = None
+        self.data = whole_number(raw)
+        if self.data is None and raw != "":
             raise ValueError("Enter a whole number, like 5.")
-        self.data = int(raw)
 
 
 class MoneyField(_OneMessage, StringField):

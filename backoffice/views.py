@@ -3,12 +3,9 @@
 from flask import Response, abort, render_template, request
 
 from shop.extensions import db
-from shop.views import show_error
+from shop.views import MAX_ID, page_number, show_error
 
 __all__ = ["download", "form_page", "get_or_404", "page_number", "search_text", "show_error"]
-
-MAX_ID = 2**31 - 1  # ids are 32-bit; a larger number in a URL is simply not found
-MAX_PAGE = 10_000
 
 
 def get_or_404(model, ident: int, **kwargs):
@@ -22,11 +19,6 @@ def form_page(template: str, **context):
     """A page with a form: 200 when shown, 422 when a submitted form did not go through."""
     status = 422 if request.method == "POST" else 200
     return render_template(template, **context), status
-
-
-def page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    return min(max(page, 1), MAX_PAGE)
 
 
 def search_text() -> str:

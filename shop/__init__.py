@@ -93,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
         two_factor,
         webhooks,
     )
+    from shop.views import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)

@@ -88,6 +88,7 @@ class Config:
     PRODUCTS_PER_PAGE = 24
     MAX_LINE_QUANTITY = 999
     MAX_IMAGE_BYTES = 5 * 1024 * 1024
+    MAX_IMAGE_PIXELS = 40_000_000  # width x height of an upload; more is refused undecoded
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
 

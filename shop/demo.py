@@ -24,13 +24,13 @@ from shop.accounts.services import create_user, find_user_by_email, save_address
 from shop.catalogue.models import Category, Product
 from shop.catalogue.services import (
     add_image,
-    image_folder,
     save_category,
     save_product,
     save_variant,
 )
 from shop.extensions import db
 from shop.links import public_url
+from shop.media import image_folder
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
 from shop.store.services import store_settings

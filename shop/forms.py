@@ -1,11 +1,22 @@
 """The base of every form of the store, storefront and back office alike."""
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from shop.accounts.passwords import password_problem
 
 NUL_MESSAGE = "Remove the control characters from this text."
+# Plain digits only: str.isdigit() also takes "²", which int() refuses with Python's own
+# words ("invalid literal for int()") that nobody should see.
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,12}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """The number written in plain digits (an optional sign, up to 12 digits), else None."""
+    text = (text or "").strip()
+    return int(text) if WHOLE_NUMBER.fullmatch(text) else None
 
 
 class StoreForm(FlaskForm):

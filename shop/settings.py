@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from shop.config import Config, ProductionConfig, TestConfig, environment_name
+from shop.private_files import private_file, private_folder, write_private
 
 # Well-known environment variables, read without the STORE_ prefix.
 PLAIN_ENV = (
@@ -26,7 +27,7 @@ class ConfigurationError(RuntimeError):
 
 def load(app: Flask, test_config: dict | None) -> None:
     """Defaults, then instance/config.py, then the environment (or the test mapping)."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(Path(app.instance_path))
     env = "testing" if test_config is not None else environment_name()
     app.config.from_object({"production": ProductionConfig, "testing": TestConfig}.get(env, Config))
     app.config["STORE_ENV"] = env
@@ -72,8 +73,7 @@ def secret_key(app: Flask, env: str) -> str:
         return key
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_private(path, secrets.token_hex(32).encode())
     return path.read_text().strip()
 
 
@@ -138,9 +138,14 @@ def proxy_hops(app: Flask) -> int:
 
 
 def configure_database(app: Flask, db) -> None:
-    """SQLite: WAL, foreign keys, a busy timeout, and write transactions that lock first."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    """SQLite: a private file, WAL, foreign keys, a busy timeout, and write transactions
+    that lock first."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
         return
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        # SQLite gives its -wal and -shm files the mode of the database file.
+        private_file(Path(url.database))
     with app.app_context():
         sa.event.listen(db.engine, "connect", _sqlite_connect)
         sa.event.listen(db.engine, "begin", _sqlite_begin)

@@ -15,7 +15,7 @@ from shop.accounting import reports
 from shop.accounting.models import ASSET, EQUITY, EXPENSE, INCOME, LIABILITY, Account, JournalEntry
 from shop.accounting.services import store_date
 from shop.billing.models import STATUS_LABELS
-from shop.csv_export import csv_lines, safe_cell
+from shop.csv_export import csv_lines
 from shop.db import utcnow
 from shop.extensions import db
 from shop.money import to_decimal
@@ -56,10 +56,10 @@ def journal_csv(filters: reports.JournalFilters) -> Iterator[str]:
     def rows():
         for r in reports.journal_lines(filters):
             yield [
-                r.entry_id, r.date.isoformat(), r.source_type, safe_cell(r.source_key),
-                safe_cell(r.description), r.order_number or "", r.account_code,
-                safe_cell(r.account_name), _amount(r.debit, currency) if r.debit else "",
-                _amount(r.credit, currency) if r.credit else "", safe_cell(r.memo),
+                r.entry_id, r.date.isoformat(), r.source_type, r.source_key,
+                r.description, r.order_number or "", r.account_code,
+                r.account_name, _amount(r.debit, currency) if r.debit else "",
+                _amount(r.credit, currency) if r.credit else "", r.memo,
             ]  # fmt: skip
 
     return csv_lines(JOURNAL_COLUMNS, rows())
@@ -74,10 +74,10 @@ def invoices_csv(filters: reports.InvoiceFilters) -> Iterator[str]:
             cur = inv.currency
             yield [
                 inv.number, inv.title, STATUS_LABELS.get(inv.status, inv.status),
-                inv.issued_at.isoformat(), inv.order_id, safe_cell(inv.customer_email),
+                inv.issued_at.isoformat(), inv.order_id, inv.customer_email,
                 inv.ship_province, inv.ship_country, cur, _amount(inv.subtotal, cur),
                 _amount(inv.shipping_total, cur), _amount(inv.tax_total, cur),
-                _amount(inv.total, cur), safe_cell(inv.payment_method),
+                _amount(inv.total, cur), inv.payment_method,
             ]  # fmt: skip
 
     return csv_lines(INVOICE_COLUMNS, rows())

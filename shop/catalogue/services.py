@@ -1,23 +1,16 @@
 """Changing the catalogue: categories, products, variants, images."""
 
-import io
 import re
-import secrets
 import unicodedata
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
-from PIL import Image, UnidentifiedImageError
 
+from shop import media
 from shop.catalogue.errors import CatalogueError
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.services import record_movement, stock_for
-
-IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
-MAX_IMAGE_PIXELS = 40_000_000
 
 
 def slugify(text: str) -> str:
@@ -161,28 +154,12 @@ def save_variant(
 # --- images ----------------------------------------------------------------------
 
 
-def image_folder() -> Path:
-    folder = Path(current_app.instance_path) / "images"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
-    """Store an uploaded image under instance/images/ after checking it is one."""
-    if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
-        raise CatalogueError("The image is too large (at most 5 MB).", field="image")
+    """Keep an uploaded image (checked and re-drawn, see shop.media) as the product's last."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img_format = img.format
-            if img.width * img.height > MAX_IMAGE_PIXELS:
-                raise CatalogueError("The image has too many pixels.", field="image")
-            img.verify()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise CatalogueError("This file is not an image we can show.", field="image") from exc
-    if img_format not in IMAGE_FORMATS:
-        raise CatalogueError("Upload a JPEG, PNG, WebP or GIF image.", field="image")
-    filename = f"{product.slug[:60]}-{secrets.token_hex(6)}.{IMAGE_FORMATS[img_format]}"
-    (image_folder() / filename).write_bytes(data)
+        filename = media.store_image(data, name=product.slug[:60])
+    except media.ImageRefused as err:
+        raise CatalogueError(err.message, field="image") from err
     image = ProductImage(
         product=product, filename=filename, alt=alt or product.name, position=len(product.images)
     )
@@ -192,7 +169,7 @@ def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
 
 
 def remove_image(*, image: ProductImage) -> None:
-    path = image_folder() / image.filename
+    path = media.image_folder() / image.filename
     db.session.delete(image)
     db.session.flush()
     path.unlink(missing_ok=True)

@@ -1,13 +1,20 @@
 """Delivering the outbox: .eml files under instance/mail/, or SMTP when SMTP_URL is set.
 
-A message is claimed with a guarded UPDATE so two workers never send it twice;
-a failure is recorded and retried later with a growing delay, never lost.
+Each message is claimed exactly once: the claim takes the next due message
+(PostgreSQL skips rows another worker is claiming: FOR UPDATE SKIP LOCKED;
+SQLite's writers queue) and marks it "sending" with a lease; nobody else takes
+it while the lease runs. Nothing is locked while the mail server answers. A
+send that succeeded is marked sent and never sent again; a failure is
+recorded and retried later with a growing delay, never lost. Only when a
+deliverer dies between handing the mail over and recording it (a crash, a
+kill) is the message sent again, once its lease has run out: at-least-once in
+that case alone, with the same Message-ID so mail clients can tell.
 """
 
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -20,9 +27,12 @@ from shop.extensions import db
 from shop.notifications.attachments import content_of
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxMessage
 from shop.notifications.services import OUTBOX_FLAG
+from shop.private_files import private_folder, write_private
 
-SENDING = "sending"
-STALE_CLAIM = timedelta(minutes=10)
+SENDING = "sending"  # claimed by a deliverer until its lease (next_attempt_at) ends
+# Far longer than one send can take (the SMTP timeout is 20 s), so a lease only
+# runs out when its deliverer died.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -31,7 +41,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}")
+    email["Message-ID"] = message_id_of(message)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -46,52 +56,71 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     return email
 
 
+def message_id_of(message: OutboxMessage) -> str:
+    """The same Message-ID on every attempt, so a copy sent twice after a crash is one mail."""
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    return f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
 def deliver_pending(limit: int = 100) -> tuple[int, int]:
     """Try every due message once. Returns (sent, failed) counts."""
     sent = failed = 0
-    for message_id in _due_ids(limit):
-        message = _claim(message_id)
-        if message is None:
-            continue  # another worker has it
-        try:
-            _send(build_email(message))
-        except Exception as exc:  # any transport error: keep the mail, try later
-            _record_failure(message, exc)
-            failed += 1
-        else:
-            message.status, message.sent_at, message.last_error = SENT, utcnow(), None
+    for _ in range(limit):
+        message_id = _claim_next()
+        if message_id is None:
+            break
+        if _deliver(message_id):
             sent += 1
-        db.session.commit()
+        else:
+            failed += 1
     return sent, failed
 
 
-def _due_ids(limit: int) -> list[int]:
-    now = utcnow()
-    due = sa.or_(
-        sa.and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-        # a worker that died mid-send leaves a claim behind; take it back after a while
-        sa.and_(
-            OutboxMessage.status == SENDING, OutboxMessage.next_attempt_at <= now - STALE_CLAIM
-        ),
+def _due(now):
+    """Pending and due, or "sending" with a lease that ran out (its deliverer died)."""
+    return sa.and_(
+        OutboxMessage.status.in_([PENDING, SENDING]), OutboxMessage.next_attempt_at <= now
     )
-    query = sa.select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
-    return list(db.session.scalars(query))
 
 
-def _claim(message_id: int) -> OutboxMessage | None:
+def _claim_next() -> int | None:
+    """Take the next due message for this worker alone, in a transaction of its own."""
     now = utcnow()
-    result = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .where(OutboxMessage.status.in_([PENDING, SENDING]))
-        .where(OutboxMessage.next_attempt_at <= now)
-        .values(status=SENDING, attempts=OutboxMessage.attempts + 1, next_attempt_at=now)
-        .execution_options(synchronize_session=False)
+    message_id = db.session.scalar(
+        sa.select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
+    if message_id is not None:
+        # While "sending", next_attempt_at is the end of the lease.
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(status=SENDING, attempts=OutboxMessage.attempts + 1,
+                    next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
     db.session.commit()
-    if result.rowcount != 1:
-        return None
-    return db.session.get(OutboxMessage, message_id, populate_existing=True)
+    return message_id
+
+
+def _deliver(message_id: int) -> bool:
+    """Send one claimed message and record the outcome; True when it went out."""
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    try:
+        email = build_email(message)
+        db.session.commit()  # end the read: nothing stays locked while the mail server answers
+        _send(email)
+    except Exception as exc:  # any transport error: keep the mail, try later
+        db.session.rollback()
+        _record_failure(message, exc)
+        db.session.commit()
+        return False
+    message.status, message.sent_at, message.last_error = SENT, utcnow(), None
+    db.session.commit()
+    return True
 
 
 def _record_failure(message: OutboxMessage, exc: Exception) -> None:
@@ -115,11 +144,10 @@ def _send(email: EmailMessage) -> None:
 
 
 def _write_eml(email: EmailMessage) -> None:
-    folder = Path(current_app.instance_path) / "mail"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(current_app.instance_path) / "mail")
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
     msgid = email["Message-ID"].strip("<>").split("@")[0]
-    (folder / f"{stamp}-{msgid}.eml").write_bytes(email.as_bytes())
+    write_private(folder / f"{stamp}-{msgid}.eml", email.as_bytes())
 
 
 def _send_smtp(email: EmailMessage, url: str) -> None:

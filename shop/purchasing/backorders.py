@@ -8,8 +8,6 @@ and waited longest. An unpaid order keeps its place: once paid, it joins the
 queue by the time it was placed.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +17,7 @@ from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from shop import locks
+from shop.csv_export import csv_lines
 from shop.extensions import db
 from shop.inventory import services as stock
 from shop.inventory.availability import lead_time_days, store_today
@@ -280,13 +279,4 @@ def csv_rows(rows: list[BackorderRow]) -> list[list[str]]:
 
 
 def backorder_csv(rows: list[BackorderRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(_safe(row) for row in csv_rows(rows))
-    return out.getvalue()
-
-
-def _safe(row: list[str]) -> list[str]:
-    # A cell starting with = + - @ is a formula to a spreadsheet: keep it text.
-    return ["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row]
+    return "".join(csv_lines(CSV_HEADER, csv_rows(rows)))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import current_app
 
-from shop.csv_export import csv_lines, safe_cell
+from shop.csv_export import csv_lines
 from shop.money import to_decimal
 
 TEXT, INTEGER, MONEY, PERCENT, DATE, NUMBER = (
@@ -69,7 +69,7 @@ def csv_cell(value, kind: str) -> str:
         return f"{(Decimal(value) * 100).normalize():f}"
     if isinstance(value, date):
         return value.isoformat()
-    return safe_cell(str(value))
+    return str(value)
 
 
 def table_csv(table: Table) -> str:

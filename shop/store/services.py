@@ -1,14 +1,11 @@
 """The store's own details, as invoices show them."""
 
-import io
-import secrets
 from decimal import Decimal
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
 
+from shop import media
 from shop.extensions import db
 from shop.store.errors import StoreSettingsError
 from shop.store.models import StoreSettings
@@ -40,8 +37,6 @@ TEXT_FIELDS = (
 )  # fmt: skip
 MAX_FEE_PERCENT = Decimal("20")
 MAX_FEE_FIXED = 10_000  # $100.00
-LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
-MAX_LOGO_PIXELS = 25_000_000
 
 
 def update_store_settings(*, demo_fee_percent: Decimal, demo_fee_fixed: int, **text):
@@ -70,28 +65,16 @@ def update_store_settings(*, demo_fee_percent: Decimal, demo_fee_fixed: int, **t
 
 
 def save_logo(data: bytes) -> str:
-    """Store an uploaded logo under instance/images/ after checking it is an image; the old
-    file is removed. Returns the new file's name."""
-    if len(data) > current_app.config["MAX_IMAGE_BYTES"]:
-        raise StoreSettingsError("The logo is too large (at most 5 MB).", field="logo")
+    """Keep an uploaded logo (checked and re-drawn, see shop.media) under instance/images/;
+    the old file is removed. Returns the new file's name."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img_format = img.format
-            if img.width * img.height > MAX_LOGO_PIXELS:
-                raise StoreSettingsError("The logo has too many pixels.", field="logo")
-            img.verify()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise StoreSettingsError("This file is not an image we can show.", field="logo") from exc
-    if img_format not in LOGO_FORMATS:
-        raise StoreSettingsError("Upload a PNG, JPEG, GIF or WebP image.", field="logo")
-    folder = Path(current_app.instance_path) / "images"
-    folder.mkdir(parents=True, exist_ok=True)
+        filename = media.store_image(data, name="logo")
+    except media.ImageRefused as err:
+        raise StoreSettingsError(err.message, field="logo") from err
     settings = store_settings()
     old = settings.logo_filename
-    filename = f"logo-{secrets.token_hex(6)}.{LOGO_FORMATS[img_format]}"
-    (folder / filename).write_bytes(data)
     settings.logo_filename = filename
     db.session.flush()
     if old and old != filename:
-        (folder / old).unlink(missing_ok=True)
+        (media.image_folder() / old).unlink(missing_ok=True)
     return filename

@@ -5,14 +5,14 @@ from flask import Blueprint, abort, render_template, request
 from shop.catalogue import queries
 from shop.inventory.availability import availabilities
 from shop.storefront.forms import AddToCartForm
+from shop.views import found_page, page_number
 
 bp = Blueprint("catalogue", __name__)
 
 
 def _page_and_sort() -> tuple[int, str]:
-    page = request.args.get("page", 1, type=int)
     sort = request.args.get("sort", "name")
-    return max(page, 1), sort if sort in queries.SORTS else "name"
+    return page_number(), sort if sort in queries.SORTS else "name"
 
 
 @bp.get("/")
@@ -30,7 +30,7 @@ def category(slug: str):
     if found is None:
         abort(404)
     page, sort = _page_and_sort()
-    pagination = queries.products_in_category(found, sort=sort, page=page)
+    pagination = found_page(queries.products_in_category(found, sort=sort, page=page))
     return render_template(
         "shop/category.html",
         category=found,
@@ -45,7 +45,7 @@ def category(slug: str):
 def search():
     text = request.args.get("q", "").strip()[:200]
     page, sort = _page_and_sort()
-    pagination = queries.search_products(text, sort=sort, page=page) if text else None
+    pagination = found_page(queries.search_products(text, sort=sort, page=page)) if text else None
     cards = queries.cards_for(pagination.items) if pagination else []
     return render_template(
         "shop/search.html",

@@ -23,7 +23,7 @@ from wtforms.validators import (
 )
 
 from shop.accounts.passwords import MAX_LENGTH
-from shop.forms import NewPassword, StoreForm
+from shop.forms import NewPassword, StoreForm, whole_number
 
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
@@ -52,11 +52,9 @@ class QuantityField(IntegerField):
 
     def process_formdata(self, valuelist):
         if valuelist:
-            raw = valuelist[0].strip()
-            if not raw.lstrip("-").isdigit() or len(raw) > 12:
-                self.data = None
+            self.data = whole_number(valuelist[0])
+            if self.data is None:
                 raise ValueError(QUANTITY_MESSAGE)
-            self.data = int(raw)
 
     def pre_validate(self, form):
         if self.process_errors:
@@ -75,8 +73,8 @@ class AddToCartForm(StoreForm):
     )
 
     def variant_id_as_int(self) -> int | None:
-        value = (self.variant_id.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        value = whole_number(self.variant_id.data)
+        return value if value is not None and value > 0 else None
 
 
 class UpdateLineForm(StoreForm):

@@ -162,6 +162,8 @@ def test_the_list_pages_and_keeps_its_filters(app, sales, store, monkeypatch):
     assert "Page 1 of 2" in first
     assert "page=2" in first and "q=page" in first and "status=paid" in first
     assert len(listed(sales, "?q=page&status=paid&page=2")) == 1
+    assert len(listed(sales, "?q=page&status=paid&page=0")) == 2  # the first page
+    assert sales.get("/admin/orders?page=999999999999999999").status_code == 404
 
 
 def test_the_list_makes_no_query_per_order(app, sales, store):

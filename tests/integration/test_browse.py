@@ -103,3 +103,17 @@ def test_unknown_pages_get_the_stores_404(client):
     assert "Search" in response.get_data(as_text=True)  # in the store's layout
     assert client.get("/c/nowhere").status_code == 404
     assert client.get("/media/../secret_key").status_code == 404
+
+
+def test_a_page_number_past_the_last_page_is_not_found_never_a_server_error(client, tax_class):
+    shelf = CategoryFactory(name="Tents", slug="tents")
+    for n in range(3):
+        VariantFactory(product=ProductFactory(name=f"Tent {n}", category=shelf))
+    for url in ("/search?q=tent", "/c/tents"):
+        for page in ("999999999999999999", "99999", "2"):
+            response = client.get(f"{url}&page={page}" if "?" in url else f"{url}?page={page}")
+            assert response.status_code == 404, (url, page)
+            assert "We could not find that page." in response.get_data(as_text=True)
+        assert "Tent 0" in client.get(f"{url}{'&' if '?' in url else '?'}page=0").get_data(
+            as_text=True
+        )

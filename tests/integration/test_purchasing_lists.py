@@ -282,3 +282,19 @@ def test_a_supplier_in_another_currency_gets_a_clear_message(app, staff):
         purchasing.create_purchase_order(supplier_id=usd.id, user=staff["owner"])
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(PurchaseOrder.id))) == 0
+
+
+def test_backorders_csv_cells_a_spreadsheet_would_run_are_kept_as_text(app, classes, staff):
+    """OWASP CSV injection: = + - @ TAB CR (and their full-width forms) first are quoted."""
+    tab = backordered_item(classes, name='\t=HYPERLINK("http://evil.example","Stove")', sku="T-1")
+    cr = backordered_item(classes, name="\r=1+cmd|' /C calc'!A0", sku="T-2")
+    buy(app, [(tab, 1), (cr, 1)], email="eve@example.com", full_name="＠SUM(1+1) Eve")
+    client = app.test_client()
+    log_in(client, staff["sales"].email)
+    text = client.get("/admin/backorders.csv").get_data(as_text=True)
+    _, *lines = list(csv.reader(io.StringIO(text)))
+    assert sorted(line[5] for line in lines) == [
+        '\'\t=HYPERLINK("http://evil.example","Stove")',
+        "'\r=1+cmd|' /C calc'!A0",
+    ]
+    assert {line[2] for line in lines} == {"'＠SUM(1+1) Eve"}
