@@ -339,6 +339,7 @@ def _run(args, workdir: Path, servers: list[Server]) -> int:
     store_env = {
         **env,
         "STORE_ENV": "production",  # production settings: no mail delivery after requests
+        "STORE_BASE_URL": "http://127.0.0.1",  # the servers answer on 127.0.0.1 only
         "SECRET_KEY": secrets.token_hex(32),
     }
     servers.append(start_server("store", "shop:create_app()", store_env, workdir, args.workers))

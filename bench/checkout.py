@@ -199,6 +199,7 @@ def start_store(url: str, workdir: Path, args) -> Server:
         "PYTHONPATH": str(ROOT),
         "SECRET_KEY": secrets.token_hex(32),
         "STORE_ENV": "production",
+        "STORE_BASE_URL": "http://127.0.0.1",  # the servers answer on 127.0.0.1 only
         "STORE_INSTANCE_PATH": str(workdir / "instance"),
         # Production settings, but over plain HTTP and with the demo provider:
         "STORE_DEMO_PAYMENTS_ALLOWED": "true",

@@ -10,6 +10,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
+import argon2
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -202,6 +203,31 @@ def test_login_answers_the_same_for_a_wrong_password_and_an_unknown_email(app, c
     assert text(known).replace(customer.email, "EMAIL") == text(unknown).replace(
         "nobody@example.com", "EMAIL"
     )
+
+
+def test_login_does_the_same_hashing_work_for_an_unknown_email(app, customer, monkeypatch):
+    """Equal work, equal time (bench/account_timing.py measures it): one Argon2
+    verification with the same parameters and nothing more, account or not."""
+    work = []
+    real_hash, real_verify = argon2.PasswordHasher.hash, argon2.PasswordHasher.verify
+
+    def counting_hash(hasher, password, **kwargs):
+        work.append(("hash", hasher.time_cost, hasher.memory_cost))
+        return real_hash(hasher, password, **kwargs)
+
+    def counting_verify(hasher, password_hash, password):
+        work.append(("verify", argon2.extract_parameters(password_hash)))
+        return real_verify(hasher, password_hash, password)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "hash", counting_hash)
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting_verify)
+    log_in(app.test_client(), "first@example.com", "wrong password here")  # makes the dummy
+    work.clear()
+    log_in(app.test_client(), customer.email, "wrong password here")
+    known, work[:] = list(work), []
+    log_in(app.test_client(), "nobody@example.com", "wrong password here")
+    assert [step[0] for step in known] == ["verify"]
+    assert work == known
 
 
 def test_reset_answers_the_same_for_a_known_and_an_unknown_email(app, customer):
