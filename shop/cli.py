@@ -218,7 +218,9 @@ def accounts_create_owner(email: str, name: str, password: str):
     try:
         user = create_user(email=email, name=name, password=password, role=roles.OWNER)
     except AccountError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(
+            f"{error.field}: {error}" if error.field else str(error)
+        ) from error
     db.session.commit()
     click.echo(
         f"Owner {user.email} created. Sign in at the back office; the first sign-in sets up "
