@@ -147,9 +147,11 @@ def test_the_storefront_and_checkout_run_under_the_policy(policed: Page, violati
     assert violations == []
 
 
-def test_the_back_office_charts_and_reports_run_under_the_policy(policed: Page, violations):
+def test_the_back_office_charts_and_reports_run_under_the_policy(
+    policed: Page, violations, live_app
+):
     page = policed
-    log_in_as_owner(page)
+    log_in_as_owner(page, live_app)
     page.goto("/admin/?period=90d")
     charts = page.locator("figure.chart > svg")
     assert charts.count() >= 3
