@@ -8,11 +8,10 @@ security event is logged.
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from shop.accounts import roles
 from shop.accounts.models import User
@@ -215,12 +214,6 @@ def test_reset_answers_the_same_for_a_known_and_an_unknown_email(app, customer):
 
 
 # --- per-account throttling -------------------------------------------------------
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2026, 5, 4, 12, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
 
 
 def wrong_logins(client, email: str, times: int) -> list:
