@@ -60,6 +60,7 @@ def register():
 
 @bp.route("/register/<token>", methods=["GET", "POST"])
 def finish_registration(token: str):
+    """Step 2 of registering, from the emailed link: choose the password, get in."""
     try:
         services.registration_for_token(token)
     except DomainError as err:
