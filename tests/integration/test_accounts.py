@@ -1,6 +1,7 @@
 """A customer registers, logs in and out, resets a forgotten password, keeps addresses."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -180,13 +181,10 @@ def test_forged_reset_link_is_refused(client, customer):
     assert "This reset link is not valid" in page.get_data(as_text=True)
 
 
-def test_expired_reset_link_is_refused(client, customer, monkeypatch):
+def test_expired_reset_link_is_refused(client, customer, clock):
     client.post("/account/forgot-password", data={"email": customer.email})
     link = reset_link(customer.email)
-    import time
-
-    real_time = time.time
-    monkeypatch.setattr(time, "time", lambda: real_time() + 3601)
+    clock.shift(timedelta(seconds=3601))
     page = client.get(link, follow_redirects=True).get_data(as_text=True)
     assert "This reset link has expired" in page
 
