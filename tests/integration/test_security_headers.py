@@ -13,6 +13,7 @@ import pytest
 from shop import create_app
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
+from tests.integration.test_public_origin import production_env
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -154,11 +155,12 @@ def test_charts_hold_no_script_and_their_styles_carry_the_pages_nonce(client, st
 @pytest.fixture
 def production_app(monkeypatch, tmp_path):
     """The app exactly as `STORE_ENV=production` builds it from the environment."""
-    monkeypatch.setenv("STORE_ENV", "production")
-    monkeypatch.setenv("STORE_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setenv("STORE_BASE_URL", "https://shop.example")
+    production_env(
+        monkeypatch,
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+        STORE_BASE_URL="https://shop.example",
+    )
     return create_app()
 
 
