@@ -19,6 +19,7 @@ from shop.extensions import db
 from tests.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.integration.account_helpers import emailed_link, outbox, register
+from tests.integration.race_helpers import at_once
 
 GOOD_PASSWORD = "paddle across the lake"
 LOCK_MESSAGE = "Please wait 1 minute and try again, or reset your password."
@@ -438,27 +439,20 @@ def test_security_lines_reach_the_error_log_with_no_logging_set_up(tmp_path):
 
 def test_failures_sent_at_the_same_moment_are_all_counted(app, customer):
     """Real threads, each with its own connection: no failure is lost to a race."""
-    import threading
-
     from shop.accounts.models import AccountThrottle
 
     guesses = 4
-    barrier = threading.Barrier(guesses)
     statuses = []
     email = customer.email
-    db.session.commit()  # the test's read must not hold SQLite's write lock
 
-    def guess(n: int):
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait(timeout=30)
-            statuses.append(log_in(client, email, f"wrong guess {n}").status_code)
+    def guesser(n: int):
+        def guess():
+            statuses.append(log_in(app.test_client(), email, f"wrong guess {n}").status_code)
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return guess
+
+    # The login page commits each failure itself.
+    assert at_once(app, *(guesser(n) for n in range(guesses)), commit=False).failed == []
     assert statuses == [401] * guesses
     (row,) = db.session.scalars(sa.select(AccountThrottle)).all()
     assert row.failures == guesses
