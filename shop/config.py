@@ -23,8 +23,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Remember me" is the store's own cookie (shop/accounts/sessions.py), set with the
+    # session cookie's flags; Flask-Login's REMEMBER_COOKIE_* settings are not used.
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Strict-Transport-Security max-age in seconds; 0 sends none (plain http in development).
     HSTS_MAX_AGE = 0
@@ -93,8 +93,7 @@ class Config:
 
 
 class ProductionConfig(Config):
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = True  # the remember-me cookie too
     PREFERRED_URL_SCHEME = "https"
     HSTS_MAX_AGE = 365 * 24 * 3600  # browsers use https only, for a year
     OUTBOX_DELIVER_AFTER_REQUEST = False  # a worker runs `flask outbox deliver`

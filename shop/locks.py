@@ -8,9 +8,10 @@ rows of one kind by id ascending:
     3. purchase orders  (lock_purchase_order)
     4. stock rows       (lock_stock_rows)
 
-A sign-in locks its own rows (lock_account_throttle, lock_login_challenge, then
-lock_totp_factor), and the mail worker claims outbox rows (claim_next_outbox_id),
-each in a transaction that locks nothing else, so they never meet the four above.
+A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor; a
+failure, lock_account_throttle) and nothing else, so they never meet the four
+above. The outbox deliverer claims a message (claim_outbox_message) in a short
+transaction of its own that locks nothing else.
 
 (Counters come last of all: the invoice-number series is bumped by an UPDATE
 while paying, after the order and its stock rows.) Two use cases that follow
@@ -133,13 +134,7 @@ def lock_stock_rows(variant_ids) -> list[StockLevel]:
     return list(db.session.scalars(_fresh(query)))
 
 
-# --- apart from the four above: sign-in and the outbox -------------------------------
-
-
-def lock_account_throttle(*conditions) -> AccountThrottle | None:
-    """An account's failure count under its row lock: failures at the same moment all count."""
-    query = sa.select(AccountThrottle).where(*conditions).with_for_update()
-    return db.session.scalar(_fresh(query))
+# --- sign-in (apart from the four above) ---------------------------------------------
 
 
 def lock_login_challenge(*conditions) -> LoginChallenge | None:
@@ -154,8 +149,18 @@ def lock_totp_factor(user_id: int) -> TotpFactor | None:
     return db.session.scalar(_fresh(query))
 
 
-def claim_next_outbox_id(*conditions) -> int | None:
-    """The first due outbox message no other worker holds (SKIP LOCKED), by id."""
+def lock_account_throttle(*conditions) -> AccountThrottle | None:
+    """One account's failure count, under its lock: failures at the same moment all count."""
+    query = sa.select(AccountThrottle).where(*conditions).with_for_update()
+    return db.session.scalar(_fresh(query))
+
+
+# --- the outbox (a transaction of its own) ---------------------------------------------
+
+
+def claim_outbox_message(*conditions) -> int | None:
+    """The id of the first outbox message matching, locked; a message another deliverer
+    is claiming this moment is skipped, not waited for (PostgreSQL SKIP LOCKED)."""
     query = (
         sa.select(OutboxMessage.id)
         .where(*conditions)

@@ -31,7 +31,9 @@ POLICY = {
 PDF_POLICY = {**POLICY, "object-src": SELF}
 PERMISSIONS = {"camera": "()", "microphone": "()", "geolocation": "()", "browsing-topics": "()"}
 
-PRIVATE_BLUEPRINTS = {"account", "backoffice", "cart", "checkout"}
+# two_factor: its pages come before the session starts (the code step, and the set-up
+# page that shows the secret of an owner's authenticator), under /account/ too.
+PRIVATE_BLUEPRINTS = {"account", "backoffice", "cart", "checkout", "two_factor"}
 PUBLIC_FILES = {"static", "media.image"}
 NO_STORE = "private, no-store"
 DOWNLOADS = {"application/pdf", "text/csv"}

@@ -8,10 +8,12 @@ workers never see each other's rows; tables are emptied after every test.
 import contextvars
 import os
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask.testing import FlaskClient
 
 from shop import create_app
@@ -180,3 +182,17 @@ def staff(app):
     return {
         role: factories.UserFactory(role=role, email=f"{role}@shop.test") for role in roles.STAFF
     }
+
+
+CLOCK_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    """The process's clock stopped at CLOCK_START; clock.shift(timedelta(...)) moves it.
+
+    time-machine moves the real clock (time.time(), datetime.now()), so the store's
+    own code runs unpatched: session limits, lockouts, link ages.
+    """
+    with time_machine.travel(CLOCK_START, tick=False) as traveller:
+        yield traveller

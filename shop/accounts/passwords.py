@@ -11,6 +11,8 @@ from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12  # ASVS 2.1.1, counted after runs of spaces are made one
 MAX_LENGTH = 128  # ASVS 2.1.2 allows 64 at least and 128 at most
+# A password typed to sign in may be longer: up to 200 characters could be set before.
+LONGEST_EXISTING = 200
 MIN_SCORE = 3  # zxcvbn: "safely unguessable" against an online attack and a slow hash
 ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input (its matching grows fast)
 

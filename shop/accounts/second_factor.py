@@ -69,6 +69,7 @@ def factor_of(user: User, lock: bool = False) -> TotpFactor | None:
 
 
 def has_factor(user: User) -> bool:
+    """Whether the user signs in with a confirmed authenticator."""
     return factor_of(user) is not None
 
 
@@ -81,6 +82,7 @@ def users_with_factor(user_ids: list[int]) -> set[int]:
 
 
 def recovery_codes_left(user: User) -> int:
+    """How many of the user's recovery codes are still unused."""
     query = sa.select(sa.func.count(RecoveryCode.id)).where(
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
     )

@@ -418,7 +418,6 @@ def _email_shipped(order: Order, shipment: Shipment) -> None:
         to=order.email,
         subject=f"Order {order.number} has shipped",
         kind="shipment_shipped",
-        template="shipment_shipped",
         order=order,
         shipment=shipment,
         still_to_come=still_to_come(order),

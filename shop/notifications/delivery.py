@@ -87,7 +87,7 @@ def _due(now):
 def _claim_next() -> int | None:
     """Take the next due message for this worker alone, in a transaction of its own."""
     now = utcnow()
-    message_id = locks.claim_next_outbox_id(_due(now))
+    message_id = locks.claim_outbox_message(_due(now))
     if message_id is not None:
         # While "sending", next_attempt_at is the end of the lease.
         db.session.execute(

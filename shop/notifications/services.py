@@ -14,18 +14,20 @@ def queue_email(
     to: str,
     subject: str,
     kind: str,
-    template: str,
+    template: str | None = None,
     attachments: list[tuple[str, str, "bytes | Later"]] = (),
     **context,
 ) -> OutboxMessage:
     """Render email/<template>.txt (and .html) and add it to the outbox.
+
+    The template is named after the kind of email unless another is given.
 
     attachments are (filename, content type, data) files sent with it, e.g.
     ("INV-2026-000001.pdf", "application/pdf", b"%PDF..."), kept with the message;
     data may be a Later(kind, key) to make the file at delivery instead (see
     notifications.attachments). Nothing is sent here: delivery happens after commit.
     """
-    text, html = render_email(subject=subject, template=template, **context)
+    text, html = render_email(subject=subject, template=template or kind, **context)
     message = OutboxMessage(
         to_address=to, subject=subject, kind=kind, body_text=text, body_html=html
     )

@@ -42,7 +42,9 @@ def payment_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
     return _add(order, "payment_rejected", f"Payment event from {provider} rejected: {reason}")
 
 
-def payment_refunded(order: Order, provider: str, amount: int, refund_id: str, items: str):
+def payment_refunded(
+    order: Order, provider: str, amount: int, refund_id: str, items: str
+) -> OrderEvent:
     money = format_money(amount, order.currency, current_app.config["LOCALE"])
     return _add(
         order,

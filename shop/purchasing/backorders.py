@@ -126,7 +126,6 @@ def _tell(entry: Allocated, reference: str, user) -> None:
         if not waiting
         else f"Order {order.number}: your backordered item has arrived",
         kind="backorder_allocated",
-        template="backorder_allocated",
         order=order,
         items=entry.lines,
         waiting=waiting,

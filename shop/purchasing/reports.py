@@ -45,7 +45,6 @@ def send_backorder_report() -> Report:
             to=address,
             subject=f"Backorders {today.isoformat()}: {len(rows)} line(s), {units} unit(s)",
             kind="backorder_report",
-            template="backorder_report",
             rows=rows,
             units=units,
             today=today,
@@ -63,7 +62,6 @@ def send_reorder_report() -> Report:
             to=address,
             subject=f"Reorder list {today.isoformat()}: {len(rows)} variant(s) to order",
             kind="reorder_report",
-            template="reorder_report",
             rows=rows,
             today=today,
         )

@@ -217,7 +217,6 @@ def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
         to=supplier.email,
         subject=f"Purchase order {po.number} from {current_app.config['STORE_NAME']}",
         kind="purchase_order",
-        template="purchase_order",
         po=po,
         supplier=supplier,
         total=total_of(po),

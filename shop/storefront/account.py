@@ -10,9 +10,9 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from shop.accounts import services
+from shop.accounts import services, sessions
 from shop.accounts.errors import AccountLocked
 from shop.accounts.passwords import MIN_LENGTH
 from shop.billing import files as invoice_files
@@ -60,6 +60,7 @@ def register():
 
 @bp.route("/register/<token>", methods=["GET", "POST"])
 def finish_registration(token: str):
+    """Step 2 of registering, from the emailed link: choose the password, get in."""
     try:
         services.registration_for_token(token)
     except DomainError as err:
@@ -175,8 +176,8 @@ def change_password():
             return render_template("shop/account/change_password.html", form=form), _status(err)
         else:
             db.session.commit()
-            # The new session token ended every session, this one too: start it again.
-            login_user(current_user._get_current_object())
+            # The new session token ended every session, this one too: it goes on.
+            sessions.keep_this_session(current_user._get_current_object())
             flash("Your password is changed. Other devices have been logged out.", "success")
             return redirect(url_for("account.overview"))
     return render_template("shop/account/change_password.html", form=form)

@@ -62,7 +62,7 @@ def _cart_or_redirect():
 
 def _checkout_request(cart) -> orders.CheckoutRequest | None:
     state = carts.checkout_choices(cart)
-    if not {"email", "address", "service_id", "policy"} <= state.keys():
+    if not set(carts.CHECKOUT_CHOICES) <= state.keys():
         return None
     return orders.CheckoutRequest(
         state["email"],

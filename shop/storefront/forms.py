@@ -22,7 +22,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from shop.accounts.passwords import MAX_LENGTH
+from shop.accounts.passwords import LONGEST_EXISTING
 from shop.forms import NewPassword, StoreForm, whole_number
 
 MAX_QUANTITY = 999
@@ -93,7 +93,7 @@ class EmptyForm(StoreForm):
 
 class LoginForm(StoreForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=LONGEST_EXISTING)])
     remember = BooleanField("Keep me logged in on this computer")
 
 
@@ -131,7 +131,7 @@ class ResetPasswordForm(StoreForm):
 
 class ChangePasswordForm(StoreForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+        "Current password", validators=[DataRequired(), Length(max=LONGEST_EXISTING)]
     )
     password = _password_field("New password")
     confirm = PasswordField(

@@ -32,6 +32,7 @@ def log_in(user, remember: bool = False) -> None:
 
 
 def landing_url(user) -> str:
+    """Where a signed-in user goes: the safe ?next= page, else their home page."""
     target = request.args.get("next")
     if is_safe_next(target):
         return target

@@ -3,7 +3,7 @@
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from shop.accounts.passwords import MAX_LENGTH
+from shop.accounts.passwords import LONGEST_EXISTING
 from shop.forms import StoreForm
 
 CODE_HELP = "The 6 digits your authenticator app shows, or one of your recovery codes."
@@ -22,5 +22,5 @@ class CodeForm(StoreForm):
 
 
 class TurnOffForm(StoreForm):
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=LONGEST_EXISTING)])
     code = _code_field("Code from your app (or a recovery code)")

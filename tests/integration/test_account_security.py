@@ -8,12 +8,11 @@ security event is logged.
 
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import argon2
 import pytest
 import sqlalchemy as sa
-import time_machine
 
 from shop.accounts import roles
 from shop.accounts.models import User
@@ -21,6 +20,7 @@ from shop.extensions import db
 from tests.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.integration.account_helpers import emailed_link, outbox, register
+from tests.integration.race_helpers import at_once
 
 GOOD_PASSWORD = "paddle across the lake"
 LOCK_MESSAGE = "Please wait 1 minute and try again, or reset your password."
@@ -241,12 +241,6 @@ def test_reset_answers_the_same_for_a_known_and_an_unknown_email(app, customer):
 
 
 # --- per-account throttling -------------------------------------------------------
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(datetime(2026, 5, 4, 12, 0, tzinfo=UTC), tick=False) as traveller:
-        yield traveller
 
 
 def wrong_logins(client, email: str, times: int) -> list:
@@ -471,27 +465,20 @@ def test_security_lines_reach_the_error_log_with_no_logging_set_up(tmp_path):
 
 def test_failures_sent_at_the_same_moment_are_all_counted(app, customer):
     """Real threads, each with its own connection: no failure is lost to a race."""
-    import threading
-
     from shop.accounts.models import AccountThrottle
 
     guesses = 4
-    barrier = threading.Barrier(guesses)
     statuses = []
     email = customer.email
-    db.session.commit()  # the test's read must not hold SQLite's write lock
 
-    def guess(n: int):
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait(timeout=30)
-            statuses.append(log_in(client, email, f"wrong guess {n}").status_code)
+    def guesser(n: int):
+        def guess():
+            statuses.append(log_in(app.test_client(), email, f"wrong guess {n}").status_code)
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+        return guess
+
+    # The login page commits each failure itself.
+    assert at_once(app, *(guesser(n) for n in range(guesses)), commit=False).failed == []
     assert statuses == [401] * guesses
     (row,) = db.session.scalars(sa.select(AccountThrottle)).all()
     assert row.failures == guesses

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from shop import PROJECT_ROOT
 from shop.accounts.models import User
+from shop.accounts.passwords import MIN_LENGTH
 from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.models import Order
@@ -161,7 +162,7 @@ def test_seed_demo_refuses_to_run_in_production(store):
 def test_the_first_owner_of_a_production_store_is_made_by_a_command(store):
     weak = store.flask("accounts create-owner boss@shop.example --password short")
     assert weak.returncode != 0
-    assert "password: Use at least 12 characters" in weak.stderr
+    assert f"password: Use at least {MIN_LENGTH} characters" in weak.stderr
 
     made = store.flask(
         "accounts create-owner Boss@Shop.example --name Bea --password tall-cedar-canoe-portage-41"

@@ -222,6 +222,7 @@ def test_development_also_answers_on_localhost(monkeypatch, tmp_path):
 
 
 def production_env(monkeypatch, tmp_path, **values):
+    """The environment of a production install (instance in tmp_path), plus `values`."""
     monkeypatch.setenv("STORE_ENV", "production")
     monkeypatch.setenv("STORE_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("SECRET_KEY", "k" * 64)

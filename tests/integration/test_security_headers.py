@@ -11,8 +11,10 @@ import re
 import pytest
 
 from shop import create_app
-from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
+from shop.accounts import roles
+from tests.conftest import PASSWORD, log_in
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.integration.test_public_origin import production_env
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -77,6 +79,18 @@ def test_account_pages_are_not_stored_even_before_login(client):
         response = client.get(path)
         assert_secure_headers(response)
         assert_not_stored(response)
+
+
+def test_the_sign_in_steps_after_the_password_are_not_stored(client):
+    """Before the session starts: the code step, and the set-up page that shows the
+    authenticator's secret to an owner who must enrol."""
+    owner = UserFactory(role=roles.OWNER, email="new-owner@shop.test", totp=False)
+    step = client.post("/account/login", data={"email": owner.email, "password": PASSWORD})
+    enrol = client.get(step.headers["Location"])
+    assert enrol.status_code == 200 and "Your role needs two-step sign-in" in enrol.text
+    assert_secure_headers(enrol)
+    assert_not_stored(enrol)
+    assert_not_stored(client.get("/account/login/code"))
 
 
 def test_back_office_pages_pdfs_and_csvs_carry_the_headers_and_are_not_stored(client, staff):
@@ -154,11 +168,12 @@ def test_charts_hold_no_script_and_their_styles_carry_the_pages_nonce(client, st
 @pytest.fixture
 def production_app(monkeypatch, tmp_path):
     """The app exactly as `STORE_ENV=production` builds it from the environment."""
-    monkeypatch.setenv("STORE_ENV", "production")
-    monkeypatch.setenv("STORE_INSTANCE_PATH", str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "k" * 64)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    monkeypatch.setenv("STORE_BASE_URL", "https://shop.example")
+    production_env(
+        monkeypatch,
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+        STORE_BASE_URL="https://shop.example",
+    )
     return create_app()
 
 

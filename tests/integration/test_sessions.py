@@ -5,22 +5,13 @@ token and CSRF token; "sign out everywhere" ends every other session.
 Time moves with time-machine (the real clock of the process, not the store's code)."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 
 from shop.accounts import roles
 from tests.conftest import PASSWORD, log_in
 from tests.integration.backoffice_helpers import flashes, text_of
-
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 def opens(client, url: str) -> bool:

@@ -4,8 +4,6 @@ Real threads, each with its own app context and database connection, released at
 once by a barrier, as parallel requests to several gunicorn workers would be. The
 factor's row is locked while a code is checked (SQLite: the write lock at BEGIN)."""
 
-import threading
-
 import pytest
 
 from shop.accounts import second_factor
@@ -13,38 +11,30 @@ from shop.accounts.errors import AccountError
 from shop.accounts.models import User
 from shop.extensions import db
 from tests.factories import UserFactory
+from tests.integration.race_helpers import Outcome, at_once
 from tests.two_factor_helpers import code_at
 
 RACERS = 8
 
 
-def race(app, user_id: int, code: str) -> tuple[int, list[str]]:
+def race(app, user_id: int, code: str) -> Outcome:
     """RACERS sign-ins of the same user, past the password, all enter `code` at once."""
     user = db.session.get(User, user_id)
     tokens = [second_factor.begin_sign_in(user=user, remember=False) for _ in range(RACERS)]
     db.session.commit()
-    barrier = threading.Barrier(RACERS)
-    passed, refused = [], []
 
-    def enter(token: str):
-        with app.app_context():
+    def sign_in(token: str):
+        def enter_code():
             try:
-                barrier.wait(timeout=30)
                 second_factor.finish_sign_in(token=token, code=code)
-                db.session.commit()
-                passed.append(token)
-            except AccountError as err:
+            except AccountError:
                 db.session.commit()  # the wrong try is counted, as the view does
-                refused.append(err.message)
-            finally:
-                db.session.remove()
+                raise
+            db.session.commit()
 
-    threads = [threading.Thread(target=enter, args=(t,)) for t in tokens]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return len(passed), refused
+        return enter_code
+
+    return at_once(app, *(sign_in(t) for t in tokens), commit=False)
 
 
 @pytest.mark.parametrize("kind", ["app code", "recovery code"])
@@ -56,9 +46,10 @@ def test_a_code_entered_by_many_sign_ins_at_once_lets_one_in(app, kind):
     codes = second_factor.confirm_enrolment(user=user, code=code_at(secret, -1))
     db.session.commit()
 
-    passed, refused = race(app, user.id, code_at(secret) if kind == "app code" else codes[0])
+    outcome = race(app, user.id, code_at(secret) if kind == "app code" else codes[0])
 
-    assert passed == 1
-    assert len(refused) == RACERS - 1
+    assert outcome.failed == []
+    assert len(outcome.done) == 1
+    assert len(outcome.refused) == RACERS - 1
     expected = second_factor.USED_CODE if kind == "app code" else "That code is not right."
-    assert all(message.startswith(expected) for message in refused), refused
+    assert all(message.startswith(expected) for message in outcome.refused), outcome.refused
