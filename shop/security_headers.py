@@ -31,7 +31,8 @@ POLICY = {
 PDF_POLICY = {**POLICY, "object-src": SELF}
 PERMISSIONS = {"camera": "()", "microphone": "()", "geolocation": "()", "browsing-topics": "()"}
 
-PRIVATE_BLUEPRINTS = {"account", "backoffice", "cart", "checkout"}
+# two_factor: the code step and the setup page with a new secret, before anyone is signed in.
+PRIVATE_BLUEPRINTS = {"account", "backoffice", "cart", "checkout", "two_factor"}
 PUBLIC_FILES = {"static", "media.image"}
 NO_STORE = "private, no-store"
 DOWNLOADS = {"application/pdf", "text/csv"}

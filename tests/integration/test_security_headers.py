@@ -11,8 +11,9 @@ import re
 import pytest
 
 from shop import create_app
-from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
+from shop.accounts import roles
+from tests.conftest import PASSWORD, log_in
+from tests.factories import ProductFactory, UserFactory, VariantFactory
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -75,6 +76,23 @@ def test_every_page_of_a_signed_in_customer_is_not_stored(client, customer, tent
 def test_account_pages_are_not_stored_even_before_login(client):
     for path in ("/account/login", "/account/forgot-password"):
         response = client.get(path)
+        assert_secure_headers(response)
+        assert_not_stored(response)
+
+
+def test_the_second_step_of_signing_in_is_not_stored(client, staff):
+    """Between the password and the code nobody is signed in yet, but the pages are
+    theirs: the setup page shows the new authenticator's secret, then the code step."""
+    new_owner = UserFactory(role=roles.OWNER, email="new-owner@shop.test", totp=False)
+    pages = {}
+    for email in (new_owner.email, staff[roles.OWNER].email):
+        client.post("/account/logout")
+        step = client.post("/account/login", data={"email": email, "password": PASSWORD})
+        pages[step.headers["Location"]] = client.get(step.headers["Location"])
+    assert list(pages) == ["/account/login/enrol", "/account/login/code"]
+    assert "totp-secret" in pages["/account/login/enrol"].get_data(as_text=True)
+    for response in pages.values():
+        assert response.status_code == 200
         assert_secure_headers(response)
         assert_not_stored(response)
 
