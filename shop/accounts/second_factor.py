@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
-from shop.accounts import passwords, roles
+from shop.accounts import passwords, roles, throttle
 from shop.accounts.errors import AccountError
 from shop.accounts.models import LoginChallenge, RecoveryCode, TotpFactor, User
-from shop.accounts.services import end_all_sessions
+from shop.accounts.services import end_all_sessions, refuse_while_locked
 from shop.db import utcnow
 from shop.extensions import db
 
@@ -42,6 +42,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 WRONG_CODE = "That code is not right."
 USED_CODE = "That code has already been used. Please wait for the next one."
+CODE_WAIT = "Too many wrong codes for this account. Please wait {wait} and try again."
 
 
 class SignInEnded(AccountError):
@@ -280,8 +281,21 @@ def finish_sign_in(*, token: str, code: str) -> SignIn:
     factor = factor_of(user, lock=True)
     if factor is None:
         raise SignInEnded("Please log in again.")
-    left = _spend_or_count(challenge, lambda: _spend_code(user, factor, code))
+    # The password step starts a new challenge at will: the account's count of wrong
+    # codes, kept across them, is what stops guessing (wait 1, 2, 4 ... 15 minutes).
+    refuse_while_locked(throttle.SECOND_FACTOR, user.email, CODE_WAIT, field="code")
+    left = _spend_or_count(challenge, lambda: _spend_counted(user, factor, code))
+    throttle.clear(scope=throttle.SECOND_FACTOR, key=user.email)
     return SignIn(user=user, remember=challenge.remember, recovery_codes_left=left)
+
+
+def _spend_counted(user: User, factor: TotpFactor, code: str) -> int | None:
+    try:
+        return _spend_code(user, factor, code)
+    except AccountError as err:
+        if err.message != USED_CODE:  # a right code entered twice is no guess
+            throttle.record_failure(scope=throttle.SECOND_FACTOR, key=user.email)
+        raise
 
 
 def finish_enrolment(*, token: str, code: str) -> tuple[SignIn, list[str]]:

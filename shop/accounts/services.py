@@ -128,7 +128,7 @@ def authenticate(*, email: str, password: str) -> User:
     one Argon2 verification, one failure counted.
     """
     email = normalise_email(email)
-    _refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
+    refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
@@ -155,7 +155,7 @@ def end_all_sessions(*, user: User) -> None:
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """A new password for a logged-in user who knows the current one (throttled per account)."""
     field = "current_password"
-    _refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+    refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
     if not passwords.verify_password(user.password_hash, current_password):
         audit.log_event("password_change_failed", user=user)
         _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
@@ -235,7 +235,8 @@ def reset_password(*, token: str, new_password: str) -> User:
 # --- per-account throttling ----------------------------------------------------------
 
 
-def _refuse_while_locked(scope: str, key: str, message: str, field: str | None = None) -> None:
+def refuse_while_locked(scope: str, key: str, message: str, field: str | None = None) -> None:
+    """AccountLocked, with the wait in the message, while this account must wait."""
     seconds = throttle.seconds_locked(scope=scope, key=key)
     if seconds:
         audit.log_event("attempt_while_locked", email=key, scope=scope, wait_seconds=seconds)
@@ -250,7 +251,7 @@ def _count_failure(scope: str, key: str, message: str, field: str | None = None)
 
 def _count_email_request(email: str) -> None:
     # Every email asked for an address counts, known or not: no one can flood an inbox.
-    _refuse_while_locked(throttle.EMAIL_REQUEST, email, EMAIL_WAIT, field="email")
+    refuse_while_locked(throttle.EMAIL_REQUEST, email, EMAIL_WAIT, field="email")
     throttle.record_failure(scope=throttle.EMAIL_REQUEST, key=email)
 
 

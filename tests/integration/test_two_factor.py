@@ -124,6 +124,30 @@ def test_a_wrong_code_is_refused_and_five_send_back_to_the_password_step(
     assert not is_logged_in(client)
 
 
+def test_the_password_again_gives_no_fresh_guesses_at_the_code(client, customer, enrolled):
+    """Wrong codes count for the account across sign-ins, not only within one: someone who
+    knows the password cannot go on guessing five codes per password step."""
+    secret, _ = enrolled
+    password_step(client, customer.email)
+    for _ in range(5):
+        enter_code(client, wrong_code(secret))
+    password_step(client, customer.email)
+    response = enter_code(client, code_for(customer.email))  # even the right code waits
+    assert response.status_code == 422
+    assert errors_beside(text_of(response), "code") == [
+        "Too many wrong codes for this account. Please wait 1 minute and try again."
+    ]
+    assert not is_logged_in(client)
+    with time_machine.travel(timedelta(minutes=1, seconds=5), tick=True):
+        assert enter_code(client, code_for(customer.email)).status_code == 302
+        assert is_logged_in(client)
+        client.post("/account/logout")
+        # A right code starts the count again: one wrong code is only a wrong code.
+        password_step(client, customer.email)
+        response = enter_code(client, wrong_code(secret))
+        assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
+
+
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
     secret, _ = enrolled
     client = app.test_client()
