@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
-from shop.accounts import passwords, roles, throttle
+from shop.accounts import roles, throttle
 from shop.accounts.errors import AccountError
 from shop.accounts.models import LoginChallenge, RecoveryCode, TotpFactor, User
-from shop.accounts.services import end_all_sessions, refuse_while_locked
+from shop.accounts.services import check_current_password, end_all_sessions, refuse_while_locked
 from shop.db import utcnow
 from shop.extensions import db
 
@@ -42,6 +42,7 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 WRONG_CODE = "That code is not right."
 USED_CODE = "That code has already been used. Please wait for the next one."
+WRONG_PASSWORD = "Your password is not right."
 CODE_WAIT = "Too many wrong codes for this account. Please wait {wait} and try again."
 
 
@@ -160,8 +161,7 @@ def _prove(user: User, password: str, code: str) -> None:
     factor = factor_of(user, lock=True)
     if factor is None:
         raise AccountError("Two-step sign-in is off.")
-    if not passwords.verify_password(user.password_hash, password):
-        raise AccountError("Your password is not right.", field="password")
+    check_current_password(user=user, password=password, field="password", wrong=WRONG_PASSWORD)
     try:
         _spend_code(user, factor, code)
     except AccountError as err:

@@ -154,14 +154,26 @@ def end_all_sessions(*, user: User) -> None:
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """A new password for a logged-in user who knows the current one (throttled per account)."""
-    field = "current_password"
-    refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
-    if not passwords.verify_password(user.password_hash, current_password):
-        audit.log_event("password_change_failed", user=user)
-        _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
-        raise AccountError("Your current password is not right.", field=field)
-    throttle.clear(scope=throttle.PASSWORD_CHANGE, key=user.email)
+    check_current_password(user=user, password=current_password)
     _set_password(user, new_password)
+
+
+def check_current_password(
+    *,
+    user: User,
+    password: str,
+    field: str = "current_password",
+    wrong: str = "Your current password is not right.",
+) -> None:
+    """AccountError unless this is the signed-in user's password. Every form that asks
+    for it (password change, turning off the second factor, ...) counts towards the
+    same per-account wait, so none of them lets a stolen session guess without end."""
+    refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+    if not passwords.verify_password(user.password_hash, password):
+        audit.log_event("password_change_failed", user=user, form=field)
+        _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+        raise AccountError(wrong, field=field)
+    throttle.clear(scope=throttle.PASSWORD_CHANGE, key=user.email)
 
 
 def _set_password(user: User, new_password: str) -> None:

@@ -140,11 +140,17 @@ def renew_recovery_codes():
                 user=current_user, password=form.password.data, code=form.code.data
             )
         except AccountError as err:
-            show_error(form, err)
+            _wrong_proof(form, err)
         else:
             db.session.commit()
             return _recovery_codes_page(codes, url_for("two_factor.manage"))
     return _manage_page(TurnOffForm(), form)
+
+
+def _wrong_proof(form, err: AccountError) -> None:
+    # Nothing was changed, but a wrong password must stay counted towards the lockout.
+    db.session.commit()
+    show_error(form, err)
 
 
 @bp.route("/two-factor/enrol", methods=["GET", "POST"])
@@ -174,7 +180,7 @@ def disable():
                 user=current_user, password=form.password.data, code=form.code.data
             )
         except AccountError as err:
-            show_error(form, err)
+            _wrong_proof(form, err)
         else:
             db.session.commit()
             flash("Two-step sign-in is off.", "success")

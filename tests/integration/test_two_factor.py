@@ -25,6 +25,7 @@ from tests.two_factor_helpers import (
 )
 
 ENROL_AT_LOGIN_PATH = "/account/login/enrol"
+LOCK_MESSAGE = "Please wait 1 minute and try again, or reset your password."
 
 
 def password_step(client, email, password=PASSWORD, **query):
@@ -217,6 +218,44 @@ def test_turning_it_off_needs_the_password_and_a_code(client, customer, enrolled
     assert db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))) == 0
     client.post("/account/logout")
     assert password_step(client, customer.email).headers["Location"] == "/account/"
+
+
+@pytest.mark.parametrize(
+    "path, prefix",
+    [("/account/two-factor/disable", ""), ("/account/two-factor/recovery-codes", "renew-")],
+)
+def test_the_two_factor_forms_are_no_way_round_the_password_lockout(
+    client, customer, enrolled, path, prefix
+):
+    """Someone holding a signed-in session must not try passwords here without end: they
+    count with the password change's wrong current passwords."""
+    secret, _ = enrolled
+    log_in(client, customer.email)
+    answers = [
+        errors_beside(
+            text_of(
+                client.post(
+                    path,
+                    data={f"{prefix}password": f"guess {n}", f"{prefix}code": code_at(secret)},
+                )
+            ),
+            f"{prefix}password",
+        )
+        for n in range(6)
+    ]
+    assert answers[:4] == [["Your password is not right."]] * 4
+    assert all(len(a) == 1 and a[0].endswith(LOCK_MESSAGE) for a in answers[4:]), answers
+    # The password change is locked as well: it is the same guessing.
+    change = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a new pass phrase",
+            "confirm": "a new pass phrase",
+        },
+    )
+    assert LOCK_MESSAGE in text_of(change)
+    assert factor_of(customer.email) is not None
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, customer, enrolled):
