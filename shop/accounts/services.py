@@ -5,6 +5,7 @@ import math
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
@@ -16,6 +17,7 @@ from shop.notifications.services import queue_email, render_email
 
 RESET_SALT = "password-reset"
 REGISTER_SALT = "registration"
+LINK_USED = "This link has already been used. Please log in."
 TAKEN_SUBJECT = "Someone tried to create an account with your email"
 LOGIN_WAIT = (
     "Too many wrong passwords for this account. "
@@ -91,14 +93,22 @@ def registration_for_token(token: str) -> dict:
         REGISTER_SALT, token, "REGISTRATION_LINK_MAX_AGE", "link", "Please register again."
     )
     if find_user_by_email(data["email"]) is not None:
-        raise AccountError("This link has already been used. Please log in.")
+        raise AccountError(LINK_USED)
     return data
 
 
 def finish_registration(*, token: str, password: str) -> User:
     """The customer account of a registration link, with the password chosen now."""
     data = registration_for_token(token)
-    return create_user(email=data["email"], name=data["name"], password=password)
+    try:
+        with db.session.begin_nested():
+            return create_user(email=data["email"], name=data["name"], password=password)
+    except IntegrityError as exc:  # the same link being finished in another request now
+        raise AccountError(LINK_USED) from exc
+    except AccountError as err:
+        if err.field == "email":  # ... or a moment ago: the email is taken
+            raise AccountError(LINK_USED) from err
+        raise
 
 
 def _signer(salt: str) -> URLSafeTimedSerializer:
