@@ -247,7 +247,8 @@ def _matching_step(secret: str, code: str) -> int | None:
     totp = pyotp.TOTP(secret)
     now = totp.timecode(time.time())
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        # As bytes: compare_digest refuses str with digits beyond ASCII (١, １).
+        if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
             return step
     return None
 

@@ -3,12 +3,16 @@ sign-in, registration, the second factor and the rest, and what they get."""
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from shop.accounts.models import User
 from shop.extensions import db
+from tests.factories import ProductFactory, VariantFactory
 from tests.integration.account_helpers import emailed_link
 from tests.integration.backoffice_helpers import flashes, text_of
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import buy
 
 PASSWORD = "a long pass phrase"
 
@@ -46,3 +50,18 @@ def test_one_registration_link_finished_twice_at_once_makes_one_account(app, cli
         ["Welcome, Rosa Visitor! Your account is ready."],
     ]
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+
+
+@pytest.mark.parametrize("page", ["/orders/{number}", "/checkout/pay/{number}"])
+def test_an_order_link_with_a_forged_token_beyond_ascii_is_not_found(app, client, page):
+    """The link's token is compared in constant time; a token of other letters (é) is
+    just a wrong token, not an error page."""
+    classes = seed_reference_data()
+    tent = VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), price=34900, tax_class=classes["standard"],
+        weight_g=2400, length_mm=550, width_mm=180, height_mm=180, stock=5,
+    )  # fmt: skip
+    order = buy(app, [(tent, 1)], card=None)
+    path = page.format(number=order.number)
+    assert client.get(path, query_string={"t": order.access_token}).status_code == 200
+    assert client.get(path, query_string={"t": "é" * 43}).status_code == 404

@@ -149,6 +149,14 @@ def test_the_password_again_gives_no_fresh_guesses_at_the_code(client, customer,
         assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
 
 
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "１２３４５６"])  # Arabic-Indic, full-width
+def test_a_code_in_digits_beyond_ascii_is_only_a_wrong_code(client, customer, enrolled, code):
+    password_step(client, customer.email)
+    response = enter_code(client, code)
+    assert response.status_code == 422
+    assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
+
+
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
     secret, _ = enrolled
     client = app.test_client()
