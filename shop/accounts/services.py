@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
-from shop.accounts.models import Address, User, new_session_token
+from shop.accounts.models import Address, LoginChallenge, User, new_session_token
 from shop.db import utcnow
 from shop.extensions import db
 from shop.links import public_url
@@ -190,6 +190,8 @@ def _set_password(user: User, new_password: str) -> None:
     _check_password_rules(new_password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new_password)
     end_all_sessions(user=user)
+    # A sign-in past the old password, waiting for its code, ends too.
+    db.session.execute(sa.delete(LoginChallenge).where(LoginChallenge.user_id == user.id))
     throttle.clear(scope=throttle.LOGIN, key=user.email)  # the owner proved who they are
     queue_email(
         to=user.email,

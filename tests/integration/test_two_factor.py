@@ -13,6 +13,7 @@ from shop.accounts.models import RecoveryCode
 from shop.extensions import db
 from tests.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
+from tests.integration.account_helpers import emailed_link
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
 from tests.two_factor_helpers import (
     CODE_STEP_PATH,
@@ -155,6 +156,21 @@ def test_a_code_in_digits_beyond_ascii_is_only_a_wrong_code(client, customer, en
     response = enter_code(client, code)
     assert response.status_code == 422
     assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
+
+
+def test_a_new_password_ends_a_sign_in_half_done_with_the_old_one(app, client, customer, enrolled):
+    """Someone past the password step with the old password (a phished or leaked one) may
+    not finish with a code once the owner of the account has reset the password."""
+    intruder = app.test_client()
+    password_step(intruder, customer.email)
+    client.post("/account/forgot-password", data={"email": customer.email})
+    link = emailed_link(customer.email, "/account/reset-password/")
+    client.post(
+        link, data={"password": "a brand new pass phrase", "confirm": "a brand new pass phrase"}
+    )
+    response = enter_code(intruder, code_for(customer.email))
+    assert response.headers["Location"].startswith("/account/login")
+    assert not is_logged_in(intruder)
 
 
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
