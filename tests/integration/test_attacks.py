@@ -2,17 +2,23 @@
 sign-in, registration, the second factor and the rest, and what they get."""
 
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
+from shop.accounts import roles
 from shop.accounts.models import User
+from shop.accounts.services import TAKEN_SUBJECT
+from shop.accounts.sessions import REMEMBER_COOKIE
 from shop.extensions import db
-from tests.factories import ProductFactory, VariantFactory
-from tests.integration.account_helpers import emailed_link
+from tests.conftest import PASSWORD as FACTORY_PASSWORD
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.integration.account_helpers import emailed_link, outbox
 from tests.integration.backoffice_helpers import flashes, text_of
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
+from tests.two_factor_helpers import CODE_STEP_PATH, code_for
 
 PASSWORD = "a long pass phrase"
 
@@ -65,3 +71,42 @@ def test_an_order_link_with_a_forged_token_beyond_ascii_is_not_found(app, client
     path = page.format(number=order.number)
     assert client.get(path, query_string={"t": order.access_token}).status_code == 200
     assert client.get(path, query_string={"t": "é" * 43}).status_code == 404
+
+
+def test_no_way_past_the_password_skips_the_owners_code(client):
+    """After the owner's password (guessed or leaked), nothing signs in without the code:
+    not the back office or account pages, not a reset link, not registering the email
+    again, not "remember me"."""
+    owner = UserFactory(role=roles.OWNER, email="boss@example.com")
+    step = client.post(
+        "/account/login", data={"email": owner.email, "password": FACTORY_PASSWORD, "remember": "y"}
+    )
+    assert step.headers["Location"].startswith(CODE_STEP_PATH)
+    assert client.get_cookie(REMEMBER_COOKIE, domain="shop.test") is None
+    for path in ("/admin/", "/account/", "/account/two-factor"):
+        assert client.get(path).headers["Location"].startswith("/account/login"), path
+
+    client.post("/account/forgot-password", data={"email": owner.email})
+    reset = emailed_link(owner.email, "/account/reset-password/")
+    done = client.post(reset, data={"password": PASSWORD, "confirm": PASSWORD})
+    assert done.headers["Location"] == "/account/login"
+    client.post("/account/register", data={"name": "Mallory", "email": owner.email})
+    assert outbox(owner.email)[-1].subject == TAKEN_SUBJECT  # a reset link, not a new account
+    assert client.get("/admin/").headers["Location"].startswith("/account/login")
+
+    step = client.post("/account/login", data={"email": owner.email, "password": PASSWORD})
+    assert step.headers["Location"].startswith(CODE_STEP_PATH)
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https:evil.example"])
+def test_the_code_step_sends_no_one_off_the_site(client, staff, target):
+    owner = staff[roles.OWNER]
+    step = client.post(
+        "/account/login",
+        query_string={"next": target},
+        data={"email": owner.email, "password": FACTORY_PASSWORD},
+    )
+    done = client.post(step.headers["Location"], data={"code": code_for(owner.email)})
+    location = done.headers["Location"]
+    assert urlsplit(location).netloc == "" and not location.startswith("//"), location
+    assert "\\" not in location, location  # browsers read /\ as //
