@@ -110,3 +110,14 @@ def test_the_code_step_sends_no_one_off_the_site(client, staff, target):
     location = done.headers["Location"]
     assert urlsplit(location).netloc == "" and not location.startswith("//"), location
     assert "\\" not in location, location  # browsers read /\ as //
+
+
+@pytest.mark.parametrize("referrer", ["http://shop.test//evil.example/p", "http://evil.example/p"])
+def test_the_cart_sends_no_one_back_off_the_site(client, referrer):
+    """The cart goes back to the page the form came from, if that page is the store's."""
+    response = client.post(
+        "/cart/add", data={"variant_id": "1", "quantity": "x"}, headers={"Referer": referrer}
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert urlsplit(location).netloc == "" and not location.startswith("//"), location
