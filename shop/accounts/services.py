@@ -192,7 +192,9 @@ def _set_password(user: User, new_password: str) -> None:
     end_all_sessions(user=user)
     # A sign-in past the old password, waiting for its code, ends too.
     db.session.execute(sa.delete(LoginChallenge).where(LoginChallenge.user_id == user.id))
-    throttle.clear(scope=throttle.LOGIN, key=user.email)  # the owner proved who they are
+    # The owner proved who they are; whoever guessed with the old password is out.
+    throttle.clear(scope=throttle.LOGIN, key=user.email)
+    throttle.clear(scope=throttle.SECOND_FACTOR, key=user.email)
     queue_email(
         to=user.email,
         subject="Your password was changed",

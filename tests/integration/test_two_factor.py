@@ -173,6 +173,23 @@ def test_a_new_password_ends_a_sign_in_half_done_with_the_old_one(app, client, c
     assert not is_logged_in(intruder)
 
 
+def test_a_password_reset_ends_the_wait_for_the_code(client, customer, enrolled):
+    """Someone with the old password kept the owner of the account waiting at the code
+    step; the reset (by email) locks them out and lets the owner in at once."""
+    secret, _ = enrolled
+    password_step(client, customer.email)
+    for _ in range(5):
+        enter_code(client, wrong_code(secret))
+    client.post("/account/forgot-password", data={"email": customer.email})
+    link = emailed_link(customer.email, "/account/reset-password/")
+    client.post(
+        link, data={"password": "a brand new pass phrase", "confirm": "a brand new pass phrase"}
+    )
+    password_step(client, customer.email, password="a brand new pass phrase")
+    assert enter_code(client, code_for(customer.email)).status_code == 302
+    assert is_logged_in(client)
+
+
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
     secret, _ = enrolled
     client = app.test_client()
