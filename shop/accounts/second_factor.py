@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
-from shop.accounts import roles, throttle
+from shop.accounts import audit, roles, throttle
 from shop.accounts.errors import AccountError
 from shop.accounts.models import LoginChallenge, RecoveryCode, TotpFactor, User
 from shop.accounts.services import check_current_password, end_all_sessions, refuse_while_locked
@@ -294,6 +294,7 @@ def _spend_counted(user: User, factor: TotpFactor, code: str) -> int | None:
     try:
         return _spend_code(user, factor, code)
     except AccountError as err:
+        audit.log_event("login_code_failed", user=user)
         if err.message != USED_CODE:  # a right code entered twice is no guess
             throttle.record_failure(scope=throttle.SECOND_FACTOR, key=user.email)
         raise

@@ -15,6 +15,7 @@ from tests.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
 from tests.integration.account_helpers import emailed_link
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
+from tests.integration.test_account_security import security_events
 from tests.two_factor_helpers import (
     CODE_STEP_PATH,
     code_at,
@@ -188,6 +189,22 @@ def test_a_password_reset_ends_the_wait_for_the_code(client, customer, enrolled)
     password_step(client, customer.email, password="a brand new pass phrase")
     assert enter_code(client, code_for(customer.email)).status_code == 302
     assert is_logged_in(client)
+
+
+def test_wrong_codes_and_the_wait_they_start_are_logged(client, customer, enrolled, caplog):
+    secret, _ = enrolled
+    caplog.set_level(logging.INFO, logger="shop.security")
+    password_step(client, customer.email)
+    caplog.clear()
+    codes = [wrong_code(secret)] * 5
+    for code in codes:
+        enter_code(client, code)
+    events = security_events(caplog)
+    assert [e["event"] for e in events] == ["login_code_failed"] * 5 + ["account_locked"]
+    assert all(e["user_id"] == customer.id for e in events[:5])
+    assert events[-1]["scope"] == "second_factor"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert codes[0] not in logged and customer.email not in logged
 
 
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
