@@ -98,16 +98,28 @@ def _factor_row(user_id: int, lock: bool = False) -> TotpFactor | None:
 # --- enrolment ---------------------------------------------------------------------
 
 
-def start_enrolment(*, user: User) -> TotpFactor:
-    """A new secret for the user's app, not in use until confirmed; the same on reload."""
+def start_enrolment(*, user: User, shown: str | None = None) -> TotpFactor:
+    """A new secret for the user's app, not in use until confirmed.
+
+    shown: secret_digest() of the secret this browser was shown, kept on reload. Any
+    other unconfirmed secret is replaced: it may have been seen by someone else past
+    the password, who must not hold the secret the real user then confirms.
+    """
     factor = _factor_row(user.id)
     if factor is not None and factor.confirmed_at is not None:
         raise AccountError("Two-step sign-in is already on.")
     if factor is None:
         factor = TotpFactor(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(factor)
-        db.session.flush()
+    elif shown is None or not hmac.compare_digest(shown, secret_digest(factor.secret)):
+        factor.secret, factor.last_used_step = pyotp.random_base32(), None
+    db.session.flush()
     return factor
+
+
+def secret_digest(secret: str) -> str:
+    """What a browser keeps of the secret it was shown (not the secret itself)."""
+    return _digest(secret)
 
 
 def confirm_enrolment(*, user: User, code: str) -> list[str]:

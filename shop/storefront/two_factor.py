@@ -81,13 +81,17 @@ def enrol_at_login():
     return _enrolment_page(user, form, required=True)
 
 
+SHOWN_SECRET = "totp_secret_shown"  # the digest of the secret this browser is setting up
+
+
 def _enrolment_page(user, form, required: bool):
     try:
-        factor = second_factor.start_enrolment(user=user)
+        factor = second_factor.start_enrolment(user=user, shown=session.get(SHOWN_SECRET))
     except AccountError as err:
         flash(err.message, "info")
         return redirect(url_for("two_factor.manage"))
     db.session.commit()
+    session[SHOWN_SECRET] = second_factor.secret_digest(factor.secret)
     uri = second_factor.setup_uri(user=user, factor=factor)
     page = render_template(
         "shop/account/two_factor_enrol.html",

@@ -356,6 +356,26 @@ def test_owner_and_bookkeeper_must_enrol_before_anything_else(client, role):
     assert factor_of(user.email).secret == secret
 
 
+def test_a_secret_seen_by_someone_past_the_password_is_never_the_one_confirmed(app, client):
+    """Someone with a leaked password opens the setup page and keeps the secret without
+    confirming it; when the real user sets up their app, it gets another secret, so the
+    intruder's copy never makes codes for the account."""
+    user = UserFactory(role=roles.BOOKKEEPER, email="books@example.com", totp=False)
+    intruder = app.test_client()
+    password_step(intruder, user.email)
+    seen = secret_on(intruder.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True))
+
+    password_step(client, user.email)
+    page = client.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True)
+    secret = secret_on(page)
+    assert secret != seen
+    assert secret_on(client.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True)) == secret  # reload
+    assert client.post(ENROL_AT_LOGIN_PATH, data={"code": code_at(secret)}).status_code == 200
+    assert factor_of(user.email).secret == secret
+    intruder.post(ENROL_AT_LOGIN_PATH, data={"code": code_at(seen)})
+    assert not is_logged_in(intruder)
+
+
 def test_owner_and_bookkeeper_cannot_turn_it_off(client, staff):
     owner = staff[roles.OWNER]
     log_in(client, owner.email)
