@@ -8,8 +8,9 @@ rows of one kind by id ascending:
     3. purchase orders  (lock_purchase_order)
     4. stock rows       (lock_stock_rows)
 
-A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor) and
-nothing else, so those two never meet the four above.
+A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor, then
+the account's throttle row: lock_account_throttle) and nothing else, so they never
+meet the four above. The outbox claims its messages alone (claim_outbox_message).
 
 (Counters come last of all: the invoice-number series is bumped by an UPDATE
 while paying, after the order and its stock rows.) Two use cases that follow
@@ -31,10 +32,11 @@ package can import it without an import circle.
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.accounts.models import LoginChallenge, TotpFactor
+from shop.accounts.models import AccountThrottle, LoginChallenge, TotpFactor
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory.models import StockLevel
+from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.purchasing.models import PurchaseOrder
 
@@ -144,3 +146,27 @@ def lock_totp_factor(user_id: int) -> TotpFactor | None:
     """The user's authenticator row, under its lock, so a code is spent only once."""
     query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id).with_for_update()
     return db.session.scalar(_fresh(query))
+
+
+def lock_account_throttle(scope: str, key_digest: str) -> AccountThrottle | None:
+    """One account's count of failures in one scope, under its row lock."""
+    query = sa.select(AccountThrottle).where(
+        AccountThrottle.scope == scope, AccountThrottle.key_digest == key_digest
+    )
+    return db.session.scalar(_fresh(query.with_for_update()))
+
+
+# --- the outbox (apart from everything above) ----------------------------------------
+
+
+def claim_outbox_message(*conditions) -> int | None:
+    """The id of the first message matching, locked; one another deliverer holds is
+    skipped, not waited for (PostgreSQL SKIP LOCKED)."""
+    query = (
+        sa.select(OutboxMessage.id)
+        .where(*conditions)
+        .order_by(OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return db.session.scalar(query)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from shop import locks
 from shop.accounts import audit
 from shop.accounts.models import AccountThrottle
 from shop.db import utcnow
@@ -34,10 +35,12 @@ def key_digest(key: str) -> str:
 
 
 def _row(scope: str, key: str, *, lock: bool = False) -> AccountThrottle | None:
+    if lock:
+        return locks.lock_account_throttle(scope, key_digest(key))
     query = sa.select(AccountThrottle).where(
         AccountThrottle.scope == scope, AccountThrottle.key_digest == key_digest(key)
     )
-    return db.session.scalar(query.with_for_update() if lock else query)
+    return db.session.scalar(query)
 
 
 def seconds_locked(*, scope: str, key: str) -> int:

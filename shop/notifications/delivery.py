@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy.orm import Session
 
+from shop import locks
 from shop.db import utcnow
 from shop.extensions import db
 from shop.notifications.attachments import content_of
@@ -86,13 +87,7 @@ def _due(now):
 def _claim_next() -> int | None:
     """Take the next due message for this worker alone, in a transaction of its own."""
     now = utcnow()
-    message_id = db.session.scalar(
-        sa.select(OutboxMessage.id)
-        .where(_due(now))
-        .order_by(OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+    message_id = locks.claim_outbox_message(_due(now))
     if message_id is not None:
         # While "sending", next_attempt_at is the end of the lease.
         db.session.execute(
