@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
-from shop.accounts import passwords, roles
+from shop.accounts import audit, roles, throttle
 from shop.accounts.errors import AccountError
 from shop.accounts.models import LoginChallenge, RecoveryCode, TotpFactor, User
-from shop.accounts.services import end_all_sessions
+from shop.accounts.services import check_current_password, end_all_sessions, refuse_while_locked
 from shop.db import utcnow
 from shop.extensions import db
 
@@ -42,6 +42,8 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 WRONG_CODE = "That code is not right."
 USED_CODE = "That code has already been used. Please wait for the next one."
+WRONG_PASSWORD = "Your password is not right."
+CODE_WAIT = "Too many wrong codes for this account. Please wait {wait} and try again."
 
 
 class SignInEnded(AccountError):
@@ -98,16 +100,28 @@ def _factor_row(user_id: int, lock: bool = False) -> TotpFactor | None:
 # --- enrolment ---------------------------------------------------------------------
 
 
-def start_enrolment(*, user: User) -> TotpFactor:
-    """A new secret for the user's app, not in use until confirmed; the same on reload."""
+def start_enrolment(*, user: User, shown: str | None = None) -> TotpFactor:
+    """A new secret for the user's app, not in use until confirmed.
+
+    shown: secret_digest() of the secret this browser was shown, kept on reload. Any
+    other unconfirmed secret is replaced: it may have been seen by someone else past
+    the password, who must not hold the secret the real user then confirms.
+    """
     factor = _factor_row(user.id)
     if factor is not None and factor.confirmed_at is not None:
         raise AccountError("Two-step sign-in is already on.")
     if factor is None:
         factor = TotpFactor(user_id=user.id, secret=pyotp.random_base32())
         db.session.add(factor)
-        db.session.flush()
+    elif shown is None or not hmac.compare_digest(shown, secret_digest(factor.secret)):
+        factor.secret, factor.last_used_step = pyotp.random_base32(), None
+    db.session.flush()
     return factor
+
+
+def secret_digest(secret: str) -> str:
+    """What a browser keeps of the secret it was shown (not the secret itself)."""
+    return _digest(secret)
 
 
 def confirm_enrolment(*, user: User, code: str) -> list[str]:
@@ -161,8 +175,7 @@ def _prove(user: User, password: str, code: str) -> None:
     factor = factor_of(user, lock=True)
     if factor is None:
         raise AccountError("Two-step sign-in is off.")
-    if not passwords.verify_password(user.password_hash, password):
-        raise AccountError("Your password is not right.", field="password")
+    check_current_password(user=user, password=password, field="password", wrong=WRONG_PASSWORD)
     try:
         _spend_code(user, factor, code)
     except AccountError as err:
@@ -248,7 +261,8 @@ def _matching_step(secret: str, code: str) -> int | None:
     totp = pyotp.TOTP(secret)
     now = totp.timecode(time.time())
     for step in range(now - DRIFT_STEPS, now + DRIFT_STEPS + 1):
-        if hmac.compare_digest(totp.generate_otp(step), code):
+        # As bytes: compare_digest refuses str with digits beyond ASCII (١, １).
+        if hmac.compare_digest(totp.generate_otp(step).encode(), code.encode()):
             return step
     return None
 
@@ -282,8 +296,22 @@ def finish_sign_in(*, token: str, code: str) -> SignIn:
     factor = factor_of(user, lock=True)
     if factor is None:
         raise SignInEnded("Please log in again.")
-    left = _spend_or_count(challenge, lambda: _spend_code(user, factor, code))
+    # The password step starts a new challenge at will: the account's count of wrong
+    # codes, kept across them, is what stops guessing (wait 1, 2, 4 ... 15 minutes).
+    refuse_while_locked(throttle.SECOND_FACTOR, user.email, CODE_WAIT, field="code")
+    left = _spend_or_count(challenge, lambda: _spend_counted(user, factor, code))
+    throttle.clear(scope=throttle.SECOND_FACTOR, key=user.email)
     return SignIn(user=user, remember=challenge.remember, recovery_codes_left=left)
+
+
+def _spend_counted(user: User, factor: TotpFactor, code: str) -> int | None:
+    try:
+        return _spend_code(user, factor, code)
+    except AccountError as err:
+        audit.log_event("login_code_failed", user=user)
+        if err.message != USED_CODE:  # a right code entered twice is no guess
+            throttle.record_failure(scope=throttle.SECOND_FACTOR, key=user.email)
+        raise
 
 
 def finish_enrolment(*, token: str, code: str) -> tuple[SignIn, list[str]]:

@@ -5,10 +5,11 @@ import math
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
-from shop.accounts.models import Address, User, new_session_token
+from shop.accounts.models import Address, LoginChallenge, User, new_session_token
 from shop.db import utcnow
 from shop.extensions import db
 from shop.links import public_url
@@ -16,6 +17,7 @@ from shop.notifications.services import queue_email, render_email
 
 RESET_SALT = "password-reset"
 REGISTER_SALT = "registration"
+LINK_USED = "This link has already been used. Please log in."
 TAKEN_SUBJECT = "Someone tried to create an account with your email"
 LOGIN_WAIT = (
     "Too many wrong passwords for this account. "
@@ -91,14 +93,22 @@ def registration_for_token(token: str) -> dict:
         REGISTER_SALT, token, "REGISTRATION_LINK_MAX_AGE", "link", "Please register again."
     )
     if find_user_by_email(data["email"]) is not None:
-        raise AccountError("This link has already been used. Please log in.")
+        raise AccountError(LINK_USED)
     return data
 
 
 def finish_registration(*, token: str, password: str) -> User:
     """The customer account of a registration link, with the password chosen now."""
     data = registration_for_token(token)
-    return create_user(email=data["email"], name=data["name"], password=password)
+    try:
+        with db.session.begin_nested():
+            return create_user(email=data["email"], name=data["name"], password=password)
+    except IntegrityError as exc:  # the same link being finished in another request now
+        raise AccountError(LINK_USED) from exc
+    except AccountError as err:
+        if err.field == "email":  # ... or a moment ago: the email is taken
+            raise AccountError(LINK_USED) from err
+        raise
 
 
 def _signer(salt: str) -> URLSafeTimedSerializer:
@@ -128,7 +138,7 @@ def authenticate(*, email: str, password: str) -> User:
     one Argon2 verification, one failure counted.
     """
     email = normalise_email(email)
-    _refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
+    refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
     user = find_user_by_email(email)
     if user is None:
         passwords.burn_time(password)
@@ -154,21 +164,37 @@ def end_all_sessions(*, user: User) -> None:
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
     """A new password for a logged-in user who knows the current one (throttled per account)."""
-    field = "current_password"
-    _refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
-    if not passwords.verify_password(user.password_hash, current_password):
-        audit.log_event("password_change_failed", user=user)
-        _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
-        raise AccountError("Your current password is not right.", field=field)
-    throttle.clear(scope=throttle.PASSWORD_CHANGE, key=user.email)
+    check_current_password(user=user, password=current_password)
     _set_password(user, new_password)
+
+
+def check_current_password(
+    *,
+    user: User,
+    password: str,
+    field: str = "current_password",
+    wrong: str = "Your current password is not right.",
+) -> None:
+    """AccountError unless this is the signed-in user's password. Every form that asks
+    for it (password change, turning off the second factor, ...) counts towards the
+    same per-account wait, so none of them lets a stolen session guess without end."""
+    refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+    if not passwords.verify_password(user.password_hash, password):
+        audit.log_event("password_change_failed", user=user, form=field)
+        _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
+        raise AccountError(wrong, field=field)
+    throttle.clear(scope=throttle.PASSWORD_CHANGE, key=user.email)
 
 
 def _set_password(user: User, new_password: str) -> None:
     _check_password_rules(new_password, email=user.email, name=user.name)
     user.password_hash = passwords.hash_password(new_password)
     end_all_sessions(user=user)
-    throttle.clear(scope=throttle.LOGIN, key=user.email)  # the owner proved who they are
+    # A sign-in past the old password, waiting for its code, ends too.
+    db.session.execute(sa.delete(LoginChallenge).where(LoginChallenge.user_id == user.id))
+    # The owner proved who they are; whoever guessed with the old password is out.
+    throttle.clear(scope=throttle.LOGIN, key=user.email)
+    throttle.clear(scope=throttle.SECOND_FACTOR, key=user.email)
     queue_email(
         to=user.email,
         subject="Your password was changed",
@@ -235,7 +261,8 @@ def reset_password(*, token: str, new_password: str) -> User:
 # --- per-account throttling ----------------------------------------------------------
 
 
-def _refuse_while_locked(scope: str, key: str, message: str, field: str | None = None) -> None:
+def refuse_while_locked(scope: str, key: str, message: str, field: str | None = None) -> None:
+    """AccountLocked, with the wait in the message, while this account must wait."""
     seconds = throttle.seconds_locked(scope=scope, key=key)
     if seconds:
         audit.log_event("attempt_while_locked", email=key, scope=scope, wait_seconds=seconds)
@@ -250,7 +277,7 @@ def _count_failure(scope: str, key: str, message: str, field: str | None = None)
 
 def _count_email_request(email: str) -> None:
     # Every email asked for an address counts, known or not: no one can flood an inbox.
-    _refuse_while_locked(throttle.EMAIL_REQUEST, email, EMAIL_WAIT, field="email")
+    refuse_while_locked(throttle.EMAIL_REQUEST, email, EMAIL_WAIT, field="email")
     throttle.record_failure(scope=throttle.EMAIL_REQUEST, key=email)
 
 

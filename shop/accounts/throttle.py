@@ -25,6 +25,7 @@ from shop.extensions import db
 LOGIN = "login"
 PASSWORD_CHANGE = "password_change"
 EMAIL_REQUEST = "email_request"  # reset links and registration emails asked for an address
+SECOND_FACTOR = "second_factor"  # wrong codes at sign-in, over every sign-in of the account
 
 
 def key_digest(key: str) -> str:

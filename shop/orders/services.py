@@ -360,7 +360,8 @@ def order_for_customer(*, number: str, user, token: str | None, session_orders) 
         return order
     if order.id in (session_orders or []):
         return order
-    if token and secrets.compare_digest(token, order.access_token):
+    # As bytes: compare_digest refuses str with letters beyond ASCII (a forged é).
+    if token and secrets.compare_digest(token.encode(), order.access_token.encode()):
         return order
     return None
 

@@ -42,8 +42,10 @@ def back_or(default_endpoint: str, **values) -> str:
     referrer = request.referrer
     if referrer:
         parts = urlsplit(referrer)
-        if parts.netloc == request.host and parts.path.startswith("/"):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        # is_safe_next: a path of //other.example would leave the site again.
+        if parts.netloc == request.host and is_safe_next(path):
+            return path
     return url_for(default_endpoint, **values)
 
 

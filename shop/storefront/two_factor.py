@@ -81,13 +81,17 @@ def enrol_at_login():
     return _enrolment_page(user, form, required=True)
 
 
+SHOWN_SECRET = "totp_secret_shown"  # the digest of the secret this browser is setting up
+
+
 def _enrolment_page(user, form, required: bool):
     try:
-        factor = second_factor.start_enrolment(user=user)
+        factor = second_factor.start_enrolment(user=user, shown=session.get(SHOWN_SECRET))
     except AccountError as err:
         flash(err.message, "info")
         return redirect(url_for("two_factor.manage"))
     db.session.commit()
+    session[SHOWN_SECRET] = second_factor.secret_digest(factor.secret)
     uri = second_factor.setup_uri(user=user, factor=factor)
     page = render_template(
         "shop/account/two_factor_enrol.html",
@@ -140,11 +144,17 @@ def renew_recovery_codes():
                 user=current_user, password=form.password.data, code=form.code.data
             )
         except AccountError as err:
-            show_error(form, err)
+            _wrong_proof(form, err)
         else:
             db.session.commit()
             return _recovery_codes_page(codes, url_for("two_factor.manage"))
     return _manage_page(TurnOffForm(), form)
+
+
+def _wrong_proof(form, err: AccountError) -> None:
+    # Nothing was changed, but a wrong password must stay counted towards the lockout.
+    db.session.commit()
+    show_error(form, err)
 
 
 @bp.route("/two-factor/enrol", methods=["GET", "POST"])
@@ -174,7 +184,7 @@ def disable():
                 user=current_user, password=form.password.data, code=form.code.data
             )
         except AccountError as err:
-            show_error(form, err)
+            _wrong_proof(form, err)
         else:
             db.session.commit()
             flash("Two-step sign-in is off.", "success")

@@ -13,7 +13,9 @@ from shop.accounts.models import RecoveryCode
 from shop.extensions import db
 from tests.conftest import PASSWORD, log_in
 from tests.factories import UserFactory
+from tests.integration.account_helpers import emailed_link
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
+from tests.integration.test_account_security import security_events
 from tests.two_factor_helpers import (
     CODE_STEP_PATH,
     code_at,
@@ -25,6 +27,7 @@ from tests.two_factor_helpers import (
 )
 
 ENROL_AT_LOGIN_PATH = "/account/login/enrol"
+LOCK_MESSAGE = "Please wait 1 minute and try again, or reset your password."
 
 
 def password_step(client, email, password=PASSWORD, **query):
@@ -124,6 +127,86 @@ def test_a_wrong_code_is_refused_and_five_send_back_to_the_password_step(
     assert not is_logged_in(client)
 
 
+def test_the_password_again_gives_no_fresh_guesses_at_the_code(client, customer, enrolled):
+    """Wrong codes count for the account across sign-ins, not only within one: someone who
+    knows the password cannot go on guessing five codes per password step."""
+    secret, _ = enrolled
+    password_step(client, customer.email)
+    for _ in range(5):
+        enter_code(client, wrong_code(secret))
+    password_step(client, customer.email)
+    response = enter_code(client, code_for(customer.email))  # even the right code waits
+    assert response.status_code == 422
+    assert errors_beside(text_of(response), "code") == [
+        "Too many wrong codes for this account. Please wait 1 minute and try again."
+    ]
+    assert not is_logged_in(client)
+    with time_machine.travel(timedelta(minutes=1, seconds=5), tick=True):
+        assert enter_code(client, code_for(customer.email)).status_code == 302
+        assert is_logged_in(client)
+        client.post("/account/logout")
+        # A right code starts the count again: one wrong code is only a wrong code.
+        password_step(client, customer.email)
+        response = enter_code(client, wrong_code(secret))
+        assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
+
+
+@pytest.mark.parametrize("code", ["١٢٣٤٥٦", "１２３４５６"])  # Arabic-Indic, full-width
+def test_a_code_in_digits_beyond_ascii_is_only_a_wrong_code(client, customer, enrolled, code):
+    password_step(client, customer.email)
+    response = enter_code(client, code)
+    assert response.status_code == 422
+    assert errors_beside(text_of(response), "code") == ["That code is not right. 4 tries left."]
+
+
+def test_a_new_password_ends_a_sign_in_half_done_with_the_old_one(app, client, customer, enrolled):
+    """Someone past the password step with the old password (a phished or leaked one) may
+    not finish with a code once the owner of the account has reset the password."""
+    intruder = app.test_client()
+    password_step(intruder, customer.email)
+    client.post("/account/forgot-password", data={"email": customer.email})
+    link = emailed_link(customer.email, "/account/reset-password/")
+    client.post(
+        link, data={"password": "a brand new pass phrase", "confirm": "a brand new pass phrase"}
+    )
+    response = enter_code(intruder, code_for(customer.email))
+    assert response.headers["Location"].startswith("/account/login")
+    assert not is_logged_in(intruder)
+
+
+def test_a_password_reset_ends_the_wait_for_the_code(client, customer, enrolled):
+    """Someone with the old password kept the owner of the account waiting at the code
+    step; the reset (by email) locks them out and lets the owner in at once."""
+    secret, _ = enrolled
+    password_step(client, customer.email)
+    for _ in range(5):
+        enter_code(client, wrong_code(secret))
+    client.post("/account/forgot-password", data={"email": customer.email})
+    link = emailed_link(customer.email, "/account/reset-password/")
+    client.post(
+        link, data={"password": "a brand new pass phrase", "confirm": "a brand new pass phrase"}
+    )
+    password_step(client, customer.email, password="a brand new pass phrase")
+    assert enter_code(client, code_for(customer.email)).status_code == 302
+    assert is_logged_in(client)
+
+
+def test_wrong_codes_and_the_wait_they_start_are_logged(client, customer, enrolled, caplog):
+    secret, _ = enrolled
+    caplog.set_level(logging.INFO, logger="shop.security")
+    password_step(client, customer.email)
+    caplog.clear()
+    codes = [wrong_code(secret)] * 5
+    for code in codes:
+        enter_code(client, code)
+    events = security_events(caplog)
+    assert [e["event"] for e in events] == ["login_code_failed"] * 5 + ["account_locked"]
+    assert all(e["user_id"] == customer.id for e in events[:5])
+    assert events[-1]["scope"] == "second_factor"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert codes[0] not in logged and customer.email not in logged
+
+
 def test_a_copied_code_step_cookie_gives_no_more_tries(app, customer, enrolled):
     secret, _ = enrolled
     client = app.test_client()
@@ -195,6 +278,44 @@ def test_turning_it_off_needs_the_password_and_a_code(client, customer, enrolled
     assert password_step(client, customer.email).headers["Location"] == "/account/"
 
 
+@pytest.mark.parametrize(
+    "path, prefix",
+    [("/account/two-factor/disable", ""), ("/account/two-factor/recovery-codes", "renew-")],
+)
+def test_the_two_factor_forms_are_no_way_round_the_password_lockout(
+    client, customer, enrolled, path, prefix
+):
+    """Someone holding a signed-in session must not try passwords here without end: they
+    count with the password change's wrong current passwords."""
+    secret, _ = enrolled
+    log_in(client, customer.email)
+    answers = [
+        errors_beside(
+            text_of(
+                client.post(
+                    path,
+                    data={f"{prefix}password": f"guess {n}", f"{prefix}code": code_at(secret)},
+                )
+            ),
+            f"{prefix}password",
+        )
+        for n in range(6)
+    ]
+    assert answers[:4] == [["Your password is not right."]] * 4
+    assert all(len(a) == 1 and a[0].endswith(LOCK_MESSAGE) for a in answers[4:]), answers
+    # The password change is locked as well: it is the same guessing.
+    change = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a new pass phrase",
+            "confirm": "a new pass phrase",
+        },
+    )
+    assert LOCK_MESSAGE in text_of(change)
+    assert factor_of(customer.email) is not None
+
+
 def test_new_recovery_codes_replace_the_old_ones(client, customer, enrolled):
     secret, old_codes = enrolled
     log_in(client, customer.email)
@@ -233,6 +354,26 @@ def test_owner_and_bookkeeper_must_enrol_before_anything_else(client, role):
     assert len(recovery_codes_on(done.get_data(as_text=True))) == 10
     assert client.get("/admin/").status_code == 200
     assert factor_of(user.email).secret == secret
+
+
+def test_a_secret_seen_by_someone_past_the_password_is_never_the_one_confirmed(app, client):
+    """Someone with a leaked password opens the setup page and keeps the secret without
+    confirming it; when the real user sets up their app, it gets another secret, so the
+    intruder's copy never makes codes for the account."""
+    user = UserFactory(role=roles.BOOKKEEPER, email="books@example.com", totp=False)
+    intruder = app.test_client()
+    password_step(intruder, user.email)
+    seen = secret_on(intruder.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True))
+
+    password_step(client, user.email)
+    page = client.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True)
+    secret = secret_on(page)
+    assert secret != seen
+    assert secret_on(client.get(ENROL_AT_LOGIN_PATH).get_data(as_text=True)) == secret  # reload
+    assert client.post(ENROL_AT_LOGIN_PATH, data={"code": code_at(secret)}).status_code == 200
+    assert factor_of(user.email).secret == secret
+    intruder.post(ENROL_AT_LOGIN_PATH, data={"code": code_at(seen)})
+    assert not is_logged_in(intruder)
 
 
 def test_owner_and_bookkeeper_cannot_turn_it_off(client, staff):
