@@ -125,12 +125,16 @@ def secret_digest(secret: str) -> str:
 
 
 def confirm_enrolment(*, user: User, code: str) -> list[str]:
-    """Turn the factor on once a code from the app matches; its recovery codes, shown once."""
+    """Turn the factor on once a code from the app matches; its recovery codes, shown once.
+
+    Every session of the account ends (a stolen cookie must not outlive the new factor);
+    the caller keeps the one that turned it on."""
     factor = _factor_row(user.id, lock=True)
     if factor is None or factor.confirmed_at is not None:
         raise AccountError("Please start setting up two-step sign-in again.")
     _spend_totp(factor, code)
     factor.confirmed_at = utcnow()
+    end_all_sessions(user=user)
     return _new_recovery_codes(user)
 
 

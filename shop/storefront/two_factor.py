@@ -164,11 +164,13 @@ def enrol():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes = second_factor.confirm_enrolment(user=current_user, code=form.code.data)
+            user = current_user._get_current_object()
+            codes = second_factor.confirm_enrolment(user=user, code=form.code.data)
         except AccountError as err:
             show_error(form, AccountError(err.message, field="code"))
         else:
             db.session.commit()
+            sessions.keep_this_session(user)  # every other device is signed out
             return _recovery_codes_page(codes, url_for("two_factor.manage"))
     return _enrolment_page(current_user, form, required=False)
 

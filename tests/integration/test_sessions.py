@@ -158,3 +158,21 @@ def test_a_session_from_before_these_limits_must_log_in_again(client, staff):
     response = client.get("/admin/", follow_redirects=True)
     assert "Please log in again." in flashes(text_of(response))
     assert not opens(client, "/admin/")
+
+
+def test_turning_on_two_step_sign_in_ends_every_other_session(app, client, customer):
+    from tests.two_factor_helpers import code_at, secret_on
+
+    client.post(
+        "/account/login", data={"email": customer.email, "password": PASSWORD, "remember": "y"}
+    )
+    stolen = copy_of(app, client, "session")
+    remembered = copy_of(app, client, "remember_me")
+    secret = secret_on(client.get("/account/two-factor/enrol").get_data(as_text=True))
+
+    done = client.post("/account/two-factor/enrol", data={"code": code_at(secret)})
+
+    assert "Two-step sign-in is on" in text_of(done)
+    assert opens(client, "/account/")
+    assert not opens(stolen, "/account/")
+    assert not opens(remembered, "/account/")
