@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from shop.accounts import roles
 from shop.billing import files
@@ -39,7 +38,7 @@ from tests.integration.invoice_checks import (
     text,
 )
 from tests.integration.order_helpers import buy
-from tests.integration.test_outbox import Inbox, free_port
+from tests.integration.test_outbox import Inbox, free_port, mail_server_on
 
 LEGAL_NAME = "Maple & Pine Outfitters Inc."
 GST_HST = "123456789 RT0001"
@@ -147,11 +146,9 @@ def test_a_quebec_invoice_shows_gst_and_qst_on_their_own_lines(client, store):
 
 @pytest.fixture
 def smtp_server():
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+    port = free_port()
+    with mail_server_on(port, Inbox()) as inbox:
+        yield inbox, port
 
 
 def test_the_invoice_pdf_reaches_a_real_smtp_server_as_an_attachment(app, client, store,

@@ -1,5 +1,6 @@
 """Emails leave through the outbox after commit; a mail server that is down loses nothing."""
 
+import contextlib
 import email
 import socket
 from datetime import timedelta
@@ -37,13 +38,21 @@ def smtp_port():
     return free_port()
 
 
+@contextlib.contextmanager
+def mail_server_on(port: int, inbox: "Inbox"):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:port keeping what it receives in inbox."""
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def smtp_server(smtp_port):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    controller.stop()
+    with mail_server_on(smtp_port, Inbox()) as inbox:
+        yield inbox
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import time_machine
-from aiosmtpd.controller import Controller
 
 from shop.db import utcnow
 from shop.extensions import db
 from shop.notifications.delivery import CLAIM_LEASE, SENDING, deliver_pending
 from shop.notifications.models import PENDING, SENT, OutboxMessage
-from tests.integration.test_outbox import Inbox, free_port
+from tests.integration.test_outbox import Inbox, free_port, mail_server_on
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EMAILS = 60
@@ -55,12 +54,9 @@ def smtp_port():
 
 @pytest.fixture
 def mail_server(smtp_port):
-    inbox = SlowInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    yield inbox
-    inbox.stalled = False
-    controller.stop()
+    with mail_server_on(smtp_port, SlowInbox()) as inbox:
+        yield inbox
+        inbox.stalled = False  # let a held message go before the server stops
 
 
 @pytest.fixture

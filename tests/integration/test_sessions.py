@@ -109,13 +109,20 @@ def test_every_sign_in_starts_a_new_session_token(app, client, customer):
     assert not opens(before, "/account/")
 
 
-def test_sign_out_everywhere_ends_every_other_session(app, client, customer):
+def stolen_copies(app, client, customer):
+    """Sign in with "keep me logged in"; a thief's copies of the session and of the
+    remember-me cookie, both working."""
     client.post(
         "/account/login", data={"email": customer.email, "password": PASSWORD, "remember": "y"}
     )
     stolen = copy_of(app, client, "session")
     remembered = copy_of(app, client, "remember_me")
     assert opens(stolen, "/account/") and opens(remembered, "/account/")
+    return stolen, remembered
+
+
+def test_sign_out_everywhere_ends_every_other_session(app, client, customer):
+    stolen, remembered = stolen_copies(app, client, customer)
 
     response = client.post("/account/sign-out-everywhere", follow_redirects=True)
     assert "Every other device is signed out." in flashes(text_of(response))
@@ -163,11 +170,7 @@ def test_a_session_from_before_these_limits_must_log_in_again(client, staff):
 def test_turning_on_two_step_sign_in_ends_every_other_session(app, client, customer):
     from tests.two_factor_helpers import code_at, secret_on
 
-    client.post(
-        "/account/login", data={"email": customer.email, "password": PASSWORD, "remember": "y"}
-    )
-    stolen = copy_of(app, client, "session")
-    remembered = copy_of(app, client, "remember_me")
+    stolen, remembered = stolen_copies(app, client, customer)
     secret = secret_on(client.get("/account/two-factor/enrol").get_data(as_text=True))
 
     done = client.post("/account/two-factor/enrol", data={"code": code_at(secret)})
