@@ -38,13 +38,23 @@ def store_date(moment: datetime) -> date:
 
 
 def seed_chart() -> int:
-    """The starting chart of accounts; accounts that exist are left alone."""
-    have = set(db.session.scalars(sa.select(Account.code)))
+    """The starting chart of accounts; accounts that exist are left alone.
+
+    A role the chart lacks is added; when the owner already gave its code to an
+    account of their own, the role's account takes the next free code (5010 -> 5011).
+    """
+    accounts = db.session.scalars(sa.select(Account)).all()
+    codes = {a.code for a in accounts}
+    roles = {a.role for a in accounts if a.role}
     added = 0
     for code, name, kind, role in chart.CHART:
-        if code not in have:
-            db.session.add(Account(code=code, name=name, type=kind, role=role))
-            added += 1
+        if role in roles or (role is None and code in codes):
+            continue
+        while code in codes:
+            code = str(int(code) + 1)
+        db.session.add(Account(code=code, name=name, type=kind, role=role))
+        codes.add(code)
+        added += 1
     db.session.flush()
     return added
 

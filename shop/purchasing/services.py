@@ -2,7 +2,7 @@
 
 Each public function is one use case: it flushes but never commits; the caller
 commits once, so all of it happens or none of it. Receiving is the big one:
-stock in (a RECEIPT movement per line), inventory / accounts payable in the
+stock in (a RECEIPT movement per line), inventory / goods received not billed in the
 books, and the received units allocated to the oldest paid backorders, whose
 customers are told, all in one transaction.
 """
@@ -259,7 +259,7 @@ def line_field(line_id: int) -> str:
 def receive_purchase_order(
     *, po: PurchaseOrder, quantities: dict, user, allow_over: bool = False
 ) -> Receipt:
-    """Goods arrived: stock in, inventory / accounts payable, backorders allocated.
+    """Goods arrived: stock in, inventory / goods received not billed, backorders allocated.
 
     quantities: {purchase-order line id: units arrived}; lines left out or 0 did
     not arrive this time. More than is still to come is refused unless
@@ -347,7 +347,8 @@ def _receipt_number(po: PurchaseOrder) -> int:
 
 
 def _post_receipt(po: PurchaseOrder, arrived, number: int, user):
-    """Inventory / accounts payable at the purchase order's unit costs."""
+    """Inventory / goods received not billed, at the purchase order's unit costs: accounts
+    payable follows when the supplier's bill is entered."""
     total = sum(line.unit_cost * units for line, units in arrived)
     if not total:
         return None
@@ -358,7 +359,7 @@ def _post_receipt(po: PurchaseOrder, arrived, number: int, user):
         description=f"Goods received on {po.number} from {po.supplier.name} (receipt {number})",
         lines=[
             books.Line(chart.INVENTORY, debit=total, memo=po.number),
-            books.Line(chart.PAYABLE, credit=total, memo=po.supplier.name),
+            books.Line(chart.RECEIVED_NOT_BILLED, credit=total, memo=po.supplier.name),
         ],
         user=user,
     )

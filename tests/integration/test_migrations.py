@@ -89,6 +89,11 @@ def test_the_migrations_have_one_head():
     assert len(scripts.get_heads()) == 1, scripts.get_heads()
 
 
+# Rows a data migration adds to a store that was already running: the chart's new
+# accounts of issue 11 (migration i11_chart).
+ROWS_ADDED_BY_MIGRATIONS = {"accounts": 11}
+
+
 @pytest.mark.parametrize("revision", [p.name.split(".")[0] for p in snapshot_files()])
 def test_a_store_at_a_released_revision_upgrades_with_its_data(empty_app, revision):
     upgrade(revision=revision)
@@ -99,7 +104,8 @@ def test_a_store_at_a_released_revision_upgrades_with_its_data(empty_app, revisi
     assert schema_differences() == []
     with db.engine.connect() as conn:
         for table, count in rows.items():
-            assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == count
+            expected = count + ROWS_ADDED_BY_MIGRATIONS.get(table, 0)
+            assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == expected
     _the_store_still_works(empty_app)
 
 
