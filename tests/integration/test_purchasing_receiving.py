@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting import chart
+
+GRNI = chart.RECEIVED_NOT_BILLED  # goods received not billed
 from shop.extensions import db
 from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
@@ -89,7 +91,7 @@ def test_receiving_less_than_both_need_serves_the_oldest_paid_order_first(app, s
     # Inventory / accounts payable, at the purchase order's unit cost, once.
     [entry] = receipts_posted()
     assert entry.source_key == f"receipt:{po.number}:1"
-    assert entry_amounts(entry) == {chart.INVENTORY: (6000, 0), chart.RECEIVED_NOT_BILLED: (0, 6000)}
+    assert entry_amounts(entry) == {chart.INVENTORY: (6000, 0), GRNI: (0, 6000)}
 
 
 def test_an_unpaid_order_waits_while_a_paid_one_is_served(app, stove, staff):
@@ -133,8 +135,8 @@ def test_partial_receipt_then_the_rest(app, stove, staff):
         f"receipt:{po.number}:1",
         f"receipt:{po.number}:2",
     ]
-    assert entry_amounts(first) == {chart.INVENTORY: (2400, 0), chart.RECEIVED_NOT_BILLED: (0, 2400)}
-    assert entry_amounts(second) == {chart.INVENTORY: (3600, 0), chart.RECEIVED_NOT_BILLED: (0, 3600)}
+    assert entry_amounts(first) == {chart.INVENTORY: (2400, 0), GRNI: (0, 2400)}
+    assert entry_amounts(second) == {chart.INVENTORY: (3600, 0), GRNI: (0, 3600)}
     # One email per order per receipt: two deliveries, two emails.
     assert len(mails("backorder_allocated")) == 2
     with pytest.raises(PurchasingError, match="received"):
@@ -230,7 +232,7 @@ def test_more_than_ordered_with_the_box_ticked_is_received(app, stove, staff):
     assert db.session.get(PurchaseOrder, po.id).status == st.RECEIVED
     assert backorder_line(order).quantity_allocated == 1
     [entry] = receipts_posted()
-    assert entry_amounts(entry) == {chart.INVENTORY: (4000, 0), chart.RECEIVED_NOT_BILLED: (0, 4000)}
+    assert entry_amounts(entry) == {chart.INVENTORY: (4000, 0), GRNI: (0, 4000)}
     assert_stock_is_its_movements(stove)
     page = text_of(client.get(f"/admin/purchase-orders/{po.id}"))
     assert "Received" in page
