@@ -9,8 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting import chart
-
-GRNI = chart.RECEIVED_NOT_BILLED  # goods received not billed
 from shop.extensions import db
 from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
@@ -32,6 +30,8 @@ from tests.integration.purchasing_helpers import (
     receipts_posted,
     sent_po,
 )
+
+GRNI = chart.RECEIVED_NOT_BILLED  # goods received not billed
 
 
 @pytest.fixture
