@@ -22,6 +22,7 @@ from backoffice import (  # noqa: E402,F401
     reports,
     shipping,
     staff,
+    statements,
     store_settings,
     tax,
 )

@@ -128,6 +128,20 @@ def journal_beancount():
     return _download(exports.beancount(chosen), "journal.beancount", "text/plain")
 
 
+@bp.get("/accounting/journal-quickbooks.csv")
+@allow(*BOOKKEEPING)
+def journal_quickbooks():
+    _, chosen = _journal_filters()
+    return _download(exports.quickbooks_csv(chosen), "journal-quickbooks.csv", "text/csv")
+
+
+@bp.get("/accounting/journal-xero.csv")
+@allow(*BOOKKEEPING)
+def journal_xero():
+    _, chosen = _journal_filters()
+    return _download(exports.xero_csv(chosen), "journal-xero.csv", "text/csv")
+
+
 @bp.route("/accounting/journal/new", methods=["GET", "POST"])
 @allow(*BOOKKEEPING)
 def journal_entry_new():

@@ -7,13 +7,16 @@ rows of one kind by id ascending:
     2. shipments        (lock_shipment)
     3. purchase orders  (lock_purchase_order)
     4. stock rows       (lock_stock_rows)
+    5. the books        (lock_books_for_posting, lock_books_for_closing)
 
 A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor; a
 failure, lock_account_throttle) and nothing else, so they never meet the four
 above. The outbox deliverer claims a message (claim_outbox_message) in a short
 transaction of its own that locks nothing else.
 
-(Counters come last of all: the invoice-number series is bumped by an UPDATE
+The books come last: an entry is posted at the end of a use case, after its
+rows are locked, and closing the period locks nothing else, so the two never
+deadlock. (Counters come last of all: the invoice-number series is bumped by an UPDATE
 while paying, after the order and its stock rows.) Two use cases that follow
 one order can wait for each other but never deadlock: cancelling an order
 (order -> its packing shipments -> stock) and confirming a shipment (order ->
@@ -169,3 +172,30 @@ def claim_outbox_message(*conditions) -> int | None:
         .with_for_update(skip_locked=True)
     )
     return db.session.scalar(query)
+
+
+# --- 5. the books: the lock date --------------------------------------------------------
+
+# One key for the whole journal's lock date, in PostgreSQL's advisory lock space.
+BOOKS_LOCK_KEY = 0x5B00C5  # "books"
+
+
+def _advisory(function: str) -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(getattr(sa.func, function)(BOOKS_LOCK_KEY)))
+
+
+def lock_books_for_posting() -> None:
+    """Before an entry reads the lock date: many postings share this lock; a close waits
+    for every posting that holds it to commit, and a posting waits for a close.
+
+    No row stands for the lock date (there is none until the first close), so this is a
+    transaction-level advisory lock, released at commit or rollback. SQLite serialises
+    write transactions from BEGIN, which gives the same order.
+    """
+    _advisory("pg_advisory_xact_lock_shared")
+
+
+def lock_books_for_closing() -> None:
+    """Before the lock date moves: alone, once no posting holds the shared lock."""
+    _advisory("pg_advisory_xact_lock")

@@ -7,3 +7,8 @@ class PostingError(DomainError):
 
 class ChartError(DomainError):
     """A change to the chart of accounts or to a commission agent that cannot be made."""
+
+
+class PeriodError(DomainError):
+    """A close or reopening of the books that cannot be done, or an entry dated in a closed
+    period."""

@@ -141,3 +141,137 @@ def beancount(filters: reports.JournalFilters) -> Iterator[str]:
                 yield f"  order: {_quoted(r.order_number)}\n"
         minor = r.debit - r.credit
         yield f"  {by_code[r.account_code]}  {_amount(minor, currency)} {currency}\n"
+
+
+# --- QuickBooks Online and Xero -----------------------------------------------------
+
+# QuickBooks Online, Import data > Journal entries: lines of one entry share a journal
+# number; accounts are matched by name (turn account numbers off in QuickBooks first);
+# the date format is chosen on the import screen (dd/MM/yyyy here). Name is the customer
+# or supplier QuickBooks asks for on receivable and payable lines: left empty.
+QUICKBOOKS_COLUMNS = [
+    "Journal No", "Journal Date", "Account Name", "Debits", "Credits", "Description", "Name",
+]  # fmt: skip
+# Xero, Manual journals > Import: lines of one journal share narration and date; the
+# account by its code; a positive amount is a debit, a negative one a credit; TaxRate is
+# required: the journal's amounts already hold their tax, so no rate applies. Xero takes
+# up to 300 lines a file: export a month at a time.
+XERO_COLUMNS = [
+    "*Narration", "*Date", "Description", "*AccountCode", "*TaxRate", "*Amount",
+    "TrackingName1", "TrackingOption1", "TrackingName2", "TrackingOption2",
+]  # fmt: skip
+XERO_TAX_RATE = "Tax Exempt"
+
+
+def _line_text(r) -> str:
+    return f"{r.description} - {r.memo}" if r.memo else r.description
+
+
+def quickbooks_csv(filters: reports.JournalFilters) -> Iterator[str]:
+    """The journal as QuickBooks Online's journal entry import reads it."""
+    currency = _currency()
+
+    def rows():
+        for r in reports.journal_lines(filters):
+            yield [
+                f"JE-{r.entry_id}", r.date.strftime("%d/%m/%Y"), r.account_name,
+                _amount(r.debit, currency) if r.debit else "",
+                _amount(r.credit, currency) if r.credit else "", _line_text(r), "",
+            ]  # fmt: skip
+
+    return csv_lines(QUICKBOOKS_COLUMNS, rows())
+
+
+def xero_csv(filters: reports.JournalFilters) -> Iterator[str]:
+    """The journal as Xero's manual journal import reads it (one narration per entry)."""
+    currency = _currency()
+
+    def rows():
+        for r in reports.journal_lines(filters):
+            yield [
+                f"Entry {r.entry_id}: {r.description}", r.date.strftime("%d/%m/%Y"),
+                r.memo or r.description, r.account_code, XERO_TAX_RATE,
+                _amount(r.debit - r.credit, currency), "", "", "", "",
+            ]  # fmt: skip
+
+    return csv_lines(XERO_COLUMNS, rows())
+
+
+# --- the statements and returns as CSV ----------------------------------------------
+
+
+def _money(minor: int | None, currency: str) -> str:
+    return "" if minor is None else _amount(minor, currency)
+
+
+def profit_and_loss_csv(report) -> Iterator[str]:
+    """The P&L as rows: section, account code, account, amount (and the previous period)."""
+    currency = _currency()
+    header = ["section", "account_code", "account", "amount"]
+    if report.compared:
+        header.append("previous")
+
+    def row(section, code, label, amount, previous):
+        cells = [section, code, label, _money(amount, currency)]
+        return cells + [_money(previous, currency)] if report.compared else cells
+
+    def rows():
+        for section in (report.revenue, report.cost_of_goods, report.expenses):
+            for r in section.rows:
+                yield row(section.title, r.account.code, r.label, r.amount, r.previous)
+            yield row(section.title, "", f"Total {section.title.lower()}", section.total,
+                      section.previous_total)  # fmt: skip
+            if section is report.cost_of_goods:
+                yield row("", "", "Gross profit", report.gross_profit,
+                          report.previous_gross_profit)  # fmt: skip
+        yield row("", "", "Net income", report.net_income, report.previous_net_income)
+
+    return csv_lines(header, rows())
+
+
+def balance_sheet_csv(report) -> Iterator[str]:
+    currency = _currency()
+
+    def rows():
+        for section in (report.assets, report.liabilities, report.equity):
+            for r in section.rows:
+                code = r.account.code if r.account is not None else ""
+                yield [section.title, code, r.label, _amount(r.amount, currency)]
+            yield [section.title, "", f"Total {section.title.lower()}",
+                   _amount(section.total, currency)]  # fmt: skip
+        yield ["", "", "Total liabilities and equity",
+               _amount(report.liabilities_and_equity, currency)]  # fmt: skip
+
+    return csv_lines(["section", "account_code", "account", "amount"], rows())
+
+
+def trial_balance_csv(report) -> Iterator[str]:
+    currency = _currency()
+
+    def rows():
+        for r in report.rows:
+            yield [
+                r.account.code, r.account.name, r.account.type, _amount(r.opening, currency),
+                _amount(r.debits, currency), _amount(r.credits, currency),
+                _amount(r.closing, currency),
+            ]  # fmt: skip
+        yield ["", "Total", "", _amount(report.opening, currency),
+               _amount(report.debits, currency), _amount(report.credits, currency),
+               _amount(report.closing, currency)]  # fmt: skip
+
+    header = ["account_code", "account", "type", "opening", "debits", "credits", "closing"]
+    return csv_lines(header, rows())
+
+
+def tax_return_csv(report) -> Iterator[str]:
+    currency = _currency()
+    rows = ([x.number, x.label, _amount(x.amount, currency)] for x in report.lines)
+    return csv_lines(["line", "description", "amount"], rows)
+
+
+def pst_csv(rows) -> Iterator[str]:
+    currency = _currency()
+    body = (
+        [r.province, _amount(r.taxable, currency), _amount(r.collected, currency)] for r in rows
+    )
+    return csv_lines(["province", "sales_into_province", "pst_collected"], body)

@@ -94,3 +94,20 @@ class CommissionAgent(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(sa.String(30), unique=True)  # ?ref=CODE on any page
     rate: Mapped[Decimal] = mapped_column(sa.Numeric(6, 4))  # 0.05 for 5 %
     is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class PeriodClose(Base):
+    """The books closed through a day (a month end): nothing posts on or before it while
+    the close stands. Reopening keeps the row, with who reopened it and when."""
+
+    __tablename__ = "period_closes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closed_through: Mapped[date] = mapped_column(sa.Date, index=True)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])

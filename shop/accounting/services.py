@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from shop.accounting import chart
+from shop.accounting import chart, periods
 from shop.accounting.errors import ChartError, PostingError
 from shop.accounting.models import ACCOUNT_TYPES, Account, JournalEntry, JournalLine
 from shop.extensions import db
 from shop.money import format_money
 from shop.tax.calculations import round_half_up
 
-MANUAL = "manual"
+MANUAL = periods.MANUAL
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,8 @@ def post_entry(
     debits, credits = sum(x.debit for x in lines), sum(x.credit for x in lines)
     if debits != credits:
         raise PostingError(f"The entry does not balance: debits {debits}, credits {credits}.")
+    # A closed period takes no entry: a manual one is refused, others post on its first open day.
+    on, description = periods.open_posting_date(on, description, source_type)
     entry = JournalEntry(
         date=on, description=description[:300], source_type=source_type, source_key=source_key,
         order_id=order_id, user_id=getattr(user, "id", None),

@@ -1,0 +1,59 @@
+"""The forms of the statements, tax returns and period close pages."""
+
+from wtforms import BooleanField, Form, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Optional
+
+from backoffice.forms import DayField, PeriodForm
+from shop.accounting.tax_returns import FREQUENCIES, QUARTERLY
+from shop.forms import StoreForm
+
+
+class StatementPeriodForm(PeriodForm):
+    """The P&L's days (the month so far when left open), with the previous period beside."""
+
+    compare = BooleanField("Compare with the previous period")
+
+    def query_args(self) -> dict:
+        args = super().query_args()
+        if self.compare.data:
+            args["compare"] = "y"
+        return args
+
+
+class DayForm(Form):
+    """The balance sheet's day (today when left open)."""
+
+    at = DayField("At the end of", validators=[Optional()])
+
+    def day(self):
+        return self.at.data if not self.at.errors else None
+
+
+class FilingPeriodForm(Form):
+    frequency = SelectField(
+        "Filing period",
+        choices=[SelectChoice(k, v) for k, v in FREQUENCIES.items()],
+        default=QUARTERLY,
+        invalid_choice_message="Choose from the list.",
+    )
+    day = DayField("The period holding", validators=[Optional()])
+
+    def chosen(self, today):
+        frequency = self.frequency.data if not self.frequency.errors else QUARTERLY
+        day = self.day.data if self.day.data and not self.day.errors else today
+        return frequency or QUARTERLY, day
+
+
+class CloseForm(StoreForm):
+    closed_through = SelectField("Close the books through", validators=[DataRequired()])
+
+    def __init__(self, *args, month_ends=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.closed_through.choices = [
+            SelectChoice(d.isoformat(), f"{d:%B %Y} (through {d:%Y-%m-%d})") for d in month_ends
+        ]
+
+
+class ReopenForm(StoreForm):
+    """Only the button (and its CSRF token)."""
