@@ -107,7 +107,7 @@ def tax_returns_page():
         label=tax_returns.period_label(frequency, start),
         date_from=start,
         date_to=end,
-        returns=[(key, make(start, end)) for key, make in RETURN_FORMS.items()],
+        returns=tax_returns.both_returns(start, end),
         pst_rows=pst_rows,
         pst_account=pst_account,
         previous_day=start - timedelta(days=1),

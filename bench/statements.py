@@ -93,9 +93,9 @@ def pages(start, end) -> list[str]:
 # --- the year's journal, in bulk ----------------------------------------------------------
 
 SALE_LINES = """
-INSERT INTO journal_lines (entry_id, account_id, debit, credit, memo)
-SELECT o.id * 2, a.id, x.debit, x.credit, x.memo
-FROM orders o
+INSERT INTO journal_lines (entry_id, account_id, date, debit, credit, memo)
+SELECT o.id * 2, a.id, e.date, x.debit, x.credit, x.memo
+FROM orders o JOIN journal_entries e ON e.id = o.id * 2
 CROSS JOIN LATERAL (VALUES
     ('processor_clearing', o.total, 0, 'Order ' || o.number),
     ('sales', 0, o.subtotal, 'Goods'),
@@ -104,8 +104,8 @@ CROSS JOIN LATERAL (VALUES
 JOIN accounts a ON a.role = x.role
 WHERE o.paid_at IS NOT NULL AND (x.debit > 0 OR x.credit > 0)
 UNION ALL
-SELECT t.order_id * 2, a.id, 0, t.amount, t.component
-FROM order_taxes t JOIN orders o ON o.id = t.order_id
+SELECT t.order_id * 2, a.id, e.date, 0, t.amount, t.component
+FROM order_taxes t JOIN orders o ON o.id = t.order_id JOIN journal_entries e ON e.id = o.id * 2
 JOIN accounts a ON a.role = 'tax:' || t.component
 WHERE o.paid_at IS NOT NULL AND t.amount > 0
 """
@@ -131,8 +131,9 @@ def book_the_year(timezone: str) -> None:
             SELECT id * 2 + 1, {day.format(col="paid_at")}, 'Demo fee, order ' || number,
                 'payment_fee', 'fee:bench:' || id, id, paid_at
             FROM orders WHERE paid_at IS NOT NULL""",
-        f"""INSERT INTO journal_lines (entry_id, account_id, debit, credit, memo)
-            SELECT o.id * 2 + 1, a.id, CASE WHEN a.role = 'payment_fees' THEN f.fee ELSE 0 END,
+        f"""INSERT INTO journal_lines (entry_id, account_id, date, debit, credit, memo)
+            SELECT o.id * 2 + 1, a.id, {day.format(col="o.paid_at")},
+                CASE WHEN a.role = 'payment_fees' THEN f.fee ELSE 0 END,
                 CASE WHEN a.role = 'payment_fees' THEN 0 ELSE f.fee END, ''
             FROM orders o
             CROSS JOIN LATERAL (SELECT round(o.total * {FEE_PERCENT})::bigint + {FEE_FIXED}
@@ -145,8 +146,9 @@ def book_the_year(timezone: str) -> None:
                 {day.format(col="s.shipped_at")}, 'Cost of goods, shipment ' || s.number,
                 'cogs', 'cogs:shipment:' || s.id, s.order_id, s.shipped_at
             FROM shipments s WHERE s.shipped_at IS NOT NULL AND s.cost_of_goods > 0""",
-        """INSERT INTO journal_lines (entry_id, account_id, debit, credit, memo)
+        f"""INSERT INTO journal_lines (entry_id, account_id, date, debit, credit, memo)
             SELECT (SELECT max(id) FROM orders) * 2 + 2 + s.id, a.id,
+                {day.format(col="s.shipped_at")},
                 CASE WHEN a.role = 'cogs' THEN s.cost_of_goods ELSE 0 END,
                 CASE WHEN a.role = 'cogs' THEN 0 ELSE s.cost_of_goods END, ''
             FROM shipments s JOIN accounts a ON a.role IN ('cogs', 'inventory')
@@ -155,12 +157,13 @@ def book_the_year(timezone: str) -> None:
         """INSERT INTO journal_entries (id, date, description, source_type, source_key,
                 created_at)
             SELECT (SELECT max(id) FROM journal_entries) + row_number() OVER (ORDER BY m),
-                (m + interval '1 month' - interval '1 day')::date, 'Stock bought (summary)',
+                least((m + interval '1 month' - interval '1 day')::date, (SELECT max(date)
+                    FROM journal_entries WHERE source_type = 'sale')), 'Stock bought (summary)',
                 'bench', 'bench:purchases:' || to_char(m, 'YYYY-MM'), now()
             FROM (SELECT date_trunc('month', date) AS m FROM journal_entries
                   WHERE source_type = 'cogs' GROUP BY 1) months""",
-        """INSERT INTO journal_lines (entry_id, account_id, debit, credit, memo)
-            SELECT e.id, a.id,
+        """INSERT INTO journal_lines (entry_id, account_id, date, debit, credit, memo)
+            SELECT e.id, a.id, e.date,
                 CASE a.role WHEN 'inventory' THEN c.cost WHEN 'itc:GST' THEN c.cost / 20
                     ELSE 0 END,
                 CASE a.role WHEN 'payable' THEN c.cost + c.cost / 20 ELSE 0 END, ''
@@ -168,7 +171,7 @@ def book_the_year(timezone: str) -> None:
             JOIN LATERAL (SELECT sum(l.debit) AS cost FROM journal_entries ce
                 JOIN journal_lines l ON l.entry_id = ce.id
                 JOIN accounts ca ON ca.id = l.account_id AND ca.role = 'cogs'
-                WHERE date_trunc('month', ce.date) = date_trunc('month', e.date)) c ON true
+                WHERE date_trunc('month', ce.date) = date_trunc('month', e.date)) c ON c.cost > 0
             JOIN accounts a ON a.role IN ('inventory', 'itc:GST', 'payable')
             WHERE e.source_type = 'bench'""",
         "SELECT setval(pg_get_serial_sequence('journal_entries', 'id'), "

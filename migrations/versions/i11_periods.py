@@ -1,5 +1,6 @@
 """period closes: the books closed through a month end (the lock date), with who closed
-and reopened them
+and reopened them; each journal line carries its entry's date, indexed with its account,
+so the statements sum an account over days without reading the entries
 
 Revision ID: i11_periods
 Revises: i11_chart
@@ -38,8 +39,22 @@ def upgrade():
     op.create_index(
         op.f("ix_period_closes_closed_through"), "period_closes", ["closed_through"]
     )
+    op.add_column("journal_lines", sa.Column("date", sa.Date(), nullable=True))
+    op.execute(
+        "UPDATE journal_lines SET date = "
+        "(SELECT date FROM journal_entries WHERE journal_entries.id = journal_lines.entry_id)"
+    )
+    with op.batch_alter_table("journal_lines") as batch:
+        batch.alter_column("date", existing_type=sa.Date(), nullable=False)
+    op.create_index(
+        "ix_journal_lines_account_date", "journal_lines", ["account_id", "date"],
+        postgresql_include=["debit", "credit"],
+    )
 
 
 def downgrade():
+    op.drop_index("ix_journal_lines_account_date", table_name="journal_lines")
+    with op.batch_alter_table("journal_lines") as batch:
+        batch.drop_column("date")
     op.drop_index(op.f("ix_period_closes_closed_through"), table_name="period_closes")
     op.drop_table("period_closes")

@@ -70,17 +70,31 @@ class JournalLine(Base):
     __table_args__ = (
         sa.CheckConstraint("debit >= 0 AND credit >= 0", name="amounts_not_negative"),
         sa.CheckConstraint("debit = 0 OR credit = 0", name="debit_or_credit"),
+        # The statements sum an account's lines over days without reading the entries.
+        sa.Index(
+            "ix_journal_lines_account_date",
+            "account_id",
+            "date",
+            postgresql_include=["debit", "credit"],
+        ),  # fmt: skip
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("journal_entries.id"), index=True)
     account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    # Always the entry's date (set on insert, below): entries never change their date.
+    date: Mapped[date] = mapped_column(sa.Date)
     debit: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     credit: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     memo: Mapped[str] = mapped_column(sa.String(200), default="")
 
     entry: Mapped[JournalEntry] = relationship(back_populates="lines")
     account: Mapped[Account] = relationship()
+
+
+@sa.event.listens_for(JournalLine, "before_insert")
+def _line_takes_its_entrys_date(mapper, connection, line: JournalLine) -> None:
+    line.date = line.entry.date
 
 
 class CommissionAgent(TimestampMixin, Base):

@@ -319,7 +319,7 @@ def trial_balance(date_from: date | None = None, date_to: date | None = None) ->
     the balance at its end; one GROUP BY over the lines. Accounts never used are left out."""
     amount = JournalLine.debit - JournalLine.credit
     if date_from is not None:
-        before = JournalEntry.date < date_from
+        before = JournalLine.date < date_from
         opening = sa.func.sum(sa.case((before, amount), else_=0))
         debits = sa.func.sum(sa.case((before, 0), else_=JournalLine.debit))
         credits = sa.func.sum(sa.case((before, 0), else_=JournalLine.credit))
@@ -329,9 +329,9 @@ def trial_balance(date_from: date | None = None, date_to: date | None = None) ->
     sums = sa.select(
         JournalLine.account_id, opening.label("opening"), debits.label("debits"),
         credits.label("credits"),
-    ).join(JournalEntry, JournalEntry.id == JournalLine.entry_id)  # fmt: skip
+    )  # fmt: skip
     if date_to is not None:
-        sums = sums.where(JournalEntry.date <= date_to)
+        sums = sums.where(JournalLine.date <= date_to)
     sums = sums.group_by(JournalLine.account_id).subquery()
     rows = db.session.execute(
         sa.select(Account, sums.c.opening, sums.c.debits, sums.c.credits)
@@ -376,9 +376,12 @@ class TaxReport:
         return sorted({r.component for r in self.rows})
 
 
-def tax_collected(date_from: date | None = None, date_to: date | None = None) -> TaxReport:
+def tax_collected(
+    date_from: date | None = None, date_to: date | None = None, component_only: str | None = None
+) -> TaxReport:
     """Tax per component and ship-to province, from the tax-payable accounts of the journal,
-    with the taxable base from the invoices and credit notes issued in the same days."""
+    with the taxable base from the invoices and credit notes issued in the same days
+    (component_only: of that component alone, e.g. "PST")."""
     component = sa.func.substr(Account.role, len(TAX_ROLE_PREFIX) + 1)
     books = (
         sa.select(
@@ -394,10 +397,12 @@ def tax_collected(date_from: date | None = None, date_to: date | None = None) ->
         .where(Account.role.like(f"{TAX_ROLE_PREFIX}%"))
         .group_by(component, Order.ship_province)
     )
+    if component_only is not None:
+        books = books.where(Account.role == f"{TAX_ROLE_PREFIX}{component_only}")
     if date_from is not None:
-        books = books.where(JournalEntry.date >= date_from)
+        books = books.where(JournalLine.date >= date_from)
     if date_to is not None:
-        books = books.where(JournalEntry.date <= date_to)
+        books = books.where(JournalLine.date <= date_to)
     rows: dict[tuple, TaxRow] = {}
     for comp, province, credits, debits in db.session.execute(books):
         row = rows.setdefault((comp, province), TaxRow(comp, province))
@@ -414,6 +419,8 @@ def tax_collected(date_from: date | None = None, date_to: date | None = None) ->
         .where(*_issued_between(date_from, date_to))
         .group_by(InvoiceTax.component, Invoice.ship_province)
     )
+    if component_only is not None:
+        invoiced = invoiced.where(InvoiceTax.component == component_only)
     for comp, province, taxable, amount in db.session.execute(invoiced):
         row = rows.setdefault((comp, province), TaxRow(comp, province))
         row.taxable, row.invoiced = _int(taxable), _int(amount)

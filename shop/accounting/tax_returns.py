@@ -130,7 +130,7 @@ def _classified_sums(date_from: date, date_to: date) -> dict[tuple[int, str], tu
         )  # fmt: skip
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(Account, Account.id == JournalLine.account_id)
-        .where(tax_account, JournalEntry.date >= date_from, JournalEntry.date <= date_to)
+        .where(tax_account, JournalLine.date >= date_from, JournalLine.date <= date_to)
         .group_by(JournalLine.account_id, kind)
     )
     return {(a, k): (int(d or 0), int(c or 0)) for a, k, d, c in db.session.execute(query)}
@@ -196,9 +196,9 @@ def _refund_or_payment(p: str, net: Figure) -> list[ReturnLine]:
     ]
 
 
-def gst_return(date_from: date, date_to: date) -> TaxReturn:
+def gst_return(date_from: date, date_to: date, sums: "_Sums | None" = None) -> TaxReturn:
     """The GST/HST return (CRA form GST34) for the period, line by line."""
-    sums = _Sums(date_from, date_to)
+    sums = sums or _Sums(date_from, date_to)
     payable = (chart.tax_role("GST"), chart.tax_role("HST"))
     credits_roles = (chart.itc_role("GST"), chart.itc_role("HST"))
     collected = sums.figure(payable, (SALE,), credit_side=True)
@@ -224,10 +224,10 @@ def gst_return(date_from: date, date_to: date) -> TaxReturn:
     return TaxReturn("GST34", date_from, date_to, lines, settled)
 
 
-def qst_return(date_from: date, date_to: date) -> TaxReturn:
+def qst_return(date_from: date, date_to: date, sums: "_Sums | None" = None) -> TaxReturn:
     """The QST part of Revenu Québec's return (FP-500): QST collected on Quebec sales,
     input tax refunds from itc:QST, net tax."""
-    sums = _Sums(date_from, date_to)
+    sums = sums or _Sums(date_from, date_to)
     payable, credits_roles = (chart.tax_role("QST"),), (chart.itc_role("QST"),)
     collected = sums.figure(payable, (SALE,), credit_side=True)
     added, deducted = sums.adjustments(payable)
@@ -240,6 +240,15 @@ def qst_return(date_from: date, date_to: date) -> TaxReturn:
     return TaxReturn("FP-500 (QST)", date_from, date_to, lines, settled)
 
 
+def both_returns(date_from: date, date_to: date) -> list[tuple[str, TaxReturn]]:
+    """The GST/HST and QST returns from one reading of the tax accounts."""
+    sums = _Sums(date_from, date_to)
+    return [
+        ("gst", gst_return(date_from, date_to, sums)),
+        ("qst", qst_return(date_from, date_to, sums)),
+    ]
+
+
 @dataclass(frozen=True)
 class PstRow:
     province: str
@@ -249,7 +258,7 @@ class PstRow:
 
 def pst_figures(date_from: date, date_to: date) -> tuple[list[PstRow], Account | None]:
     """PST per province that levies it, placed as the tax-collected report places it."""
-    report = reports.tax_collected(date_from, date_to)
+    report = reports.tax_collected(date_from, date_to, component_only="PST")
     rows = []
     for province in PST_PROVINCES:
         found = [r for r in report.rows if r.component == "PST" and r.province == province]
