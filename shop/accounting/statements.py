@@ -28,7 +28,7 @@ from shop.accounting.models import (
     Account,
     JournalLine,
 )
-from shop.accounting.reports import natural_sign
+from shop.accounting.reports import natural_sign, without_jit
 from shop.extensions import db
 
 # Expense roles counted in cost of goods sold (above gross profit): what stock cost.
@@ -44,6 +44,7 @@ def balances_by_account(
 ) -> dict[int, int]:
     """Debits less credits per account over the days (either end open), one GROUP BY over
     the lines alone (each carries its entry's date; an index on account and date)."""
+    without_jit()
     query = sa.select(
         JournalLine.account_id, sa.func.sum(JournalLine.debit - JournalLine.credit)
     ).group_by(JournalLine.account_id)
@@ -51,9 +52,9 @@ def balances_by_account(
         query = query.where(JournalLine.date >= date_from)
     if date_to is not None:
         query = query.where(JournalLine.date <= date_to)
-    if types is not None:
-        accounts = sa.select(Account.id).where(Account.type.in_(types))
-        query = query.where(JournalLine.account_id.in_(accounts))
+    if types is not None:  # the ids themselves: PostgreSQL reads just their index ranges
+        ids = db.session.scalars(sa.select(Account.id).where(Account.type.in_(types)))
+        query = query.where(JournalLine.account_id.in_(list(ids)))
     return {account_id: _int(total) for account_id, total in db.session.execute(query)}
 
 
@@ -221,6 +222,7 @@ def fiscal_year_start(day: date) -> date:
 def balance_sheet(at: date) -> BalanceSheet:
     """Every account's balance at the end of the day: assets = liabilities + equity, with
     equity including the earnings not closed to retained earnings (see the module)."""
+    without_jit()
     year_start = fiscal_year_start(at)
     amount = JournalLine.debit - JournalLine.credit
     query = (
