@@ -344,3 +344,18 @@ def test_the_xero_journal_has_its_columns_and_each_journal_balances(month, bookk
 def test_the_journal_lines_read_by_the_exports_are_the_months(month):
     lines = list(reports.journal_lines(reports.JournalFilters(*MARCH)))
     assert sum(r.debit for r in lines) == sum(r.credit for r in lines)
+
+
+def test_every_line_carries_its_entrys_date(month):
+    from shop.accounting.models import JournalEntry, JournalLine
+
+    pairs = db.session.execute(
+        sa.select(JournalLine.date, JournalEntry.date).join(JournalEntry)
+    ).all()
+    assert pairs and all(line == entry for line, entry in pairs)
+
+
+def test_the_profit_and_loss_shows_the_month_so_far_by_default(month, bookkeeper):
+    page = text_of(bookkeeper.get("/admin/accounting/profit-and-loss"))
+    assert "Mar 1, 2026 to Mar 2, 2026" in page
+    assert "$200.10" in page
