@@ -69,10 +69,8 @@ def bill_new(po_id: int):
     proposed = bills.proposal(po)
     form = bill_form(proposed, bills.expense_accounts())
     checked = None
-    if not any(p.to_bill for p in proposed):
-        flash(f"Nothing received on {po.number} is waiting to be billed.", "error")
-        return redirect(url_for("backoffice.purchase_order", po_id=po.id))
-    if form.validate_on_submit():
+    billable = any(p.to_bill for p in proposed)
+    if billable and form.validate_on_submit():
         draft = form.draft(proposed, CHARGE_ROWS)
         try:
             if "post" not in request.form:  # "Check against the PO": flags only, nothing saved
@@ -90,9 +88,10 @@ def bill_new(po_id: int):
                     "success",
                 )
                 return redirect(url_for("backoffice.bill", bill_id=bill.id))
-    return form_page(
+    page = form_page(
         "backoffice/bill_new.html",
         po=po,
+        billable=billable,
         proposed=proposed,
         form=form,
         checked=checked,
@@ -102,6 +101,8 @@ def bill_new(po_id: int):
         tax_field=bills.tax_field,
         components=bills.TAX_COMPONENTS,
     )
+    # A check that went through is a page shown, not a form refused.
+    return (page[0], 200) if checked is not None else page
 
 
 # --- one bill ----------------------------------------------------------------------------
