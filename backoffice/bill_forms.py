@@ -146,3 +146,8 @@ class BillFilterForm(Form):
     def chosen(self, name: str):
         field = self[name]
         return field.data if field.data and not field.errors else None
+
+    def query_args(self) -> dict:
+        """The filters chosen, for the pager's links."""
+        chosen = {name: self.chosen(name) for name in ("supplier", "status", "age")}
+        return {name: value for name, value in chosen.items() if value}

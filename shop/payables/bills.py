@@ -276,7 +276,7 @@ def _check_goods(proposed: Proposed, goods: Goods) -> list[Flag]:
     if not isinstance(goods.unit_cost, int) or not 0 <= goods.unit_cost <= MAX_UNIT_COST:
         raise PayablesError("Enter the unit cost, like 12.50.", goods_field(line.id, "unit_cost"))
     flags = []
-    if goods.quantity and goods.quantity != proposed.to_bill:
+    if goods.quantity != proposed.to_bill:  # fewer (more is refused above)
         flags.append(
             Flag(where, f"{proposed.to_bill} received and not yet billed; this bills fewer.")
         )
