@@ -17,6 +17,7 @@ from backoffice.forms import (
     _between,
     _stripped,
 )
+from shop.inventory.availability import store_today
 from shop.inventory.services import MAX_MOVEMENT
 from shop.payables import bills
 from shop.payables import models as m
@@ -30,7 +31,9 @@ class BillForm(BackofficeForm):
         filters=[_stripped],
         validators=[DataRequired("Enter the supplier's invoice number."), _at_most(60)],
     )
-    bill_date = DayField("Invoice date", validators=[Required("Enter the invoice date.")])
+    bill_date = DayField(
+        "Invoice date", default=store_today, validators=[Required("Enter the invoice date.")]
+    )
     due_date = DayField("Due date (empty: the supplier's terms)", validators=[Optional()])
     note = TextAreaField("Note", validators=[_at_most(2000)])
 

@@ -173,11 +173,17 @@ def can_bill(po: PurchaseOrder) -> bool:
 
 
 def expense_accounts() -> list[Account]:
-    """Where another charge (freight, duty, handling) may go: an active expense account."""
+    """Where another charge (freight, duty, handling) may go: an active expense account of
+    the owner's, or cost of goods sold; not one a posting rule keeps (shrinkage, variance,
+    fees), whose balance must stay what its rule says."""
     return list(
         db.session.scalars(
             sa.select(Account)
-            .where(Account.type == EXPENSE, Account.is_active.is_(True))
+            .where(
+                Account.type == EXPENSE,
+                Account.is_active.is_(True),
+                sa.or_(Account.role.is_(None), Account.role == chart.COGS),
+            )
             .order_by(Account.code)
         )
     )

@@ -87,12 +87,12 @@ def test_an_ontario_bill_claims_hst_and_a_cheaper_price_credits_the_variance(cla
 
 def test_pst_goes_to_non_recoverable_tax_and_freight_to_its_account(classes):
     po = received_po(classes, quantity=5, unit_cost=2000, province="BC")
-    freight = db.session.scalar(sa.select(Account).where(Account.code == "5300"))
+    freight = db.session.scalar(sa.select(Account).where(Account.code == "5000"))
     charges = [bills.Charge(freight.id, "Freight", 1500)]
     bill = enter(po, taxes={"GST": 575, "PST": 805}, charges=charges)  # on 115.00
     assert entry_amounts(bill.entry) == {
         GRNI: (10000, 0),
-        chart.BANK_CHARGES: (1500, 0),
+        chart.COGS: (1500, 0),  # freight in, on the account the bookkeeper chose
         chart.itc_role("GST"): (575, 0),
         chart.TAX_EXPENSE: (805, 0),
         chart.PAYABLE: (0, 12880),
@@ -229,3 +229,17 @@ def test_the_to_pay_list_takes_the_scheduled_day_or_else_the_due_date(classes):
     db.session.commit()
     assert [b.invoice_number for b in payments.to_pay(today + timedelta(days=7))] == ["L", "S"]
     assert late.due_date == today - timedelta(days=10)
+
+
+@pytest.mark.parametrize("code", [None, "5010"])  # no account; shrinkage (a rule's own)
+def test_a_charge_needs_an_expense_account_the_rules_do_not_keep(classes, code):
+    po = received_po(classes, quantity=2, unit_cost=1000)
+    account_id = db.session.scalar(sa.select(Account.id).where(Account.code == code))
+    before = books_state()
+    with pytest.raises(PayablesError) as refused:
+        bills.enter_bill(
+            po=po, draft=draft(po, charges=[bills.Charge(account_id, "Freight", 900)]), user=None
+        )
+    db.session.rollback()
+    assert refused.value.field == bills.charge_field(0, "account")
+    assert books_state() == before
