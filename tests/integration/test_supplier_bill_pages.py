@@ -188,3 +188,26 @@ def test_payment_terms_are_kept_on_the_supplier_form(app, staff, classes):
     assert (supplier.payment_terms_days, supplier.province) == (45, "QC")
     bill = enter(po)
     assert bill.due_date == store_today() + timedelta(days=45)
+
+
+def test_a_scheduled_payment_shows_on_the_to_pay_list_and_a_void_frees_the_units(
+    classes, bookkeeper
+):
+    po = received_po(classes, quantity=4, unit_cost=1000)
+    bill = enter(po, "SCH-1")
+    assert "waiting to be billed" in text_of(bookkeeper.get(f"/admin/purchase-orders/{po.id}/bill"))
+    pay_on = (store_today() + timedelta(days=3)).isoformat()
+    response = bookkeeper.post(f"/admin/bills/{bill.id}/schedule", data={"pay_on": pay_on})
+    assert response.status_code == 302
+    page = text_of(bookkeeper.get(f"/admin/bills/to-pay?by={pay_on}"))
+    assert "SCH-1" in page and "$40.00" in page
+    earlier = (store_today() + timedelta(days=2)).isoformat()
+    assert "SCH-1" not in text_of(bookkeeper.get(f"/admin/bills/to-pay?by={earlier}"))
+
+    assert bookkeeper.post(f"/admin/bills/{bill.id}/void").status_code == 302
+    db.session.expire_all()
+    assert bill.status == m.VOID
+    listed = text_of(bookkeeper.get(f"/admin/bills/to-pay?by={pay_on}"))
+    assert f'data-bill="{bill.id}"' not in listed and "Nothing to pay by then." in listed
+    assert "Enter the bill" in text_of(bookkeeper.get(f"/admin/purchase-orders/{po.id}"))
+    assert checks.payable_difference() == checks.received_not_billed_difference() == 0
