@@ -355,11 +355,24 @@ def enter_bill(*, po: PurchaseOrder, draft: Draft, user) -> m.SupplierBill:
     for component in TAX_COMPONENTS:
         if draft.taxes.get(component):
             bill.taxes.append(m.SupplierBillTax(component=component, amount=draft.taxes[component]))
-    db.session.add(bill)
-    db.session.flush()
+    _save(bill, po)
     bill.entry = _post(bill, po, user)
     db.session.flush()
     return bill
+
+
+def _save(bill: m.SupplierBill, po: PurchaseOrder) -> None:
+    """Insert the bill; the same invoice number entered a moment ago on another of the
+    supplier's purchase orders (another lock) is caught by the unique index, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(bill)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise PayablesError(
+            f"{po.supplier.name}'s invoice {bill.invoice_number} was entered a moment ago.",
+            "invoice_number",
+        ) from None
 
 
 def _post(bill: m.SupplierBill, po: PurchaseOrder, user):

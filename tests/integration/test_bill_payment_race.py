@@ -15,9 +15,11 @@ from shop.extensions import db
 from shop.inventory.availability import store_today
 from shop.payables import bills, checks, payments
 from shop.payables import models as m
+from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.payables_helpers import draft, enter, received_po
+from tests.integration.purchasing_helpers import sent_po
 from tests.integration.race_helpers import at_once
 
 
@@ -76,3 +78,28 @@ def test_two_bills_of_the_same_receipts_at_once_bill_each_unit_once(app, classes
     assert db.session.scalar(sa.select(sa.func.count(m.SupplierBill.id))) == 1
     assert checks.received_not_billed_difference() == 0
     assert checks.payable_difference() == 0
+
+
+def test_one_invoice_number_on_two_purchase_orders_at_once_is_entered_once(app, classes):
+    first = received_po(classes, quantity=2, unit_cost=1000)
+    second = sent_po(first.lines[0].variant, 3, unit_cost=1000)  # the same supplier
+    purchasing.receive_purchase_order(po=second, quantities={second.lines[0].id: 3}, user=None)
+    db.session.commit()
+    po_ids = [first.id, second.id]
+
+    def biller(po_id: int):
+        def enter_bill():
+            po = db.session.get(PurchaseOrder, po_id)
+            bills.enter_bill(po=po, draft=draft(po, "SAME-7"), user=None)
+
+        enter_bill.__name__ = f"bill_po_{po_id}"
+        return enter_bill
+
+    outcome = at_once(app, *[biller(i) for i in po_ids])
+    assert outcome.failed == []
+    assert len(outcome.done) == 1
+    [refused] = outcome.refused
+    assert "SAME-7" in refused
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(m.SupplierBill.id))) == 1
+    assert checks.payable_difference() == checks.received_not_billed_difference() == 0
