@@ -18,6 +18,7 @@ from backoffice import (  # noqa: E402,F401
     inventory,
     invoice_files,
     orders,
+    payables,
     purchasing,
     reports,
     shipping,

@@ -1033,6 +1033,16 @@ class SupplierForm(BackofficeForm):
         filters=[_currency_code],
         validators=[DataRequired("Enter a three-letter currency code, like CAD."), _at_most(3)],
     )
+    payment_terms_days = WholeNumberField(
+        "Payment terms (days from the bill to its due date; 30 is Net 30)",
+        default=30,
+        validators=[Required("Enter the payment terms in days."), _between(0, MAX_LEAD_DAYS)],
+    )
+    province = StringField(
+        "Province the supplier charges tax from (like ON; checks the tax on its bills)",
+        filters=[_stripped],
+        validators=[_at_most(3)],
+    )
 
     def data_for_service(self) -> dict:
         return {
@@ -1042,6 +1052,8 @@ class SupplierForm(BackofficeForm):
             "phone": self.phone.data,
             "lead_time_days": self.lead_time_days.data,
             "currency": self.currency.data,
+            "payment_terms_days": self.payment_terms_days.data,
+            "province": self.province.data,
         }
 
 

@@ -23,6 +23,8 @@ MENU = [
     ("backoffice.shipping", "Shipping"),
     ("backoffice.tax_rates", "Tax"),
     ("backoffice.invoices", "Invoices"),
+    ("backoffice.bills_list", "Supplier bills"),
+    ("backoffice.payables_aging", "Payables aging"),
     ("backoffice.journal", "Journal"),
     ("backoffice.accounts", "Accounts"),
     ("backoffice.trial_balance", "Trial balance"),

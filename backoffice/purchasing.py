@@ -25,6 +25,8 @@ from backoffice.views import download, form_page, get_or_404, page_number, show_
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.payables import bills
+from shop.payables import models as bill_models
 from shop.purchasing import backorders as queue
 from shop.purchasing import reorder as reordering
 from shop.purchasing import services
@@ -33,6 +35,7 @@ from shop.purchasing.models import PurchaseOrder, Supplier
 
 BUYERS = (roles.WAREHOUSE, roles.SALES)
 RECEIVERS = (roles.WAREHOUSE,)
+READERS = (*BUYERS, roles.BOOKKEEPER)  # the bookkeeper opens a PO to enter its bill
 
 
 # --- suppliers -----------------------------------------------------------------------
@@ -95,6 +98,9 @@ def _detail(po: PurchaseOrder, **forms):
         "editable": po.status in st.EDITABLE,
         "open": po.status in st.OPEN,
         "cancellable": bool(st.TRANSITIONS[po.status] & {st.CANCELLED}),
+        "bills": bills.bills_of(po),
+        "billable": bills.can_bill(po),
+        "bill_labels": bill_models.STATUS_LABELS,
     }
     return context
 
@@ -133,7 +139,7 @@ def purchase_order_new():
 
 
 @bp.get("/purchase-orders/<int:po_id>")
-@allow(*BUYERS)
+@allow(*READERS)
 def purchase_order(po_id: int):
     return render_template("backoffice/purchase_order.html", **_detail(_po_or_404(po_id)))
 

@@ -31,6 +31,7 @@ from shop.catalogue.services import (
 from shop.extensions import db
 from shop.links import public_url
 from shop.media import image_folder
+from shop.payables.demo_bills import seed_bills
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
 from shop.store.services import store_settings
@@ -49,6 +50,12 @@ SUPPLIERS = {
     "wool": ("Laurentian Woollen Mills", "ventes@laurentianwool.example", "819-555-0184", 28),
     "press": ("Cedar Press Distribution", "orders@cedarpress.example", "613-555-0190", 7),
 }
+
+# Where each supplier charges sales tax from (its bills' tax is checked at these rates).
+SUPPLIER_PROVINCES = {
+    "trail": "BC", "cotton": "SK", "outer": "BC", "coffee": "ON", "house": "ON", "wool": "QC",
+    "press": "ON",
+}  # fmt: skip
 
 STAFF_PASSWORD = "maple-pine-demo"
 CUSTOMER_PASSWORD = "camping-2024!"
@@ -599,7 +606,14 @@ def _seed(rng: random.Random, written: list[str]) -> SeedResult:
     seed_chart()
     _seed_store_settings()
     suppliers = {
-        key: _get_or_create(Supplier, {"name": name}, email=email, phone=phone, lead_time_days=lead)
+        key: _get_or_create(
+            Supplier,
+            {"name": name},
+            email=email,
+            phone=phone,
+            lead_time_days=lead,
+            province=SUPPLIER_PROVINCES[key],
+        )
         for key, (name, email, phone, lead) in SUPPLIERS.items()
     }
     cats = _seed_categories()
@@ -635,6 +649,7 @@ def _seed(rng: random.Random, written: list[str]) -> SeedResult:
             result.units += units
         result.images += _seed_images(item, product, meta.shape, written)
         result.products += 1
+    seed_bills(unbilled_supplier=suppliers["coffee"], billed_supplier=suppliers["trail"])
     result.logins = _seed_accounts()
     return result
 

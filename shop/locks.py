@@ -6,11 +6,12 @@ rows of one kind by id ascending:
     1. orders           (lock_order, lock_orders, claim_orders)
     2. shipments        (lock_shipment)
     3. purchase orders  (lock_purchase_order)
-    4. stock rows       (lock_stock_rows)
-    5. the books        (lock_books_for_posting, lock_books_for_closing)
+    4. supplier bills   (lock_supplier_bill)
+    5. stock rows       (lock_stock_rows)
+    6. the books        (lock_books_for_posting, lock_books_for_closing)
 
 A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor; a
-failure, lock_account_throttle) and nothing else, so they never meet the four
+failure, lock_account_throttle) and nothing else, so they never meet the six
 above. The outbox deliverer claims a message (claim_outbox_message) in a short
 transaction of its own that locks nothing else.
 
@@ -42,6 +43,7 @@ from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory.models import StockLevel
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
+from shop.payables.models import SupplierBill
 from shop.purchasing.models import PurchaseOrder
 
 
@@ -115,7 +117,16 @@ def lock_purchase_order(po_id: int) -> PurchaseOrder | None:
     return _lock_one(PurchaseOrder, po_id, selectinload(PurchaseOrder.lines))
 
 
-# --- 4. stock rows ------------------------------------------------------------------
+# --- 4. supplier bills ---------------------------------------------------------------
+
+
+def lock_supplier_bill(bill_id: int) -> SupplierBill | None:
+    """A supplier bill read afresh under its row lock: two payments of it queue, and the
+    second sees what the first paid. Lock its purchase order first, if at all."""
+    return _lock_one(SupplierBill, bill_id)
+
+
+# --- 5. stock rows ------------------------------------------------------------------
 
 
 def lock_stock_rows(variant_ids) -> list[StockLevel]:

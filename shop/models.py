@@ -9,6 +9,7 @@ from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
+from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from shop.reports.models import DemandForecast
 from shop.shipping.models import (
@@ -23,6 +24,10 @@ from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "SupplierBill",
+    "SupplierBillLine",
+    "SupplierBillTax",
+    "SupplierPayment",
     "Parcel",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -16,6 +16,9 @@ class Supplier(TimestampMixin, Base):
     lead_time_days: Mapped[int] = mapped_column(default=14)
     contact_name: Mapped[str | None] = mapped_column(sa.String(120))
     currency: Mapped[str] = mapped_column(sa.String(3), default="CAD")
+    payment_terms_days: Mapped[int] = mapped_column(default=30)  # a bill is due after (Net 30)
+    # Where the supplier charges sales tax from: a bill's tax is checked at its rates.
+    province: Mapped[str | None] = mapped_column(sa.String(3))
 
     def __str__(self) -> str:
         return self.name

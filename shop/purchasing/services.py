@@ -29,6 +29,7 @@ from shop.purchasing import backorders, documents
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from shop.tax.data import CANADA_STANDARD_RATES
 
 MAX_LEAD_DAYS = 365
 MAX_UNIT_COST = 10**9  # ten million dollars a unit: anything above is a typing mistake
@@ -41,6 +42,7 @@ RECEIPT_SOURCE = "po_receipt"
 def save_supplier(
     *, supplier: Supplier | None = None, name: str, email: str | None, phone: str | None = None,
     contact_name: str | None = None, lead_time_days: int, currency: str,
+    payment_terms_days: int = 30, province: str | None = None,
 ) -> Supplier:  # fmt: skip
     """Create a supplier (supplier=None) or change one."""
     name = (name or "").strip()
@@ -58,6 +60,13 @@ def save_supplier(
     currency = (currency or "").strip().upper()
     if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         raise PurchasingError("Enter a three-letter currency code, like CAD.", field="currency")
+    if not isinstance(payment_terms_days, int) or not 0 <= payment_terms_days <= MAX_LEAD_DAYS:
+        raise PurchasingError(
+            f"Enter payment terms from 0 to {MAX_LEAD_DAYS} days.", field="payment_terms_days"
+        )
+    province = (province or "").strip().upper() or None
+    if province is not None and province not in CANADA_STANDARD_RATES:
+        raise PurchasingError("Enter a Canadian province code, like ON.", field="province")
     if supplier is None:
         supplier = Supplier(name=name)
         db.session.add(supplier)
@@ -67,6 +76,8 @@ def save_supplier(
     supplier.contact_name = (contact_name or "").strip() or None
     supplier.lead_time_days = lead_time_days
     supplier.currency = currency
+    supplier.payment_terms_days = payment_terms_days
+    supplier.province = province
     db.session.flush()
     return supplier
 

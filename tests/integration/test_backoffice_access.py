@@ -17,6 +17,8 @@ from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
 from shop.fulfilment.services import start_shipment
+from shop.inventory.availability import store_today
+from shop.payables import bills
 from shop.purchasing import services as purchasing
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
@@ -74,7 +76,7 @@ POLICY = {
     "backoffice.supplier_edit": PURCHASING,
     "backoffice.purchase_orders": PURCHASING,
     "backoffice.purchase_order_new": PURCHASING,
-    "backoffice.purchase_order": PURCHASING,
+    "backoffice.purchase_order": PURCHASING | {roles.BOOKKEEPER},
     "backoffice.purchase_order_edit": PURCHASING,
     "backoffice.purchase_order_line_add": PURCHASING,
     "backoffice.purchase_order_line_delete": PURCHASING,
@@ -144,6 +146,15 @@ POLICY = {
     "backoffice.labels_pdf": PRINTING,
     "backoffice.pick_list_pdf": PRINTING,
     "backoffice.purchase_order_pdf": PO_PRINTING,
+    "backoffice.bills_list": BOOKS,
+    "backoffice.bill_new": BOOKS,
+    "backoffice.bill": BOOKS,
+    "backoffice.bill_pay": BOOKS,
+    "backoffice.bill_schedule": BOOKS,
+    "backoffice.bill_void": BOOKS,
+    "backoffice.bills_to_pay": BOOKS,
+    "backoffice.payables_aging": BOOKS,
+    "backoffice.payables_aging_csv": BOOKS,
 }
 
 
@@ -177,6 +188,16 @@ def rows(app, tax_class, staff):
     purchase = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
     purchasing.add_line(po=purchase, sku=variant.sku, quantity=2, unit_cost=1000)
     db.session.commit()
+    billed = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
+    purchasing.add_line(po=billed, sku=variant.sku, quantity=1, unit_cost=1000)
+    purchasing.send_purchase_order(po=billed, user=None)
+    purchasing.receive_purchase_order(po=billed, quantities={billed.lines[0].id: 1}, user=None)
+    bill = bills.enter_bill(
+        po=billed,
+        draft=bills.Draft("ACC-1", store_today(), goods=[bills.Goods(billed.lines[0].id, 1, 1000)]),
+        user=None,
+    )
+    db.session.commit()
     agent = create_agent(name="Ria Referrer", email=None, code="RIA", rate=Decimal("0.05"))
     db.session.commit()
     rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
@@ -207,6 +228,7 @@ def rows(app, tax_class, staff):
         "shipment_number": shipment.number,
         "account_id": first(Account),
         "agent_id": agent.id,
+        "bill_id": bill.id,
     }
 
 
