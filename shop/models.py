@@ -2,6 +2,7 @@
 
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
 from shop.accounts.models import Address, LoginChallenge, RecoveryCode, TotpFactor, User
+from shop.banking.models import BankLine, BankStatement
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
@@ -9,6 +10,7 @@ from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
+from shop.payments.models import Payout
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from shop.reports.models import DemandForecast
 from shop.shipping.models import (
@@ -23,6 +25,9 @@ from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "BankLine",
+    "BankStatement",
+    "Payout",
     "Parcel",
     "PurchaseOrder",
     "PurchaseOrderLine",
