@@ -27,6 +27,8 @@ MENU = [
     ("backoffice.accounts", "Accounts"),
     ("backoffice.trial_balance", "Trial balance"),
     ("backoffice.tax_collected", "Tax collected"),
+    ("backoffice.bank_statements", "Bank"),
+    ("backoffice.payouts_list", "Payouts"),
     ("backoffice.commission_agents", "Commission agents"),
     ("backoffice.staff", "Staff"),
     ("backoffice.store_settings", "Store settings"),
