@@ -122,10 +122,10 @@ def _act(line: BankLine, action, success: str):
     return _back_to(line)
 
 
-@bp.post("/accounting/bank/lines/<int:line_id>/match")
+@bp.post("/accounting/bank/lines/<int:bank_line_id>/match")
 @allow(*BOOKKEEPING)
-def bank_line_match(line_id: int):
-    line = get_or_404(BankLine, line_id)
+def bank_line_match(bank_line_id: int):
+    line = get_or_404(BankLine, bank_line_id)
     form = MatchForm(prefix=f"match{line.id}", candidates=matching.candidates(line))
     if not form.validate_on_submit():
         flash("Choose one of the entries offered for this bank line.", "error")
@@ -138,19 +138,19 @@ def bank_line_match(line_id: int):
     )
 
 
-@bp.post("/accounting/bank/lines/<int:line_id>/unmatch")
+@bp.post("/accounting/bank/lines/<int:bank_line_id>/unmatch")
 @allow(*BOOKKEEPING)
-def bank_line_unmatch(line_id: int):
-    line = get_or_404(BankLine, line_id)
+def bank_line_unmatch(bank_line_id: int):
+    line = get_or_404(BankLine, bank_line_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     return _act(line, lambda: matching.unmatch(line), "Match undone.")
 
 
-@bp.post("/accounting/bank/lines/<int:line_id>/post")
+@bp.post("/accounting/bank/lines/<int:bank_line_id>/post")
 @allow(*BOOKKEEPING)
-def bank_line_post(line_id: int):
-    line = get_or_404(BankLine, line_id)
+def bank_line_post(bank_line_id: int):
+    line = get_or_404(BankLine, bank_line_id)
     accounts = [a for a in books.accounts_in_order(active_only=True) if a.role != chart.BANK]
     form = OwnEntryForm(prefix=f"own{line.id}", accounts=accounts)
     if not form.validate_on_submit():
