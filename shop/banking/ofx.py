@@ -64,6 +64,6 @@ def _line(txn, currency: str) -> ParsedLine:
     return ParsedLine(
         bank_ref=str(txn.fitid),
         booked_on=txn.dtposted.date(),
-        amount=cents(txn.trnamt, txn.currency.cursym if txn.currency else currency, "amount"),
+        amount=cents(txn.trnamt, currency, "amount"),  # OFX: always in the account's currency
         text=" / ".join(str(w).strip() for w in words if w)[:500],
     )

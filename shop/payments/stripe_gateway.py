@@ -254,14 +254,7 @@ def record_fee(event: stripe.Event) -> str:
     carry no new fee. The fee is posted once per balance transaction, whichever
     event brings it; every event is kept by its id like the others.
     """
-    if already_applied(NAME, event.id):
-        return "duplicate"
-    record = PaymentEvent(provider=NAME, event_id=event.id, event_type=event.type)
-    db.session.add(record)
-    db.session.flush()  # a concurrent copy of this event now fails on the unique key
-    record.outcome = _post_fee(event.data.object.to_dict(), record)
-    db.session.flush()
-    return record.outcome
+    return _once(event, _post_fee)
 
 
 def _post_fee(charge: dict, record: PaymentEvent) -> str:
@@ -321,7 +314,8 @@ def _apply_payout(obj: dict, record: PaymentEvent) -> str:
                 on=books.store_date(utcnow()),
             )  # fmt: skip
             return "payout failed"
-        fees = _fetch_missing_fees(payout_id)
+        # Stripe lists a payout's transactions for automatic payouts only.
+        fees = _fetch_missing_fees(payout_id) if obj.get("automatic") else 0
         payouts.record_payout(
             provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
             arrival_date=arrival,
