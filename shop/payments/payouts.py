@@ -25,6 +25,8 @@ from shop.payments.models import FAILED, PAID, Payout
 DEMO = "demo"
 LABELS = {"demo": "Demo processor", "stripe": "Stripe"}
 CAPTURED = ("succeeded", "refunded")  # a payment whose money the processor took
+# A demo history seeded before daily payouts paid each month out in one summary entry.
+SUMMARY_PAYOUT = JournalEntry.source_key.like("history:%:payout")
 
 
 class PayoutError(DomainError):
@@ -137,9 +139,10 @@ def pay_out_demo(through: date | None = None) -> list[Payout]:
     done = set(
         db.session.scalars(sa.select(Payout.provider_payout_id).where(Payout.provider == DEMO))
     )
+    summarised = _months_paid_out_in_summary()
     made = []
     for day, amount in sorted(demo_cleared_by_day(through).items()):
-        if not amount or demo_key(day) in done:
+        if not amount or demo_key(day) in done or day.strftime("%Y-%m") in summarised:
             continue
         try:
             with db.session.begin_nested():
@@ -155,6 +158,16 @@ def pay_out_demo(through: date | None = None) -> list[Payout]:
     return made
 
 
+def _months_paid_out_in_summary() -> set[str]:
+    """Months paid out in a summary entry ("history:2026-03:payout"): their days are paid."""
+    keys = db.session.scalars(
+        sa.select(JournalEntry.source_key).where(
+            JournalEntry.source_type == "history", SUMMARY_PAYOUT
+        )
+    )
+    return {key.split(":")[1] for key in keys}
+
+
 # --- the check the lead's invariants use ----------------------------------------------
 
 
@@ -162,12 +175,13 @@ def _sum(query) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _clearing_moves(source_type: str):
+def _clearing_moves(*where):
+    """What entries of a kind took out of processor clearing (credits less debits)."""
     return (
         sa.select(sa.func.sum(JournalLine.credit - JournalLine.debit))
         .join(JournalLine.entry)
         .join(JournalLine.account)
-        .where(Account.role == chart.CLEARING, JournalEntry.source_type == source_type)
+        .where(Account.role == chart.CLEARING, *where)
     )
 
 
@@ -177,7 +191,8 @@ def clearing_difference() -> int:
 
     Captured: payments whose money was taken for an order that was paid (money for an order
     that could not be supplied went straight back and was never booked). Fees and refunds
-    are known only as their entries; payouts are the payout rows, paid and not failed.
+    are known only as their entries; payouts are the payout rows, paid and not failed (and
+    the monthly summaries of a demo history seeded before daily payouts).
     """
     balance = _sum(
         sa.select(sa.func.sum(JournalLine.debit - JournalLine.credit))
@@ -189,9 +204,10 @@ def clearing_difference() -> int:
         .join(Order, Order.id == Payment.order_id)
         .where(Payment.status.in_(CAPTURED), Order.paid_at.is_not(None))
     )
-    fees = _sum(_clearing_moves("payment_fee"))
-    refunds = _sum(_clearing_moves("refund"))
+    fees = _sum(_clearing_moves(JournalEntry.source_type == "payment_fee"))
+    refunds = _sum(_clearing_moves(JournalEntry.source_type == "refund"))
     paid_out = _sum(sa.select(sa.func.sum(Payout.amount)).where(Payout.status == PAID))
+    paid_out += _sum(_clearing_moves(JournalEntry.source_type == "history", SUMMARY_PAYOUT))
     return balance - (captured - fees - refunds - paid_out)
 
 

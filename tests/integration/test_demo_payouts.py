@@ -12,6 +12,7 @@ from shop.accounting.models import JournalEntry
 from shop.extensions import db
 from shop.payments import payouts
 from shop.payments.models import Payout
+from tests.conftest import CLOCK_START
 from tests.integration.books_helpers import balances
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
@@ -80,4 +81,18 @@ def test_two_demo_payout_runs_at_once_pay_each_day_once(app, stove, clock):
         JournalEntry.source_type == "payout"
     )).all()  # fmt: skip
     assert len(keys) == 2
+    assert balances()[chart.CLEARING] == 0 and payouts.clearing_difference() == 0
+
+
+def test_a_month_an_older_demo_history_paid_out_in_one_summary_is_not_paid_again(app, stove, clock):
+    sold = buy(app, [(stove, 1)], email="a@example.com")
+    cleared = sold.total - fee_posted(sold)
+    books.post_entry(
+        source_type="history", source_key="history:2026-03:payout", on=CLOCK_START.date(),
+        description="Demo processor payouts for 2026-03 (summary)",
+        lines=[books.Line(chart.BANK, debit=cleared), books.Line(chart.CLEARING, credit=cleared)],
+    )  # fmt: skip
+    db.session.commit()
+    clock.shift(timedelta(days=1))
+    assert payouts.pay_out_demo() == []
     assert balances()[chart.CLEARING] == 0 and payouts.clearing_difference() == 0
