@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from shop.accounting.models import JournalEntry, JournalLine
 from shop.banking import matching
@@ -69,7 +70,9 @@ def unmatched_bank_lines(limit: int = 500) -> list[BankLine]:
 
 
 def unmatched_journal_lines(limit: int = 500) -> list[JournalLine]:
-    query = matching.unmatched_journal_lines_query().order_by(
-        JournalEntry.date.desc(), JournalLine.id.desc()
+    query = (
+        matching.unmatched_journal_lines_query()
+        .options(contains_eager(JournalLine.entry))
+        .order_by(JournalEntry.date.desc(), JournalLine.id.desc())
     )
     return list(db.session.scalars(query.limit(limit)))

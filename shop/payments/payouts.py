@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from shop.accounting import chart
 from shop.accounting import services as books
@@ -214,6 +215,9 @@ def clearing_difference() -> int:
 def payouts_list(limit: int = 500) -> list[Payout]:
     return list(
         db.session.scalars(
-            sa.select(Payout).order_by(Payout.arrival_date.desc(), Payout.id.desc()).limit(limit)
+            sa.select(Payout)
+            .options(selectinload(Payout.entry), selectinload(Payout.reversal))
+            .order_by(Payout.arrival_date.desc(), Payout.id.desc())
+            .limit(limit)
         )
     )
