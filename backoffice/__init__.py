@@ -11,6 +11,7 @@ bp.before_request(check_access)
 from backoffice import (  # noqa: E402,F401
     accounting,
     agents,
+    banking,
     catalogue,
     dashboard,
     documents,

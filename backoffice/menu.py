@@ -33,6 +33,8 @@ MENU = [
     ("backoffice.balance_sheet", "Balance sheet"),
     ("backoffice.tax_returns_page", "Tax returns"),
     ("backoffice.periods_page", "Close the period"),
+    ("backoffice.bank_statements", "Bank"),
+    ("backoffice.payouts_list", "Payouts"),
     ("backoffice.commission_agents", "Commission agents"),
     ("backoffice.staff", "Staff"),
     ("backoffice.store_settings", "Store settings"),

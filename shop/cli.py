@@ -1,5 +1,5 @@
 """flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate, reorder
-report."""
+report, payouts demo."""
 
 import click
 from flask import Flask, current_app
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reorder_group)
     app.cli.add_command(forecasts_group)
     app.cli.add_command(accounts_group)
+    app.cli.add_command(payouts_group)
 
 
 @click.command("seed-demo")
@@ -226,3 +227,24 @@ def accounts_create_owner(email: str, name: str, password: str):
         f"Owner {user.email} created. Sign in at the back office; the first sign-in sets up "
         "the authenticator app (two-step sign-in is required for the owner)."
     )
+
+
+@click.group("payouts")
+def payouts_group():
+    """Payouts: the payment processor's money to the bank."""
+
+
+@payouts_group.command("demo")
+def payouts_demo():
+    """Pay out what the demo provider cleared each day up to yesterday (cron: every morning)."""
+    from shop.money import format_money
+    from shop.payments.payouts import pay_out_demo
+
+    made = pay_out_demo()
+    db.session.commit()
+    total = format_money(
+        sum(p.amount for p in made),
+        current_app.config["BASE_CURRENCY"],
+        current_app.config["LOCALE"],
+    )
+    click.echo(f"paid out {len(made)} day(s) of the demo provider's payments: {total}")

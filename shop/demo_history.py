@@ -39,8 +39,8 @@ per shipment, each entry dated when it happened. This costs a few
 milliseconds per order (about 10-20 s for the demo's ~3,500 orders on
 SQLite). Two summary entries per month keep the balance sheet plausible
 without purchase orders: stock bought to replace what shipped (inventory /
-bank, "history:2026-03:restock") and the processor's payouts (bank /
-processor clearing, "history:2026-03:payout", for months already over).
+bank, "history:2026-03:restock"); the processor's payouts are daily, as the
+demo provider's job makes them (shop.payments.payouts.pay_out_demo, up to yesterday).
 books=False (the benchmarks) writes no invoices and no journal entries.
 """
 
@@ -79,6 +79,7 @@ from shop.inventory.models import StockLevel
 from shop.money import format_money
 from shop.orders import status as order_status
 from shop.orders.models import POLICY_LABELS, SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine
+from shop.payments import payouts
 from shop.purchasing.models import Supplier
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.shipping.packing import BoxSpec, Unit, pack
@@ -1297,6 +1298,7 @@ def post_history_books(generator: Generator, clock: Clock, progress=None) -> dic
         if progress and start and start % 2000 == 0:
             progress(f"  books: {start} orders invoiced and posted")
     _post_month_summaries(months, clock)
+    payouts.pay_out_demo(through=clock.today - timedelta(days=1))
     _date_entries(months.posted)
     return events
 
@@ -1307,7 +1309,6 @@ class MonthTotals:
 
     clock: Clock
     cogs: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    cleared: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # sales - fees
     posted: list[tuple[int, datetime]] = field(default_factory=list)  # (entry id, moment)
 
     def month(self, moment: datetime) -> str:
@@ -1339,7 +1340,6 @@ def _book_order(order: Order, card: str, reference: str, fee_percent, fee_fixed,
     )  # fmt: skip
     if posted is not None:
         months.posted.append((posted.id, order.paid_at))
-    months.cleared[months.month(order.paid_at)] += order.total - fee
     return invoice
 
 
@@ -1356,10 +1356,8 @@ def _book_shipment(order: Order, shipment: tuple, months: "MonthTotals") -> None
 
 
 def _post_month_summaries(months: MonthTotals, clock: Clock) -> None:
-    """Per month: stock bought to replace what shipped, and the processor's payout of what it
-    cleared (only for months that are over; this month's money is still in clearing)."""
-    this_month = clock.today.strftime("%Y-%m")
-    for month in sorted(set(months.cogs) | set(months.cleared)):
+    """Per month: stock bought to replace what shipped."""
+    for month in sorted(months.cogs):
         on = _month_end(month, clock.today - timedelta(days=1))
         if months.cogs.get(month):
             books_services.post_entry(
@@ -1367,13 +1365,6 @@ def _post_month_summaries(months: MonthTotals, clock: Clock) -> None:
                 description=f"Stock bought in {month} to replace the goods shipped (summary)",
                 lines=[books_services.Line(chart.INVENTORY, debit=months.cogs[month]),
                        books_services.Line(chart.BANK, credit=months.cogs[month])],
-            )  # fmt: skip
-        if months.cleared.get(month) and month < this_month:
-            books_services.post_entry(
-                source_type="history", source_key=f"history:{month}:payout", on=on,
-                description=f"{PROVIDER_LABEL} payouts for {month} (summary)",
-                lines=[books_services.Line(chart.BANK, debit=months.cleared[month]),
-                       books_services.Line(chart.CLEARING, credit=months.cleared[month])],
             )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
 from shop.accounts.models import Address, LoginChallenge, RecoveryCode, TotpFactor, User
+from shop.banking.models import BankLine, BankStatement
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
@@ -10,6 +11,7 @@ from shop.inventory.models import StockLevel, StockMovement
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
+from shop.payments.models import Payout
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from shop.reports.models import DemandForecast
 from shop.shipping.models import (
@@ -28,6 +30,9 @@ __all__ = [
     "SupplierBillLine",
     "SupplierBillTax",
     "SupplierPayment",
+    "BankLine",
+    "BankStatement",
+    "Payout",
     "Parcel",
     "PurchaseOrder",
     "PurchaseOrderLine",

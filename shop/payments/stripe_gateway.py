@@ -4,8 +4,10 @@ Card data never touches our server: the customer pays on Stripe's page. The
 amount is the order's total computed here; every create call carries an
 idempotency key; webhooks are verified against the raw body and applied
 through apply_payment_event() like every other provider's events, except
-charge.updated, which brings Stripe's fee for the books (record_fee()). Money
-that arrives for what can no longer be supplied is refunded at once (refund()).
+charge.updated, which brings Stripe's fee for the books (record_fee()), and
+payout.paid / payout.failed, which move money from clearing to the bank
+(record_payout_event()). Money that arrives for what can no longer be supplied is
+refunded at once (refund()).
 """
 
 import hashlib
@@ -16,9 +18,11 @@ import stripe
 from flask import current_app
 
 from shop.accounting import services as books
+from shop.db import utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.orders.models import Order, Payment, PaymentEvent
+from shop.payments import payouts
 from shop.payments.services import (
     EXPIRED,
     FAILED,
@@ -201,6 +205,8 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     event = parse_webhook(payload, signature)
     if event.type == "charge.updated":
         return record_fee(event)
+    if event.type in PAYOUT_EVENTS:
+        return record_payout_event(event)
     data = event_data(event)
     outcome = apply_payment_event(data)
     if outcome == REFUND_DUE:
@@ -227,6 +233,18 @@ def refund(payment_intent: str, *, order_id: int | None) -> str:
 # --- the processor's fee ------------------------------------------------------------
 
 
+def _once(event: stripe.Event, apply) -> str:
+    """Apply a bookkeeping event once, kept by its id like the payment events."""
+    if already_applied(NAME, event.id):
+        return "duplicate"
+    record = PaymentEvent(provider=NAME, event_id=event.id, event_type=event.type)
+    db.session.add(record)
+    db.session.flush()  # a concurrent copy of this event now fails on the unique key
+    record.outcome = apply(event.data.object.to_dict(), record)
+    db.session.flush()
+    return record.outcome
+
+
 def record_fee(event: stripe.Event) -> str:
     """charge.updated: once a charge has its balance transaction, Stripe's fee is known.
 
@@ -236,14 +254,7 @@ def record_fee(event: stripe.Event) -> str:
     carry no new fee. The fee is posted once per balance transaction, whichever
     event brings it; every event is kept by its id like the others.
     """
-    if already_applied(NAME, event.id):
-        return "duplicate"
-    record = PaymentEvent(provider=NAME, event_id=event.id, event_type=event.type)
-    db.session.add(record)
-    db.session.flush()  # a concurrent copy of this event now fails on the unique key
-    record.outcome = _post_fee(event.data.object.to_dict(), record)
-    db.session.flush()
-    return record.outcome
+    return _once(event, _post_fee)
 
 
 def _post_fee(charge: dict, record: PaymentEvent) -> str:
@@ -258,6 +269,12 @@ def _post_fee(charge: dict, record: PaymentEvent) -> str:
         return "no matching order"
     record.order_id = order.id
     txn = _stripe_call(lambda api: api.v1.balance_transactions.retrieve(txn_id))
+    return _post_fee_of(txn, order)
+
+
+def _post_fee_of(txn, order: Order) -> str:
+    """The fee of one charge's balance transaction, posted once by the transaction's id."""
+    txn_id = txn.id
     currency = txn.currency.upper()
     if currency != current_app.config["BASE_CURRENCY"]:
         reason = (
@@ -269,10 +286,62 @@ def _post_fee(charge: dict, record: PaymentEvent) -> str:
     if not txn.fee:
         return "ignored: no fee"
     books.post_processor_fee(
-        order=order, fee=txn.fee, source_key=source_key, provider="Stripe",
+        order=order, fee=txn.fee, source_key=f"fee:{NAME}:{txn_id}", provider="Stripe",
         on=books.store_date(datetime.fromtimestamp(txn.created, UTC)),
     )  # fmt: skip
     return "fee posted"
+
+
+# --- payouts: clearing to the bank ---------------------------------------------------
+
+PAYOUT_EVENTS = ("payout.paid", "payout.failed")
+
+
+def record_payout_event(event: stripe.Event) -> str:
+    """payout.paid posts bank / processor clearing for the payout's amount (net of fees),
+    dated its arrival; payout.failed after it reverses it. Fees of the payout's charges
+    that no charge.updated brought yet are fetched first, so clearing empties to the cent."""
+    return _once(event, _apply_payout)
+
+
+def _apply_payout(obj: dict, record: PaymentEvent) -> str:
+    payout_id, amount, currency = obj["id"], int(obj["amount"]), obj["currency"]
+    arrival = datetime.fromtimestamp(int(obj["arrival_date"]), UTC).date()  # midnight UTC
+    try:
+        if record.event_type == "payout.failed":
+            payouts.fail_payout(
+                provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
+                on=books.store_date(utcnow()),
+            )  # fmt: skip
+            return "payout failed"
+        # Stripe lists a payout's transactions for automatic payouts only.
+        fees = _fetch_missing_fees(payout_id) if obj.get("automatic") else 0
+        payouts.record_payout(
+            provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
+            arrival_date=arrival,
+        )  # fmt: skip
+    except payouts.PayoutError as err:
+        current_app.logger.error("Stripe payout %s refused: %s", payout_id, err.message)
+        return "rejected: " + err.message
+    return f"payout posted ({fees} fee(s) fetched)" if fees else "payout posted"
+
+
+def _fetch_missing_fees(payout_id: str) -> int:
+    """Post the fee of each charge in the payout whose fee is not in the books yet."""
+    listed = _stripe_call(
+        lambda api: api.v1.balance_transactions.list(
+            {"payout": payout_id, "type": "charge", "limit": 100}
+        )
+    )
+    posted = 0
+    for txn in listed.auto_paging_iter():
+        if books.already_posted(f"fee:{NAME}:{txn.id}") is not None or not txn.fee:
+            continue
+        charge = _stripe_call(lambda api, source=txn.source: api.v1.charges.retrieve(source))
+        order = _order_of_charge(charge.to_dict())
+        if order is not None and _post_fee_of(txn, order) == "fee posted":
+            posted += 1
+    return posted
 
 
 def _order_of_charge(charge: dict) -> Order | None:

@@ -6,8 +6,8 @@ Idempotency-Key, refuses a key reused with other parameters, checks the secret
 key, refunds a paid charge when asked (POST /v1/refunds), and answers errors in
 Stripe's shape. Helper methods play the customer's part (pay, let the session
 expire, have the card declined) and Stripe's own (settle a paid charge with its
-fee), and build the event Stripe would then send; `sign()` signs it exactly as
-Stripe does.
+fee, pay the settled balance out to the bank or have the bank return it), and
+build the event Stripe would then send; `sign()` signs it exactly as Stripe does.
 """
 
 import hashlib
@@ -93,6 +93,7 @@ class FakeStripe:
     charges: dict = field(default_factory=dict)
     balance_transactions: dict = field(default_factory=dict)
     refunds: dict = field(default_factory=dict)
+    payouts: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
     replayed_keys: list = field(default_factory=list)
     events: list = field(default_factory=list)
@@ -155,6 +156,8 @@ class FakeStripe:
             return 200, f"<h1>Pay {session['amount_total']} {session['currency']}</h1>"
         if request.method == "POST":
             seen.params = parse_form(request.form.items(multi=True))
+        else:
+            seen.params = parse_form(request.args.items(multi=True))
         with self._lock:
             self.requests.append(seen)
             self._authenticate(request)
@@ -208,13 +211,18 @@ class FakeStripe:
             return 200, self._set(match.group(1), status="expired")
         if seen.method == "POST" and seen.path == "/v1/refunds":
             return 200, self._create_refund(seen.params)
+        if seen.method == "GET" and seen.path == "/v1/balance_transactions":
+            return 200, self._list_balance_transactions(seen.params)
         for prefix, store, kind in (
             ("/v1/payment_intents/", self.payment_intents, "payment_intent"),
+            ("/v1/charges/", self.charges, "charge"),
+            ("/v1/payouts/", self.payouts, "payout"),
             ("/v1/balance_transactions/", self.balance_transactions, "balance_transaction"),
         ):
             name = seen.path.removeprefix(prefix)
             if seen.method == "GET" and seen.path.startswith(prefix) and "/" not in name:
-                return 200, self._get(store, kind, name)
+                found = self._get(store, kind, name)
+                return 200, {k: v for k, v in found.items() if not k.startswith("_")}
         raise StripeError(404, "invalid_request_error", f"Unrecognized request URL ({seen.path}).")
 
     # --- checkout sessions ------------------------------------------------------
@@ -471,6 +479,65 @@ class FakeStripe:
         previous = {name: charge.get(name) for name in changes}
         charge.update(changes)
         return self.event("charge.updated", charge, previous=previous)
+
+    # --- payouts: the balance to the bank --------------------------------------------
+
+    def pay_out(self, *, arrival_date: int | None = None) -> dict:
+        """An automatic payout of every settled charge not paid out yet (their net: the
+        amount less the fee), paid to the bank: payout.paid."""
+        txns = [
+            t for t in self.balance_transactions.values()
+            if t["type"] == "charge" and not t.get("_payout")
+        ]  # fmt: skip
+        now = int(time.time())
+        payout = {
+            "id": f"po_{secrets.token_hex(12)}",
+            "object": "payout",
+            "amount": sum(t["net"] for t in txns),
+            "arrival_date": arrival_date or now - now % 86400 + 86400,  # midnight UTC
+            "automatic": True,
+            "balance_transaction": f"txn_{secrets.token_hex(12)}",
+            "created": now,
+            "currency": txns[0]["currency"] if txns else "cad",
+            "description": "STRIPE PAYOUT",
+            "failure_code": None,
+            "livemode": False,
+            "method": "standard",
+            "statement_descriptor": None,
+            "status": "paid",
+            "type": "bank_account",
+        }
+        for txn in txns:
+            txn["_payout"] = payout["id"]
+            txn["status"] = "available"
+        self.payouts[payout["id"]] = payout
+        return self.event("payout.paid", payout)
+
+    def fail_payout(self, payout_id: str) -> dict:
+        """The bank returned the payout: payout.failed; its charges may be paid out again."""
+        payout = self.payouts[payout_id]
+        payout.update(status="failed", failure_code="account_closed")
+        for txn in self.balance_transactions.values():
+            if txn.get("_payout") == payout_id:
+                txn["_payout"] = None
+        return self.event("payout.failed", payout)
+
+    def _list_balance_transactions(self, params: dict) -> dict:
+        """GET /v1/balance_transactions?payout=po_...&type=charge, in pages of `limit`."""
+        found = [
+            {k: v for k, v in t.items() if not k.startswith("_")}  # the fake's own marks
+            for t in self.balance_transactions.values()
+            if (not params.get("payout") or t.get("_payout") == params["payout"])
+            and (not params.get("type") or t["type"] == params["type"])
+        ]
+        if params.get("starting_after"):
+            ids = [t["id"] for t in found]
+            found = found[ids.index(params["starting_after"]) + 1 :]
+        limit = int(params.get("limit") or 10)
+        return {
+            "object": "list", "data": found[:limit], "has_more": len(found) > limit,
+            "url": "/v1/balance_transactions",
+        }  # fmt: skip
 
     def event(self, type_: str, obj: dict, *, previous: dict | None = None) -> dict:
         data = {"object": json.loads(json.dumps(obj))}

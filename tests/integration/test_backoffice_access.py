@@ -155,6 +155,14 @@ POLICY = {
     "backoffice.bills_to_pay": BOOKS,
     "backoffice.payables_aging": BOOKS,
     "backoffice.payables_aging_csv": BOOKS,
+    "backoffice.payouts_list": BOOKS,
+    "backoffice.bank_statements": BOOKS,
+    "backoffice.bank_statement": BOOKS,
+    "backoffice.bank_statement_auto_match": BOOKS,
+    "backoffice.bank_line_match": BOOKS,
+    "backoffice.bank_line_unmatch": BOOKS,
+    "backoffice.bank_line_post": BOOKS,
+    "backoffice.bank_unmatched": BOOKS,
 }
 
 
@@ -201,6 +209,7 @@ def rows(app, tax_class, staff):
     agent = create_agent(name="Ria Referrer", email=None, code="RIA", rate=Decimal("0.05"))
     db.session.commit()
     rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
+    statement = bank_statement_of_one_line()
     region = db.session.scalar(sa.select(ZoneRegion).where(ZoneRegion.zone_id == rate.zone_id))
 
     def first(model):
@@ -229,7 +238,26 @@ def rows(app, tax_class, staff):
         "account_id": first(Account),
         "agent_id": agent.id,
         "bill_id": bill.id,
+        "statement_id": statement.id,
+        "bank_line_id": statement.lines[0].id,
     }
+
+
+def bank_statement_of_one_line():
+    """An imported statement with one line (a bank charge), for the bank pages."""
+    from datetime import date
+
+    from shop.banking.models import BankLine, BankStatement
+
+    on = date(2026, 11, 30)
+    statement = BankStatement(
+        account_number="1234567", currency="CAD", file_format="ofx", date_from=on, date_to=on,
+        opening_balance=0, closing_balance=-1500,
+        lines=[BankLine(account_number="1234567", bank_ref="F1", booked_on=on, amount=-1500)],
+    )  # fmt: skip
+    db.session.add(statement)
+    db.session.commit()
+    return statement
 
 
 def requests_for(app, rows):

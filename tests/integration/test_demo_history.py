@@ -156,6 +156,15 @@ def check_books_balance_and_every_sale_is_invoiced(history):
     for order in sold:
         assert invoices[order.id].total == order.total
         assert invoices[order.id].issued_at == order.paid_at
+    # The demo provider paid out every day up to yesterday, one payout a day, as its job does.
+    from shop.payments import payouts
+    from shop.payments.models import Payout
+
+    paid = dict(db.session.execute(sa.select(Payout.provider_payout_id, Payout.amount)).all())
+    cleared = payouts.demo_cleared_by_day(utcnow().date() + timedelta(days=1))
+    assert paid == {payouts.demo_key(day): amount for day, amount in cleared.items() if amount}
+    assert DAYS - 10 < len(paid) <= DAYS
+    assert payouts.clearing_difference() == 0
 
 
 def check_the_next_checkout_continues_the_invoice_series(app):

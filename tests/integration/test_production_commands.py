@@ -37,6 +37,7 @@ CRON_COMMANDS = [
     "forecasts refresh",
     "backorders report",
     "reorder report",
+    "payouts demo",
 ]
 
 
@@ -133,6 +134,8 @@ def test_the_cron_commands_run_in_production_and_link_to_the_public_address(
     assert outputs["backorders allocate"].strip() == "allocated stock to 1 order(s)"
     assert outputs["backorders report"].startswith("1 backordered line(s), 2 unit(s); emailed")
     assert outputs["reorder report"].startswith("1 variant(s) to reorder")
+    # Today's demo payments are paid out tomorrow, each day once.
+    assert outputs["payouts demo"].startswith("paid out 0 day(s)")
 
     assert store.flask("outbox deliver").stdout.strip() == "sent 5, failed 0"
     sent = store.emails()
