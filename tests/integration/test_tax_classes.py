@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from shop.accounting.chart import tax_role
+from shop.billing import files
 from shop.billing.services import invoice_for_order
 from shop.demo import ITEMS
 from shop.extensions import db
@@ -13,8 +15,9 @@ from shop.tax.calculations import round_half_up
 from shop.tax.data import CANADA_STANDARD_RATES
 from shop.tax.models import TaxClass, TaxRate
 from tests.factories import ProductFactory, VariantFactory
-from tests.integration.books_helpers import ADDRESSES
+from tests.integration.books_helpers import ADDRESSES, balances
 from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.invoice_checks import dollars, pdf_text
 from tests.integration.order_helpers import buy
 
 
@@ -69,6 +72,10 @@ def test_a_cookbook_to_ontario_pays_the_federal_part_of_the_hst(app, classes):
     assert (hst.component, hst.rate, hst.taxable) == ("HST", Decimal("0.05"), base)
     assert hst.label == "HST 5%"
     assert standard_tax(order) - order.tax_total == 353
+    # the invoice names the class and the rate; the books owe it as HST
+    page = pdf_text(files.invoice_pdf(invoice_for_order(order)))
+    assert "Printed books" in page and f"HST 5% {dollars(hst.amount)}" in page
+    assert balances()[tax_role("HST")] == -hst.amount
 
 
 @pytest.mark.parametrize(
