@@ -35,6 +35,7 @@ from shop.payables.demo_bills import seed_bills
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
 from shop.store.services import store_settings
+from shop.tax.data import CHILDRENS_CLOTHING, PRINTED_BOOKS
 from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 
 DEFAULT_SEED = 2024
@@ -163,6 +164,9 @@ class Item:
     backorderable: bool = True
 
 
+# The tax classes of books and of children's sizes (shop/tax/data.py says why).
+BOOK, KIDS = PRINTED_BOOKS, CHILDRENS_CLOTHING
+
 SIZES = ["S", "M", "L", "XL"]
 W_SIZES = ["XS", "S", "M", "L", "XL"]
 TODDLER = ["2T", "3T", "4T", "5", "6"]
@@ -288,18 +292,18 @@ ITEMS = [
     # --- kids
     Item("kids-tees", "KT-EXP", "Little Explorer Tee", 2200,
          "Soft organic cotton with a hand-drawn compass on the front. Tag-free.",
-         90, (220, 180, 20), ("Size", TODDLER), ("Colour", ["Yellow", "Sky"])),
+         90, (220, 180, 20), ("Size", TODDLER), ("Colour", ["Yellow", "Sky"]), tax=KIDS),
     Item("kids-tees", "KT-GLW", "Glow-in-the-Dark Constellation Tee", 2600,
          "The Big Dipper, Orion and Cassiopeia, printed in ink that glows after lights out.",
-         100, (240, 190, 20), ("Size", YOUTH), ("Colour", ["Navy"])),
+         100, (240, 190, 20), ("Size", YOUTH), ("Colour", ["Navy"]), tax=KIDS),
     Item("kids-jackets", "KJ-PUD", "Puddle Jumper Rain Jacket", 6900,
          "A fully waterproof jacket with a snap-off hood, reflective trim and room to grow "
          "in the sleeves.",
-         280, (280, 220, 50), ("Size", TODDLER), ("Colour", ["Red", "Yellow"])),
+         280, (280, 220, 50), ("Size", TODDLER), ("Colour", ["Red", "Yellow"]), tax=KIDS),
     Item("kids-jackets", "KJ-SNW", "Snowfort Insulated Jacket", 11900,
          "A warm, insulated winter jacket with a powder skirt, mitten clips and reflective "
          "piping.",
-         600, (340, 260, 80), ("Size", YOUTH), ("Colour", ["Navy", "Pink"])),
+         600, (340, 260, 80), ("Size", YOUTH), ("Colour", ["Navy", "Pink"]), tax=KIDS),
     # --- coffee (basic groceries are zero-rated in Canada; gear is not)
     Item("coffee", "CF-MPM", "Morning Portage Medium Roast", 1850,
          "Colombian and Brazilian beans roasted to a medium brown: milk chocolate, toasted "
@@ -379,21 +383,21 @@ ITEMS = [
     Item("field-guides", "BK-BIRD", "Birds of Ontario Field Guide", 2995,
          "Over 300 species with range maps, colour photographs and song descriptions. "
          "Flexibound, 384 pages.",
-         620, (210, 130, 25)),
+         620, (210, 130, 25), tax=BOOK),
     Item("field-guides", "BK-MUSH", "Mushrooms of Canada Field Guide", 3495,
          "How to identify 400 mushrooms, and which ones never to eat. Flexibound, 448 pages.",
-         700, (210, 130, 28)),
+         700, (210, 130, 28), tax=BOOK),
     Item("field-guides", "BK-PADL", "Paddling Ontario's Rivers", 2795,
          "Thirty river trips with maps, portages, rapids classes and campsites. Paperback, "
          "256 pages.",
-         480, (230, 150, 18)),
+         480, (230, 150, 18), tax=BOOK),
     Item("cookbooks", "BK-CCK", "Camp Cooking: 100 Recipes for the Fire", 3200,
          "From bannock to cast-iron pizza: one-pot meals for the backcountry and feasts for "
          "the campsite. Hardcover, 224 pages.",
-         850, (240, 200, 22)),
+         850, (240, 200, 22), tax=BOOK),
     Item("cookbooks", "BK-ROAS", "The Coffee Roaster's Handbook", 3800,
          "Roast coffee at home in a pan, a popcorn popper or a drum. Hardcover, 192 pages.",
-         760, (235, 190, 20)),
+         760, (235, 190, 20), tax=BOOK),
 ]  # fmt: skip
 
 # Colour names used above -> RGB. Other products get a colour from their name.

@@ -82,6 +82,11 @@ class InvoiceLine(Base):
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[int] = mapped_column(sa.BigInteger)
     tax_class_name: Mapped[str] = mapped_column(sa.String(80))
+    # The combined rate the line's goods paid (0.13 for HST 13%, 0.05 for a book's HST
+    # less its rebated provincial part, 0 zero-rated): its EN 16931 category and rate.
+    tax_rate: Mapped[Decimal] = mapped_column(
+        sa.Numeric(7, 5), default=Decimal(0), server_default="0"
+    )
     line_total: Mapped[int] = mapped_column(sa.BigInteger)
 
 

@@ -17,6 +17,7 @@ from shop.billing.models import (
 from shop.db import utcnow
 from shop.extensions import db
 from shop.store.services import store_settings
+from shop.tax.calculations import combined_rate, rates_for
 
 PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN"}
 
@@ -89,6 +90,7 @@ def issue_invoice(*, order, payment_method: str) -> Invoice:
         paid_at=order.paid_at or issued,
         payment_method=payment_method,
     )
+    rates = rates_for(order.ship_country, order.ship_province)
     invoice.lines = [
         InvoiceLine(
             position=n,
@@ -97,6 +99,7 @@ def issue_invoice(*, order, payment_method: str) -> Invoice:
             quantity=line.quantity,
             unit_price=line.unit_price,
             tax_class_name=line.tax_class_name,
+            tax_rate=combined_rate(rates.get(line.tax_class_id, [])),
             line_total=line.line_total,
         )  # fmt: skip
         for n, line in enumerate(order.lines, start=1)
@@ -180,6 +183,7 @@ def issue_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
             quantity=-line.quantity,
             unit_price=line.unit_price,
             tax_class_name=line.tax_class_name,
+            tax_rate=line.tax_rate,
             line_total=-line.line_total,
         )  # fmt: skip
         for line in invoice.lines

@@ -13,15 +13,26 @@ How the store's data maps onto EN 16931:
   ChargeIndicator true, reason code FC "freight service"), not an invoice line:
   so the lines' net amounts add up to LineExtensionAmount, and
   TaxExclusiveAmount = LineExtensionAmount + ChargeTotalAmount.
-- Canada's sales taxes: each component of the invoice (GST, HST, PST, QST) is
-  its own <cac:TaxSubtotal> with its stored taxable amount, tax amount and rate,
-  category S and the component's name. EN 16931 knows one VAT rate per line;
-  a line (and the shipping charge) is classified S with the combined rate of
-  the components charged (14.975 for GST + QST), or Z with 0 when the invoice
-  charges no tax. The per-component subtotals are the authoritative breakdown.
+- Canada's sales taxes: each component of the invoice (GST, HST, PST, QST) at
+  each rate is its own <cac:TaxSubtotal> with its stored taxable amount, tax
+  amount and rate, category S and the component's name; zero-rated goods (and
+  their share of shipping) are one subtotal of category Z at 0. Each line is
+  classified with the rate its own goods paid (InvoiceLine.tax_rate): S 13 for
+  HST 13%, S 5 for a book's HST less its rebated provincial part, Z 0 for
+  groceries. The shipping charge is one charge per rate, shared over the goods
+  of each rate as the invoice's tax was (shop.tax.calculations.shipping_shares).
+  So an invoice to an HST province or a GST-only one meets every EN 16931 rule.
+- EN 16931 allows one VAT rate per line, and Canada stacks GST with PST or QST:
+  a line to BC, MB, SK or QC is classified with the combined rate (14.975 for
+  GST + QST) while the breakdown has one subtotal per component, so such an
+  invoice breaks BR-S-08 (the subtotal of a rate equals the lines of that rate)
+  and that rule only. No mapping can satisfy it; the per-component subtotals
+  are the authoritative breakdown.
 - The seller's GST/HST number is its VAT identifier (CA prefix, no spaces), a
-  QST number its second tax registration; parties have an email endpoint
-  (scheme EM).
+  QST number its second tax registration. The parties have no electronic
+  address (BT-34, BT-49, optional in EN 16931): an email is not an address
+  scheme Peppol routes (its list leaves out "EM"), and neither the store nor a
+  consumer has a Peppol participant identifier. The emails are in the contacts.
 - The invoice is paid when issued: PrepaidAmount is the total and
   PayableAmount is zero.
 """
@@ -35,6 +46,7 @@ from babel import Locale
 
 from shop.billing.models import CREDIT_NOTE
 from shop.money import to_decimal
+from shop.tax.calculations import shipping_shares
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -47,7 +59,6 @@ CREDIT_NOTE_TYPE = "381"  # UNTDID 1001: credit note
 UNIT = "C62"  # UN/ECE rec. 20: one (a unit)
 PAID_BY_CARD = "48"  # UNTDID 4461: bank card
 FREIGHT = "FC"  # UNTDID 7161: freight service
-EMAIL_SCHEME = "EM"  # Peppol EAS: electronic mail
 
 ET.register_namespace("cac", NS_CAC)
 ET.register_namespace("cbc", NS_CBC)
@@ -89,17 +100,27 @@ class _Writer:
     def day(self, value: datetime) -> str:
         return value.astimezone(self.zone).date().isoformat()
 
-    @property
-    def combined_percent(self) -> Decimal:
-        return sum((t.rate for t in self.invoice.taxes), Decimal(0)) * 100
-
-    def tax_category(self, parent, tag: str) -> None:
-        """The EN 16931 category of a line or of the shipping charge."""
+    def tax_category(self, parent, tag: str, rate: Decimal) -> None:
+        """The EN 16931 category of a line or of a shipping charge: S at its rate, or Z."""
         category = cac(parent, tag)
-        taxed = any(t.amount for t in self.invoice.taxes)
-        cbc(category, "ID", "S" if taxed else "Z")
-        cbc(category, "Percent", percent(self.combined_percent if taxed else Decimal(0)))
+        cbc(category, "ID", "S" if rate else "Z")
+        cbc(category, "Percent", percent(rate * 100))
         cbc(cac(category, "TaxScheme"), "ID", "VAT")
+
+    def shipping_by_rate(self) -> dict[Decimal, int]:
+        """The shipping charge shared over the lines' rates as the tax calculation shared
+        it; in the document's own sign (a credit note's figures are negative)."""
+        goods: dict[Decimal, int] = {}
+        for line in self.invoice.lines:
+            rate = Decimal(line.tax_rate)
+            goods[rate] = goods.get(rate, 0) + self.sign * line.line_total
+        shares = shipping_shares(goods, self.sign * self.invoice.shipping_total)
+        return {rate: self.sign * share for rate, share in shares.items() if share}
+
+    def zero_rated_total(self) -> int:
+        """The zero-rated goods and their share of shipping, in the document's sign."""
+        goods = sum(line.line_total for line in self.invoice.lines if not line.tax_rate)
+        return goods + self.shipping_by_rate().get(Decimal(0), 0)
 
     # --- the document -----------------------------------------------------------------
 
@@ -129,8 +150,8 @@ class _Writer:
         self.customer(root)
         self.delivery(root)
         self.payment_means(root)
-        if invoice.shipping_total:
-            self.shipping_charge(root)
+        for rate, share in self.shipping_by_rate().items():
+            self.shipping_charge(root, share, rate)
         self.tax_total(root)
         self.monetary_total(root)
         for line in invoice.lines:
@@ -141,8 +162,6 @@ class _Writer:
     def supplier(self, root) -> None:
         invoice, settings = self.invoice, self.settings
         party = cac(cac(root, "AccountingSupplierParty"), "Party")
-        if settings.email:
-            cbc(party, "EndpointID", settings.email).set("schemeID", EMAIL_SCHEME)
         cbc(cac(party, "PartyName"), "Name", invoice.seller_name)
         address_lines = lines_of(invoice.seller_address)
         postal_address(party, address_lines, country_of(address_lines, default="CA"))
@@ -166,7 +185,6 @@ class _Writer:
     def customer(self, root) -> None:
         invoice = self.invoice
         party = cac(cac(root, "AccountingCustomerParty"), "Party")
-        cbc(party, "EndpointID", invoice.customer_email).set("schemeID", EMAIL_SCHEME)
         address_lines = lines_of(invoice.bill_to)
         name = address_lines[0] if address_lines else invoice.customer_email
         cbc(cac(party, "PartyName"), "Name", name)
@@ -189,7 +207,7 @@ class _Writer:
         if self.invoice.payment_method:
             code.set("name", self.invoice.payment_method)
 
-    def shipping_charge(self, root) -> None:
+    def shipping_charge(self, root, amount: int, rate: Decimal) -> None:
         invoice = self.invoice
         charge = cac(root, "AllowanceCharge")
         cbc(charge, "ChargeIndicator", "true")
@@ -198,8 +216,8 @@ class _Writer:
         if invoice.shipping_description:
             reason += f" ({invoice.shipping_description})"
         cbc(charge, "AllowanceChargeReason", reason)
-        self.amount(charge, "Amount", invoice.shipping_total)
-        self.tax_category(charge, "TaxCategory")
+        self.amount(charge, "Amount", amount)
+        self.tax_category(charge, "TaxCategory", rate)
 
     def tax_total(self, root) -> None:
         invoice = self.invoice
@@ -214,9 +232,9 @@ class _Writer:
             cbc(category, "Name", tax.component)
             cbc(category, "Percent", percent(tax.rate * 100))
             cbc(cac(category, "TaxScheme"), "ID", "VAT")
-        if not invoice.taxes:  # nothing taxed: one zero-rated subtotal over everything
+        if any(not line.tax_rate for line in invoice.lines):  # the zero-rated goods
             subtotal = cac(total, "TaxSubtotal")
-            self.amount(subtotal, "TaxableAmount", invoice.subtotal + invoice.shipping_total)
+            self.amount(subtotal, "TaxableAmount", self.zero_rated_total())
             self.amount(subtotal, "TaxAmount", 0)
             category = cac(subtotal, "TaxCategory")
             cbc(category, "ID", "Z")
@@ -244,7 +262,7 @@ class _Writer:
         item = cac(element, "Item")
         cbc(item, "Name", line.description)
         cbc(cac(item, "SellersItemIdentification"), "ID", line.sku)
-        self.tax_category(item, "ClassifiedTaxCategory")
+        self.tax_category(item, "ClassifiedTaxCategory", Decimal(line.tax_rate))
         tax_class = cac(item, "AdditionalItemProperty")
         cbc(tax_class, "Name", "Tax class")
         cbc(tax_class, "Value", line.tax_class_name)

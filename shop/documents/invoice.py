@@ -31,6 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from shop.documents.fonts import BOLD, REGULAR
 from shop.money import format_money
 
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
@@ -41,23 +42,31 @@ CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 LOGO_MAX = (45 * mm, 20 * mm)
 
 _base = getSampleStyleSheet()
+_text = ParagraphStyle("text", parent=_base["BodyText"], fontName=REGULAR)
 STYLES = {
-    "title": ParagraphStyle("title", parent=_base["Title"], alignment=0, fontSize=20, spaceAfter=4),
+    "title": ParagraphStyle(
+        "title", parent=_base["Title"], fontName=BOLD, alignment=0, fontSize=20, spaceAfter=4
+    ),
     "body": ParagraphStyle(
-        "body", parent=_base["BodyText"], fontSize=9, leading=11.5, spaceBefore=0, spaceAfter=0
+        "body", parent=_text, fontSize=9, leading=11.5, spaceBefore=0, spaceAfter=0
     ),
-    "small": ParagraphStyle("small", parent=_base["BodyText"], fontSize=8, leading=10),
-    "cell": ParagraphStyle("cell", parent=_base["BodyText"], fontSize=8.5, leading=10.5),
-    "label": ParagraphStyle(
-        "label", parent=_base["BodyText"], fontSize=8, leading=10, textColor=colors.grey
-    ),
-    "right": ParagraphStyle(
-        "right", parent=_base["BodyText"], fontSize=9, leading=11.5, alignment=TA_RIGHT
-    ),
+    "small": ParagraphStyle("small", parent=_text, fontSize=8, leading=10),
+    "cell": ParagraphStyle("cell", parent=_text, fontSize=8.5, leading=10.5),
+    "label": ParagraphStyle("label", parent=_text, fontSize=8, leading=10, textColor=colors.grey),
+    "right": ParagraphStyle("right", parent=_text, fontSize=9, leading=11.5, alignment=TA_RIGHT),
     "paid": ParagraphStyle(
-        "paid", parent=_base["BodyText"], fontSize=12, leading=15, textColor=colors.darkgreen
+        "paid", parent=_text, fontSize=12, leading=15, textColor=colors.darkgreen
     ),
 }
+
+
+TOP_LEFT = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
+
+
+def _table_style(commands: list) -> TableStyle:
+    """A table's style in our font: reportlab's cells start in Helvetica, a base font
+    that would be listed (not embedded) in the PDF."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR), *commands])
 
 
 def render_invoice(
@@ -91,6 +100,7 @@ def render_invoice(
         author=invoice.seller_name,
         subject=f"{invoice.title} {invoice.number}",
         invariant=True,  # no timestamp of its own: the same invoice gives the same bytes
+        initialFontName=REGULAR,  # else each page lists Helvetica, a font not embedded
     )
     frame = Frame(
         template.leftMargin, template.bottomMargin, template.width, template.height, id="body"
@@ -111,7 +121,7 @@ class _Document:
     # --- formatting ---------------------------------------------------------------
 
     def money(self, minor: int) -> str:
-        # Babel may use a narrow no-break space (fr_CA), which the PDF's base font lacks.
+        # Babel may use a narrow no-break space (fr_CA): a plain one copies alike everywhere.
         text = format_money(minor, self.invoice.currency, self.locale)
         return text.replace("\u202f", "\u00a0")
 
@@ -130,10 +140,10 @@ class _Document:
         invoice = self.invoice
         canvas.saveState()
         top = PAGE_HEIGHT - MARGIN
-        canvas.setFont("Helvetica-Bold", 10)
+        canvas.setFont(BOLD, 10)
         canvas.drawString(MARGIN, top - 10, invoice.seller_name)
         canvas.drawRightString(PAGE_WIDTH - MARGIN, top - 10, self.heading)
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(REGULAR, 8)
         canvas.setFillColor(colors.grey)
         canvas.drawString(MARGIN, top - 21, "  ".join(invoice.seller_tax_numbers.splitlines()))
         canvas.drawRightString(
@@ -180,9 +190,7 @@ class _Document:
             ],
             colWidths=[32 * mm, 48 * mm],
         )
-        facts_table.setStyle(
-            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-        )
+        facts_table.setStyle(_table_style(TOP_LEFT))
         title = [Paragraph(escape(invoice.title), STYLES["title"])]
         if logo is not None:
             title.insert(0, logo)
@@ -191,7 +199,7 @@ class _Document:
             colWidths=[CONTENT_WIDTH - 82 * mm, 82 * mm],
         )
         top.setStyle(
-            TableStyle(
+            _table_style(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -224,9 +232,7 @@ class _Document:
             ],
             colWidths=[CONTENT_WIDTH / 2] * 2,
         )
-        table.setStyle(
-            TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-        )
+        table.setStyle(_table_style(TOP_LEFT))
         return table
 
     def _lines_table(self) -> Table:
@@ -259,7 +265,7 @@ class _Document:
         widths.append(CONTENT_WIDTH - sum(widths))
         table = Table(rows, colWidths=widths, repeatRows=1)
         table.setStyle(
-            TableStyle(
+            _table_style(
                 [
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
@@ -292,7 +298,7 @@ class _Document:
         )
         table = Table(body, colWidths=[80 * mm, 35 * mm], hAlign="RIGHT")
         table.setStyle(
-            TableStyle(
+            _table_style(
                 [
                     ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
                     ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -340,7 +346,7 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for state in self._pages:
             self.__dict__.update(state)
-            self.setFont("Helvetica", 8)
+            self.setFont(REGULAR, 8)
             self.setFillColor(colors.grey)
             self.drawRightString(
                 PAGE_WIDTH - MARGIN, MARGIN + 2, f"Page {self._pageNumber} of {total}"

@@ -17,6 +17,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from shop.documents.fonts import document_canvas
 from shop.documents.layout import BOLD, GREY, REGULAR, Formats, clean, code128, fit, lines_of
 
 LABEL_SIZE = (4 * inch, 6 * inch)  # 288 x 432 pt
@@ -42,7 +43,7 @@ def render_labels(shipments: Iterable, *, settings, locale: str) -> bytes:
     if settings.phone:
         sender.append(clean(settings.phone))
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=LABEL_SIZE)
+    canvas = document_canvas(buffer, pagesize=LABEL_SIZE)
     canvas.setAuthor(sender[0])
     canvas.setTitle("Shipping labels")
     for shipment in shipments:

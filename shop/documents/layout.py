@@ -23,13 +23,13 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-REGULAR = "Helvetica"
-BOLD = "Helvetica-Bold"
+from shop.documents.fonts import BOLD, REGULAR
+
 GREY = colors.Color(0.4, 0.4, 0.4)
 RULE = colors.Color(0.75, 0.75, 0.75)
 SHADE = colors.Color(0.93, 0.93, 0.93)
 
-# Babel's narrow and thin spaces are not in the PDF base fonts' encoding.
+# Babel's narrow and thin spaces, written as the plain spaces every reader copies alike.
 _SPACES = str.maketrans({"\u202f": "\u00a0", "\u2009": " ", "\u200b": ""})
 
 Draw = Callable[[Canvas, float, float], None]  # (canvas, left, top of the block)

@@ -30,6 +30,7 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import selectinload
 
+from shop.documents.fonts import document_canvas
 from shop.documents.layout import (
     BOLD,
     GREY,
@@ -101,7 +102,7 @@ def render_packing_slips(
         order_shipments = shipments_by_order({s.order_id for s in shipments})
     formats = Formats(locale, timezone)
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=LETTER)
+    canvas = document_canvas(buffer, pagesize=LETTER)
     canvas.setTitle(
         f"Packing slip {shipments[0].number}" if len(shipments) == 1 else "Packing slips"
     )

@@ -15,9 +15,9 @@ from io import BytesIO
 import sqlalchemy as sa
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
-from reportlab.pdfgen.canvas import Canvas
 
 from shop.db import utcnow
+from shop.documents.fonts import document_canvas
 from shop.documents.layout import (
     BOLD,
     GREY,
@@ -141,7 +141,7 @@ def render_pick_list(
     blocks += table.blocks
 
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=LETTER)
+    canvas = document_canvas(buffer, pagesize=LETTER)
     canvas.setTitle(f"Pick list {printed}")
     room = PAGE_HEIGHT - 2 * MARGIN - HEADER_HEIGHT - FOOTER_HEIGHT
     pages = paginate(blocks, room, room)

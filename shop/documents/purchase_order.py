@@ -13,6 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 
+from shop.documents.fonts import document_canvas
 from shop.documents.layout import (
     BOLD,
     GREY,
@@ -96,7 +97,7 @@ def render_purchase_order(po, *, settings, locale: str, timezone: str = "UTC") -
             blocks.append(text_block(wrap(paragraph, REGULAR, 9, CONTENT_WIDTH, max_lines=20)))
 
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=LETTER)
+    canvas = document_canvas(buffer, pagesize=LETTER)
     canvas.setTitle(f"Purchase order {po.number}")
     canvas.setAuthor(store)
     room = PAGE_HEIGHT - 2 * MARGIN - HEADER_HEIGHT - FOOTER_HEIGHT

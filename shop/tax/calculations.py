@@ -1,8 +1,8 @@
 """Sales tax of an order: one line per component, rounded half-up once per component.
 
 Shipping follows the goods (as the CRA treats freight charged by the seller):
-the shipping charge is shared over the tax classes in proportion to the goods
-of each class, and each share is taxed like those goods.
+the shipping charge is shared over the goods in proportion to their value, by
+the combined rate they pay, and each share is taxed like those goods.
 """
 
 from collections import defaultdict
@@ -60,18 +60,44 @@ def rates_for(country: str, province: str) -> dict[int, list[TaxRate]]:
     return by_class
 
 
+def shipping_shares(goods_by_rate: dict[Decimal, int], shipping: int) -> dict[Decimal, int]:
+    """The shipping charge shared over the goods of each combined tax rate.
+
+    The invoice's tax lines and its e-invoice (one shipping charge per tax rate) both
+    take their shares from here, so they agree to the cent. Highest rate first: a cent
+    left over by the split falls to the most taxed goods.
+    """
+    keys = sorted(goods_by_rate, reverse=True)
+    return dict(zip(keys, apportion(shipping, [goods_by_rate[k] for k in keys]), strict=True))
+
+
+def combined_rate(rates: list) -> Decimal:
+    """What a tax class pays in all at a destination: 0.12 for GST 5% + PST 7%."""
+    return sum((Decimal(r.rate) for r in rates), Decimal(0))
+
+
 def compute_taxes(
     *, goods_by_class: dict[int, int], shipping: int, rates: dict[int, list]
 ) -> list[TaxLine]:
-    """Tax lines for goods (minor units per tax class id) and a shipping charge."""
-    classes = sorted(goods_by_class)
-    shipping_shares = apportion(shipping, [goods_by_class[c] for c in classes])
+    """Tax lines for goods (minor units per tax class id) and a shipping charge.
+
+    Shipping is shared first over the combined rates the goods pay (shipping_shares),
+    then, within one rate, over its tax classes in proportion to their goods.
+    """
+    combined = {c: combined_rate(rates.get(c, [])) for c in goods_by_class}
+    goods_by_rate: dict[Decimal, int] = defaultdict(int)
+    for class_id, goods in goods_by_class.items():
+        goods_by_rate[combined[class_id]] += goods
     taxable: dict[tuple[str, Decimal], int] = defaultdict(int)
-    for class_id, share in zip(classes, shipping_shares, strict=True):
-        for rate in rates.get(class_id, []):
-            taxable[(rate.component, Decimal(rate.rate))] += goods_by_class[class_id] + share
+    for rate_value, share in shipping_shares(goods_by_rate, shipping).items():
+        classes = sorted(c for c in goods_by_class if combined[c] == rate_value)
+        split = apportion(share, [goods_by_class[c] for c in classes])
+        for class_id, class_share in zip(classes, split, strict=True):
+            for rate in rates.get(class_id, []):
+                base = goods_by_class[class_id] + class_share
+                taxable[(rate.component, Decimal(rate.rate))] += base
     lines = [
         TaxLine(component, rate, base, round_half_up(base * rate))
         for (component, rate), base in taxable.items()
     ]
-    return sorted(lines, key=lambda t: (COMPONENT_ORDER.get(t.component, 9), t.rate))
+    return sorted(lines, key=lambda t: (COMPONENT_ORDER.get(t.component, 9), -t.rate))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from shop.catalogue.services import slugify
 from shop.extensions import db
 from shop.tax.calculations import COMPONENT_ORDER
-from shop.tax.data import CANADA_STANDARD_RATES, TAX_CLASSES
+from shop.tax.data import TAX_CLASSES, canada_rates
 from shop.tax.errors import TaxError
 from shop.tax.models import TaxClass, TaxRate
 
@@ -29,24 +29,28 @@ def ensure_tax_classes() -> dict[str, TaxClass]:
 
 
 def seed_canadian_rates() -> int:
-    """Canada's 2026 rates for the standard class; rows that exist are left alone."""
-    standard = ensure_tax_classes()["standard"]
+    """Canada's 2026 rates for every tax class of shop.tax.data; rows that exist are left
+    alone (an owner's own changes stay)."""
+    classes = ensure_tax_classes()
     have = set(
         db.session.execute(
-            sa.select(TaxRate.province, TaxRate.component).where(
-                TaxRate.country == "CA", TaxRate.tax_class_id == standard.id
+            sa.select(TaxRate.tax_class_id, TaxRate.province, TaxRate.component).where(
+                TaxRate.country == "CA"
             )
         ).all()
     )
     added = 0
-    for province, components in CANADA_STANDARD_RATES.items():
-        for component, rate in components:
-            if (province, component) not in have:
+    for code, _ in TAX_CLASSES:
+        tax_class = classes[code]
+        for province, components in canada_rates(code).items():
+            for component, rate in components:
+                if (tax_class.id, province, component) in have:
+                    continue
                 db.session.add(
                     TaxRate(
                         country="CA",
                         province=province,
-                        tax_class_id=standard.id,
+                        tax_class_id=tax_class.id,
                         component=component,
                         rate=rate,
                     )

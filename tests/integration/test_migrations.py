@@ -90,8 +90,9 @@ def test_the_migrations_have_one_head():
 
 
 # Rows a data migration adds to a store that was already running: the chart's new
-# accounts of issue 11 (migration i11_chart).
-ROWS_ADDED_BY_MIGRATIONS = {"accounts": 11}
+# accounts of issue 11 (migration i11_chart); the printed books and children's clothing
+# classes with their 13 + 15 Canadian rates (i11_tax_classes).
+ROWS_ADDED_BY_MIGRATIONS = {"accounts": 11, "tax_classes": 2, "tax_rates": 28}
 
 
 @pytest.mark.parametrize("revision", [p.name.split(".")[0] for p in snapshot_files()])
@@ -107,6 +108,31 @@ def test_a_store_at_a_released_revision_upgrades_with_its_data(empty_app, revisi
             expected = count + ROWS_ADDED_BY_MIGRATIONS.get(table, 0)
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == expected
     _the_store_still_works(empty_app)
+
+
+def test_the_tax_classes_migration_moves_the_demo_books_and_keeps_old_invoices(empty_app):
+    revision = snapshot_files()[0].name.split(".")[0]
+    upgrade(revision=revision)
+    snapshots.load(db.engine, revision)
+    upgrade()
+    with db.engine.connect() as conn:
+        classes = dict(conn.execute(sa.text("SELECT sku, c.code FROM variants v JOIN tax_classes c"
+                                            " ON c.id = v.tax_class_id")).all())  # fmt: skip
+        lines = conn.execute(sa.text(
+            "SELECT l.tax_class_name, l.tax_rate, (SELECT SUM(t.rate) FROM invoice_taxes t"
+            " WHERE t.invoice_id = l.invoice_id) FROM invoice_lines l"
+        )).all()  # fmt: skip
+    assert classes["BK-MUSH"] == "printed-books" and classes["BK-CCK"] == "printed-books"
+    assert classes["KJ-PUD-2T-RED"] == "childrens-clothing"
+    assert classes["KT-GLW-4-NAVY"] == "childrens-clothing"
+    assert {c for sku, c in classes.items() if not sku.startswith(("BK-", "KT-", "KJ-"))} == {
+        "standard",
+        "zero-rated",
+    }
+    # the lines of invoices issued before keep what they paid: the invoice's rates, or 0
+    assert lines and all(
+        rate == (0 if name.startswith("Zero-rated") else summed) for name, rate, summed in lines
+    )
 
 
 def _the_store_still_works(app):

@@ -44,7 +44,15 @@ def test_catalogue_is_large_nested_stocked_and_real_looking(seeded):
         assert v.weight_g > 0 and v.length_mm > 0 and v.width_mm > 0 and v.height_mm > 0
         assert v.barcode == ean13(v.barcode[:12])
         assert v.stock.supplier is not None and v.stock.reorder_point > 0
-    assert {v.tax_class.code for v in variants} == {"standard", "zero-rated"}
+    assert {v.tax_class.code for v in variants} == {
+        "standard", "zero-rated", "printed-books", "childrens-clothing"
+    }  # fmt: skip
+    # the books and the children's sizes are in the classes the law relieves
+    for v in variants:
+        if v.sku.startswith("BK-"):
+            assert v.tax_class.code == "printed-books", v.sku
+        elif v.sku.startswith(("KT-", "KJ-")):
+            assert v.tax_class.code == "childrens-clothing", v.sku
     with_colours = [v for v in variants if v.product.option2_name == "Colour"]
     assert with_colours and all(v.option1 and v.option2 for v in with_colours)
 
