@@ -148,7 +148,7 @@ def lock_stock_rows(variant_ids) -> list[StockLevel]:
     return list(db.session.scalars(_fresh(query)))
 
 
-# --- sign-in (apart from the four above) ---------------------------------------------
+# --- sign-in (apart from the six above) -----------------------------------------------
 
 
 def lock_login_challenge(*conditions) -> LoginChallenge | None:
@@ -185,7 +185,7 @@ def claim_outbox_message(*conditions) -> int | None:
     return db.session.scalar(query)
 
 
-# --- 5. the books: the lock date --------------------------------------------------------
+# --- 6. the books: the lock date --------------------------------------------------------
 
 # One key for the whole journal's lock date, in PostgreSQL's advisory lock space.
 BOOKS_LOCK_KEY = 0x5B00C5  # "books"

@@ -5,7 +5,7 @@ payout id; the demo's id is its day), a bank's transaction is imported once (the
 and the bank's own transaction id), and a journal line is matched by one bank line at most.
 
 Revision ID: i11_bank
-Revises: i11_chart
+Revises: i11_bills
 Create Date: 2026-12-01 11:49:01.225094
 
 """
@@ -17,7 +17,7 @@ import shop.db
 
 # revision identifiers, used by Alembic.
 revision = 'i11_bank'
-down_revision = 'i11_chart'
+down_revision = "i11_bills"
 branch_labels = None
 depends_on = None
 

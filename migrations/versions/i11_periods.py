@@ -3,7 +3,7 @@ and reopened them; each journal line carries its entry's date, indexed with its 
 so the statements sum an account over days without reading the entries
 
 Revision ID: i11_periods
-Revises: i11_chart
+Revises: i11_tax_classes
 Create Date: 2026-12-01 12:00:00
 
 """
@@ -14,7 +14,7 @@ import shop.db
 
 
 revision = "i11_periods"
-down_revision = "i11_chart"
+down_revision = "i11_tax_classes"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 with their rates; each invoice line keeps the tax rate its goods paid
 
 Revision ID: i11_tax_classes
-Revises: i11_chart
+Revises: i11_bank
 Create Date: 2026-12-01 12:20:00
 
 A store that already has its standard rates gets the two classes and their Canadian
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 
 revision = "i11_tax_classes"
-down_revision = "i11_chart"
+down_revision = "i11_bank"
 branch_labels = None
 depends_on = None
 
