@@ -3,8 +3,9 @@
 Allocated stock is consumed only when a shipment is confirmed: until then the
 units stay reserved for their order. Confirming is one transaction: stock out
 with its movements, the order's lines and status, the tracking number, cost of
-goods in the books and the customer's email in the outbox. Each public
-function flushes but never commits; the caller commits once.
+goods in the books (at moving average cost, shop.inventory.valuation) and the
+customer's email in the outbox. Each public function flushes but never commits;
+the caller commits once.
 """
 
 import re

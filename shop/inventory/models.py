@@ -43,13 +43,6 @@ class StockLevel(Base):
     def available(self) -> int:
         return self.on_hand - self.allocated
 
-    @property
-    def average_cost(self) -> int | None:
-        """What a unit on hand costs, rounded to the cent; None with nothing on hand."""
-        from shop.inventory.valuation import average_cost
-
-        return average_cost(self.stock_value, self.on_hand)
-
 
 class StockMovement(Base):
     """Append-only: one row for every change of on_hand, with its reason."""

@@ -29,6 +29,7 @@ Postings (the other side of inventory), each with the movement as its source:
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 
 from shop import locks
 from shop.accounting import chart
@@ -39,6 +40,7 @@ from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import reasons
 from shop.inventory.models import StockLevel, StockMovement
+from shop.money import format_money
 from shop.tax.calculations import round_half_up
 
 SOURCE = "stock"  # journal entries of movements that post on their own
@@ -52,6 +54,7 @@ OTHER_SIDE = {
     reasons.COUNT: chart.SHRINKAGE,
     reasons.RETURN: chart.SHRINKAGE,
     reasons.RECEIPT: chart.SHRINKAGE,  # typed by hand, without a purchase order or a bill
+    reasons.SHIPMENT: chart.COGS,  # (shop.fulfilment posts one entry per shipment)
     reasons.COUNTER_SALE: chart.COGS,
 }
 
@@ -175,8 +178,12 @@ def revalue(*, variant: Variant, new_cost: int, user=None):
         source_type=REVALUATION_SOURCE, source_key=_revaluation_key(variant.id),
         on=books.store_date(utcnow()), lines=inventory_lines(difference, chart.REVALUATION),
         user=user,
-        description=f"{variant.sku} revalued: {stock.on_hand} on hand at {new_cost} cents",
+        description=f"{variant.sku} revalued: {stock.on_hand} on hand at {_money(new_cost)} each",
     )  # fmt: skip
+
+
+def _money(minor: int) -> str:
+    return format_money(minor, current_app.config["BASE_CURRENCY"], current_app.config["LOCALE"])
 
 
 def _revaluation_key(variant_id: int) -> str:

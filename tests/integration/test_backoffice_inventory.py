@@ -80,11 +80,11 @@ def test_the_movement_history_lists_every_movement_with_reason_and_user(client, 
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
-    # Newest first: change, reason, reference, note, user.
+    # Newest first: change, its value at (average) cost, reason, reference, note, user.
     assert [c[1:] for c in cells] == [
-        ["-1", "Adjustment", "", "Damaged in storage", warehouse.name],
-        ["+3", "Customer return", "", "Customer sent it back", warehouse.name],
-        ["+10", "Opening stock", "", "", "System"],
+        ["-1", "-$10.00", "Adjustment", "", "Damaged in storage", warehouse.name],
+        ["+3", "$30.00", "Customer return", "", "Customer sent it back", warehouse.name],
+        ["+10", "$100.00", "Opening stock", "", "", "System"],
     ]
     assert all(c[0] for c in cells)  # each movement says when it happened
 
