@@ -129,7 +129,10 @@ def variant_edit(variant_id: int):
     if form.validate_on_submit():
         try:
             services.save_variant(
-                product=variant.product, variant=variant, data=form.data_for_service()
+                product=variant.product,
+                variant=variant,
+                data=form.data_for_service(),
+                user=current_user,
             )
         except DomainError as err:
             show_error(form, err)

@@ -7,13 +7,13 @@ at cost is made of. Nobody edits or deletes a movement; a mistake is put right
 by another movement.
 """
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from backoffice import bp
 from backoffice.access import allow
 from backoffice.forms import StockAdjustForm, StockCountForm
-from backoffice.views import form_page, get_or_404, page_number, search_text, show_error
+from backoffice.views import download, form_page, get_or_404, page_number, search_text, show_error
 from shop.accounts import roles
 from shop.catalogue.models import Variant
 from shop.errors import DomainError
@@ -97,8 +97,19 @@ def stock_movements(variant_id: int):
     )
 
 
+VALUERS = (roles.WAREHOUSE, roles.BOOKKEEPER)
+
+
 @bp.get("/stock/valuation")
-@allow(roles.WAREHOUSE, roles.BOOKKEEPER)
+@allow(*VALUERS)
 def stock_valuation():
-    rows, total = reports.stock_valuation()
-    return render_template("backoffice/stock_valuation.html", rows=rows, total=total)
+    return render_template("backoffice/stock_valuation.html", valuation=reports.stock_valuation())
+
+
+@bp.get("/stock/valuation.csv")
+@allow(*VALUERS)
+def stock_valuation_csv():
+    lines = reports.stock_valuation_csv(
+        reports.stock_valuation(), current_app.config["BASE_CURRENCY"]
+    )
+    return download("".join(lines), "stock-valuation.csv")

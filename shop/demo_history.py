@@ -41,6 +41,10 @@ SQLite). Two summary entries per month keep the balance sheet plausible
 without purchase orders: stock bought to replace what shipped (inventory /
 bank, "history:2026-03:restock"); the processor's payouts are daily, as the
 demo provider's job makes them (shop.payments.payouts.pay_out_demo, up to yesterday).
+The seeded stock's opening entries (inventory / opening balance equity) are dated the
+history's first day; shipments and restocks both go at the variant's cost, which is
+its average cost (the stock never moved), so the inventory account stays equal to
+the stock's value at cost (shop.inventory.valuation).
 books=False (the benchmarks) writes no invoices and no journal entries.
 """
 
@@ -76,6 +80,7 @@ from shop.fulfilment.models import Shipment
 from shop.fulfilment.services import NUMBER_PREFIX as SHIPMENT_PREFIX
 from shop.fulfilment.services import OWN_PACKAGING, luhn_check_digit
 from shop.inventory.models import StockLevel
+from shop.inventory.valuation import OPENING_STOCK
 from shop.money import format_money
 from shop.orders import status as order_status
 from shop.orders.models import POLICY_LABELS, SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine
@@ -1102,7 +1107,7 @@ class Generator:
         for i, q in units:
             self.writer.add("shipment_lines", {
                 "shipment_id": shipment["id"], "order_line_id": line_ids[i], "quantity": q,
-                "unit_cost": sale.lines[i].item.cost,
+                "unit_cost": sale.lines[i].item.cost, "cost": sale.lines[i].item.cost * q,
             })  # fmt: skip
         for parcel in parcels:
             length, width, height = parcel.dims_mm
@@ -1219,6 +1224,7 @@ def generate_history(
     result.customers, result.guests = people.result_users, people.result_guests
     if books:
         invoice_events = post_history_books(generator, clock, progress)
+        _date_opening_stock(first, start)
         result.invoices = len(generator.paid)
         if events:
             writer.write_held_events(invoice_events)
@@ -1313,6 +1319,16 @@ class MonthTotals:
 
     def month(self, moment: datetime) -> str:
         return self.clock.store_date(moment).strftime("%Y-%m")
+
+
+def _date_opening_stock(first: date, start: datetime) -> None:
+    """The seeded stock was there before the first sale: its opening entries (inventory /
+    opening balance equity, shop.inventory.valuation) are dated the history's first day."""
+    table = JournalEntry.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.source_type == OPENING_STOCK, table.c.date > first)
+        .values(date=first, created_at=start)
+    )  # fmt: skip
 
 
 def _date_entries(posted: list[tuple[int, datetime]]) -> None:

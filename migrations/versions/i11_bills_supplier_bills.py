@@ -1,7 +1,7 @@
 """supplier bills and payments; suppliers' payment terms and province
 
 Revision ID: i11_bills
-Revises: i11_chart
+Revises: i11_valuation
 Create Date: 2026-12-01 11:47:25.312523
 
 Suppliers already kept get Net 30 terms and no province (their bills' tax is not
@@ -16,7 +16,7 @@ import shop.db
 
 # revision identifiers, used by Alembic.
 revision = "i11_bills"
-down_revision = "i11_chart"
+down_revision = "i11_valuation"
 branch_labels = None
 depends_on = None
 

@@ -9,7 +9,7 @@ from shop import media
 from shop.catalogue.errors import CatalogueError
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.extensions import db
-from shop.inventory import reasons
+from shop.inventory import reasons, valuation
 from shop.inventory.services import record_movement, stock_for
 
 
@@ -126,9 +126,12 @@ def save_variant(
     _check_unique(
         Variant.barcode, data["barcode"], exclude, "This barcode is already used.", "barcode"
     )
+    new_cost = None
     if variant is None:
         variant = Variant(product=product)
         db.session.add(variant)
+    elif data.get("cost") is not None and data["cost"] != variant.cost:
+        new_cost = data.pop("cost")  # a revaluation of the units on hand, below
     for name in VARIANT_FIELDS:
         if name in data:
             value = data[name]
@@ -140,6 +143,8 @@ def save_variant(
     for name in STOCK_FIELDS:
         if name in data:
             setattr(stock, name, data[name] if data[name] != "" else None)
+    if new_cost is not None:
+        valuation.revalue(variant=variant, new_cost=new_cost, user=user)
     if opening_stock:
         record_movement(
             variant_id=variant.id, quantity=opening_stock, reason=reasons.INITIAL, user=user,

@@ -40,7 +40,10 @@ class ShipmentLine(Base):
     shipment_id: Mapped[int] = mapped_column(sa.ForeignKey("shipments.id"), index=True)
     order_line_id: Mapped[int] = mapped_column(sa.ForeignKey("order_lines.id"), index=True)
     quantity: Mapped[int] = mapped_column()
-    unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # variant cost when shipped
+    # What the units cost when they left, at moving average cost: `cost` is exactly what was
+    # credited to inventory; unit_cost is cost / quantity, rounded (shop.inventory.valuation).
+    unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    cost: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     order_line: Mapped[OrderLine] = relationship()

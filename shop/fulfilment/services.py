@@ -3,8 +3,9 @@
 Allocated stock is consumed only when a shipment is confirmed: until then the
 units stay reserved for their order. Confirming is one transaction: stock out
 with its movements, the order's lines and status, the tracking number, cost of
-goods in the books and the customer's email in the outbox. Each public
-function flushes but never commits; the caller commits once.
+goods in the books (at moving average cost, shop.inventory.valuation) and the
+customer's email in the outbox. Each public function flushes but never commits;
+the caller commits once.
 """
 
 import re
@@ -23,6 +24,7 @@ from shop.fulfilment import status as st
 from shop.fulfilment.errors import FulfilmentError
 from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory import services as stock
+from shop.inventory import valuation
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders import status as order_status
@@ -361,17 +363,18 @@ def confirm_shipment(*, shipment: Shipment, user, tracking_number: str | None = 
         _check_allocated(order, line.order_line, line.quantity)
     _check_complete(order, shipment)
 
-    variants = _variants([line.order_line.variant_id for line in shipment.lines])
     for line in shipment.lines:
         order_line = line.order_line
-        stock.consume_allocation(
+        movement = stock.consume_allocation(
             variant_id=order_line.variant_id, quantity=line.quantity,
             reference=shipment.number, note=f"Order {order.number}", user=user,
         )  # fmt: skip
         order_line.quantity_allocated -= line.quantity
         order_line.quantity_shipped += line.quantity
-        line.unit_cost = variants[order_line.variant_id].cost
-    shipment.cost_of_goods = sum(line.unit_cost * line.quantity for line in shipment.lines)
+        # Exactly what left the inventory account: the units' share of the stock's value.
+        line.cost = -movement.value
+        line.unit_cost = valuation.average_cost(line.cost, line.quantity)
+    shipment.cost_of_goods = sum(line.cost for line in shipment.lines)
     shipment.tracking_number = tracking
     shipment.status = st.SHIPPED
     shipment.shipped_at = utcnow()

@@ -17,12 +17,18 @@ class StockLevel(Base):
         sa.CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         sa.CheckConstraint("allocated >= 0", name="allocated_not_negative"),
         sa.CheckConstraint("allocated <= on_hand", name="allocated_within_on_hand"),
+        # What the units on hand cost (shop.inventory.valuation); no units, no value.
+        sa.CheckConstraint("stock_value >= 0", name="stock_value_not_negative"),
+        sa.CheckConstraint("on_hand > 0 OR stock_value = 0", name="stock_value_of_units_on_hand"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variants.id"), unique=True)
     on_hand: Mapped[int] = mapped_column(default=0)
     allocated: Mapped[int] = mapped_column(default=0)
+    # The cost of the units on hand, in cents: the truth of the moving average cost
+    # (stock_value / on_hand), changed with on_hand by every movement.
+    stock_value: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     reorder_point: Mapped[int] = mapped_column(default=0)
     reorder_quantity: Mapped[int] = mapped_column(default=0)
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
@@ -49,6 +55,9 @@ class StockMovement(Base):
     reason: Mapped[str] = mapped_column(sa.String(20))
     reference: Mapped[str] = mapped_column(sa.String(100), default="")
     note: Mapped[str] = mapped_column(sa.String(200), default="")
+    # What the movement added to (or took from) the stock's value, in cents, at moving
+    # average cost; None for movements recorded before stock was valued.
+    value: Mapped[int | None] = mapped_column(sa.BigInteger)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

@@ -1,13 +1,20 @@
 """Figures about stock for the back office, computed in SQL."""
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from shop.accounting import chart
+from shop.accounting.models import Account
 from shop.catalogue.models import Product, Variant
+from shop.csv_export import csv_lines
 from shop.extensions import db
 from shop.inventory.models import StockLevel, StockMovement
+from shop.inventory.valuation import average_cost, inventory_balance
+from shop.money import to_decimal
 from shop.notifications.models import PENDING, OutboxMessage
 
 
@@ -32,7 +39,7 @@ def dashboard_figures() -> DashboardFigures:
             sa.func.count(StockLevel.id),
             sa.func.count(StockLevel.id).filter(free <= 0),
             sa.func.count(StockLevel.id).filter(free <= StockLevel.reorder_point),
-            sa.func.coalesce(sa.func.sum(StockLevel.on_hand * Variant.cost), 0),
+            sa.func.coalesce(sa.func.sum(StockLevel.stock_value), 0),
         )
         .join(Variant)
         .join(Product)
@@ -68,39 +75,72 @@ def dashboard_figures() -> DashboardFigures:
 
 @dataclass(frozen=True)
 class ValuationRow:
+    variant_id: int
     sku: str
     name: str
     on_hand: int
-    unit_cost: int
-    value: int
+    value: int  # the cost of the units on hand (shop.inventory.valuation)
+
+    @property
+    def average_cost(self) -> int | None:
+        return average_cost(self.value, self.on_hand)
 
 
-def stock_valuation() -> tuple[list[ValuationRow], int]:
-    """Every variant with stock on hand, valued at its cost; and the total. One query."""
-    value = StockLevel.on_hand * Variant.cost
+@dataclass(frozen=True)
+class Valuation:
+    rows: list[ValuationRow]
+    total: int  # the stock at cost
+    account: int  # the inventory account's balance
+    account_id: int | None  # for a link to its ledger (None before the chart is seeded)
+
+    @property
+    def difference(self) -> int:
+        return self.account - self.total
+
+
+def stock_valuation() -> Valuation:
+    """Every variant with stock on hand at its moving average cost, the total, and the
+    inventory account beside it. Two queries."""
     rows = db.session.execute(
         sa.select(
+            Variant.id,
             Variant.sku,
             Product.name,
             Variant.option1,
             Variant.option2,
             StockLevel.on_hand,
-            Variant.cost,
-            value.label("value"),
+            StockLevel.stock_value,
         )  # fmt: skip
         .join(StockLevel, StockLevel.variant_id == Variant.id)
         .join(Product, Product.id == Variant.product_id)
-        .where(StockLevel.on_hand > 0)
-        .order_by(value.desc(), Variant.sku)
+        .where(sa.or_(StockLevel.on_hand > 0, StockLevel.stock_value != 0))
+        .order_by(StockLevel.stock_value.desc(), Variant.sku)
     ).all()
     table = [
         ValuationRow(
+            variant_id=r.id,
             sku=r.sku,
             name=" / ".join(x for x in (r.name, r.option1, r.option2) if x),
             on_hand=r.on_hand,
-            unit_cost=r.cost,
-            value=r.value,
+            value=r.stock_value,
         )
         for r in rows
     ]
-    return table, sum(r.value for r in table)
+    account_id = db.session.scalar(sa.select(Account.id).where(Account.role == chart.INVENTORY))
+    return Valuation(table, sum(r.value for r in table), inventory_balance(), account_id)
+
+
+VALUATION_COLUMNS = ["SKU", "Item", "On hand", "Average cost", "Value"]
+
+
+def stock_valuation_csv(valuation: Valuation, currency: str) -> Iterator[str]:
+    """The valuation's rows as CSV, amounts in units of the currency; the total last."""
+
+    def amount(minor: int | None) -> str:
+        return "" if minor is None else f"{to_decimal(minor, currency):f}"
+
+    rows = (
+        [r.sku, r.name, r.on_hand, amount(r.average_cost), amount(r.value)] for r in valuation.rows
+    )
+    total = [["Total", "", sum(r.on_hand for r in valuation.rows), "", amount(valuation.total)]]
+    return csv_lines(VALUATION_COLUMNS, itertools.chain(rows, total))

@@ -5,7 +5,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shop import locks
 from shop.extensions import db
-from shop.inventory import reasons
+from shop.inventory import reasons, valuation
 from shop.inventory.errors import StockError
 from shop.inventory.models import StockLevel, StockMovement
 
@@ -23,44 +23,70 @@ def stock_for(variant_id: int) -> StockLevel:
 
 
 def record_movement(
-    *, variant_id: int, quantity: int, reason: str, reference: str = "", note: str = "", user=None
-) -> StockMovement:
-    """Change on_hand by `quantity` and write the movement that explains it."""
+    *, variant_id: int, quantity: int, reason: str, reference: str = "", note: str = "",
+    user=None, unit_cost: int | None = None, post: bool = True,
+) -> StockMovement:  # fmt: skip
+    """Change on_hand by `quantity`, and the stock's value with it, and write the movement
+    that explains both.
+
+    unit_cost: what the shop paid for each unit arriving (a receipt); without it, units
+    move at the moving average cost (shop.inventory.valuation). The movement posts its
+    own entry unless post=False (a receipt posts one entry per delivery).
+    """
     if reason not in reasons.LABELS:
         raise StockError(f"Unknown reason {reason!r}.", field="reason")
     if quantity == 0:
         raise StockError("A stock movement must change the quantity.", field="quantity")
     if abs(quantity) > MAX_MOVEMENT:
         raise StockError(f"A movement may move at most {MAX_MOVEMENT:,} units.", field="quantity")
-    stock = stock_for(variant_id)
-    # A relative, guarded UPDATE: two movements at once both count, and the
-    # database refuses to take on_hand below what is free.
-    result = db.session.execute(
-        sa.update(StockLevel)
-        .where(StockLevel.id == stock.id)
-        .where(StockLevel.on_hand + quantity >= StockLevel.allocated)
-        .values(on_hand=StockLevel.on_hand + quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(stock)
+    stock_for(variant_id)
+    # Under the stock row's lock, the value moved is taken from the row as it is now: two
+    # movements at once each move their own share. The UPDATE is guarded as well: the
+    # database refuses to take on_hand below what is allocated.
+    stock = valuation.locked_stock(variant_id)
+    if stock.on_hand + quantity < stock.allocated:
         raise StockError(
             f"Not enough stock: {stock.on_hand} on hand, {stock.allocated} allocated to orders; "
             f"cannot remove {-quantity}.",
             field="quantity",
         )
-    movement = StockMovement(
-        variant_id=variant_id,
-        quantity=quantity,
-        reason=reason,
-        reference=reference,
-        note=note,
-        user_id=user.id if user is not None else None,
+    change = valuation.value_change(
+        stock, quantity, unit_cost, valuation.catalogue_cost(variant_id)
     )
-    db.session.add(movement)
+    movement = _move(stock, quantity, change, reason=reason, reference=reference, note=note,
+                     user=user)  # fmt: skip
+    if post:
+        valuation.post_movement(movement, user)
+    return movement
+
+
+def _move(stock: StockLevel, quantity: int, change: int, consumed: int = 0, **movement):
+    """One guarded UPDATE of on_hand, value and (for a shipment) the `consumed` allocation,
+    with the movement row; the caller holds the stock row's lock. The guard keeps on_hand
+    at or above what stays allocated."""
+    allocated = StockLevel.allocated - consumed
+    result = db.session.execute(
+        sa.update(StockLevel)
+        .where(StockLevel.id == stock.id)
+        .where(StockLevel.allocated >= consumed, StockLevel.on_hand + quantity >= allocated)
+        .values(
+            on_hand=StockLevel.on_hand + quantity,
+            allocated=allocated,
+            stock_value=StockLevel.stock_value + change,
+        )  # fmt: skip
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StockError(f"Cannot move {quantity} units of variant {stock.variant_id}.")
+    user = movement.pop("user")
+    row = StockMovement(
+        variant_id=stock.variant_id, quantity=quantity, value=change,
+        user_id=getattr(user, "id", None), **movement,
+    )  # fmt: skip
+    db.session.add(row)
     db.session.flush()
     db.session.refresh(stock)
-    return movement
+    return row
 
 
 def adjust_stock(*, variant_id: int, quantity: int, reason: str, note: str = "", user=None):
@@ -229,30 +255,21 @@ def _expire_stock(variant_id: int) -> None:
 def consume_allocation(
     *, variant_id: int, quantity: int, reference: str, note: str = "", user=None
 ) -> StockMovement:
-    """Units reserved for an order leave in a shipment: on_hand and allocated both drop.
+    """Units reserved for an order leave in a shipment: on_hand and allocated both drop,
+    and the units take their share of the stock's value (the movement's value, negative:
+    the shipment's cost of goods).
 
-    One guarded UPDATE (the units must be allocated) and the movement that
-    explains it, so on_hand still equals the sum of movements.
+    Under the stock row's lock, one guarded UPDATE (the units must be allocated) and the
+    movement that explains it, so on_hand still equals the sum of movements.
     """
     if quantity <= 0:
         raise StockError("A shipment must take at least one unit.", field="quantity")
-    result = db.session.execute(
-        sa.update(StockLevel)
-        .where(StockLevel.variant_id == variant_id, StockLevel.allocated >= quantity)
-        .values(on_hand=StockLevel.on_hand - quantity, allocated=StockLevel.allocated - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    stock_for(variant_id)
+    stock = valuation.locked_stock(variant_id)
+    if stock.allocated < quantity:
         raise StockError(f"Cannot ship {quantity} units of variant {variant_id}: not allocated.")
-    movement = StockMovement(
-        variant_id=variant_id,
-        quantity=-quantity,
-        reason=reasons.SHIPMENT,
-        reference=reference,
-        note=note,
-        user_id=getattr(user, "id", None),
-    )
-    db.session.add(movement)
-    db.session.flush()
+    change = -valuation.value_out(stock.stock_value, stock.on_hand, quantity)
+    movement = _move(stock, -quantity, change, consumed=quantity, reason=reasons.SHIPMENT,
+                     reference=reference, note=note, user=user)  # fmt: skip
     _expire_stock(variant_id)
     return movement

@@ -20,7 +20,7 @@ from shop.accounting import services as books
 from shop.catalogue.models import Variant
 from shop.db import utcnow
 from shop.extensions import db
-from shop.inventory import reasons
+from shop.inventory import reasons, valuation
 from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
 from shop.inventory.services import MAX_MOVEMENT, record_movement
@@ -304,8 +304,11 @@ def receive_purchase_order(
         record_movement(
             variant_id=line.variant_id, quantity=units, reason=reasons.RECEIPT,
             reference=po.number, note=f"Receipt {number} of {po.number}", user=user,
+            unit_cost=line.unit_cost, post=False,  # at what the shop paid; one entry below
         )  # fmt: skip
         line.quantity_received += units
+    for variant_id in variant_ids:
+        valuation.follow_average(variant_id)
     done = all(line.quantity_received >= line.quantity for line in po.lines)
     _transition(po, st.RECEIVED if done else st.PARTIALLY_RECEIVED)
     db.session.flush()

@@ -49,7 +49,7 @@ def valuation_by_category(filters: ReportFilters) -> Table:
             Category.id,
             sa.func.max(Category.name),
             sa.func.coalesce(sa.func.sum(StockLevel.on_hand), 0),
-            sa.func.coalesce(sa.func.sum(StockLevel.on_hand * Variant.cost), 0),
+            sa.func.coalesce(sa.func.sum(StockLevel.stock_value), 0),  # at average cost
         )
         .select_from(StockLevel)
         .join(Variant, Variant.id == StockLevel.variant_id)

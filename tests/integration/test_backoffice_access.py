@@ -71,6 +71,7 @@ POLICY = {
     "backoffice.stock_count": STOCK_CHANGE,
     "backoffice.stock_movements": STOCK_VIEW,
     "backoffice.stock_valuation": {roles.OWNER, roles.WAREHOUSE, roles.BOOKKEEPER},
+    "backoffice.stock_valuation_csv": {roles.OWNER, roles.WAREHOUSE, roles.BOOKKEEPER},
     "backoffice.suppliers": PURCHASING,
     "backoffice.supplier_new": PURCHASING,
     "backoffice.supplier_edit": PURCHASING,

@@ -5,6 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from shop.accounting import chart
+from shop.accounting.models import Account
 from shop.accounts import roles
 from shop.extensions import db
 from shop.inventory import reasons
@@ -78,11 +80,11 @@ def test_the_movement_history_lists_every_movement_with_reason_and_user(client, 
     body = page[page.index("<tbody>") : page.index("</tbody>")]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
-    # Newest first: change, reason, reference, note, user.
+    # Newest first: change, its value at (average) cost, reason, reference, note, user.
     assert [c[1:] for c in cells] == [
-        ["-1", "Adjustment", "", "Damaged in storage", warehouse.name],
-        ["+3", "Customer return", "", "Customer sent it back", warehouse.name],
-        ["+10", "Opening stock", "", "", "System"],
+        ["-1", "-$10.00", "Adjustment", "", "Damaged in storage", warehouse.name],
+        ["+3", "$30.00", "Customer return", "", "Customer sent it back", warehouse.name],
+        ["+10", "$100.00", "Opening stock", "", "", "System"],
     ]
     assert all(c[0] for c in cells)  # each movement says when it happened
 
@@ -242,16 +244,30 @@ class TestWithCsrfProtection:
         assert on_hand(tent.id) == 15
 
 
-def test_stock_valuation_at_cost(app, staff, tax_class):
+def test_stock_valuation_at_cost_beside_the_inventory_account(app, staff, tax_class):
     from tests.conftest import log_in
     from tests.factories import VariantFactory as Variants
 
-    Variants(sku="VAL-1", cost=1250, stock=4)  # $50.00
-    Variants(sku="VAL-2", cost=300, stock=10)  # $30.00
+    one = Variants(sku="VAL-1", cost=1250, stock=4).product.name  # $50.00
+    two = Variants(sku="VAL-2", cost=300, stock=10).product.name  # $30.00
     Variants(sku="VAL-3", cost=999, stock=0)  # not listed
     client = app.test_client()
     log_in(client, staff["bookkeeper"].email)
     page = client.get("/admin/stock/valuation").get_data(as_text=True)
     assert 'id="valuation-total">$80.00<' in page
+    # The opening stock posted inventory / opening balance equity: the account agrees.
+    account = db.session.scalar(sa.select(Account).where(Account.role == chart.INVENTORY))
+    ledger = f'href="/admin/accounting/accounts/{account.id}/ledger">$80.00</a>'
+    assert ledger in page
+    assert 'id="valuation-difference">$0.00<' in page
     assert page.index("VAL-1") < page.index("VAL-2")
     assert "VAL-3" not in page
+
+    csv = client.get("/admin/stock/valuation.csv")
+    assert csv.headers["Content-Disposition"] == 'attachment; filename="stock-valuation.csv"'
+    assert csv.get_data(as_text=True).splitlines() == [
+        "SKU,Item,On hand,Average cost,Value",
+        f"VAL-1,{one},4,12.50,50.00",
+        f"VAL-2,{two},10,3.00,30.00",
+        "Total,,14,,80.00",
+    ]

@@ -156,9 +156,12 @@ def test_the_journal_filters_by_source_account_and_date(purchases, bookkeeper):
 # --- the trial balance ------------------------------------------------------------
 
 
-def test_the_trial_balance_sums_to_zero_and_matches_the_figures_by_hand(purchases, bookkeeper):
+def test_the_trial_balance_sums_to_zero_and_matches_the_figures_by_hand(
+    purchases, lamp, bookkeeper
+):
     ontario, quebec = purchases
     fees = fee_of(ontario.total) + fee_of(quebec.total)
+    opening = 50 * lamp.cost  # the lamp's opening stock, at its cost
     on_tax = {t.component: t.amount for t in ontario.taxes}
     qc_tax = {t.component: t.amount for t in quebec.taxes}
     expected = {  # debits less credits, by account code
@@ -169,13 +172,15 @@ def test_the_trial_balance_sums_to_zero_and_matches_the_figures_by_hand(purchase
         "4000": -(ontario.subtotal + quebec.subtotal),
         "4100": -(ontario.shipping_total + quebec.shipping_total),
         "5100": fees,
+        "1200": opening,
+        "3100": -opening,
     }
     assert ontario.subtotal == 10000 and quebec.subtotal == 20000
 
     report = reports.trial_balance()
     assert {r.account.code: r.closing for r in report.rows} == expected
     assert report.balances and report.closing == 0 and report.debits == report.credits
-    assert report.debits == ontario.total + quebec.total + fees
+    assert report.debits == ontario.total + quebec.total + fees + opening
 
     page = text_of(bookkeeper.get("/admin/accounting/trial-balance"))
     rows = trial_balance_rows(page)

@@ -13,13 +13,16 @@ import pytest
 import sqlalchemy as sa
 
 from shop import demo
+from shop.accounting.models import JournalEntry
 from shop.accounting.reports import trial_balance
 from shop.billing.models import INVOICE, Invoice, InvoiceSequence
 from shop.db import utcnow
 from shop.demo_history import HistoryError, generate_history
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
+from shop.inventory.reports import stock_valuation
 from shop.orders import status as st
 from shop.orders.models import Order, OrderLine, OrderTax
 from shop.shipping.models import ShippingService
@@ -41,6 +44,7 @@ def test_a_history_the_reports_can_trust(app):
     check_shipments_carry_what_the_lines_say_shipped()
     check_open_backorders_wait_in_several_age_buckets(app)
     check_books_balance_and_every_sale_is_invoiced(history)
+    check_the_inventory_account_is_the_stock_at_cost()
     check_the_next_checkout_continues_the_invoice_series(app)
     with pytest.raises(HistoryError):  # only into a store without orders
         generate_history(days=3)
@@ -165,6 +169,18 @@ def check_books_balance_and_every_sale_is_invoiced(history):
     assert paid == {payouts.demo_key(day): amount for day, amount in cleared.items() if amount}
     assert DAYS - 10 < len(paid) <= DAYS
     assert payouts.clearing_difference() == 0
+
+
+def check_the_inventory_account_is_the_stock_at_cost():
+    value = valuation.stock_value_total()
+    rows = stock_valuation().rows
+    assert value == sum(r.on_hand * r.average_cost for r in rows)  # each at its variant's cost
+    assert value > 0 and valuation.inventory_balance() == value
+    first = db.session.scalar(sa.select(sa.func.min(JournalEntry.date)))
+    openings = db.session.scalars(
+        sa.select(JournalEntry.date).where(JournalEntry.source_type == valuation.OPENING_STOCK)
+    ).all()
+    assert openings and set(openings) == {first}  # the stock was there before the first sale
 
 
 def check_the_next_checkout_continues_the_invoice_series(app):

@@ -13,6 +13,7 @@ from shop import PROJECT_ROOT
 from shop.accounts.models import User
 from shop.catalogue.models import Product
 from shop.extensions import db
+from shop.inventory import valuation
 from shop.orders.models import Order
 from tests import factories, snapshots
 from tests.conftest import ensure_schema, make_app, pg_url_for_worker
@@ -90,9 +91,12 @@ def test_the_migrations_have_one_head():
 
 
 # Rows a data migration adds to a store that was already running: the chart's new
-# accounts of issue 11 (migration i11_chart); the printed books and children's clothing
-# classes with their 13 + 15 Canadian rates (i11_tax_classes).
-ROWS_ADDED_BY_MIGRATIONS = {"accounts": 11, "tax_classes": 2, "tax_rates": 28}
+# accounts of issue 11 (migration i11_chart); the entry that brings the inventory
+# account to the stock's value at cost (i11_valuation); the printed books and children's
+# clothing classes with their 13 + 15 Canadian rates (i11_tax_classes).
+ROWS_ADDED_BY_MIGRATIONS = {
+    "accounts": 11, "journal_entries": 1, "journal_lines": 2, "tax_classes": 2, "tax_rates": 28,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("revision", [p.name.split(".")[0] for p in snapshot_files()])
@@ -107,6 +111,8 @@ def test_a_store_at_a_released_revision_upgrades_with_its_data(empty_app, revisi
         for table, count in rows.items():
             expected = count + ROWS_ADDED_BY_MIGRATIONS.get(table, 0)
             assert conn.execute(sa.text(f'SELECT count(*) FROM "{table}"')).scalar() == expected
+    assert valuation.stock_value_total() > 0
+    assert valuation.inventory_difference() == 0  # the books start agreeing with the stock
     _the_store_still_works(empty_app)
 
 

@@ -6,12 +6,15 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from shop.accounting import chart
 from shop.accounts import roles
 from shop.accounts.models import User
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.demo import ean13, option_code
 from shop.extensions import db
+from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
+from tests.integration.books_helpers import balances
 from tests.two_factor_helpers import CODE_STEP_PATH, code_at
 
 
@@ -69,6 +72,18 @@ def test_on_hand_equals_the_sum_of_movements(seeded):
     assert len(levels) == count(Variant)
     for level in levels:
         assert level.on_hand == totals.get(level.variant_id, 0), level.variant.sku
+
+
+def test_the_opening_stock_is_in_the_books_at_cost(seeded):
+    """Each variant's opening stock posts inventory / opening balance equity at its cost,
+    so the inventory account is the stock at cost, to the cent."""
+    levels = db.session.scalars(sa.select(StockLevel)).all()
+    for level in levels:
+        assert level.stock_value == level.on_hand * level.variant.cost, level.variant.sku
+    total = sum(level.stock_value for level in levels)
+    assert total > 0 and valuation.stock_value_total() == total
+    assert valuation.inventory_balance() == total and valuation.inventory_difference() == 0
+    assert balances()[chart.OPENING_BALANCE] == -total
 
 
 def test_every_product_has_an_image_served_from_media(app, client, seeded):

@@ -1,0 +1,196 @@
+"""The stock's value and the books agree whatever happens: a property test driving the
+real services (purchasing, checkout and fulfilment, stock adjustments and counts, the
+catalogue's cost edits).
+
+Generated histories of events, one rule per kind of event (Store.receive, .ship, ...);
+after every step each invariant is checked, one function per invariant (check_...).
+More kinds of event (supplier bills, payouts) are a rule each, and their invariants a
+function each: add the rule to RULES with its strategy, and the check to CHECKS.
+
+The database is kept from one example to the next (a fixture's app serves all of a
+test's examples), so each check covers everything done so far.
+"""
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shop.accounting import chart
+from shop.accounting.models import JournalEntry
+from shop.catalogue import services as catalogue
+from shop.catalogue.models import Variant
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.fulfilment import services as fulfilment
+from shop.inventory import services as inventory
+from shop.inventory import valuation
+from shop.inventory.models import StockLevel, StockMovement
+from shop.purchasing import services as purchasing
+from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.integration.books_helpers import balances, source_keys_posted_twice
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import buy
+
+PROPERTY = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,  # the examples depend on the rows left by earlier ones: replay none
+)
+GOODS = {"lantern": (3, 1500), "tarp": (0, 999)}  # name: opening stock, catalogue cost
+
+
+@pytest.fixture
+def goods(app):
+    classes = seed_reference_data()
+    supplier = SupplierFactory(name="Valuation Supply Co")
+    variants = {}
+    for name, (opening, cost) in GOODS.items():
+        variant = VariantFactory(
+            product=ProductFactory(name=name.title()), price=4900, cost=cost,
+            tax_class=classes["standard"], weight_g=300, stock=opening,
+        )  # fmt: skip
+        variant.stock.supplier = supplier
+        variants[name] = variant.id
+    db.session.commit()
+    return variants
+
+
+class Store:
+    """The rules: each does one event to one variant through the real services; an event
+    the store refuses (a DomainError: not enough stock) changes nothing."""
+
+    def __init__(self, goods):
+        self.goods = goods
+
+    def step(self, kind: str, name: str, *args) -> None:
+        variant = db.session.get(Variant, self.goods[name])
+        try:
+            getattr(self, kind)(variant, *args)
+        except DomainError:
+            db.session.rollback()
+        else:
+            db.session.commit()
+
+    def receive(self, variant, units: int, unit_cost: int) -> None:
+        """A purchase order for `units` at `unit_cost`, sent and received in full."""
+        po = purchasing.create_purchase_order(supplier_id=variant.stock.supplier_id, user=None)
+        purchasing.add_line(po=po, sku=variant.sku, quantity=units, unit_cost=unit_cost)
+        purchasing.send_purchase_order(po=po, user=None)
+        purchasing.receive_purchase_order(po=po, quantities={po.lines[0].id: units}, user=None)
+
+    def ship(self, variant, units: int) -> None:
+        """A customer buys `units` (if they are free) and the warehouse ships them."""
+        if inventory.free_stock(variant.id) < units:
+            return
+        order = buy(self.app, [(variant, units)], email=f"v{variant.id}@example.com")
+        shipment = fulfilment.start_shipment(order=order, user=None)
+        fulfilment.confirm_shipment(shipment=shipment, user=None)
+
+    def adjust(self, variant, quantity: int) -> None:
+        inventory.adjust_stock(variant_id=variant.id, quantity=quantity, reason="adjustment")
+
+    def count(self, variant, counted: int) -> None:
+        inventory.count_stock(variant_id=variant.id, counted=counted)
+
+    def edit_cost(self, variant, cost: int) -> None:
+        """The owner types a new cost on the variant's form: a revaluation."""
+        edit = {"sku": variant.sku, "barcode": variant.barcode, "cost": cost}
+        catalogue.save_variant(product=variant.product, variant=variant, data=edit)
+
+
+NAMES = st.sampled_from(sorted(GOODS))
+RULES = {
+    "receive": st.tuples(st.integers(1, 12), st.integers(0, 5000)),
+    "ship": st.tuples(st.integers(1, 4)),
+    "adjust": st.tuples(st.integers(-4, 4).filter(bool)),
+    "count": st.tuples(st.integers(0, 15)),
+    "edit_cost": st.tuples(st.integers(0, 5000)),
+}
+event = st.one_of(*(st.tuples(st.just(kind), NAMES, args) for kind, args in RULES.items())).map(
+    lambda e: (e[0], e[1], *e[2])
+)
+history = st.lists(event, min_size=3, max_size=12)
+
+
+# --- the invariants --------------------------------------------------------------------
+
+
+def check_trial_balance_is_zero() -> None:
+    assert sum(balances().values()) == 0
+    assert source_keys_posted_twice() == []
+
+
+def check_inventory_account_is_the_stock_value() -> None:
+    assert valuation.inventory_balance() == valuation.stock_value_total()
+    assert valuation.inventory_difference() == 0
+
+
+def check_value_is_on_hand_at_average_cost() -> None:
+    """Per variant: no units, no value; on_hand x the shown (rounded) average is the value
+    to within half a cent a unit; and the sum over variants is the stock's value."""
+    levels = db.session.scalars(sa.select(StockLevel)).all()
+    for level in levels:
+        assert level.stock_value >= 0
+        average = valuation.average_cost(level.stock_value, level.on_hand)
+        if level.on_hand == 0:
+            assert level.stock_value == 0 and average is None
+        else:
+            assert 2 * abs(level.on_hand * average - level.stock_value) <= level.on_hand
+    assert sum(level.stock_value for level in levels) == valuation.stock_value_total()
+
+
+def check_value_is_explained_by_movements_and_revaluations() -> None:
+    """A variant's value is the sum of what its movements moved, plus its revaluations."""
+    moved = dict(
+        db.session.execute(
+            sa.select(StockMovement.variant_id, sa.func.sum(StockMovement.value)).group_by(
+                StockMovement.variant_id
+            )
+        ).all()
+    )
+    revalued = {}
+    for entry in db.session.scalars(
+        sa.select(JournalEntry).where(JournalEntry.source_type == valuation.REVALUATION_SOURCE)
+    ):
+        variant_id = int(entry.source_key.split(":")[2])
+        change = sum(x.debit - x.credit for x in entry.lines if x.account.role == chart.INVENTORY)
+        revalued[variant_id] = revalued.get(variant_id, 0) + change
+    for level in db.session.scalars(sa.select(StockLevel)):
+        explained = moved.get(level.variant_id, 0) + revalued.get(level.variant_id, 0)
+        assert level.stock_value == explained
+
+
+def check_on_hand_is_the_sum_of_movements() -> None:
+    for level in db.session.scalars(sa.select(StockLevel)):
+        assert level.on_hand == inventory.movement_total(level.variant_id)
+
+
+CHECKS = [
+    check_trial_balance_is_zero,
+    check_inventory_account_is_the_stock_value,
+    check_value_is_on_hand_at_average_cost,
+    check_value_is_explained_by_movements_and_revaluations,
+    check_on_hand_is_the_sum_of_movements,
+]
+
+
+@pytest.fixture
+def store(app, goods):
+    made = Store(goods)
+    made.app = app
+    return made
+
+
+def test_the_stock_value_and_the_books_agree_after_every_event(store):
+    @PROPERTY
+    @given(steps=history)
+    def run(steps):
+        for step in steps:
+            store.step(*step)
+            db.session.expire_all()
+            for check in CHECKS:
+                check()
+
+    run()
