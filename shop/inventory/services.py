@@ -73,7 +73,7 @@ def _move(stock: StockLevel, quantity: int, change: int, consumed: int = 0, **mo
             on_hand=StockLevel.on_hand + quantity,
             allocated=allocated,
             stock_value=StockLevel.stock_value + change,
-        )  # fmt: skip
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
