@@ -125,9 +125,10 @@ def test_the_balance_sheet_at_the_month_end_balances_with_current_earnings(month
     assets = by_code(report.assets)
     # clearing: 134.35 + 229.95 + 152.31 - fees 15.89 - refund 134.35
     assert assets["1050"] == 36637
-    assert assets["1200"] == 8000  # 200.00 bought - 120.00 shipped
+    # 50 lamps of opening stock at 40.00 + 200.00 bought - 120.00 shipped
+    assert assets["1200"] == 208000
     assert assets["1310"] == 1000
-    assert report.assets.total == 45637
+    assert report.assets.total == 245637
     liabilities = by_code(report.liabilities)
     assert liabilities["2000"] == 21000
     assert liabilities["2100"] == 1680  # GST 10.00 + 6.80
@@ -137,8 +138,9 @@ def test_the_balance_sheet_at_the_month_end_balances_with_current_earnings(month
     assert report.liabilities.total == 25627
     assert report.equity_row(statements.CURRENT_EARNINGS) == 20010
     assert report.equity_row(statements.EARLIER_EARNINGS) == 0
-    assert report.equity.total == 20010
-    assert report.liabilities_and_equity == 45637 and report.balances
+    assert by_code(report.equity)["3100"] == 200000  # the opening stock's other side
+    assert report.equity.total == 220010
+    assert report.liabilities_and_equity == 245637 and report.balances
 
 
 def test_the_years_earnings_move_to_earlier_years_when_the_year_is_over(month):
@@ -243,15 +245,15 @@ def test_the_bookkeeper_reads_the_balance_sheet(month, bookkeeper):
     page = text_of(bookkeeper.get("/admin/accounting/balance-sheet?at=2026-03-31"))
     assert "Assets equal liabilities and equity." in page
     assert "Current earnings" in page and "$200.10" in page
-    assert "$456.37" in page
+    assert "$2,456.37" in page
     rows = rows_of(
         bookkeeper.get("/admin/accounting/balance-sheet?at=2026-03-31&format=csv").get_data(
             as_text=True
         )
     )
     assert ["Equity", "", "Current earnings", "200.10"] in rows
-    assert ["Assets", "", "Total assets", "456.37"] in rows
-    assert rows[-1] == ["", "", "Total liabilities and equity", "456.37"]
+    assert ["Assets", "", "Total assets", "2456.37"] in rows
+    assert rows[-1] == ["", "", "Total liabilities and equity", "2456.37"]
 
 
 def test_the_bookkeeper_reads_the_tax_return_worksheets(month, bookkeeper):
@@ -324,7 +326,7 @@ def test_the_quickbooks_journal_has_its_columns_and_each_entry_balances(month, b
     for number, day, name, debit, credit, *_ in rows[1:]:
         assert day.endswith("/03/2026") and name
         sums[number] += cents(debit) - cents(credit)
-    assert len(sums) == 9 and set(sums.values()) == {0}
+    assert len(sums) == 10 and set(sums.values()) == {0}
     assert [r[2] for r in rows if r[2] == "Sales" and r[4] == "200.00"] == ["Sales"]
 
 
@@ -336,7 +338,7 @@ def test_the_xero_journal_has_its_columns_and_each_journal_balances(month, bookk
     for narration, day, _, code, rate, amount, *_ in rows[1:]:
         assert rate == exports.XERO_TAX_RATE and code.isdigit()
         sums[(narration, day)] += cents(amount)
-    assert len(sums) == 9 and set(sums.values()) == {0}
+    assert len(sums) == 10 and set(sums.values()) == {0}
     total = sum(cents(r[5]) for r in rows[1:] if r[3] == "4000")
     assert total == -40000
 
