@@ -7,6 +7,7 @@ Every figure links to the ledger of its account for the same days.
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -21,7 +22,9 @@ from backoffice.books_forms import (
 )
 from backoffice.forms import PeriodForm
 from backoffice.views import download, form_page, show_error
+from shop import month_end
 from shop.accounting import exports, periods, reports, statements, tax_returns
+from shop.accounting.models import Account
 from shop.accounting.services import store_date
 from shop.accounts import roles
 from shop.db import utcnow
@@ -125,6 +128,8 @@ def _close_page(form: CloseForm):
         reopen_form=ReopenForm(),
         lock_date=periods.lock_date(),
         closes=periods.history(),
+        checks=month_end.month_end_checks(),
+        account_ids={a.role: a.id for a in db.session.scalars(sa.select(Account)) if a.role},
     )
 
 

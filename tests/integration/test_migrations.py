@@ -1,6 +1,7 @@
 """`flask db upgrade` builds exactly the schema the models describe, on both databases."""
 
 import hashlib
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -153,3 +154,32 @@ def _the_store_still_works(app):
     user = factories.UserFactory(email="after-upgrade@example.com")
     db.session.commit()
     assert user.id > db.session.scalar(sa.select(sa.func.min(User.id)))
+
+
+def test_receipts_posted_to_accounts_payable_before_bills_move_to_goods_not_billed(empty_app):
+    """A store that received goods before supplier bills existed: its receipts credited
+    accounts payable; after the upgrade they wait for their bills in goods received not
+    billed, and accounts payable is its open bills (none)."""
+    from shop.accounting import chart
+    from shop.accounting import services as books
+    from tests.integration.books_helpers import balances
+
+    upgrade(revision="i11_periods")
+    books.seed_chart()
+    books.post_entry(
+        source_type="po_receipt", source_key="receipt:PO-000001:1", on=date(2026, 10, 5),
+        description="Goods received on PO-000001 (the old way)",
+        lines=[books.Line(chart.INVENTORY, debit=5000), books.Line(chart.PAYABLE, credit=5000)],
+    )  # fmt: skip
+    db.session.commit()
+
+    upgrade()
+
+    db.session.expire_all()
+    assert balances()[chart.PAYABLE] == 0
+    assert balances()[chart.RECEIVED_NOT_BILLED] == -5000
+    assert balances()[chart.INVENTORY] == 5000
+    db.session.rollback()  # end the read, so the migration can write
+    downgrade(revision="i11_periods")
+    db.session.expire_all()
+    assert balances()[chart.PAYABLE] == -5000

@@ -1,23 +1,35 @@
-"""The stock's value and the books agree whatever happens: a property test driving the
-real services (purchasing, checkout and fulfilment, stock adjustments and counts, the
-catalogue's cost edits).
+"""The books agree with the store whatever happens: a property test driving the real
+services (purchasing and receiving, supplier bills and their payments, checkout and
+fulfilment, refunds, stock adjustments and counts, the catalogue's cost edits, the
+payment provider's payouts).
 
 Generated histories of events, one rule per kind of event (Store.receive, .ship, ...);
 after every step each invariant is checked, one function per invariant (check_...).
-More kinds of event (supplier bills, payouts) are a rule each, and their invariants a
-function each: add the rule to RULES with its strategy, and the check to CHECKS.
+A new kind of event is a rule (a Store method and its strategy in RULES), a new
+invariant a function in CHECKS. After every step every month-end check of the
+bookkeeper's close page (shop.month_end) agrees: trial balance zero; inventory =
+stock at average cost; goods received not billed = received-not-billed units at PO
+cost; accounts payable = open bills; processor clearing = paid - fees - refunds -
+payouts; tax payable per component = tax on invoices less credit notes; input tax
+credits = tax on supplier bills; and the balance sheet balances.
 
 The database is kept from one example to the next (a fixture's app serves all of a
 test's examples), so each check covers everything done so far.
 """
+
+import secrets
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shop.accounting import chart
+from shop import month_end
+from shop.accounting import chart, statements
 from shop.accounting.models import JournalEntry
+from shop.accounting.services import post_refund
+from shop.billing.models import INVOICE, Invoice
+from shop.billing.services import issue_credit_note
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Variant
 from shop.errors import DomainError
@@ -25,15 +37,21 @@ from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
+from shop.inventory.availability import store_today
 from shop.inventory.models import StockLevel, StockMovement
+from shop.orders.models import Order
+from shop.payables import bills, payments
+from shop.payables import models as payables
+from shop.payments import payouts
 from shop.purchasing import services as purchasing
+from shop.purchasing.models import PurchaseOrderLine
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.books_helpers import balances, source_keys_posted_twice
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 
 PROPERTY = settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,  # the examples depend on the rows left by earlier ones: replay none
@@ -94,6 +112,58 @@ class Store:
     def count(self, variant, counted: int) -> None:
         inventory.count_stock(variant_id=variant.id, counted=counted)
 
+    def bill(self, variant, price_change: int, gst: bool) -> None:
+        """The supplier's bill for the oldest receipt not billed yet (of any variant), at
+        the PO's cost plus `price_change` a unit (a price variance), with GST at 5 % or none."""
+        received = sa.select(PurchaseOrderLine).where(PurchaseOrderLine.quantity_received > 0)
+        lines = db.session.scalars(received.order_by(PurchaseOrderLine.id)).all()
+        billed = bills.billed_units([line.id for line in lines])
+        waiting = [(ln, ln.quantity_received - billed.get(ln.id, 0)) for ln in lines]
+        waiting = [(line, units) for line, units in waiting if units > 0]
+        if not waiting:
+            return
+        line, units = waiting[0]
+        unit_cost = max(line.unit_cost + price_change, 0)
+        taxes = {"GST": (units * unit_cost * 5 + 50) // 100} if gst and unit_cost else {}
+        draft = bills.Draft(
+            invoice_number=f"INV-{secrets.token_hex(4)}", bill_date=store_today(),
+            goods=[bills.Goods(line.id, units, unit_cost)], taxes=taxes,
+        )  # fmt: skip
+        bills.enter_bill(po=line.purchase_order, draft=draft, user=None)
+
+    def pay(self, variant, percent: int) -> None:
+        """Part (or all) of the oldest open bill is paid by cheque."""
+        bill = db.session.scalar(
+            sa.select(payables.SupplierBill)
+            .where(payables.SupplierBill.status.in_(payables.UNPAID))
+            .order_by(payables.SupplierBill.id)
+        )
+        if bill is None:
+            return
+        amount = max(bill.open_amount * percent // 100, 1)
+        payments.record_payment(
+            bill=bill, paid_on=store_today(), method="cheque",
+            reference=secrets.token_hex(3), amount=amount, user=None,
+        )  # fmt: skip
+
+    def refund(self, variant, _unused: int = 0) -> None:
+        """The newest invoice not yet credited is refunded in full to the card."""
+        credited = sa.select(Invoice.credits_invoice_id).where(
+            Invoice.credits_invoice_id.is_not(None)
+        )
+        invoice = db.session.scalar(
+            sa.select(Invoice)
+            .where(Invoice.kind == INVOICE, Invoice.id.not_in(credited))
+            .order_by(Invoice.id.desc())
+        )
+        if invoice is not None:
+            note = issue_credit_note(invoice=invoice, reason="Changed their mind")
+            post_refund(order=db.session.get(Order, invoice.order_id), credit_note=note)
+
+    def payout(self, variant, _unused: int = 0) -> None:
+        """The demo provider pays out what it cleared up to today."""
+        payouts.pay_out_demo(through=store_today())
+
     def edit_cost(self, variant, cost: int) -> None:
         """The owner types a new cost on the variant's form: a revaluation."""
         edit = {"sku": variant.sku, "barcode": variant.barcode, "cost": cost}
@@ -107,11 +177,15 @@ RULES = {
     "adjust": st.tuples(st.integers(-4, 4).filter(bool)),
     "count": st.tuples(st.integers(0, 15)),
     "edit_cost": st.tuples(st.integers(0, 5000)),
+    "bill": st.tuples(st.integers(-300, 300), st.booleans()),
+    "pay": st.tuples(st.integers(10, 100)),
+    "refund": st.tuples(st.just(0)),
+    "payout": st.tuples(st.just(0)),
 }
 event = st.one_of(*(st.tuples(st.just(kind), NAMES, args) for kind, args in RULES.items())).map(
     lambda e: (e[0], e[1], *e[2])
 )
-history = st.lists(event, min_size=3, max_size=12)
+history = st.lists(event, min_size=3, max_size=14)
 
 
 # --- the invariants --------------------------------------------------------------------
@@ -167,7 +241,18 @@ def check_on_hand_is_the_sum_of_movements() -> None:
         assert level.on_hand == inventory.movement_total(level.variant_id)
 
 
+def check_every_month_end_check_agrees() -> None:
+    wrong = [(c.name, c.books, c.records) for c in month_end.month_end_checks() if not c.ok]
+    assert wrong == []
+
+
+def check_the_balance_sheet_balances() -> None:
+    assert statements.balance_sheet(store_today()).balances
+
+
 CHECKS = [
+    check_every_month_end_check_agrees,
+    check_the_balance_sheet_balances,
     check_trial_balance_is_zero,
     check_inventory_account_is_the_stock_value,
     check_value_is_on_hand_at_average_cost,
