@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from shop.accounting import chart, periods
 from shop.accounting.errors import ChartError, PostingError
@@ -56,18 +57,36 @@ def seed_chart() -> int:
         codes.add(code)
         added += 1
     db.session.flush()
+    _forget_chart_index()
     return added
 
 
+CHART_INDEX = "chart_index"  # the key of the index in the session's info
+
+
 def _chart_index() -> dict[str, Account]:
-    """Every account by its role and by its code, in one query."""
+    """Every account by its role and by its code, read once per transaction (a busy day
+    posts thousands of entries; the chart changes only on its own page)."""
+    index = db.session.info.get(CHART_INDEX)
+    if index is not None:
+        return index
     accounts = db.session.scalars(sa.select(Account)).all()
     if not accounts:
         seed_chart()
         accounts = db.session.scalars(sa.select(Account)).all()
     index = {a.code: a for a in accounts}
     index.update({a.role: a for a in accounts if a.role})
+    db.session.info[CHART_INDEX] = index
     return index
+
+
+def _forget_chart_index() -> None:
+    db.session.info.pop(CHART_INDEX, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _chart_index_ends_with_its_transaction(session, transaction) -> None:
+    session.info.pop(CHART_INDEX, None)
 
 
 def account_for(role_or_code: str, index: dict[str, Account] | None = None) -> Account:
@@ -218,6 +237,7 @@ def create_account(*, code: str, name: str, type: str) -> Account:
     account = Account(code=_check_code(code, None), name=name.strip(), type=type, role=None)
     db.session.add(account)
     db.session.flush()
+    _forget_chart_index()
     return account
 
 
@@ -234,6 +254,7 @@ def update_account(*, account: Account, code: str, name: str, is_active: bool) -
     account.name = name.strip()
     account.is_active = is_active
     db.session.flush()
+    _forget_chart_index()
     return account
 
 
