@@ -12,9 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from shop import demo
+from shop import demo, month_end
+from shop.accounting import chart, periods
+from shop.accounting import services as books
+from shop.accounting.errors import PeriodError
 from shop.accounting.models import JournalEntry
 from shop.accounting.reports import trial_balance
+from shop.accounts import roles
+from shop.accounts.models import User
 from shop.billing.models import INVOICE, Invoice, InvoiceSequence
 from shop.db import utcnow
 from shop.demo_history import HistoryError, generate_history
@@ -45,6 +50,7 @@ def test_a_history_the_reports_can_trust(app):
     check_open_backorders_wait_in_several_age_buckets(app)
     check_books_balance_and_every_sale_is_invoiced(history)
     check_the_inventory_account_is_the_stock_at_cost()
+    check_the_bookkeeper_closes_the_last_month(app)
     check_the_next_checkout_continues_the_invoice_series(app)
     with pytest.raises(HistoryError):  # only into a store without orders
         generate_history(days=3)
@@ -181,6 +187,27 @@ def check_the_inventory_account_is_the_stock_at_cost():
         sa.select(JournalEntry.date).where(JournalEntry.source_type == valuation.OPENING_STOCK)
     ).all()
     assert openings and set(openings) == {first}  # the stock was there before the first sale
+
+
+def check_the_bookkeeper_closes_the_last_month(app):
+    """Every month-end check agrees on the demo's books, the last month closes, and a
+    manual entry dated in it is refused while the next one posts."""
+    assert [c.name for c in month_end.month_end_checks() if not c.ok] == []
+    today = utcnow().astimezone(ZoneInfo(app.config["TIMEZONE"])).date()
+    bookkeeper = db.session.scalar(sa.select(User).where(User.role == roles.BOOKKEEPER))
+    last = periods.closable_month_ends(today)[0]
+    periods.close_through(last, user=bookkeeper, today=today)
+    db.session.commit()
+    bank, fees = (books.account_for(role) for role in (chart.BANK, chart.BANK_CHARGES))
+    lines = [books.ManualLine(fees.id, debit=500), books.ManualLine(bank.id, credit=500)]
+    with pytest.raises(PeriodError):
+        books.post_manual_entry(on=last, description="Late fee", lines=lines, user=bookkeeper)
+    db.session.rollback()
+    entry = books.post_manual_entry(
+        on=last + timedelta(days=1), description="Bank fee", lines=lines, user=bookkeeper
+    )
+    assert entry.date == last + timedelta(days=1)
+    db.session.commit()
 
 
 def check_the_next_checkout_continues_the_invoice_series(app):
