@@ -11,3 +11,14 @@ def stripe_fake():
     fake = FakeStripe(api_key="sk_test_fake").start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def bookkeeper(app, staff):
+    """The bookkeeper's browser, signed in (with the two-step code)."""
+    from shop.accounts import roles
+    from tests.conftest import log_in
+
+    client = app.test_client()
+    log_in(client, staff[roles.BOOKKEEPER].email)
+    return client

@@ -19,7 +19,6 @@ from shop.banking.models import BankLine, BankStatement
 from shop.extensions import db
 from shop.money import format_money
 from shop.payments.models import Payout
-from tests.conftest import log_in
 from tests.integration import test_stripe_checkout as checkout
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
 from tests.integration.bank_files import camt053, ofx
@@ -35,13 +34,6 @@ PAYOUT_ARRIVES = date(2026, 11, 30)
 
 def money(minor: int) -> str:
     return format_money(minor, "CAD", "en_CA")
-
-
-@pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
 
 
 def bank_entry(user, on: date, description: str, amount: int, other_role: str) -> JournalLine:

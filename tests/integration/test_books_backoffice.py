@@ -54,13 +54,6 @@ def purchases(app, lamp):
 
 
 @pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
-
-
-@pytest.fixture
 def owner(app, staff):
     client = app.test_client()
     log_in(client, staff[roles.OWNER].email)

@@ -18,7 +18,6 @@ from shop.fulfilment import services as fulfilment
 from shop.inventory.availability import store_today
 from shop.payables import payments
 from shop.payments import payouts
-from tests.conftest import log_in
 from tests.integration.order_helpers import buy
 from tests.integration.payables_helpers import enter, received_po
 
@@ -44,13 +43,6 @@ def month(app, staff):
     payouts.pay_out_demo(through=store_today())
     db.session.commit()
     return order
-
-
-@pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
 
 
 def _plain(cell: str) -> str:

@@ -204,13 +204,6 @@ def test_filing_periods():
 # --- the pages, as the bookkeeper sees them -------------------------------------------
 
 
-@pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
-
-
 def cents(text: str) -> int:
     return int(Decimal(text or "0") * 100)
 

@@ -30,13 +30,6 @@ def classes(app):
     return seed_reference_data()
 
 
-@pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
-
-
 def bill_form(po, **changes) -> dict:
     """The bill form as proposed for the PO's one line, with the changes typed over it."""
     line = po.lines[0]
