@@ -2,11 +2,15 @@
 edge of the calendar, amounts no bank could hold, and each answers beside its field with
 nothing changed, never a 500."""
 
+from datetime import date
+
 import pytest
 
 from shop.accounts import roles
 from tests.conftest import log_in
 from tests.integration.backoffice_helpers import errors_beside, text_of
+from tests.integration.bank_files import camt053, ofx
+from tests.integration.test_bank_reconciliation import ACCOUNT, nothing_imported, upload
 
 FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"  # what date.fromisoformat() still reads
 
@@ -38,3 +42,39 @@ def test_a_statement_for_a_day_at_the_calendar_edge_says_so_beside_the_field(
     if field:
         [message] = errors_beside(text_of(response), field)
         assert message == "Choose a day from 1900-01-01 to 2999-12-31."
+
+
+def _camt(amount: str, on: date = date(2026, 11, 2), account: str = ACCOUNT) -> bytes:
+    return camt053(
+        account=account, start=min(on, date(2026, 11, 1)), end=max(on, date(2026, 11, 2)),
+        opening="0.00", closing="1.00", entries=[("R1", on, amount, "BOOK", "ODD", "E1")],
+    )  # fmt: skip
+
+
+def _ofx(amount: str, on: date = date(2026, 11, 2)) -> bytes:
+    return ofx(
+        account=ACCOUNT, start=date(2026, 11, 1), end=date(2026, 11, 2), closing="1.00",
+        lines=[("F1", on, amount, "DEBIT", "ODD", "ODD", None)],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "file, says",
+    [
+        (_camt("99999999999999999999.00"), "is more than a bank statement holds"),
+        (_camt("Infinity"), "is not an amount"),
+        (_camt("NaN"), "is not an amount"),
+        (_ofx("1e30"), "is more than a bank statement holds"),
+        (_camt("1.00", on=date(9999, 12, 31)), "is not a day a bank statement holds"),
+        (_camt("1.00", on=date(1, 1, 1)), "is not a day a bank statement holds"),
+        (_ofx("-1.00", on=date(9999, 12, 31)), "is not a day a bank statement holds"),
+        (_camt("1.00", account="9" * 61), "The account number"),
+        (_camt("1.00").replace(b">1.00</Amt>", b">-1.00</Amt>"), "is not an amount"),
+    ],
+)
+def test_a_statement_with_impossible_figures_is_refused_beside_the_file(bookkeeper, file, says):
+    response = upload(bookkeeper, file, "odd.xml")
+    assert response.status_code == 422
+    [message] = errors_beside(text_of(response), "file")
+    assert says in message and "Nothing was imported" in message
+    nothing_imported()
