@@ -2,15 +2,23 @@
 edge of the calendar, amounts no bank could hold, and each answers beside its field with
 nothing changed, never a 500."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from shop.accounting.models import JournalEntry
 from shop.accounts import roles
+from shop.extensions import db
+from shop.inventory.availability import store_today
+from shop.payables import models as m
 from tests.conftest import log_in
 from tests.integration.backoffice_helpers import errors_beside, text_of
 from tests.integration.bank_files import camt053, ofx
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.payables_helpers import enter, received_po
 from tests.integration.test_bank_reconciliation import ACCOUNT, nothing_imported, upload
+from tests.integration.test_supplier_bill_pages import bill_form
 
 FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"  # what date.fromisoformat() still reads
 
@@ -78,3 +86,46 @@ def test_a_statement_with_impossible_figures_is_refused_beside_the_file(bookkeep
     [message] = errors_beside(text_of(response), "file")
     assert says in message and "Nothing was imported" in message
     nothing_imported()
+
+
+# --- supplier bills and payments: days no bill or payment has ------------------------------
+
+
+@pytest.fixture
+def classes(app):
+    return seed_reference_data()
+
+
+def _entries() -> int:
+    return db.session.scalar(sa.select(sa.func.count(JournalEntry.id)))
+
+
+def test_a_bill_dated_in_year_one_is_refused_beside_the_date(classes, bookkeeper):
+    po = received_po(classes, quantity=10, unit_cost=1200)
+    before = _entries()
+    typed = bill_form(po, bill_date="0001-01-01", post="1")
+    response = bookkeeper.post(f"/admin/purchase-orders/{po.id}/bill", data=typed)
+    assert response.status_code == 422
+    [message] = errors_beside(text_of(response), "bill_date")
+    assert "more than ten years ago" in message
+    assert db.session.scalar(sa.select(sa.func.count(m.SupplierBill.id))) == 0
+    assert _entries() == before
+
+
+def test_a_payment_or_its_schedule_before_the_bill_is_refused_beside_the_date(classes, bookkeeper):
+    po = received_po(classes, quantity=10, unit_cost=1200)
+    bill = enter(po, "SUP-1", quantity=5, bill_date=store_today() - timedelta(days=3))
+    before = _entries()
+    day_before = (bill.bill_date - timedelta(days=1)).isoformat()
+    for early in ("0001-01-01", day_before):
+        paid = {"paid_on": early, "method": "cheque", "reference": "7", "amount": "1.00"}
+        response = bookkeeper.post(f"/admin/bills/{bill.id}/pay", data=paid)
+        assert response.status_code == 422
+        [message] = errors_beside(text_of(response), "paid_on")
+        assert f"before the bill's date, {bill.bill_date}" in message
+        response = bookkeeper.post(f"/admin/bills/{bill.id}/schedule", data={"pay_on": early})
+        assert response.status_code == 422
+        [message] = errors_beside(text_of(response), "pay_on")
+        assert f"before the bill's date, {bill.bill_date}" in message
+    db.session.refresh(bill)
+    assert (bill.amount_paid, bill.pay_on, bill.payments, _entries()) == (0, None, [], before)
