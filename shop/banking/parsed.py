@@ -62,12 +62,29 @@ def _not_an_amount(what: str, amount) -> BankingError:
     )
 
 
+def _repeated(refs: list[str]) -> str | None:
+    seen = set()
+    for ref in refs:
+        if ref in seen:
+            return ref
+        seen.add(ref)
+    return None
+
+
 def check_statement(statement: ParsedStatement) -> None:
-    """Refuse what no bank sends: a day at the calendar's edge, an account number too long."""
+    """Refuse what no bank sends: a day at the calendar's edge, an account number too long,
+    one transaction id on two lines."""
     if len(statement.account_number) > MAX_ACCOUNT_NUMBER:
         raise BankingError(
             f"The account number of this statement is longer than {MAX_ACCOUNT_NUMBER} "
             "characters. Nothing was imported.",
+            field="file",
+        )
+    twice = _repeated([x.bank_ref for x in statement.lines])
+    if twice is not None:  # keeping one would drop the other's money
+        raise BankingError(
+            f"The file names the transaction id {twice} twice; ask the bank for a corrected "
+            "file. Nothing was imported.",
             field="file",
         )
     days = [statement.date_from, statement.date_to, *(x.booked_on for x in statement.lines)]

@@ -191,3 +191,20 @@ def test_a_supplier_named_like_a_formula_is_text_in_every_new_csv(classes, bookk
         risky = [c for c in cells if c[:1] and c[0] in "=+-@" and not PLAIN_NUMBER.fullmatch(c)]
         assert risky == [], url
     assert bill.supplier.name == name
+
+
+def test_a_file_naming_one_transaction_twice_says_so(bookkeeper):
+    """Two lines with one bank id in a file: both cannot be kept, and dropping one would lose
+    money; the file is refused and the message says why (not "someone else importing")."""
+    twice = ofx(
+        account=ACCOUNT, start=date(2026, 11, 1), end=date(2026, 11, 2), closing="-20.00",
+        lines=[
+            ("F1", date(2026, 11, 1), "-5.00", "DEBIT", "FEE", "A", None),
+            ("F1", date(2026, 11, 2), "-15.00", "DEBIT", "FEE", "B", None),
+        ],
+    )  # fmt: skip
+    response = upload(bookkeeper, twice, "twice.ofx")
+    assert response.status_code == 422
+    [message] = errors_beside(text_of(response), "file")
+    assert "transaction id F1 twice" in message and "Nothing was imported" in message
+    nothing_imported()
