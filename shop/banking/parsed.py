@@ -80,6 +80,12 @@ def check_statement(statement: ParsedStatement) -> None:
             "characters. Nothing was imported.",
             field="file",
         )
+    texts = [statement.account_number, *(x.text + x.bank_ref for x in statement.lines)]
+    if any("\x00" in text for text in texts):  # no database text column holds one
+        raise BankingError(
+            "The file holds a NUL character in a name or a reference. Nothing was imported.",
+            field="file",
+        )
     twice = _repeated([x.bank_ref for x in statement.lines])
     if twice is not None:  # keeping one would drop the other's money
         raise BankingError(

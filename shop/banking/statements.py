@@ -60,6 +60,7 @@ def _neither() -> BankingError:
 
 def import_file(*, data: bytes, filename: str, user) -> ImportResult:
     parsed = read_file(data)
+    filename = filename.replace("\x00", "")  # a browser sends what the disk called it
     base = current_app.config["BASE_CURRENCY"]
     for statement in parsed:
         if statement.currency.upper() != base:

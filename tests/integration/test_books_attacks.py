@@ -15,7 +15,7 @@ from shop.accounting.models import JournalEntry
 from shop.accounts import roles
 from shop.banking import matching
 from shop.banking.errors import BankingError
-from shop.banking.models import BankLine
+from shop.banking.models import BankLine, BankStatement
 from shop.csv_export import PLAIN_NUMBER
 from shop.extensions import db
 from shop.inventory.availability import store_today
@@ -208,3 +208,17 @@ def test_a_file_naming_one_transaction_twice_says_so(bookkeeper):
     [message] = errors_beside(text_of(response), "file")
     assert "transaction id F1 twice" in message and "Nothing was imported" in message
     nothing_imported()
+
+
+def test_a_nul_character_in_a_statement_or_its_name_is_not_a_server_error(bookkeeper):
+    """PostgreSQL text cannot hold NUL: a file with one in a name or the account is refused,
+    and a file name with one is kept without it."""
+    for plain, hostile in ((b"<NAME>ODD", b"<NAME>OD\x00D"), (b"<ACCTID>", b"<ACCTID>\x00")):
+        file = _ofx("-1.00").replace(plain, hostile)
+        response = upload(bookkeeper, file, "nul.ofx")
+        assert response.status_code == 422
+        [message] = errors_beside(text_of(response), "file")
+        assert "NUL character" in message and "Nothing was imported" in message
+        nothing_imported()
+    assert upload(bookkeeper, _ofx("-1.00"), "state\x00ment.ofx").status_code == 302
+    assert db.session.scalar(sa.select(BankStatement.filename)) == "statement.ofx"
