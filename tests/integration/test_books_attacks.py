@@ -222,3 +222,8 @@ def test_a_nul_character_in_a_statement_or_its_name_is_not_a_server_error(bookke
         nothing_imported()
     assert upload(bookkeeper, _ofx("-1.00"), "state\x00ment.ofx").status_code == 302
     assert db.session.scalar(sa.select(BankStatement.filename)) == "statement.ofx"
+
+
+def test_tax_collected_up_to_the_calendar_s_last_day_is_not_a_server_error(bookkeeper):
+    response = bookkeeper.get(f"/admin/accounting/tax?date_from={FIRST_DAY}&date_to={LAST_DAY}")
+    assert response.status_code == 200
