@@ -60,7 +60,7 @@ def bank_statements():
 
 def _line_forms(statement: BankStatement) -> dict[int, dict]:
     """Per unmatched line: its candidates (the one proposed first) and the forms to act."""
-    accounts = books.accounts_in_order(active_only=True)
+    accounts = matching.own_entry_accounts(books.accounts_in_order(active_only=True))
     charges = books.account_for(chart.BANK_CHARGES)
     forms = {}
     for line in statement.lines:
@@ -69,7 +69,7 @@ def _line_forms(statement: BankStatement) -> dict[int, dict]:
         found = matching.candidates(line)
         own = OwnEntryForm(
             prefix=f"own{line.id}",
-            accounts=[a for a in accounts if a.role != chart.BANK],
+            accounts=accounts,
             formdata=None,
         )
         own.account_id.data = charges.id
@@ -151,7 +151,7 @@ def bank_line_unmatch(bank_line_id: int):
 @allow(*BOOKKEEPING)
 def bank_line_post(bank_line_id: int):
     line = get_or_404(BankLine, bank_line_id)
-    accounts = [a for a in books.accounts_in_order(active_only=True) if a.role != chart.BANK]
+    accounts = matching.own_entry_accounts(books.accounts_in_order(active_only=True))
     form = OwnEntryForm(prefix=f"own{line.id}", accounts=accounts)
     if not form.validate_on_submit():
         flash("Choose the account this bank line goes to.", "error")

@@ -1,6 +1,8 @@
 """The forms of the statements, tax returns and period close pages."""
 
-from wtforms import BooleanField, Form, SelectField
+from datetime import date
+
+from wtforms import BooleanField, Form, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
@@ -8,10 +10,25 @@ from backoffice.forms import DayField, PeriodForm
 from shop.accounting.tax_returns import FREQUENCIES, QUARTERLY
 from shop.forms import StoreForm
 
+# The books' days: a statement reaches back a period and forward a day from the one asked,
+# which the calendar's first and last days (0001-01-01, 9999-12-31) have no room for.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def within_the_books(form, field):
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.")
+
+
+def _books_day(label: str) -> DayField:
+    return DayField(label, validators=[Optional(), within_the_books])
+
 
 class StatementPeriodForm(PeriodForm):
     """The P&L's days (the month so far when left open), with the previous period beside."""
 
+    date_from = _books_day("From")
+    date_to = _books_day("Up to")
     compare = BooleanField("Compare with the previous period")
 
     def query_args(self) -> dict:
@@ -24,7 +41,7 @@ class StatementPeriodForm(PeriodForm):
 class DayForm(Form):
     """The balance sheet's day (today when left open)."""
 
-    at = DayField("At the end of", validators=[Optional()])
+    at = _books_day("At the end of")
 
     def day(self):
         return self.at.data if not self.at.errors else None
@@ -37,7 +54,7 @@ class FilingPeriodForm(Form):
         default=QUARTERLY,
         invalid_choice_message="Choose from the list.",
     )
-    day = DayField("The period holding", validators=[Optional()])
+    day = _books_day("The period holding")
 
     def chosen(self, today):
         frequency = self.frequency.data if not self.frequency.errors else QUARTERLY

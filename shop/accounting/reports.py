@@ -455,7 +455,7 @@ def _issued_between(issued_from: date | None, issued_to: date | None) -> list:
     conditions = []
     if issued_from is not None:
         conditions.append(Invoice.issued_at >= local_midnight(issued_from))
-    if issued_to is not None:
+    if issued_to is not None and issued_to < date.max:  # the calendar's last day has no next
         conditions.append(Invoice.issued_at < local_midnight(issued_to + timedelta(days=1)))
     return conditions
 

@@ -73,6 +73,8 @@ def _signed(node, ns, what: str) -> tuple[int, str]:
     if amount is None or not amount.get("Ccy"):
         raise _refuse(f"A {what} has no amount with its currency.")
     value = cents(amount.text or "", amount.get("Ccy"), what)
+    if value < 0:  # ISO 20022 amounts are never negative: CdtDbtInd says which way
+        raise _refuse(f"The file's {what} {amount.text.strip()!r} is not an amount.")
     sign = _text(node, "c:CdtDbtInd", ns)
     if sign not in ("CRDT", "DBIT"):
         raise _refuse(f"A {what} says neither credit nor debit.")

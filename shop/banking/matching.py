@@ -24,6 +24,9 @@ from shop.payments.models import Payout
 
 AUTO_DAYS = 4  # a payout or a cheque reaches the statement within a few days of its entry
 HAND_DAYS = 45  # the candidates offered by hand
+KEPT_ROLES = {
+    chart.BANK, chart.INVENTORY, chart.RECEIVED_NOT_BILLED, chart.PAYABLE, chart.CLEARING
+}  # fmt: skip
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:/#.-]{3,}")
 
 
@@ -147,6 +150,19 @@ def unmatch(line: BankLine) -> None:
     db.session.flush()
 
 
+def kept_by_records(account: Account) -> bool:
+    """An account whose balance a month-end check holds to its records (stock, goods not
+    billed, open bills, the processor's payouts, tax on invoices and bills): money that
+    moved it goes through its own record (a supplier payment, a payout), never a bank line."""
+    tax_prefixes = (chart.tax_role(""), chart.itc_role(""))
+    return account.role in KEPT_ROLES or (account.role or "").startswith(tax_prefixes)
+
+
+def own_entry_accounts(accounts: list[Account]) -> list[Account]:
+    """The accounts a bank line may post its own entry to."""
+    return [a for a in accounts if a.is_active and not kept_by_records(a)]
+
+
 def post_own_entry(line: BankLine, *, account: Account, user) -> JournalEntry:
     """A bank line with no entry behind it (a bank charge, interest): post bank / the
     account the bookkeeper picks (bank charges by default), and match the line to it."""
@@ -154,6 +170,12 @@ def post_own_entry(line: BankLine, *, account: Account, user) -> JournalEntry:
         raise BankingError("This bank line is already matched.", field="account_id")
     if account.id == bank_account().id or not account.is_active:
         raise BankingError("Choose an active account other than Bank.", field="account_id")
+    if kept_by_records(account):
+        raise BankingError(
+            f"{account.code} {account.name} follows its own records: record the supplier "
+            "payment on its bill (or the payout), then match this line to its entry.",
+            field="account_id",
+        )
     amount = abs(line.amount)
     bank_side = books.Line(chart.BANK, debit=amount) if line.amount > 0 else None
     bank_side = bank_side or books.Line(chart.BANK, credit=amount)

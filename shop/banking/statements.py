@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.banking import camt, matching, ofx
 from shop.banking.errors import BankingError
 from shop.banking.models import BankLine, BankStatement
-from shop.banking.parsed import ParsedStatement, check_size
+from shop.banking.parsed import ParsedStatement, check_size, check_statement
 from shop.extensions import db
 
 
@@ -40,10 +40,18 @@ class ImportResult:
 def read_file(data: bytes) -> list[ParsedStatement]:
     check_size(data)
     if ofx.looks_like(data):
-        return ofx.parse(data)
-    if camt.looks_like(data):
-        return camt.parse(data)
-    raise BankingError(
+        parsed = ofx.parse(data)
+    elif camt.looks_like(data):
+        parsed = camt.parse(data)
+    else:
+        raise _neither()
+    for statement in parsed:
+        check_statement(statement)
+    return parsed
+
+
+def _neither() -> BankingError:
+    return BankingError(
         "This is neither an OFX file nor an ISO 20022 camt.053 statement. Download the "
         "statement from your bank as OFX (Quicken/Money) or camt.053 XML. Nothing was imported.",
         field="file",
@@ -52,6 +60,7 @@ def read_file(data: bytes) -> list[ParsedStatement]:
 
 def import_file(*, data: bytes, filename: str, user) -> ImportResult:
     parsed = read_file(data)
+    filename = filename.replace("\x00", "")  # a browser sends what the disk called it
     base = current_app.config["BASE_CURRENCY"]
     for statement in parsed:
         if statement.currency.upper() != base:

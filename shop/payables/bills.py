@@ -59,6 +59,7 @@ VOID_SOURCE = "supplier_bill_void"
 TAX_COMPONENTS = ("GST", "HST", "QST", "PST")  # as on a Canadian supplier's invoice
 MAX_UNIT_COST = 10**9
 MAX_NUMBER = 60
+OLDEST_BILL_DAYS = 3653  # ten years: past any record a business keeps (CRA: six years)
 # A tax amount is "far" from the expected when it misses by more than this many cents
 # and this share of the expected: rounding per line on the supplier's side stays quiet.
 TAX_SLACK_CENTS = 100
@@ -265,6 +266,12 @@ def _check_header(po: PurchaseOrder, draft: Draft) -> None:
         raise PayablesError("Enter the date on the supplier's invoice.", "bill_date")
     if draft.bill_date > store_today():
         raise PayablesError("The bill date cannot be in the future.", "bill_date")
+    if draft.bill_date < store_today() - timedelta(days=OLDEST_BILL_DAYS):
+        raise PayablesError(
+            f"{draft.bill_date} is more than ten years ago; enter the date on the supplier's "
+            "invoice.",
+            "bill_date",
+        )
 
 
 def _check_goods(proposed: Proposed, goods: Goods) -> list[Flag]:

@@ -35,9 +35,20 @@ def schedule_payment(*, bill: m.SupplierBill, pay_on: date | None) -> m.Supplier
             "there is nothing to schedule.",
             "pay_on",
         )
+    if pay_on is not None:
+        _not_before_the_bill(bill, pay_on, "pay_on")
     bill.pay_on = pay_on
     db.session.flush()
     return bill
+
+
+def _not_before_the_bill(bill: m.SupplierBill, day: date, field: str) -> None:
+    """Nothing is paid for a bill before its date (a typo like 0001-01-01 would post there)."""
+    if day < bill.bill_date:
+        raise PayablesError(
+            f"{day} is before the bill's date, {bill.bill_date}; enter the day of the payment.",
+            field,
+        )
 
 
 def record_payment(
@@ -59,6 +70,7 @@ def record_payment(
         raise PayablesError(
             "Record a payment once it is made; to plan one, schedule it.", "paid_on"
         )
+    _not_before_the_bill(bill, paid_on, "paid_on")
     if method not in m.METHODS:
         raise PayablesError("Choose cheque or EFT.", "method")
     reference = (reference or "").strip()
