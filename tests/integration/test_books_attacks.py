@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalEntry
-from shop.accounts import roles
 from shop.banking import matching
 from shop.banking.errors import BankingError
 from shop.banking.models import BankLine, BankStatement
@@ -20,7 +19,6 @@ from shop.csv_export import PLAIN_NUMBER
 from shop.extensions import db
 from shop.inventory.availability import store_today
 from shop.payables import models as m
-from tests.conftest import log_in
 from tests.integration.backoffice_helpers import errors_beside, text_of
 from tests.integration.bank_files import camt053, ofx
 from tests.integration.checkout_helpers import seed_reference_data
@@ -29,13 +27,6 @@ from tests.integration.test_bank_reconciliation import ACCOUNT, nothing_imported
 from tests.integration.test_supplier_bill_pages import bill_form
 
 FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"  # what date.fromisoformat() still reads
-
-
-@pytest.fixture
-def bookkeeper(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.BOOKKEEPER].email)
-    return client
 
 
 @pytest.mark.parametrize("day", [FIRST_DAY, LAST_DAY])
