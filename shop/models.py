@@ -13,7 +13,9 @@ from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, 
 from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
 from shop.payments.models import Payout
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from shop.refunds.models import Refund, RefundLine
 from shop.reports.models import DemandForecast
+from shop.returns.models import ReturnLine, ReturnRequest
 from shop.shipping.models import (
     Box,
     Carrier,
@@ -26,6 +28,10 @@ from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "Refund",
+    "RefundLine",
+    "ReturnLine",
+    "ReturnRequest",
     "SupplierBill",
     "SupplierBillLine",
     "SupplierBillTax",

@@ -109,9 +109,11 @@ class OrderLine(Base):
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint(
-            "quantity_allocated + quantity_backordered + quantity_shipped <= quantity",
+            "quantity_allocated + quantity_backordered + quantity_shipped + quantity_cancelled"
+            " <= quantity",
             name="quantities_add_up",
         ),
+        sa.CheckConstraint("quantity_returned <= quantity_shipped", name="returned_within_shipped"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +131,10 @@ class OrderLine(Base):
     quantity_allocated: Mapped[int] = mapped_column(default=0)
     quantity_backordered: Mapped[int] = mapped_column(default=0)
     quantity_shipped: Mapped[int] = mapped_column(default=0)
+    # Units the customer or staff cancelled before they left (never shipped, never owed).
+    quantity_cancelled: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Shipped units that came back under a return (restocked or scrapped).
+    quantity_returned: Mapped[int] = mapped_column(default=0, server_default="0")
     expected_ship_date: Mapped[date | None] = mapped_column(sa.Date)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -187,6 +193,8 @@ class Payment(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="pending")
     method: Mapped[str] = mapped_column(sa.String(60), default="")  # e.g. "Visa ending 4242"
     checkout_url: Mapped[str | None] = mapped_column(sa.Text)
+    # What a refund is made against: Stripe's PaymentIntent id (pi_...), kept when it succeeds.
+    charge_reference: Mapped[str | None] = mapped_column(sa.String(255))
 
     order: Mapped[Order] = relationship(back_populates="payments")
 

@@ -4,7 +4,12 @@ Prices are the store's own table (not Canada Post's published rates): a base
 price per zone, raised for heavier weight bands and faster services.
 """
 
-CARRIER = {"code": "canada-post", "name": "Canada Post", "dim_divisor": 6000}
+CARRIER = {
+    "code": "canada-post",
+    "name": "Canada Post",
+    "dim_divisor": 6000,
+    "tracking_url": "https://www.canadapost-postescanada.ca/track-reperez/en#/details/{number}",
+}
 
 # code, name, transit days, free over (minor units) or None
 SERVICES = [

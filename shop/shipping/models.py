@@ -13,6 +13,8 @@ class Carrier(Base):
     # Dimensional weight: cm3 per kg (Canada Post uses 6000). In grams this is
     # simply L x W x H in mm3 divided by the divisor.
     dim_divisor: Mapped[int] = mapped_column(default=6000)
+    # The carrier's public tracking page, with {number} where the tracking number goes.
+    tracking_url: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     services: Mapped[list["ShippingService"]] = relationship(
         back_populates="carrier", order_by="ShippingService.position"

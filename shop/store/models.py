@@ -24,6 +24,15 @@ class StoreSettings(Base):
     # The demo provider's fee schedule (Stripe reports its real fees itself).
     demo_fee_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 3), default=Decimal("2.9"))
     demo_fee_fixed: Mapped[int] = mapped_column(default=30)  # minor units
+    # Returns: how many days after delivery (shipment) a customer may ask; what is kept.
+    return_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    restocking_fee_percent: Mapped[Decimal] = mapped_column(
+        sa.Numeric(5, 2), default=Decimal("0"), server_default="0"
+    )
+    # Whether a return gives back the shipping the customer paid (a cancellation always does).
+    refund_shipping_on_return: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     def tax_numbers(self) -> list[str]:
         numbers = [("GST/HST", self.gst_hst_number), ("QST", self.qst_number)]

@@ -75,6 +75,20 @@ RELEASED = {
     "f242387da8fa_initial_schema.py": (
         "0872e52161a1975914204b5ea137b1a2b5967197704c4884ad1cc4704251fe6c"
     ),
+    "i10_auth_account_throttles.py": (
+        "c82ea8cdc6b86cc06a9bac33d79aa85d5820125119275d28e48a79965ce11325"
+    ),
+    "i10_checkout_state.py": ("4f389badff29d9fc96c237d4242b8f001abbaa2e7e3b398dbe75ea99d1c2956d"),
+    "i11_bank.py": ("ce9c6bb145e8472ebbdb2285230961888f78637a0074a57250ec1011381f0c81"),
+    "i11_bills_supplier_bills.py": (
+        "7db23d2e10e6bceda08e500c44b05611f19062fe19f5d0242f94a214e6e94f5b"
+    ),
+    "i11_chart_accounts.py": ("e02c53aab5197a02061ed70642459a1fd262e94ef62b3484aaaf92514c24de5f"),
+    "i11_periods.py": ("b3a23bcf24e28a427f11246f90a43cc7f8fb218c6276430a7906f4b49e701ed7"),
+    "i11_receipts_to_grni.py": ("e5b0795600e5569f74f4d2b432c809a01d7f7f74ca19e72a5b0d3a1a7d1d5ab0"),
+    "i11_tax_classes.py": ("33ce3f81d7ff2e89137c5cdddca851ff17222457ca78d9a9bf247fe50b6fb403"),
+    "i11_valuation.py": ("e9df00980ec0466f1afbb2da21c01b7298b3832307d15ef83d9d89beb489ec0d"),
+    "totp_second_factor.py": ("f3d11f35163d78898758c473606ee88d30a5be4bb886894fde26f74e6e0f8dba"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Returns: a customer asks, staff authorise, the parcel comes back, goods restocked or scrapped."""
