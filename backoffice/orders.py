@@ -16,7 +16,8 @@ from backoffice.views import form_page, page_number, show_error
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.orders import queries, services
+from shop.orders import cancellations, queries, services
+from shop.storefront.helpers import money
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
 CANCELLERS = (roles.SALES,)
@@ -61,16 +62,23 @@ def order_cancel(number: str):
     form = CancelOrderForm()
     if form.validate_on_submit():
         try:
-            services.cancel_order(order=found, user=current_user, reason=form.reason.data or "")
+            done = cancellations.cancel_order_by_staff(
+                order=found, user=current_user, reason=form.reason.data or ""
+            )
         except DomainError as err:
+            db.session.rollback()
             show_error(form, err)
         else:
             db.session.commit()
+            from shop.refunds import services as refunds
+
+            refunds.send_refunds(done.refund_ids)
             message = f"Order {found.number} cancelled; its stock allocation is released."
-            if found.paid_at is not None:
+            if done.refund is not None:
                 message += (
-                    f" It was paid: refund the payment in the payment provider "
-                    f"({found.payment_provider}); the shop has not refunded it."
+                    f" {money(done.refund.amount, found.currency)} is refunded through "
+                    f"{found.payment_provider} (credit note {done.refund.credit_note.number}); "
+                    "the customer is emailed."
                 )
             flash(message, "success")
             return redirect(url_for("backoffice.order", number=found.number))

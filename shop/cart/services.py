@@ -231,3 +231,28 @@ def item_count(user) -> int:
         return 0
     query = sa.select(sa.func.coalesce(sa.func.sum(CartLine.quantity), 0)).join(Cart).where(where)
     return db.session.scalar(query)
+
+
+def add_items(*, user, items) -> tuple[list[str], list[str]]:
+    """Put several items into the cart at today's prices ("Buy again" on an order).
+
+    items: (variant_id, quantity, name) each. An item that is no longer sold, or sold
+    out (or short) and not backorderable, is skipped: nothing of it goes in. Returns
+    the names added and the names skipped, each with why.
+    """
+    added, skipped = [], []
+    for variant_id, quantity, name in items:
+        maximum = current_app.config["MAX_LINE_QUANTITY"]
+        try:
+            add_to_cart(user=user, variant_id=variant_id, quantity=min(quantity, maximum))
+        except CartError as err:
+            if err.field == "variant_id":
+                why = "no longer sold"
+            elif "out of stock" in err.message:
+                why = "sold out"
+            else:  # e.g. "Only 2 of Camp Stove left."
+                why = err.message.rstrip(".").lower()
+            skipped.append(f"{name} ({why})")
+        else:
+            added.append(name)
+    return added, skipped

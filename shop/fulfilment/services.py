@@ -380,7 +380,10 @@ def confirm_shipment(*, shipment: Shipment, user, tracking_number: str | None = 
     shipment.shipped_at = utcnow()
     shipment.user_id = getattr(user, "id", None)
 
-    everything = all(line.quantity_shipped == line.quantity for line in order.lines)
+    # Cancelled units are owed no more: the order is shipped once the rest has left.
+    everything = all(
+        line.quantity_shipped + line.quantity_cancelled == line.quantity for line in order.lines
+    )
     new_status = order_status.SHIPPED if everything else order_status.PARTIALLY_SHIPPED
     if order.status != new_status:
         change_status(order, new_status)
@@ -410,13 +413,20 @@ def cancel_shipment(*, shipment: Shipment, user) -> Shipment:
 def still_to_come(order: Order) -> list[tuple[OrderLine, int]]:
     """Each line with units not yet shipped, and how many."""
     return [
-        (line, line.quantity - line.quantity_shipped)
+        (line, line.quantity - line.quantity_shipped - line.quantity_cancelled)
         for line in order.lines
-        if line.quantity > line.quantity_shipped
+        if line.quantity > line.quantity_shipped + line.quantity_cancelled
     ]
 
 
 def _email_shipped(order: Order, shipment: Shipment) -> None:
+    from shop.orders.after_sale import tracking_link  # reads the order page's way
+
+    service = (
+        db.session.get(ShippingService, shipment.shipping_service_id)
+        if shipment.shipping_service_id
+        else None
+    )
     queue_email(
         to=order.email,
         subject=f"Order {order.number} has shipped",
@@ -424,6 +434,11 @@ def _email_shipped(order: Order, shipment: Shipment) -> None:
         order=order,
         shipment=shipment,
         still_to_come=still_to_come(order),
+        carrier=service.carrier.name if service is not None else "",
+        tracking_url=tracking_link(
+            service.carrier.tracking_url if service is not None else None,
+            shipment.tracking_number,
+        ),
     )
     events.shipment_emailed(order, shipment.number)
 
@@ -506,7 +521,11 @@ def _check_complete(order: Order, shipment: Shipment) -> None:
     if order.shipping_policy != SHIP_COMPLETE:
         return
     taking = {line.order_line_id: line.quantity for line in shipment.lines}
-    if any(taking.get(line.id, 0) < line.quantity - line.quantity_shipped for line in order.lines):
+    owed = {
+        line.id: line.quantity - line.quantity_shipped - line.quantity_cancelled
+        for line in order.lines
+    }
+    if any(taking.get(line_id, 0) < units for line_id, units in owed.items()):
         raise FulfilmentError(
             f"The customer asked for order {order.number} to ship complete; "
             "this shipment must take every unit of it."

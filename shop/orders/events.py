@@ -97,3 +97,12 @@ def shipment_emailed(order: Order, number: str) -> OrderEvent:
 
 def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
+
+
+def backorder_cancelled(order: Order, items: str, user=None) -> OrderEvent:
+    who = " by staff" if getattr(user, "is_staff", False) else ""
+    return _add(order, "backorder_cancelled", f"Backordered items cancelled{who}: {items}.", user)
+
+
+def cancellation_emailed(order: Order) -> OrderEvent:
+    return _add(order, "email", f"Cancellation notice emailed to {order.email}.")

@@ -139,14 +139,6 @@ class OrderLine(Base):
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
-    @property
-    def status_text(self) -> str:
-        if self.quantity_backordered and self.quantity_allocated:
-            return f"{self.quantity_allocated} allocated, {self.quantity_backordered} backordered"
-        if self.quantity_backordered:
-            return "Backordered"
-        return "Allocated"
-
 
 class OrderTax(Base):
     __tablename__ = "order_taxes"

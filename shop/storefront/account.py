@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -31,6 +30,7 @@ from shop.storefront.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from shop.storefront.helpers import download as _download
 from shop.storefront.signin import after_password, start_session
 from shop.views import show_error
 
@@ -254,10 +254,3 @@ def _own_invoice_or_404(number: str):
     if invoice is None:
         abort(404)
     return invoice
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -24,13 +24,19 @@ from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.links import public_url
-from shop.orders import pricing
+from shop.orders import after_sale, pricing
 from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CheckoutChanged
 from shop.orders.models import POLICY_LABELS
 from shop.payments import demo, providers
-from shop.storefront.forms import CheckoutAddressForm, DeliveryForm, DemoCardForm, PlaceOrderForm
+from shop.storefront.forms import (
+    CheckoutAddressForm,
+    DeliveryForm,
+    DemoCardForm,
+    EmptyForm,
+    PlaceOrderForm,
+)
 from shop.storefront.helpers import local_datetime
 
 bp = Blueprint("checkout", __name__)
@@ -246,7 +252,7 @@ def _to_stripe(order):
     try:
         url = stripe_gateway.checkout_url_for(
             order,
-            success_url=_order_link(order, build=public_url),
+            success_url=order_link(order, build=public_url),
             cancel_url=public_url("checkout.pay", number=order.number),
         )
     except DomainError as err:
@@ -256,16 +262,16 @@ def _to_stripe(order):
             f"until {local_datetime(order.expires_at, 'short')}.",
             "error",
         )
-        return redirect(_order_link(order))
+        return redirect(order_link(order))
     db.session.commit()
     return redirect(url, code=303)
 
 
-def _order_link(order, build=url_for) -> str:
+def order_link(order, build=url_for) -> str:
     return build("checkout.order_status", number=order.number, t=order.access_token)
 
 
-def _visible_order(number: str):
+def visible_order(number: str):
     order = orders.order_for_customer(
         number=number,
         user=current_user,
@@ -279,9 +285,9 @@ def _visible_order(number: str):
 
 @bp.route("/checkout/pay/<number>", methods=["GET", "POST"])
 def pay(number: str):
-    order = _visible_order(number)
+    order = visible_order(number)
     if order.status not in st.PAYABLE:
-        return redirect(_order_link(order))
+        return redirect(order_link(order))
     if order.payment_provider != demo.NAME:
         return _to_stripe(order)
     form = DemoCardForm()
@@ -299,7 +305,7 @@ def pay(number: str):
             if order.status in st.PAYABLE:
                 flash(f"Payment declined: {card.description}. Try another card.", "error")
                 return redirect(url_for("checkout.pay", number=order.number))
-            return redirect(_order_link(order))
+            return redirect(order_link(order))
     return render_template(
         "shop/checkout/pay_demo.html", order=order, form=form, cards=demo.TEST_CARDS
     )
@@ -307,10 +313,16 @@ def pay(number: str):
 
 @bp.get("/orders/<number>")
 def order_status(number: str):
-    order = _visible_order(number)
+    """The order page: shipments and tracking, each line's status, documents, refunds, and
+    what the customer may still do (buy again, cancel; shop.storefront.orders)."""
+    order = visible_order(number)
+    token = request.args.get("t")
     return render_template(
         "shop/checkout/order.html",
         order=order,
-        returning=request.args.get("t") is not None,
+        view=after_sale.overview(order),
+        access={"t": token} if token else {},
+        action_form=EmptyForm(),
+        returning=token is not None,
         payment_minutes=current_app.config["ORDER_PAYMENT_MINUTES"],
     )

@@ -188,3 +188,21 @@ class DemoCardForm(StoreForm):
     card_number = StringField(
         "Test card number", validators=[DataRequired("Enter a test card number."), Length(max=30)]
     )
+
+
+class TrackOrderForm(StoreForm):
+    """ "Track your order" without an account: the order number and its email or postal code."""
+
+    number = StringField(
+        "Order number",
+        validators=[DataRequired("Enter your order number."), Length(max=20)],
+        render_kw={"autocomplete": "off", "placeholder": "e.g. MP10042"},
+    )
+    contact = StringField(
+        "Email or postal code",
+        validators=[
+            DataRequired("Enter the email or the postal code of the order."),
+            Length(max=254),
+        ],
+        description="The email you ordered with, or the postal code it ships to.",
+    )

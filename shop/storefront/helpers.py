@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
-from flask import Flask, current_app, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask_login import current_user
 
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.inventory import reasons
 from shop.money import format_money
+from shop.orders.line_status import order_line_statuses
 from shop.payments.providers import demo_mode
 
 
@@ -83,6 +84,14 @@ def image_url(image) -> str:
     return url_for("media.image", filename=image.filename)
 
 
+def download(data: bytes, filename: str, mimetype: str) -> Response:
+    """A file to save (an invoice, a credit note), never kept by a shared cache."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["datetime"] = local_datetime
@@ -92,6 +101,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["role_labels"] = roles.LABELS
+    # Each line's status, from one place (shop.orders.line_status): pages and emails alike.
+    app.jinja_env.globals["line_statuses"] = order_line_statuses
 
     @app.context_processor
     def _globals():

@@ -1,0 +1,151 @@
+"""What the customer sees of an order after paying, and finding it without an account.
+
+Reading only: the order page's shipments (with the carrier's tracking link), each
+line's status (shop.orders.line_status), the invoice and credit notes, the refunds,
+and which cancellations are open. No writes.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from shop.billing.models import CREDIT_NOTE, INVOICE, Invoice
+from shop.extensions import db
+from shop.orders import cancellations
+from shop.orders.line_status import LineStatus, order_line_statuses
+from shop.orders.models import Order
+
+MAX_NUMBER = 20  # the longest order number the column holds
+
+
+def tracking_link(template: str | None, number: str | None) -> str | None:
+    """The carrier's tracking page for this number: {number} replaced, URL-escaped."""
+    if not template or not number or "{number}" not in template:
+        return None
+    return template.replace("{number}", quote(number, safe=""))
+
+
+@dataclass(frozen=True)
+class ShipmentView:
+    shipment: object  # shop.fulfilment.models.Shipment
+    carrier: str
+    tracking_url: str | None
+
+    @property
+    def lines(self):
+        return self.shipment.lines
+
+
+@dataclass(frozen=True)
+class OrderOverview:
+    order: Order
+    statuses: dict[int, LineStatus]
+    shipments: list[ShipmentView]
+    invoice: Invoice | None
+    credit_notes: list[Invoice]
+    refunds: list = field(default_factory=list)  # shop.refunds.models.Refund
+    may_cancel: bool = False
+    may_cancel_rest: bool = False
+
+
+def shipments_of(order: Order) -> list[ShipmentView]:
+    """The order's shipments being packed or shipped (not those abandoned), oldest first."""
+    from shop.fulfilment import status as shipment_status  # fulfilment builds on orders
+    from shop.fulfilment.models import Shipment, ShipmentLine
+    from shop.shipping.models import ShippingService
+
+    shipments = db.session.scalars(
+        sa.select(Shipment)
+        .where(Shipment.order_id == order.id, Shipment.status != shipment_status.CANCELLED)
+        .options(selectinload(Shipment.lines).selectinload(ShipmentLine.order_line))
+        .order_by(Shipment.id)
+    ).all()
+    service_ids = {s.shipping_service_id for s in shipments if s.shipping_service_id}
+    services = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(ShippingService)
+            .where(ShippingService.id.in_(service_ids or [0]))
+            .options(selectinload(ShippingService.carrier))
+        )
+    }
+    views = []
+    for shipment in shipments:
+        service = services.get(shipment.shipping_service_id)
+        carrier = service.carrier if service is not None else None
+        link = None
+        if shipment.status == shipment_status.SHIPPED and carrier is not None:
+            link = tracking_link(carrier.tracking_url, shipment.tracking_number)
+        views.append(ShipmentView(shipment, carrier.name if carrier else "", link))
+    return views
+
+
+def documents_of(order: Order) -> tuple[Invoice | None, list[Invoice]]:
+    """The order's invoice and its credit notes, oldest first."""
+    rows = db.session.scalars(
+        sa.select(Invoice).where(Invoice.order_id == order.id).order_by(Invoice.id)
+    ).all()
+    invoice = next((row for row in rows if row.kind == INVOICE), None)
+    return invoice, [row for row in rows if row.kind == CREDIT_NOTE]
+
+
+def refunds_of(order: Order) -> list:
+    from shop.refunds.models import Refund  # refunds build on orders
+
+    return list(
+        db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
+    )
+
+
+def overview(order: Order) -> OrderOverview:
+    invoice, notes = documents_of(order)
+    return OrderOverview(
+        order=order,
+        statuses=order_line_statuses(order),
+        shipments=shipments_of(order),
+        invoice=invoice,
+        credit_notes=notes,
+        refunds=refunds_of(order),
+        may_cancel=cancellations.customer_may_cancel(order),
+        may_cancel_rest=cancellations.customer_may_cancel_rest(order),
+    )
+
+
+def document_of_order(order: Order, number: str) -> Invoice | None:
+    """The order's own invoice or credit note with this number; any other is not found."""
+    if len(number) > 30:
+        return None
+    return db.session.scalar(
+        sa.select(Invoice).where(Invoice.order_id == order.id, Invoice.number == number)
+    )
+
+
+# --- "Track your order": a visitor without an account ----------------------------------
+
+
+def _postal(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def find_order(*, number: str, email_or_postal_code: str) -> Order | None:
+    """The order with this number whose email or shipping postal code matches, else None.
+
+    The same None for an unknown number and for a known one with the wrong email or
+    postal code, so the answer never tells whether a number exists. The comparison is
+    made in constant time on both, whichever matches.
+    """
+    number = (number or "").strip().upper()
+    given = (email_or_postal_code or "").strip()
+    if not number or not given or len(number) > MAX_NUMBER:
+        return None
+    order = db.session.scalar(sa.select(Order).where(Order.number == number))
+    if order is None:
+        return None
+    email_ok = secrets.compare_digest(given.lower().encode(), order.email.lower().encode())
+    postal_ok = secrets.compare_digest(
+        _postal(given).encode(), _postal(order.ship_postal_code).encode()
+    )
+    return order if (email_ok or postal_ok) else None

@@ -1,0 +1,157 @@
+"""After the sale, for the customer: track an order without an account, download its
+invoice and credit notes, buy it again, cancel it or its backordered rest.
+
+The order page itself is checkout.order_status (/orders/<number>); every route here
+reaches an order the same way it does (the customer's own, one opened in this
+browser, or the link's token ?t=...); any other order is not found (404).
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from shop.billing import files as invoice_files
+from shop.cart import services as carts
+from shop.errors import DomainError
+from shop.extensions import db, limiter
+from shop.orders import after_sale, cancellations
+from shop.storefront.checkout import ORDERS, order_link, visible_order
+from shop.storefront.forms import EmptyForm, TrackOrderForm
+from shop.storefront.helpers import download, money
+
+bp = Blueprint("orders", __name__)
+
+NOT_FOUND = (
+    "We could not find an order with that number and that email or postal code. "
+    "Please check both and try again."
+)
+
+
+def _tracking_limit() -> str:
+    return current_app.config["TRACKING_RATE_LIMIT"]
+
+
+def _back(order):
+    """Back to the order page, keeping the link's token if the visitor came with one."""
+    return redirect(order_link(order) if request.args.get("t") else _page(order), code=303)
+
+
+def _page(order) -> str:
+    return url_for("checkout.order_status", number=order.number)
+
+
+# --- Track your order ---------------------------------------------------------------
+
+
+@bp.route("/orders/track", methods=["GET", "POST"])
+@limiter.limit(_tracking_limit, methods=["POST"])
+def track():
+    form = TrackOrderForm()
+    if form.validate_on_submit():
+        order = after_sale.find_order(
+            number=form.number.data, email_or_postal_code=form.contact.data
+        )
+        if order is None:
+            flash(NOT_FOUND, "error")
+            return render_template("shop/orders/track.html", form=form), 404
+        # This browser may open the order from now on, as the one it was placed in.
+        session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
+        return redirect(_page(order), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("shop/orders/track.html", form=form), status
+
+
+# --- documents ----------------------------------------------------------------------
+
+
+def _document(number: str, document: str):
+    order = visible_order(number)
+    invoice = after_sale.document_of_order(order, document)
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+@bp.get("/orders/<number>/documents/<document>.pdf")
+def document_pdf(number: str, document: str):
+    invoice = _document(number, document)
+    return download(invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF)
+
+
+@bp.get("/orders/<number>/documents/<document>.xml")
+def document_xml(number: str, document: str):
+    invoice = _document(number, document)
+    return download(invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML)
+
+
+# --- buy again --------------------------------------------------------------------
+
+
+@bp.post("/orders/<number>/buy-again")
+def buy_again(number: str):
+    order = visible_order(number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    items = [(line.variant_id, line.quantity, line.name) for line in order.lines]
+    added, skipped = carts.add_items(user=current_user, items=items)
+    db.session.commit()
+    if added:
+        flash(f"Added to your cart at today's prices: {', '.join(added)}.", "success")
+    if skipped:
+        flash(f"Not added, no longer available: {'; '.join(skipped)}.", "error")
+    return redirect(url_for("cart.show"), code=303)
+
+
+# --- cancelling -------------------------------------------------------------------
+
+
+def _cancel(number: str, use_case):
+    order = visible_order(number)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        done = use_case(order=order, user=current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _back(order)
+    db.session.commit()
+    from shop.refunds import services as refunds
+
+    refunds.send_refunds(done.refund_ids)
+    return done, order
+
+
+@bp.post("/orders/<number>/cancel")
+def cancel(number: str):
+    result = _cancel(number, cancellations.cancel_order_by_customer)
+    if not isinstance(result, tuple):
+        return result
+    done, order = result
+    message = f"Order {order.number} is cancelled."
+    if done.refund is not None:
+        message += f" {money(done.refund.amount, order.currency)} is on its way back to you."
+    flash(message, "success")
+    return _back(order)
+
+
+@bp.post("/orders/<number>/cancel-rest")
+def cancel_rest(number: str):
+    result = _cancel(number, cancellations.cancel_backordered_rest)
+    if not isinstance(result, tuple):
+        return result
+    done, order = result
+    message = "The backordered items are cancelled."
+    if done.refund is not None:
+        message += f" {money(done.refund.amount, order.currency)} is on its way back to you."
+    flash(message, "success")
+    return _back(order)
