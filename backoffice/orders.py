@@ -17,6 +17,7 @@ from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.orders import cancellations, queries, services
+from shop.refunds import services as refunds
 from shop.storefront.helpers import money
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
@@ -66,12 +67,9 @@ def order_cancel(number: str):
                 order=found, user=current_user, reason=form.reason.data or ""
             )
         except DomainError as err:
-            db.session.rollback()
             show_error(form, err)
         else:
             db.session.commit()
-            from shop.refunds import services as refunds
-
             refunds.send_refunds(done.refund_ids)
             message = f"Order {found.number} cancelled; its stock allocation is released."
             if done.refund is not None:

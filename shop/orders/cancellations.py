@@ -29,6 +29,8 @@ from shop.orders import status as st
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
 from shop.purchasing import backorders
+from shop.refunds import services as refunds
+from shop.refunds import status as refund_status
 
 # Who may cancel a whole order, in which statuses: nothing has shipped in either.
 CANCELLABLE = (st.PENDING_PAYMENT, st.PAID)
@@ -90,7 +92,7 @@ def cancel_order_by_customer(*, order: Order, user=None) -> Cancellation:
     refunded in full, shipping included, with a credit note in the email.
     """
     order = _lock_with_queue(order)
-    _check_cancellable(order)
+    _check_cancellable(order, by_customer=True)
     packing = started_shipments(order)
     if packing:
         raise OrderError(
@@ -151,7 +153,7 @@ def cancel_order_by_staff(*, order: Order, user, reason: str = "") -> Cancellati
     note and email, as when the customer cancels; an unpaid one just gives its stock back.
     """
     order = _lock_with_queue(order)
-    _check_cancellable(order)
+    _check_cancellable(order, by_customer=False)
     if any(line.quantity_shipped for line in order.lines):
         raise OrderError(
             f"Part of order {order.number} has shipped; it can no longer be cancelled."
@@ -215,11 +217,15 @@ def _lock_with_queue(order: Order) -> Order:
     return locks.lock_order(order.id)
 
 
-def _check_cancellable(order: Order) -> None:
-    if order.status == st.CANCELLED:
-        raise OrderError(f"Order {order.number} is already cancelled.")
-    if order.status not in CANCELLABLE:
+def _check_cancellable(order: Order, *, by_customer: bool) -> None:
+    if order.status in CANCELLABLE:
+        return
+    if by_customer:
         raise OrderError(_not_in_status(order, "the order"))
+    raise OrderError(
+        f"Order {order.number} is {order.status_label.lower()}; "
+        "only an order waiting for payment or paid can be cancelled."
+    )
 
 
 def _not_in_status(order: Order, what: str) -> str:
@@ -246,9 +252,6 @@ def _items(order: Order, units: dict[int, int]) -> str:
 
 
 def _refund(order: Order, units: dict[int, int], *, shipping: bool, user, note: str):
-    from shop.refunds import services as refunds
-    from shop.refunds import status as refund_status
-
     return refunds.refund_order(
         order=order,
         lines=units,

@@ -24,6 +24,7 @@ from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db, limiter
 from shop.orders import after_sale, cancellations
+from shop.refunds import services as refunds
 from shop.storefront.checkout import ORDERS, order_link, visible_order
 from shop.storefront.forms import EmptyForm, TrackOrderForm
 from shop.storefront.helpers import download, money
@@ -125,8 +126,6 @@ def _cancel(number: str, use_case):
         flash(err.message, "error")
         return _back(order)
     db.session.commit()
-    from shop.refunds import services as refunds
-
     refunds.send_refunds(done.refund_ids)
     return done, order
 

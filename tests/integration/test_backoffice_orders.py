@@ -252,20 +252,41 @@ def test_cancelling_an_unpaid_order_releases_its_stock_and_says_who(sales, staff
     assert "Cancel order" not in page
 
 
-def test_cancelling_a_paid_order_says_to_refund_it_in_the_provider(sales, store, orders):
+def test_cancelling_a_paid_order_refunds_it_with_a_credit_note_and_an_email(sales, store, orders):
+    from shop.notifications.models import OutboxMessage
+    from shop.refunds.models import Refund
+
     order = orders["backordered"]
     before = allocated(store["tent"])
     page = text_of(sales.post(f"/admin/orders/{order.number}/cancel", follow_redirects=True))
     [message] = flashes(page)
     assert message.startswith(f"Order {order.number} cancelled")
-    assert "refund the payment in the payment provider (demo)" in message
+    # Before: "refund the payment in the payment provider; the shop has not refunded it".
+    assert f"${order.total / 100:,.2f} is refunded through demo (credit note CN-" in message
     db.session.refresh(order)
     assert order.status == "cancelled"
     assert allocated(store["tent"]) == before - 1
-    assert [(line.quantity_allocated, line.quantity_backordered) for line in order.lines] == [
-        (0, 0),
-        (0, 0),
-    ]
+    assert [
+        (line.quantity_allocated, line.quantity_backordered, line.quantity_cancelled)
+        for line in order.lines
+    ] == [(0, 0, 1), (0, 0, 2)]
+    [refund] = db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id)).all()
+    assert (refund.amount, refund.status, refund.reason) == (
+        order.total,
+        "succeeded",
+        "cancellation",
+    )
+    assert refund.shipping_amount == order.shipping_total
+    [email] = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "order_cancelled")
+    ).all()
+    assert email.to_address == "bob@example.com"
+    assert [a.filename for a in email.attachments] == [f"{refund.credit_note.number}.pdf"]
+    assert "Cancelled" in email.body_text and "$" in email.body_text
+    kinds = [e.kind for e in db.session.scalars(
+        sa.select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
+    )]  # fmt: skip
+    assert kinds[-5:] == ["cancelled", "released", "refund_decided", "email", "refund_succeeded"]
 
 
 def cancel_refused(client, order, message):
