@@ -171,6 +171,7 @@ def test_the_customer_cancels_the_whole_order_before_it_is_packed(app, store, gu
     assert f"We are refunding ${order.total / 100:,.2f} (shipping included)" in email.body_text
     assert "2 x Ridge Tent: Cancelled" in email.body_text
     assert [a.filename for a in email.attachments] == [f"{refund.credit_note.number}.pdf"]
+    assert f"See your order: http://shop.test/orders/{order.number}?t=" in email.body_text
     assert not emails("refund_issued")  # not a second email
     kinds = events_of(order)
     assert kinds[-5:] == ["cancelled", "released", "refund_decided", "email", "refund_succeeded"]
