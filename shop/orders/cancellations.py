@@ -252,9 +252,20 @@ def _items(order: Order, units: dict[int, int]) -> str:
 
 
 def _refund(order: Order, units: dict[int, int], *, shipping: bool, user, note: str):
+    """The cancelled units' money back (and the shipping, if asked); None when nothing of it
+    is left to give back (staff refunded those units already, by hand)."""
+    by_id = {line.id: line for line in order.lines}
+    lines = {}
+    for line_id, n in units.items():
+        line = by_id[line_id]
+        left = line.quantity - refunds.refunded_units(line)
+        if min(n, left) > 0:
+            lines[line_id] = min(n, left)
+    if refunds.refundable_amount(order) <= 0 or (not lines and not shipping):
+        return None
     return refunds.refund_order(
         order=order,
-        lines=units,
+        lines=lines,
         shipping=shipping,
         reason=refund_status.CANCELLATION,
         note=note,

@@ -326,3 +326,19 @@ def test_an_unpaid_order_cancelled_by_the_customer_gives_its_stock_back_without_
     assert refunds_of(order) == []
     [email] = emails("order_cancelled")
     assert "refunding" not in email.body_text
+
+
+def test_units_staff_refunded_by_hand_are_not_refunded_again_on_cancelling(
+    app, store, guest, split_order
+):
+    from shop.refunds import services as refunds
+
+    stove = next(line for line in fresh(split_order).lines if line.sku == "STOVE-1")
+    refunds.refund_order(order=fresh(split_order), lines={stove.id: 1}, reason="goodwill")
+    db.session.commit()
+    page = post(guest, f"/orders/{split_order.number}/cancel-rest")
+    assert flashes(page) == ["The backordered items are cancelled."]
+    assert quantities(split_order)["STOVE-1"] == (0, 0, 0, 1)
+    assert len(refunds_of(split_order)) == 1  # the one made by hand
+    [email] = emails("order_cancelled")
+    assert "refunding" not in email.body_text and not email.attachments
