@@ -115,7 +115,9 @@ def buy_again(number: str):
 # --- cancelling -------------------------------------------------------------------
 
 
-def _cancel(number: str, use_case):
+def _cancel(number: str, use_case, done_message: str):
+    """Run one cancellation use case for this order, commit, then ask the provider for the
+    money (refunds.send_refunds, after the commit); back to the order page with a message."""
     order = visible_order(number)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -127,30 +129,20 @@ def _cancel(number: str, use_case):
         return _back(order)
     db.session.commit()
     refunds.send_refunds(done.refund_ids)
-    return done, order
+    message = done_message.format(number=order.number)
+    if done.refund is not None:
+        message += f" {money(done.refund.amount, order.currency)} is on its way back to you."
+    flash(message, "success")
+    return _back(order)
 
 
 @bp.post("/orders/<number>/cancel")
 def cancel(number: str):
-    result = _cancel(number, cancellations.cancel_order_by_customer)
-    if not isinstance(result, tuple):
-        return result
-    done, order = result
-    message = f"Order {order.number} is cancelled."
-    if done.refund is not None:
-        message += f" {money(done.refund.amount, order.currency)} is on its way back to you."
-    flash(message, "success")
-    return _back(order)
+    return _cancel(number, cancellations.cancel_order_by_customer, "Order {number} is cancelled.")
 
 
 @bp.post("/orders/<number>/cancel-rest")
 def cancel_rest(number: str):
-    result = _cancel(number, cancellations.cancel_backordered_rest)
-    if not isinstance(result, tuple):
-        return result
-    done, order = result
-    message = "The backordered items are cancelled."
-    if done.refund is not None:
-        message += f" {money(done.refund.amount, order.currency)} is on its way back to you."
-    flash(message, "success")
-    return _back(order)
+    return _cancel(
+        number, cancellations.cancel_backordered_rest, "The backordered items are cancelled."
+    )
