@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.orders import cancellations
 from shop.orders.line_status import LineStatus, order_line_statuses
 from shop.orders.models import Order
+from shop.refunds import services as refunds
 
 MAX_NUMBER = 20  # the longest order number the column holds
 
@@ -92,14 +93,6 @@ def documents_of(order: Order) -> tuple[Invoice | None, list[Invoice]]:
     return invoice, [row for row in rows if row.kind == CREDIT_NOTE]
 
 
-def refunds_of(order: Order) -> list:
-    from shop.refunds.models import Refund  # refunds build on orders
-
-    return list(
-        db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
-    )
-
-
 def overview(order: Order) -> OrderOverview:
     invoice, notes = documents_of(order)
     return OrderOverview(
@@ -108,7 +101,7 @@ def overview(order: Order) -> OrderOverview:
         shipments=shipments_of(order),
         invoice=invoice,
         credit_notes=notes,
-        refunds=refunds_of(order),
+        refunds=refunds.refunds_of(order),
         may_cancel=cancellations.customer_may_cancel(order),
         may_cancel_rest=cancellations.customer_may_cancel_rest(order),
     )
