@@ -190,7 +190,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
     if paid:
         items = _items(order, units)
         refund = _refund(order, units, shipping=True, user=user, note=f"Cancelled: {items}.")
-        _email(order, units, refund, whole=True)
+        _email(order, units, refund, whole=True, by_staff=not by_customer)
     elif by_customer:
         _email(order, units, None, whole=True)
     db.session.flush()
@@ -274,7 +274,9 @@ def _refund(order: Order, units: dict[int, int], *, shipping: bool, user, note: 
     )
 
 
-def _email(order: Order, units: dict[int, int], refund, *, whole: bool) -> None:
+def _email(
+    order: Order, units: dict[int, int], refund, *, whole: bool, by_staff: bool = False
+) -> None:
     """One email: what was cancelled, where each line stands, the money and its credit note."""
     from shop.billing.files import pdf_attachment
     from shop.fulfilment import status as shipment_status
@@ -294,6 +296,7 @@ def _email(order: Order, units: dict[int, int], refund, *, whole: bool) -> None:
         order=order,
         cancelled=[(line, units[line.id]) for line in order.lines if line.id in units],
         whole=whole,
+        by_staff=by_staff,
         refund=refund,
         credit_note=note,
         shipments=shipped,
