@@ -97,3 +97,11 @@ def shipment_emailed(order: Order, number: str) -> OrderEvent:
 
 def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
+
+
+# --- returns (shop.returns.services) ------------------------------------------------
+
+
+def return_event(order: Order, kind: str, message: str, user=None) -> OrderEvent:
+    """A step of a return request: requested, authorised, refused, received, refunded."""
+    return _add(order, f"return_{kind}", message, user)
