@@ -15,6 +15,7 @@ from backoffice.views import form_page, page_number, show_error
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.refunds import services as refunds
 from shop.returns import services
 from shop.returns import status as return_status
 
@@ -103,15 +104,22 @@ def return_receive(number: str):
     form = receipt_form(found, services.refund_terms(found))
     if form.validate_on_submit():
         try:
-            services.receive_return(
+            _, refund = services.receive_return(
                 request=found, received=form.received(), user=current_user,
-                note=form.note.data or "",
+                note=form.note.data or "", restocking_fee_percent=form.fee_percent(),
+                refund_shipping=bool(form.refund_shipping.data),
             )  # fmt: skip
         except DomainError as err:
             show_error(form, err)
         else:
             db.session.commit()
-            flash(f"Return {found.number} received; the stock is updated.", "success")
+            refund_id, credit_note = refund.id, refund.credit_note.number
+            refunds.send_refunds([refund_id])
+            flash(
+                f"Return {found.number} received; the stock is updated and the refund "
+                f"(credit note {credit_note}) sent to the payment provider.",
+                "success",
+            )
             return redirect(url_for("backoffice.return_request", number=found.number))
     return _page(_request_or_404(number), receipt=form)
 

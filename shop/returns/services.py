@@ -45,6 +45,7 @@ from shop.fulfilment import status as shipment_status
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory import reasons
 from shop.inventory import services as stock
+from shop.money import format_money
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
@@ -295,16 +296,27 @@ def _queue_order_ids(variant_ids) -> list[int]:
 
 
 def receive_return(
-    *, request: ReturnRequest, received: dict[int, Receipt], user=None, note: str = ""
-) -> ReturnRequest:
-    """The parcel is opened: {return line id: Receipt(resellable, damaged)}.
+    *, request: ReturnRequest, received: dict[int, Receipt], user=None, note: str = "",
+    restocking_fee_percent: Decimal | None = None, refund_shipping: bool | None = None,
+):  # fmt: skip
+    """The parcel is opened: {return line id: Receipt(resellable, damaged)}; every unit
+    received is refunded. Returns (request, refund); call refunds.send_refunds([refund.id])
+    after the commit.
 
     Resellable units go back into stock at the order line's cost (movement "return") and
     then to waiting backorders, oldest paid order first; damaged units come back at that
     cost and are written off at once (movement "adjustment"). The order lines count the
-    units as returned. Raises ReturnError, nothing changed, for a request that is not
-    authorised, a line of another request, or more units than the line asked.
+    units as returned. The refund follows refund_terms() unless staff changed the fee
+    (a percentage, 15 for 15 %) or the shipping. Raises ReturnError or RefundError,
+    nothing changed, for a request that is not authorised, a line of another request, more
+    units than the line asked, or a refund the order cannot take.
     """
+    request = _receive(request, received, user, note)
+    refund = _refund(request, restocking_fee_percent, refund_shipping, user)
+    return request, refund
+
+
+def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: str):
     from shop.purchasing.backorders import allocate_to_backorders
 
     # Orders first, by id: this order and every order whose backorders may get the units.
@@ -354,6 +366,47 @@ def receive_return(
     if moved:
         allocate_to_backorders(moved, reference=f"return {request.number}", user=user)
     return request
+
+
+def _refund(request: ReturnRequest, fee_percent, shipping, user):
+    from shop.billing.files import pdf_attachment
+    from shop.refunds import services as refunds
+    from shop.refunds import status as refund_status
+
+    terms = refund_terms(request)
+    fee = terms.restocking_fee_percent if fee_percent is None else Decimal(fee_percent)
+    if not Decimal(0) <= fee <= Decimal(100):
+        raise ReturnError("Enter a restocking fee from 0 to 100%.", field="restocking_fee_percent")
+    units: dict[int, int] = defaultdict(int)
+    for line in request.lines:
+        if line.quantity_resellable + line.quantity_damaged:
+            units[line.order_line_id] += line.quantity_resellable + line.quantity_damaged
+    order = db.session.get(Order, request.order_id)
+    refund = refunds.refund_order(
+        order=order, lines=dict(units), shipping=terms.shipping if shipping is None else shipping,
+        restocking_fee_percent=fee, reason=refund_status.RETURN,
+        note=f"Return {request.number}", user=user, return_request=request, notify=False,
+    )  # fmt: skip
+    _move(request, return_status.REFUNDED)
+    db.session.flush()
+    money = _money(refund.amount, order)
+    kept = f", restocking fee of {_money(refund.restocking_fee, order)} kept"
+    kept = kept if refund.restocking_fee else ""
+    events.return_event(
+        order, "refunded",
+        f"Return {request.number} refunded: {money}, credit note {refund.credit_note.number}"
+        f"{kept}.", user,
+    )  # fmt: skip
+    _email(
+        request, "return_refunded",
+        f"Return {request.number}: {money} refunded",
+        attachments=[pdf_attachment(refund.credit_note)], refund=refund,
+    )  # fmt: skip
+    return refund
+
+
+def _money(amount: int, order: Order) -> str:
+    return format_money(amount, order.currency, current_app.config["LOCALE"])
 
 
 def _check_received(request: ReturnRequest, line: ReturnLine, got: Receipt) -> None:
