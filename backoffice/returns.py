@@ -22,8 +22,8 @@ from shop.returns import status as return_status
 HANDLERS = (roles.WAREHOUSE,)
 
 
-def _request_or_404(number: str):
-    found = services.request_by_number(number)
+def _request_or_404(rma: str):
+    found = services.request_by_number(rma)
     if found is None:
         abort(404)
     return found
@@ -59,14 +59,14 @@ def _page(found, *, decision=None, receipt=None):
     )
 
 
-@bp.get("/returns/<number>")
+@bp.get("/returns/<rma>")
 @allow(*HANDLERS)
-def return_request(number: str):
-    return _page(_request_or_404(number))
+def return_request(rma: str):
+    return _page(_request_or_404(rma))
 
 
-def _decide(number: str, decide, done: str):
-    found = _request_or_404(number)
+def _decide(rma: str, decide, done: str):
+    found = _request_or_404(rma)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -76,31 +76,31 @@ def _decide(number: str, decide, done: str):
         else:
             db.session.commit()
             flash(done.format(number=found.number), "success")
-            return redirect(url_for("backoffice.return_request", number=found.number))
-    return _page(_request_or_404(number), decision=form)
+            return redirect(url_for("backoffice.return_request", rma=found.number))
+    return _page(_request_or_404(rma), decision=form)
 
 
-@bp.post("/returns/<number>/authorise")
+@bp.post("/returns/<rma>/authorise")
 @allow(*HANDLERS)
-def return_authorise(number: str):
+def return_authorise(rma: str):
     return _decide(
-        number, services.authorise_return,
+        rma, services.authorise_return,
         "Return {number} authorised; the customer has been emailed the return slip.",
     )  # fmt: skip
 
 
-@bp.post("/returns/<number>/refuse")
+@bp.post("/returns/<rma>/refuse")
 @allow(*HANDLERS)
-def return_refuse(number: str):
+def return_refuse(rma: str):
     return _decide(
-        number, services.refuse_return, "Return {number} refused; the customer has been told why."
+        rma, services.refuse_return, "Return {number} refused; the customer has been told why."
     )
 
 
-@bp.post("/returns/<number>/receive")
+@bp.post("/returns/<rma>/receive")
 @allow(*HANDLERS)
-def return_receive(number: str):
-    found = _request_or_404(number)
+def return_receive(rma: str):
+    found = _request_or_404(rma)
     form = receipt_form(found, services.refund_terms(found))
     if form.validate_on_submit():
         try:
@@ -120,14 +120,14 @@ def return_receive(number: str):
                 f"(credit note {credit_note}) sent to the payment provider.",
                 "success",
             )
-            return redirect(url_for("backoffice.return_request", number=found.number))
-    return _page(_request_or_404(number), receipt=form)
+            return redirect(url_for("backoffice.return_request", rma=found.number))
+    return _page(_request_or_404(rma), receipt=form)
 
 
-@bp.get("/returns/<number>/slip.pdf")
+@bp.get("/returns/<rma>/slip.pdf")
 @allow(*HANDLERS)
-def return_slip_pdf(number: str):
-    found = _request_or_404(number)
+def return_slip_pdf(rma: str):
+    found = _request_or_404(rma)
     if not services.slip_available(found):
         abort(404)
     return Response(
