@@ -177,6 +177,9 @@ def test_a_defective_return_is_authorised_received_restocked_scrapped_and_refund
     hst = chart.tax_role("HST")
     assert after[hst] - before[hst] == abs(credit_note.tax_total) > 0
     assert after[chart.INVENTORY] - before[chart.INVENTORY] == 8000
+    # Both tents undo the cost of their sale; the damaged one is then scrapped to shrinkage.
+    assert after[chart.COGS] - before[chart.COGS] == -2 * 8000
+    assert after[chart.SHRINKAGE] - before.get(chart.SHRINKAGE, 0) == 8000
 
     # The customer is told; the order page says refunded; the history has every step.
     last = emails_to(GAIL)[-1]
