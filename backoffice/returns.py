@@ -113,13 +113,20 @@ def return_receive(rma: str):
             show_error(form, err)
         else:
             db.session.commit()
-            refund_id, credit_note = refund.id, refund.credit_note.number
-            refunds.send_refunds([refund_id])
-            flash(
-                f"Return {found.number} received; the stock is updated and the refund "
-                f"(credit note {credit_note}) sent to the payment provider.",
-                "success",
-            )
+            if refund is None:
+                flash(
+                    f"Return {found.number} received; the stock is updated. Its units were "
+                    "already refunded: nothing more goes back.",
+                    "success",
+                )
+            else:
+                refund_id, credit_note = refund.id, refund.credit_note.number
+                refunds.send_refunds([refund_id])
+                flash(
+                    f"Return {found.number} received; the stock is updated and the refund "
+                    f"(credit note {credit_note}) sent to the payment provider.",
+                    "success",
+                )
             return redirect(url_for("backoffice.return_request", rma=found.number))
     return _page(_request_or_404(rma), receipt=form)
 

@@ -300,8 +300,9 @@ def receive_return(
     restocking_fee_percent: Decimal | None = None, refund_shipping: bool | None = None,
 ):  # fmt: skip
     """The parcel is opened: {return line id: Receipt(resellable, damaged)}; every unit
-    received is refunded. Returns (request, refund); call refunds.send_refunds([refund.id])
-    after the commit.
+    received is refunded (but for units staff already refunded by hand: then the request
+    stays received, without a refund). Returns (request, refund or None); call
+    refunds.send_refunds([refund.id]) after the commit.
 
     Resellable units go back into stock at the order line's cost (movement "return") and
     then to waiting backorders, oldest paid order first; damaged units come back at that
@@ -379,9 +380,20 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
         raise ReturnError("Enter a restocking fee from 0 to 100%.", field="restocking_fee_percent")
     units: dict[int, int] = defaultdict(int)
     for line in request.lines:
-        if line.quantity_resellable + line.quantity_damaged:
-            units[line.order_line_id] += line.quantity_resellable + line.quantity_damaged
+        # Units staff already refunded by hand (from the order's page) are not paid twice.
+        left = line.order_line.quantity - refunds.refunded_units(line.order_line)
+        got = min(line.quantity_resellable + line.quantity_damaged, max(left, 0))
+        if got:
+            units[line.order_line_id] += got
     order = db.session.get(Order, request.order_id)
+    if not units:
+        events.return_event(
+            order, "received",
+            f"Return {request.number}: every unit received was already refunded; no refund.",
+            user,
+        )  # fmt: skip
+        _email(request, "return_refunded", f"Return {request.number} received", refund=None)
+        return None
     refund = refunds.refund_order(
         order=order, lines=dict(units), shipping=terms.shipping if shipping is None else shipping,
         restocking_fee_percent=fee, reason=refund_status.RETURN,

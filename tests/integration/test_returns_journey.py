@@ -255,3 +255,69 @@ def test_a_change_of_mind_keeps_the_restocking_fee_and_the_shipping(app, tent, w
     assert rows[1] == ["Ridge Tent", "1", "1", "0", "170.00"]
     by_reason = owner.get("/admin/reports/returns?format=csv&table=reason").get_data(as_text=True)
     assert "Changed my mind,1,1,0,170.00" in by_reason
+
+
+def test_units_staff_already_refunded_by_hand_are_restocked_but_not_paid_twice(
+    app, tent, warehouse
+):
+    from shop.refunds import services as refunds
+
+    order = ship_everything(buy(app, [(tent, 2)], email=GAIL))
+    guest = app.test_client()
+    assert ask_return(guest, order, {order.lines[0]: (2, "wrong_item")}).status_code == 302
+    [rr] = requests_of(order)
+    assert warehouse.post(f"/admin/returns/{rr.number}/authorise", data={}).status_code == 302
+    # Before the parcel comes, staff refund one tent from the order's page.
+    first = refunds.refund_order(
+        order=order, lines={order.lines[0].id: 1}, reason=refund_status.GOODWILL, user=None
+    )
+    db.session.commit()
+    refunds.send_refunds([first.id])
+
+    line = db.session.get(ReturnRequest, rr.id).lines[0]
+    response = warehouse.post(
+        f"/admin/returns/{rr.number}/receive",
+        data={f"resellable_{line.id}": "2", f"damaged_{line.id}": "0",
+              "restocking_fee_percent": "0"},
+    )  # fmt: skip
+    assert response.status_code == 302, page_text(response)
+    second = db.session.scalars(sa.select(Refund).where(Refund.id != first.id)).one()
+    assert [(rl.order_line_id, rl.quantity) for rl in second.lines] == [(order.lines[0].id, 1)]
+    assert stock_for(tent.id).on_hand == 2
+    books_agree()
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.REFUNDED
+
+
+def test_a_parcel_whose_units_were_all_refunded_is_received_without_a_refund(app, tent, warehouse):
+    from shop.refunds import services as refunds
+
+    order = ship_everything(buy(app, [(tent, 1)], email=GAIL))
+    rr = _authorised_request(app, order, warehouse)
+    refunds.refund_order(
+        order=order, lines={order.lines[0].id: 1}, reason=refund_status.GOODWILL, user=None
+    )
+    db.session.commit()
+    line = rr.lines[0]
+    response = warehouse.post(
+        f"/admin/returns/{rr.number}/receive",
+        data={f"resellable_{line.id}": "1", f"damaged_{line.id}": "0",
+              "restocking_fee_percent": "0"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert flashes(page_text(response))[-1] == (
+        f"Return {rr.number} received; the stock is updated. Its units were already refunded: "
+        "nothing more goes back."
+    )
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.RECEIVED
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 1
+    assert stock_for(tent.id).on_hand == 2  # the one left, and the one back
+    assert emails_to(GAIL)[-1].subject == f"Return {rr.number} received"
+    books_agree()
+
+
+def _authorised_request(app, order, warehouse) -> ReturnRequest:
+    guest = app.test_client()
+    assert ask_return(guest, order, {order.lines[0]: (1, "wrong_item")}).status_code == 302
+    rr = requests_of(order)[-1]
+    assert warehouse.post(f"/admin/returns/{rr.number}/authorise", data={}).status_code == 302
+    return db.session.get(ReturnRequest, rr.id)
