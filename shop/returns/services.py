@@ -266,6 +266,17 @@ def refuse_return(*, request: ReturnRequest, note: str, user=None) -> ReturnRequ
     return request
 
 
+def withdraw_return(*, request: ReturnRequest, user=None) -> ReturnRequest:
+    """The customer changes their mind before sending anything: the units may be asked
+    again (within the window)."""
+    order, request = _locked(request)
+    _move(request, return_status.CANCELLED)
+    db.session.flush()
+    events.return_event(order, "withdrawn", f"Return {request.number} withdrawn.", user)
+    _email(request, "return_withdrawn", f"Return {request.number} withdrawn")
+    return request
+
+
 # --- the parcel arrives --------------------------------------------------------------
 
 

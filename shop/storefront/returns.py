@@ -118,6 +118,28 @@ def new(number: str):
     return page, status
 
 
+@bp.post("/orders/<number>/returns/<rma>/withdraw")
+def withdraw(number: str, rma: str):
+    order = _visible_order(number)
+    found = returns.request_of_order(order, rma)
+    if found is None:
+        abort(404)
+    form = StoreForm()
+    if not form.validate_on_submit():
+        flash("The form expired; please try again.", "error")
+        return redirect(order_url(order, "returns"))
+    try:
+        user = current_user if current_user.is_authenticated else None
+        returns.withdraw_return(request=found, user=user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Return {found.number} withdrawn: keep the items.", "success")
+    return redirect(order_url(order, "returns"))
+
+
 @bp.get("/orders/<number>/returns/<rma>.pdf")
 def slip(number: str, rma: str):
     order = _visible_order(number)

@@ -236,3 +236,27 @@ def test_the_customer_of_an_account_may_return_from_their_own_order(app, tent):
     response = ask_return(client, order, {order.lines[0]: (1, "changed_mind")}, token="")
     assert response.status_code == 302
     assert requests_of(order)[0].requested_by_id == shopper.id
+
+
+def test_a_withdrawn_request_frees_its_units_and_cannot_be_withdrawn_again(app, tent):
+    order = bought_and_shipped(app, [(tent, 1)], email="gail@example.com")
+    guest = app.test_client()
+    assert ask_return(guest, order, {order.lines[0]: (1, "changed_mind")}).status_code == 302
+    [rr] = requests_of(order)
+    url = f"/orders/{order.number}/returns/{rr.number}/withdraw?t={order.access_token}"
+    assert f"Withdraw return {rr.number}" in page_text(guest.get(order_link(order)))
+
+    someone = app.test_client()  # without the order's link
+    assert someone.post(f"/orders/{order.number}/returns/{rr.number}/withdraw").status_code == 404
+
+    done = guest.post(url, follow_redirects=True)
+    assert f"Return {rr.number} withdrawn: keep the items." in flashes(page_text(done))
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.CANCELLED
+    assert "Return items" in page_text(done)  # the tent may be asked back again
+    before = counts()
+    again = guest.post(url, follow_redirects=True)
+    assert flashes(page_text(again)) == [
+        f"Return {rr.number} is withdrawn; it cannot become withdrawn."
+    ]
+    assert counts() == before
+    assert ask_return(guest, order, {order.lines[0]: (1, "changed_mind")}).status_code == 302
