@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         media,
         orders,
         referrals,
+        returns,
         two_factor,
         webhooks,
     )
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(returns.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(two_factor.bp)

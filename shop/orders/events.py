@@ -132,3 +132,11 @@ def backorder_cancelled(order: Order, items: str, user=None) -> OrderEvent:
 
 def cancellation_emailed(order: Order) -> OrderEvent:
     return _add(order, "email", f"Cancellation notice emailed to {order.email}.")
+
+
+# --- returns (shop.returns.services) ------------------------------------------------
+
+
+def return_event(order: Order, kind: str, message: str, user=None) -> OrderEvent:
+    """A step of a return request: requested, authorised, refused, received, refunded."""
+    return _add(order, f"return_{kind}", message, user)
