@@ -27,6 +27,19 @@ EXPIRED = "expired"
 IGNORED = "ignored"
 REFUNDED = "refunded"  # a payment's status once its money went back
 REFUND_DUE = "refund due: the items can no longer be supplied"
+REFUND = "refund"  # the provider reports refunds of a payment (made by us or in its dashboard)
+
+
+@dataclass(frozen=True)
+class RefundReport:
+    """One refund as the provider reports it."""
+
+    reference: str  # the provider's refund id (Stripe's re_...)
+    amount: int  # minor units
+    currency: str
+    status: str  # the provider's: succeeded, pending, failed, canceled, requires_action
+    refund_id: int | None = None  # our Refund.id, from the metadata we sent with it
+    failure_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,13 +47,15 @@ class PaymentEventData:
     provider: str
     event_id: str
     event_type: str
-    outcome: str  # SUCCEEDED, FAILED, EXPIRED or IGNORED
+    outcome: str  # SUCCEEDED, FAILED, EXPIRED, REFUND or IGNORED
     reference: str | None = None  # our Payment.reference (e.g. the Checkout Session id)
     order_id: int | None = None
     amount: int | None = None  # minor units
     currency: str | None = None
     method: str = ""  # e.g. "Visa ending 4242"
     reason: str = ""
+    charge_reference: str | None = None  # what a refund is made against (Stripe's PaymentIntent)
+    refunds: tuple[RefundReport, ...] = ()  # outcome REFUND: the refunds the event reports
 
 
 def already_applied(provider: str, event_id: str) -> bool:
@@ -74,6 +89,13 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
                 Payment.provider == data.provider, Payment.reference == data.reference
             )
         )
+    elif data.outcome == REFUND and data.charge_reference:
+        payment = db.session.scalar(
+            sa.select(Payment).where(
+                Payment.provider == data.provider,
+                Payment.charge_reference == data.charge_reference,
+            )
+        )
     order_id = payment.order_id if payment else data.order_id
     if order_id is None:
         return None, None
@@ -84,6 +106,10 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
 def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
+    if data.outcome == REFUND:
+        from shop.refunds import provider_events  # it builds on refunds, which call providers
+
+        return provider_events.apply_refund_reports(data, payment, order)
     if data.outcome == FAILED:
         _close(payment, FAILED)
         if order.status != st.PENDING_PAYMENT:
@@ -117,6 +143,8 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
         return "rejected: " + reason
     if payment is not None:
         payment.status, payment.method = SUCCEEDED, data.method
+        if data.charge_reference:  # what a refund of this payment is made against
+            payment.charge_reference = data.charge_reference
     if order.status == st.CANCELLED:
         reason = "the order was cancelled; refund this payment in the payment provider"
         current_app.logger.error(

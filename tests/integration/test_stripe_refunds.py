@@ -1,0 +1,273 @@
+"""Refunds through Stripe: the real stripe library against the local fake, the Refund
+API with its idempotency key, and Stripe's refund events signed as Stripe signs them."""
+
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.orders.models import Order, PaymentEvent
+from shop.payments import stripe_gateway
+from shop.payments.services import REFUND
+from shop.refunds import status as refund_status
+from shop.refunds.models import Refund
+from tests.factories import ProductFactory, VariantFactory
+from tests.fakes.stripe_server import closed_port_url, sign
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.test_stripe_checkout import SECRET, check_out, deliver, session_id
+
+
+@pytest.fixture
+def app_config(stripe_fake):
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "STRIPE_API_BASE": stripe_fake.url,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
+
+
+@pytest.fixture
+def tent(app):
+    classes = seed_reference_data()
+    return VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
+        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
+        stock=5,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def order(client, tent):
+    """A guest's order of two tents, placed and sent to the fake's payment page."""
+    assert check_out(client, tent).status_code == 303
+    return db.session.scalar(sa.select(Order))
+
+
+@pytest.fixture
+def paid(client, order, stripe_fake):
+    """The order paid on Stripe's page."""
+    assert deliver(client, stripe_fake.pay(session_id(order))).json == {"outcome": "order paid"}
+    return order
+
+
+def intent_of(stripe_fake, order) -> str:
+    return stripe_fake.session(session_id(order))["payment_intent"]
+
+
+def make_refund(order, amount: int) -> Refund:
+    """A refund of ours decided and committed, as the refund use case leaves it."""
+    refund = Refund(
+        order=order, payment=order.payments[0], provider="stripe", amount=amount,
+        currency=order.currency, reason=refund_status.GOODWILL,
+    )  # fmt: skip
+    db.session.add(refund)
+    db.session.commit()
+    return refund
+
+
+def refund_requests(stripe_fake):
+    return [r for r in stripe_fake.requests if r.path == "/v1/refunds" and r.method == "POST"]
+
+
+# --- the PaymentIntent a refund is made against -----------------------------------------
+
+
+def test_a_paid_stripe_payment_keeps_its_payment_intent(client, paid, stripe_fake):
+    db.session.refresh(paid)
+    assert paid.payments[0].charge_reference == intent_of(stripe_fake, paid)
+    assert paid.payments[0].charge_reference.startswith("pi_")
+
+
+def test_a_delayed_payment_keeps_its_payment_intent_when_it_succeeds(client, order, stripe_fake):
+    deliver(client, stripe_fake.pay(session_id(order), payment_status="unpaid"))
+    db.session.refresh(order)
+    response = deliver(client, stripe_fake.async_payment_succeeded(session_id(order)))
+    assert response.json == {"outcome": "order paid"}
+    db.session.refresh(order)
+    assert order.payments[0].charge_reference == intent_of(stripe_fake, order)
+
+
+# --- the Refund API -----------------------------------------------------------------------
+
+
+def test_a_refund_is_made_for_its_amount_with_our_ids_and_a_stable_key(app, paid, stripe_fake):
+    refund = make_refund(paid, 5000)
+    reference, status = stripe_gateway.refund_payment(refund)
+    assert status == "succeeded" and reference.startswith("re_")
+    made = stripe_fake.refunds[reference]
+    assert made["amount"] == 5000 and made["payment_intent"] == intent_of(stripe_fake, paid)
+    assert made["metadata"] == {"refund_id": str(refund.id), "order_id": str(paid.id)}
+    assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 5000
+
+    # A retry (the answer was lost, the job runs again) gets the same refund back.
+    again, _ = stripe_gateway.refund_payment(refund)
+    assert again == reference and len(stripe_fake.refunds) == 1
+    first, second = refund_requests(stripe_fake)
+    key = first.headers["Idempotency-Key"]
+    assert key == second.headers["Idempotency-Key"] and stripe_fake.replayed_keys == [key]
+    assert key.startswith(f"refund-{refund.id}-") and len(key) > len(f"refund-{refund.id}-") + 8
+
+    # Another refund of the same order is another key, and another refund at Stripe.
+    other = make_refund(paid, 1000)
+    assert stripe_gateway.refund_payment(other)[0] != reference
+    assert refund_requests(stripe_fake)[-1].headers["Idempotency-Key"] != key
+    assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 6000
+
+
+def test_the_key_is_not_the_id_alone(app, paid):
+    """A reset database gives a refund the same id again; its key differs."""
+    refund = make_refund(paid, 100)
+    key = stripe_gateway.refund_idempotency_key(refund)
+    paid.access_token = "another-order-of-a-reset-database"
+    assert stripe_gateway.refund_idempotency_key(refund) != key
+
+
+def test_a_pending_refund_is_reported_pending(app, paid, stripe_fake):
+    stripe_fake.next_refund_status = "pending"
+    reference, status = stripe_gateway.refund_payment(make_refund(paid, 5000))
+    assert status == "pending" and stripe_fake.refunds[reference]["status"] == "pending"
+
+
+def test_a_payment_paid_before_its_intent_was_kept_is_refunded_through_its_session(
+    app, paid, stripe_fake
+):
+    paid.payments[0].charge_reference = None
+    refund = make_refund(paid, 700)
+    reference, _ = stripe_gateway.refund_payment(refund)
+    assert stripe_fake.refunds[reference]["payment_intent"] == intent_of(stripe_fake, paid)
+    assert refund.payment.charge_reference == intent_of(stripe_fake, paid)
+
+
+def test_stripe_down_is_unavailable_and_nothing_is_refunded(app, paid, stripe_fake):
+    refund = make_refund(paid, 5000)
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        with pytest.raises(stripe_gateway.StripeUnavailable) as raised:
+            stripe_gateway.refund_payment(refund)
+    finally:
+        refusing.close()
+    assert not isinstance(raised.value, stripe_gateway.StripeRefusedRefund)
+    assert "will be tried again" in raised.value.message
+    assert stripe_fake.refunds == {}
+
+
+def test_a_stripe_server_error_is_unavailable_and_the_retry_makes_the_refund(
+    app, paid, stripe_fake
+):
+    refund = make_refund(paid, 5000)
+    stripe_fake.refuse_next_refunds(kind="server")
+    with pytest.raises(stripe_gateway.StripeUnavailable) as raised:
+        stripe_gateway.refund_payment(refund)
+    assert not getattr(raised.value, "permanent", False)
+    assert stripe_fake.refunds == {}
+    reference, status = stripe_gateway.refund_payment(refund)  # same key: not stored on a 500
+    assert status == "succeeded" and list(stripe_fake.refunds) == [reference]
+
+
+def test_more_than_is_left_on_the_charge_is_refused_with_a_clear_message(app, paid, stripe_fake):
+    stripe_fake.dashboard_refund(session_id(paid), paid.total - 1000)  # someone refunded most
+    with pytest.raises(stripe_gateway.StripeRefusedRefund) as raised:
+        stripe_gateway.refund_payment(make_refund(paid, 5000))
+    assert raised.value.permanent
+    assert "more than is left to refund" in raised.value.message
+    assert len(stripe_fake.refunds) == 1
+
+
+def test_a_refund_stripe_declines_is_refused_for_good(app, paid, stripe_fake):
+    stripe_fake.refuse_next_refunds(kind="declined")
+    with pytest.raises(stripe_gateway.StripeRefusedRefund) as raised:
+        stripe_gateway.refund_payment(make_refund(paid, 5000))
+    assert raised.value.message == "Stripe refused the refund: The refund could not be processed."
+
+
+# --- reading Stripe's refund events ---------------------------------------------------------
+
+
+def parsed(event: dict):
+    body = json.dumps(event).encode()
+    return stripe_gateway.refund_event_data(stripe_gateway.parse_webhook(body, sign(body, SECRET)))
+
+
+def test_refund_events_are_read_as_the_refunds_they_report(app, paid, stripe_fake):
+    refund = make_refund(paid, 5000)
+    reference, _ = stripe_gateway.refund_payment(refund)
+    created, charge_refunded = stripe_fake.refund_events(reference)
+    intent = intent_of(stripe_fake, paid)
+
+    data = parsed(created)
+    assert (data.outcome, data.event_type, data.event_id) == (
+        REFUND,
+        "refund.created",
+        created["id"],
+    )
+    assert data.charge_reference == intent and data.order_id == paid.id
+    [report] = data.refunds
+    assert (report.reference, report.amount, report.currency) == (reference, 5000, "CAD")
+    assert (report.status, report.refund_id) == ("succeeded", refund.id)
+
+    # Someone refunds the rest in the dashboard: no metadata of ours.
+    dashboard = stripe_fake.dashboard_refund(session_id(paid))
+    data = parsed(dashboard[1])
+    assert data.event_type == "charge.refunded" and data.charge_reference == intent
+    assert [(r.amount, r.refund_id) for r in data.refunds] == [
+        (paid.total - 5000, None),
+        (5000, refund.id),
+    ]
+    assert parsed(charge_refunded).refunds[0].reference in {r.reference for r in data.refunds}
+
+
+def test_a_charge_refunded_without_its_refunds_asks_stripe_for_them(app, paid, stripe_fake):
+    [_, charge_refunded] = stripe_fake.dashboard_refund(session_id(paid), 2000)
+    del charge_refunded["data"]["object"]["refunds"]  # newer API versions leave them out
+    data = parsed(charge_refunded)
+    assert [(r.amount, r.status) for r in data.refunds] == [(2000, "succeeded")]
+    charge_id = charge_refunded["data"]["object"]["id"]
+    assert any(
+        r.path == "/v1/refunds" and r.method == "GET" and r.params == {"charge": charge_id}
+        for r in stripe_fake.requests
+    )
+
+
+def test_a_pending_refund_that_fails_is_read_with_its_reason(app, paid, stripe_fake):
+    stripe_fake.next_refund_status = "pending"
+    reference, _ = stripe_gateway.refund_payment(make_refund(paid, 5000))
+    event = stripe_fake.update_refund(reference, "failed", "lost_or_stolen_card")
+    [report] = parsed(event).refunds
+    assert (report.status, report.failure_reason) == ("failed", "lost_or_stolen_card")
+    assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 0
+    assert stripe_fake.refund(reference)["status"] == "failed"
+
+
+# --- forged and replayed refund events ------------------------------------------------------
+
+
+def forged(client, event):
+    return deliver(client, event, secret="whsec_someone_else")
+
+
+def replayed_old(client, event):
+    return deliver(client, event, timestamp=int(time.time()) - 3600)
+
+
+def changed_amount(client, event):
+    body = json.dumps(event).encode()
+    signature = sign(body, SECRET)
+    body = body.replace(b'"amount": 2000', b'"amount": 99999')
+    headers = {"Stripe-Signature": signature, "Content-Type": "application/json"}
+    return client.post("/webhooks/stripe", data=body, headers=headers)
+
+
+@pytest.mark.parametrize("send", [forged, replayed_old, changed_amount], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("which", [0, 1], ids=["refund.created", "charge.refunded"])
+def test_a_forged_or_replayed_refund_event_is_refused(client, paid, stripe_fake, send, which):
+    event = stripe_fake.dashboard_refund(session_id(paid), 2000)[which]
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent))
+    response = send(client, event)
+    assert response.status_code == 400 and response.json == {"error": "invalid signature"}
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent))
+    assert after == before
+    assert db.session.scalars(sa.select(Refund)).all() == []
