@@ -292,11 +292,11 @@ def refund_idempotency_key(refund) -> str:
     """The same for every retry of one refund, and never shared with another.
 
     The id alone is not enough (a reset database starts again at 1 while Stripe
-    keeps keys for 24 hours): it is joined to the order's random access token. A
-    refund is committed before Stripe is asked, so its id is never given to another.
+    keeps keys for 24 hours): it is joined to the refund's random token, committed
+    with the refund before Stripe is asked. A failed refund sent again by staff gets
+    a new token (Stripe would answer the old key with the old failure).
     """
-    unique = hashlib.sha256(f"{refund.order.access_token}:{refund.id}".encode()).hexdigest()[:16]
-    return f"refund-{refund.id}-{unique}"
+    return f"refund-{refund.id}-{refund.idempotency_token}"
 
 
 def payment_intent_of(payment: Payment) -> str:

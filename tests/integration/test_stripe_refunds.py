@@ -3,6 +3,7 @@ API with its idempotency key, and Stripe's refund events signed as Stripe signs 
 
 import json
 import time
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -121,8 +122,11 @@ def test_the_key_is_not_the_id_alone(app, paid):
     """A reset database gives a refund the same id again; its key differs."""
     refund = make_refund(paid, 100)
     key = stripe_gateway.refund_idempotency_key(refund)
-    paid.access_token = "another-order-of-a-reset-database"
-    assert stripe_gateway.refund_idempotency_key(refund) != key
+    other = make_refund(paid, 100)
+    assert stripe_gateway.refund_idempotency_key(other) != key
+    after_a_reset = SimpleNamespace(id=refund.id, idempotency_token=other.idempotency_token)
+    assert stripe_gateway.refund_idempotency_key(after_a_reset) != key
+    assert stripe_gateway.refund_idempotency_key(refund) == key  # the same on every retry
 
 
 def test_a_pending_refund_is_reported_pending(app, paid, stripe_fake):
