@@ -21,6 +21,7 @@ from backoffice import (  # noqa: E402,F401
     orders,
     payables,
     purchasing,
+    refunds,
     reports,
     shipping,
     staff,

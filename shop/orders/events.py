@@ -97,3 +97,24 @@ def shipment_emailed(order: Order, number: str) -> OrderEvent:
 
 def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
+
+
+def refund_succeeded(order: Order, provider: str, amount: int, reference: str) -> OrderEvent:
+    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    return _add(
+        order, "refund_succeeded", f"Refund of {money} confirmed by {provider} ({reference})."
+    )
+
+
+def refund_failed(order: Order, provider: str, amount: int, reason: str) -> OrderEvent:
+    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    return _add(order, "refund_failed", f"Refund of {money} failed at {provider}: {reason}")
+
+
+def refund_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
+    return _add(order, "refund_rejected", f"Refund reported by {provider} rejected: {reason}")
+
+
+def refund_retried(order: Order, amount: int, user=None) -> OrderEvent:
+    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    return _add(order, "refund_retried", f"Failed refund of {money} sent again.", user)
