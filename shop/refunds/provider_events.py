@@ -73,6 +73,8 @@ def _locked(query):
 def settle(refund: Refund, provider_status: str, failure_reason: str = "") -> str:
     """Move a refund of ours to what the provider says of it, if that is a step forward."""
     new = SETTLED.get(provider_status)
+    if new is None and refund.status != refund_status.PENDING:  # an older report
+        return f"refund {refund.id}: already {refund.status}"
     if new is None:  # pending, requires_action: wait for the next report
         return f"refund {refund.id}: still {provider_status or 'pending'}"
     if refund.status == new:

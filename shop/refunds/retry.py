@@ -118,8 +118,6 @@ def retry_now(refund: Refund, *, user=None, now: datetime | None = None) -> Refu
     """Staff send a refund again now: a pending one is made due; a failed one becomes
     pending again, with a new idempotency token (the provider would replay its failure),
     provided what it gives back is still left to refund. Commit, then retry_due_refunds."""
-    from shop.refunds import services as refunds
-
     now = now or utcnow()
     locks.lock_order(refund.order_id)
     db.session.refresh(refund)
@@ -131,6 +129,8 @@ def retry_now(refund: Refund, *, user=None, now: datetime | None = None) -> Refu
             "its answer will arrive by itself."
         )
     if refund.status == refund_status.FAILED:
+        from shop.refunds import services as refunds
+
         if refund.amount > refunds.refundable_amount(refund.order):
             raise refund_status.RefundError(
                 "This refund is more than is left to refund on the order: it cannot be sent again."

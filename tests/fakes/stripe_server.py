@@ -102,6 +102,7 @@ class FakeStripe:
     lose_next_response: bool = False  # create, then drop the connection (a timeout)
     next_refund_status: str | None = None  # the next refund's status ("pending", "failed")
     refuse_refunds: list = field(default_factory=list)  # errors the next refunds answer
+    refund_delay: float = 0.0  # seconds each refund request takes (a slow Stripe)
 
     def __post_init__(self):
         self._idempotent: dict = {}  # key -> (method, path, params, status, body)
@@ -160,6 +161,8 @@ class FakeStripe:
             return 200, f"<h1>Pay {session['amount_total']} {session['currency']}</h1>"
         if request.method == "POST":
             seen.params = parse_form(request.form.items(multi=True))
+            if path == "/v1/refunds" and self.refund_delay:
+                time.sleep(self.refund_delay)
         else:
             seen.params = parse_form(request.args.items(multi=True))
         with self._lock:

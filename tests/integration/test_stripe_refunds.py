@@ -3,11 +3,13 @@ API with its idempotency key, and Stripe's refund events signed as Stripe signs 
 
 import json
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
+from shop.db import utcnow
 from shop.extensions import db
 from shop.orders.models import Order, PaymentEvent
 from shop.payments import stripe_gateway
@@ -275,3 +277,264 @@ def test_a_forged_or_replayed_refund_event_is_refused(client, paid, stripe_fake,
     after = db.session.scalar(sa.select(sa.func.count()).select_from(PaymentEvent))
     assert after == before
     assert db.session.scalars(sa.select(Refund)).all() == []
+
+
+# --- Stripe's refund events applied to the store's refunds ----------------------------------
+
+
+def refund_kinds(order) -> list[str]:
+    db.session.expire_all()
+    return [e.kind for e in order.events if e.kind.startswith("refund_")]
+
+
+def sent(refund: Refund) -> Refund:
+    """Our call to Stripe made and its answer recorded, as the refund use case does."""
+    reference, status = stripe_gateway.refund_payment(refund)
+    refund.reference, refund.attempts = reference, refund.attempts + 1
+    db.session.commit()
+    return refund
+
+
+def test_a_pending_refund_of_ours_succeeds_once_whatever_order_the_events_come_in(
+    client, paid, stripe_fake
+):
+    stripe_fake.next_refund_status = "pending"
+    refund = sent(make_refund(paid, 5000))
+    created, charge_refunded = stripe_fake.refund_events(refund.reference)
+    assert deliver(client, created).json == {"outcome": f"refund {refund.id}: still pending"}
+    db.session.refresh(refund)
+    assert refund.status == "pending"
+
+    succeeded = stripe_fake.update_refund(refund.reference, "succeeded")
+    assert deliver(client, succeeded).json == {"outcome": f"refund {refund.id}: succeeded"}
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and refund.succeeded_at is not None
+    assert refund_kinds(paid) == ["refund_succeeded"]
+    [event] = [e for e in paid.events if e.kind == "refund_succeeded"]
+    assert refund.reference in event.message and "$50.00" in event.message
+
+    # charge.refunded, sent before, arrives after; the same event twice; an old "pending".
+    assert deliver(client, charge_refunded).json == {
+        "outcome": f"refund {refund.id}: already succeeded"
+    }
+    assert deliver(client, succeeded).json == {"outcome": "duplicate"}
+    assert deliver(client, created).json == {"outcome": "duplicate"}
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and refund_kinds(paid) == ["refund_succeeded"]
+    assert db.session.scalars(sa.select(Refund)).all() == [refund]  # no refund of the dashboard's
+
+
+def test_our_refunds_webhook_before_our_calls_answer_was_recorded(client, paid, stripe_fake):
+    from shop.refunds import retry
+
+    refund = make_refund(paid, 5000)
+    reference, _ = stripe_gateway.refund_payment(refund)  # the answer is not recorded yet
+    db.session.rollback()
+    created, charge_refunded = stripe_fake.refund_events(reference)
+    assert deliver(client, created).json == {"outcome": f"refund {refund.id}: succeeded"}
+    assert deliver(client, charge_refunded).json == {
+        "outcome": f"refund {refund.id}: already succeeded"
+    }
+    db.session.refresh(refund)
+    assert (refund.reference, refund.status) == (reference, "succeeded")
+
+    # Now the answer is recorded (or the call is made again): the same refund, nothing new.
+    assert retry.ask_provider(refund) == "succeeded"
+    db.session.commit()
+    assert len(stripe_fake.refunds) == 1 and refund.reference == reference
+    assert refund_kinds(paid) == ["refund_succeeded"]
+
+
+def test_a_refund_that_fails_at_stripe_is_failed_and_shown_to_staff(
+    app, client, paid, stripe_fake, bookkeeper, staff
+):
+    stripe_fake.next_refund_status = "pending"
+    refund = sent(make_refund(paid, 5000))
+    event = stripe_fake.update_refund(refund.reference, "failed", "expired_or_canceled_card")
+    assert deliver(client, event).json == {"outcome": f"refund {refund.id}: failed"}
+    db.session.refresh(refund)
+    assert refund.status == "failed" and refund.last_error == "expired_or_canceled_card"
+    assert refund_kinds(paid) == ["refund_failed"]
+    # Stripe's refund.failed for the same refund changes nothing more.
+    response = deliver(client, stripe_fake.refund_failed(refund.reference))
+    assert response.json == {"outcome": f"refund {refund.id}: already failed"}
+    assert refund_kinds(paid) == ["refund_failed"]
+
+    page = bookkeeper.get("/admin/refunds").get_data(as_text=True)
+    assert "Refunds to see to" in page and paid.number in page
+    assert "expired_or_canceled_card" in page and "$50.00" in page and "Failed" in page
+    assert f'action="/admin/refunds/{refund.id}/retry"' in page
+    order_page = bookkeeper.get(f"/admin/orders/{paid.number}").get_data(as_text=True)
+    assert "Refunds" in order_page and "expired_or_canceled_card" in order_page
+
+
+def test_a_refund_event_for_an_order_paid_another_way_is_refused_and_written(
+    client, paid, stripe_fake
+):
+    refund = sent(make_refund(paid, 5000))
+    [created, _] = stripe_fake.refund_events(refund.reference)
+    paid.payments[0].provider, paid.payments[0].charge_reference = "demo", None
+    refund.provider = "demo"
+    db.session.commit()
+    outcome = deliver(client, created).json["outcome"]
+    assert outcome == "rejected: the order was not paid through Stripe"
+    assert refund_kinds(paid) == ["refund_rejected"]
+    db.session.refresh(refund)
+    assert refund.status == "pending"
+
+
+def test_an_unsupplied_payments_refund_events_are_not_a_new_refund(client, stripe_fake):
+    """The REFUND_DUE path refunds by itself; its charge.refunded must not refund again."""
+    from tests.integration.test_stripe_checkout import check_out as place_order
+
+    tent_ = VariantFactory(
+        product=ProductFactory(name="Lantern", backorderable=False), sku="L-1", price=4900,
+        tax_class=seed_reference_data()["standard"], stock=1,
+    )  # fmt: skip
+    place_order(client, tent_, 1)
+    order_ = db.session.scalar(sa.select(Order))
+    deliver(client, stripe_fake.expire(session_id(order_)))  # its stock goes back...
+    other = client.application.test_client()
+    place_order(other, tent_, 1)
+    b = db.session.scalar(sa.select(Order).where(Order.id != order_.id))
+    deliver(other, stripe_fake.pay(session_id(b)))  # ...and is sold
+    outcome = deliver(client, stripe_fake.pay(session_id(order_))).json["outcome"]
+    assert outcome.startswith("refunded")
+    [made] = stripe_fake.refunds
+    for event in stripe_fake.refund_events(made):
+        assert (
+            deliver(client, event).json["outcome"].startswith("ignored: the payment was refunded")
+        )
+    assert db.session.scalars(sa.select(Refund)).all() == []
+
+
+# --- retried until made ------------------------------------------------------------------------
+
+
+def due_refund(order, amount: int) -> Refund:
+    """A refund whose first call to Stripe failed, as the refund use case leaves it."""
+    refund = make_refund(order, amount)
+    refund.attempts, refund.last_error = 1, "Stripe could not be reached"
+    refund.next_attempt_at = utcnow()
+    db.session.commit()
+    return refund
+
+
+def test_a_refund_stripe_could_not_make_is_retried_with_backoff_and_the_same_key(
+    app, paid, stripe_fake
+):
+    from shop.refunds import retry
+
+    refund = due_refund(paid, 5000)
+    start = utcnow() + timedelta(seconds=1)
+    url, refusing = closed_port_url()
+    app.config["STRIPE_API_BASE"] = url
+    try:
+        run = retry.retry_due_refunds(now=start)
+    finally:
+        refusing.close()
+        app.config["STRIPE_API_BASE"] = stripe_fake.url
+    assert run.postponed == [refund.id]
+    db.session.refresh(refund)
+    assert refund.attempts == 2 and "will be tried again" in refund.last_error
+    assert refund.next_attempt_at == start + timedelta(minutes=10)  # 5, 10, 20 ...
+
+    # Not due yet: Stripe is not asked.
+    assert retry.retry_due_refunds(now=start + timedelta(minutes=9)).postponed == []
+    assert refund_requests(stripe_fake) == []
+
+    stripe_fake.refuse_next_refunds(kind="server")
+    later = start + timedelta(minutes=10)
+    assert retry.retry_due_refunds(now=later).postponed == [refund.id]
+    db.session.refresh(refund)
+    assert refund.attempts == 3 and refund.next_attempt_at == later + timedelta(minutes=20)
+
+    result = app.test_cli_runner().invoke(args=["refunds", "retry"])  # cron, Stripe is back
+    assert "refunded 0" in result.output  # not due yet by the real clock
+    run = retry.retry_due_refunds(now=later + timedelta(minutes=20))
+    assert run.succeeded == [refund.id]
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and refund.attempts == 4 and refund.last_error == ""
+    assert refund.next_attempt_at is None and len(stripe_fake.refunds) == 1
+    keys = {r.headers["Idempotency-Key"] for r in refund_requests(stripe_fake)}
+    assert keys == {stripe_gateway.refund_idempotency_key(refund)}
+    assert refund_kinds(paid) == ["refund_succeeded"]
+
+
+def test_the_retry_command_reports_what_it_did(app, paid, stripe_fake):
+    refund = due_refund(paid, 5000)
+    refund.next_attempt_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["refunds", "retry"])
+    assert result.exit_code == 0, result.output
+    assert "refunded 1, processing 0, failed 0, postponed 0" in result.output
+    db.session.refresh(refund)
+    assert refund.status == "succeeded"
+
+
+def test_a_refund_stripe_refuses_for_good_is_failed_not_retried(app, paid, stripe_fake):
+    from shop.refunds import retry
+
+    refund = due_refund(paid, 5000)
+    stripe_fake.refuse_next_refunds(kind="declined")
+    run = retry.retry_due_refunds(now=utcnow() + timedelta(seconds=1))
+    assert run.failed == [refund.id]
+    db.session.refresh(refund)
+    assert refund.status == "failed" and refund.next_attempt_at is None
+    assert refund.last_error == "Stripe refused the refund: The refund could not be processed."
+    assert refund_kinds(paid) == ["refund_failed"]
+    assert retry.retry_due_refunds(now=utcnow() + timedelta(days=1)).failed == []
+
+
+def test_two_copies_of_the_retry_job_ask_stripe_once(app, database, paid, stripe_fake):
+    from shop.refunds import retry
+    from tests.integration.race_helpers import at_once
+
+    if database == "sqlite":
+        pytest.skip("row locks: PostgreSQL only (SQLite serialises the whole database)")
+    refund = due_refund(paid, 5000)
+    stripe_fake.refund_delay = 0.5  # the first copy holds the order while Stripe answers
+    now = utcnow() + timedelta(seconds=1)
+    runs = []
+
+    def first():
+        runs.append(retry.retry_due_refunds(now=now))
+
+    def second():
+        runs.append(retry.retry_due_refunds(now=now))
+
+    outcome = at_once(app, first, second)
+    assert outcome.failed == [] and sorted(outcome.done) == ["first", "second"]
+    assert sorted(len(r.succeeded) for r in runs) == [0, 1]
+    assert len(refund_requests(stripe_fake)) == 1 and len(stripe_fake.refunds) == 1
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and refund.attempts == 2
+
+
+def test_staff_retry_a_pending_refund_now(app, paid, stripe_fake, bookkeeper):
+    refund = due_refund(paid, 5000)
+    refund.next_attempt_at = utcnow() + timedelta(hours=2)
+    refund.created_at = utcnow() - timedelta(hours=3)  # waiting too long
+    db.session.commit()
+    page = bookkeeper.get("/admin/refunds").get_data(as_text=True)
+    assert "Pending" in page and "Stripe could not be reached" in page and "Retry now" in page
+    response = bookkeeper.post(f"/admin/refunds/{refund.id}/retry", data={})
+    assert response.status_code == 302
+    page = bookkeeper.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Refund {refund.id} of order {paid.number} was made." in page
+    assert "No refund needs attention." in page
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and len(stripe_fake.refunds) == 1
+
+
+def test_only_the_owner_and_the_bookkeeper_see_refunds(app, staff, paid):
+    from shop.accounts import roles
+    from tests.conftest import log_in
+
+    refund = due_refund(paid, 5000)
+    for role, allowed in ((roles.OWNER, True), (roles.BOOKKEEPER, True), (roles.SALES, False)):
+        browser = app.test_client()
+        log_in(browser, staff[role].email)
+        assert (browser.get("/admin/refunds").status_code == 200) is allowed, role
+        response = browser.post(f"/admin/refunds/{refund.id}/retry", data={})
+        assert (response.status_code == 302) is allowed, role
