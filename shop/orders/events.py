@@ -99,22 +99,36 @@ def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
 
 
-def refund_succeeded(order: Order, provider: str, amount: int, reference: str) -> OrderEvent:
-    money = format_money(amount, order.currency, current_app.config["LOCALE"])
+def refund_decided(order: Order, refund, credit_note_number: str, user=None) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    why = f" ({refund.note})" if refund.note else ""
     return _add(
-        order, "refund_succeeded", f"Refund of {money} confirmed by {provider} ({reference})."
+        order, "refund_decided",
+        f"Refund of {money} decided: {refund.reason_label.lower()}{why}; "
+        f"credit note {credit_note_number} issued.", user,
+    )  # fmt: skip
+
+
+def refund_succeeded(order: Order, refund) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    ref = f" ({refund.reference})" if refund.reference else ""
+    return _add(
+        order, "refund_succeeded", f"Refund of {money} made through {refund.provider}{ref}."
     )
 
 
-def refund_failed(order: Order, provider: str, amount: int, reason: str) -> OrderEvent:
-    money = format_money(amount, order.currency, current_app.config["LOCALE"])
-    return _add(order, "refund_failed", f"Refund of {money} failed at {provider}: {reason}")
+def refund_failed(order: Order, refund) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    return _add(
+        order, "refund_failed",
+        f"Refund of {money} failed at {refund.provider}: {refund.last_error}",
+    )  # fmt: skip
 
 
 def refund_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
     return _add(order, "refund_rejected", f"Refund reported by {provider} rejected: {reason}")
 
 
-def refund_retried(order: Order, amount: int, user=None) -> OrderEvent:
-    money = format_money(amount, order.currency, current_app.config["LOCALE"])
-    return _add(order, "refund_retried", f"Failed refund of {money} sent again.", user)
+def refund_retried(order: Order, refund, user=None) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    return _add(order, "refund_retried", f"Refund of {money} sent again.", user)

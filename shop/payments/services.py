@@ -20,6 +20,7 @@ from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CannotSupply
 from shop.orders.models import Order, Payment, PaymentEvent
+from shop.refunds import services as refunds
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -27,7 +28,11 @@ EXPIRED = "expired"
 IGNORED = "ignored"
 REFUNDED = "refunded"  # a payment's status once its money went back
 REFUND_DUE = "refund due: the items can no longer be supplied"
-REFUND = "refund"  # the provider reports refunds of a payment (made by us or in its dashboard)
+# A provider's answer about a refund the store asked for (or one made in its dashboard).
+REFUND_SUCCEEDED = "refund_succeeded"
+REFUND_FAILED = "refund_failed"
+# A provider's webhook reports refunds of a payment, settled or not, ours or its dashboard's.
+REFUND = "refund"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class PaymentEventData:
     currency: str | None = None
     method: str = ""  # e.g. "Visa ending 4242"
     reason: str = ""
+    refund_id: int | None = None  # our Refund.id, when the provider carries it back
+    refund_reference: str | None = None  # the provider's id of the refund (Stripe's re_...)
     charge_reference: str | None = None  # what a refund is made against (Stripe's PaymentIntent)
     refunds: tuple[RefundReport, ...] = ()  # outcome REFUND: the refunds the event reports
 
@@ -104,10 +111,19 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
 
 
 def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    if data.outcome in (REFUND_SUCCEEDED, REFUND_FAILED):
+        if order.payment_provider != data.provider:
+            reason = f"the order was paid through {order.payment_provider}, not {data.provider}"
+            events.payment_rejected(order, data.provider, reason)
+            return "rejected: " + reason
+        return refunds.apply_refund_outcome(
+            order=order, refund_id=data.refund_id, reference=data.refund_reference,
+            succeeded=data.outcome == REFUND_SUCCEEDED, reason=data.reason,
+        )  # fmt: skip
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
     if data.outcome == REFUND:
-        from shop.refunds import provider_events  # it builds on refunds, which call providers
+        from shop.refunds import provider_events  # it builds on this module's constants
 
         return provider_events.apply_refund_reports(data, payment, order)
     if data.outcome == FAILED:

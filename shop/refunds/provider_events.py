@@ -12,7 +12,6 @@ move forward, so a duplicate, late or reordered report changes nothing.
 import sqlalchemy as sa
 from flask import current_app
 
-from shop.db import utcnow
 from shop.extensions import db
 from shop.money import format_money
 from shop.orders import events
@@ -44,12 +43,13 @@ def _apply_one(report, provider: str, payment: Payment, order: Order) -> str:
         )  # fmt: skip
     refund = _ours(report, provider, order)
     if refund is None:
-        return _from_dashboard(report, provider, payment, order)
+        return _from_dashboard(report, provider, order)
     if refund.reference is None:  # its webhook came before our call's answer was recorded
         refund.reference = report.reference
+        refund.next_attempt_at = None  # made: not to be sent again
     elif refund.reference != report.reference:
         return f"ignored: refund {refund.id} is {refund.reference}, not {report.reference}"
-    return settle(refund, report.status, report.failure_reason)
+    return f"refund {refund.id}: " + settle(refund, report)
 
 
 def _ours(report, provider: str, order: Order) -> Refund | None:
@@ -70,64 +70,52 @@ def _locked(query):
     return query.with_for_update().execution_options(populate_existing=True)
 
 
-def settle(refund: Refund, provider_status: str, failure_reason: str = "") -> str:
-    """Move a refund of ours to what the provider says of it, if that is a step forward."""
-    new = SETTLED.get(provider_status)
-    if new is None and refund.status != refund_status.PENDING:  # an older report
-        return f"refund {refund.id}: already {refund.status}"
-    if new is None:  # pending, requires_action: wait for the next report
-        return f"refund {refund.id}: still {provider_status or 'pending'}"
-    if refund.status == new:
-        return f"refund {refund.id}: already {refund.status}"
-    if new == refund_status.FAILED and refund.status == refund_status.SUCCEEDED:
-        # Stripe reports a refund that succeeded and later failed (a closed account);
-        # the money did not go back: staff must act, the books keep what they say.
-        current_app.logger.error("refund %s succeeded and then failed: %s", refund.id,
-                                 failure_reason)  # fmt: skip
-    refund_status.check_transition(refund.status, new)
-    refund.status = new
-    refund.next_attempt_at = None
-    name = PROVIDER_NAMES.get(refund.provider, refund.provider)
-    if new == refund_status.SUCCEEDED:
-        refund.succeeded_at = utcnow()
-        refund.last_error = ""
-        events.refund_succeeded(refund.order, name, refund.amount, refund.reference or "")
-    else:
-        refund.last_error = (failure_reason or "refused")[:500]
-        events.refund_failed(refund.order, name, refund.amount, refund.last_error)
-    db.session.flush()
-    return f"refund {refund.id}: {new}"
+def settle(refund: Refund, report) -> str:
+    """What the provider says of the refund now, applied if it settles it (the refund use
+    case's apply_refund_outcome: a status only moves forward)."""
+    from shop.refunds import services as refunds
+
+    settled = SETTLED.get(report.status)
+    if settled is None and refund.status != refund_status.PENDING:  # an older report
+        return f"ignored: refund already {refund.status}"
+    if settled is None:  # pending, requires_action: wait for the next report
+        db.session.flush()
+        return f"still {report.status or 'pending'}"
+    return refunds.apply_refund_outcome(
+        order=refund.order, refund_id=refund.id, reference=report.reference,
+        succeeded=settled == refund_status.SUCCEEDED,
+        reason=report.failure_reason or f"{report.status} at the provider",
+    )  # fmt: skip
 
 
-def _from_dashboard(report, provider: str, payment: Payment, order: Order) -> str:
+def _from_dashboard(report, provider: str, order: Order) -> str:
+    """A refund we did not ask for: made in the provider's dashboard. It becomes the store's
+    own (reason PROVIDER): credit note, reversing entries, the customer's email."""
     if SETTLED.get(report.status) == refund_status.FAILED:
         return f"ignored: {report.reference} failed and gave nothing back"
     from shop.refunds import services as refunds
 
-    left = refunds.refundable_amount(order)
-    if report.amount > left:
-        locale = current_app.config["LOCALE"]
-        return _reject(
-            order, provider,
-            f"{report.reference} gave back {format_money(report.amount, order.currency, locale)}, "
-            f"more than the {format_money(left, order.currency, locale)} left to refund; "
-            "check it in the payment provider",
-        )  # fmt: skip
+    name = PROVIDER_NAMES.get(provider, provider)
     try:
         with db.session.begin_nested():
-            refund = refunds.refund_order(
-                order=order,
-                lines={},
-                amount=report.amount,
-                reason=refund_status.PROVIDER,
-                note=f"Refunded in {PROVIDER_NAMES.get(provider, provider)} ({report.reference}).",
-                user=None,
-            )
-            refund.reference, refund.payment = report.reference, payment
+            refund = refunds.refund_amount(
+                order=order, amount=report.amount, reason=refund_status.PROVIDER,
+                note=f"Refunded in {name}'s dashboard ({report.reference})",
+                reference=report.reference,
+            )  # fmt: skip
+            refund.next_attempt_at = None  # the provider made it: never sent from here
             db.session.flush()
     except refund_status.RefundError as err:
-        return _reject(order, provider, f"{report.reference}: {err.message}")
-    return f"refund {refund.id} made in the dashboard; " + settle(refund, report.status)
+        return _reject(
+            order, provider,
+            f"{report.reference} of {_money(report.amount, order)} made in {name}: "
+            f"{err.message} Check it in {name}.",
+        )  # fmt: skip
+    return f"refund {refund.id} made in the dashboard: " + settle(refund, report)
+
+
+def _money(amount: int, order: Order) -> str:
+    return format_money(amount, order.currency, current_app.config["LOCALE"])
 
 
 def _reject(order: Order, provider: str, reason: str) -> str:

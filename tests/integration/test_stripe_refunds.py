@@ -14,6 +14,7 @@ from shop.extensions import db
 from shop.orders.models import Order, PaymentEvent
 from shop.payments import stripe_gateway
 from shop.payments.services import REFUND
+from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund
 from tests.factories import ProductFactory, VariantFactory
@@ -61,12 +62,8 @@ def intent_of(stripe_fake, order) -> str:
 
 
 def make_refund(order, amount: int) -> Refund:
-    """A refund of ours decided and committed, as the refund use case leaves it."""
-    refund = Refund(
-        order=order, payment=order.payments[0], provider="stripe", amount=amount,
-        currency=order.currency, reason=refund_status.GOODWILL,
-    )  # fmt: skip
-    db.session.add(refund)
+    """A goodwill refund of ours decided and committed; Stripe not asked yet."""
+    refund = refunds.refund_amount(order=order, amount=amount, reason=refund_status.GOODWILL)
     db.session.commit()
     return refund
 
@@ -284,7 +281,9 @@ def test_a_forged_or_replayed_refund_event_is_refused(client, paid, stripe_fake,
 
 def refund_kinds(order) -> list[str]:
     db.session.expire_all()
-    return [e.kind for e in order.events if e.kind.startswith("refund_")]
+    return [
+        e.kind for e in order.events if e.kind.startswith("refund_") and e.kind != "refund_decided"
+    ]
 
 
 def sent(refund: Refund) -> Refund:
@@ -306,7 +305,7 @@ def test_a_pending_refund_of_ours_succeeds_once_whatever_order_the_events_come_i
     assert refund.status == "pending"
 
     succeeded = stripe_fake.update_refund(refund.reference, "succeeded")
-    assert deliver(client, succeeded).json == {"outcome": f"refund {refund.id}: succeeded"}
+    assert deliver(client, succeeded).json == {"outcome": f"refund {refund.id}: refund succeeded"}
     db.session.refresh(refund)
     assert refund.status == "succeeded" and refund.succeeded_at is not None
     assert refund_kinds(paid) == ["refund_succeeded"]
@@ -315,7 +314,7 @@ def test_a_pending_refund_of_ours_succeeds_once_whatever_order_the_events_come_i
 
     # charge.refunded, sent before, arrives after; the same event twice; an old "pending".
     assert deliver(client, charge_refunded).json == {
-        "outcome": f"refund {refund.id}: already succeeded"
+        "outcome": f"refund {refund.id}: ignored: refund already succeeded"
     }
     assert deliver(client, succeeded).json == {"outcome": "duplicate"}
     assert deliver(client, created).json == {"outcome": "duplicate"}
@@ -331,9 +330,9 @@ def test_our_refunds_webhook_before_our_calls_answer_was_recorded(client, paid, 
     reference, _ = stripe_gateway.refund_payment(refund)  # the answer is not recorded yet
     db.session.rollback()
     created, charge_refunded = stripe_fake.refund_events(reference)
-    assert deliver(client, created).json == {"outcome": f"refund {refund.id}: succeeded"}
+    assert deliver(client, created).json == {"outcome": f"refund {refund.id}: refund succeeded"}
     assert deliver(client, charge_refunded).json == {
-        "outcome": f"refund {refund.id}: already succeeded"
+        "outcome": f"refund {refund.id}: ignored: refund already succeeded"
     }
     db.session.refresh(refund)
     assert (refund.reference, refund.status) == (reference, "succeeded")
@@ -351,13 +350,13 @@ def test_a_refund_that_fails_at_stripe_is_failed_and_shown_to_staff(
     stripe_fake.next_refund_status = "pending"
     refund = sent(make_refund(paid, 5000))
     event = stripe_fake.update_refund(refund.reference, "failed", "expired_or_canceled_card")
-    assert deliver(client, event).json == {"outcome": f"refund {refund.id}: failed"}
+    assert deliver(client, event).json == {"outcome": f"refund {refund.id}: refund failed"}
     db.session.refresh(refund)
     assert refund.status == "failed" and refund.last_error == "expired_or_canceled_card"
     assert refund_kinds(paid) == ["refund_failed"]
     # Stripe's refund.failed for the same refund changes nothing more.
     response = deliver(client, stripe_fake.refund_failed(refund.reference))
-    assert response.json == {"outcome": f"refund {refund.id}: already failed"}
+    assert response.json == {"outcome": f"refund {refund.id}: ignored: refund already failed"}
     assert refund_kinds(paid) == ["refund_failed"]
 
     page = bookkeeper.get("/admin/refunds").get_data(as_text=True)
@@ -421,43 +420,49 @@ def due_refund(order, amount: int) -> Refund:
 
 
 def test_a_refund_stripe_could_not_make_is_retried_with_backoff_and_the_same_key(
-    app, paid, stripe_fake
+    app, paid, stripe_fake, clock
 ):
     from shop.refunds import retry
 
-    refund = due_refund(paid, 5000)
-    start = utcnow() + timedelta(seconds=1)
+    refund = make_refund(paid, 5000)
     url, refusing = closed_port_url()
     app.config["STRIPE_API_BASE"] = url
     try:
-        run = retry.retry_due_refunds(now=start)
+        [outcome] = refunds.send_refunds([refund.id])  # after the decision's commit
     finally:
         refusing.close()
         app.config["STRIPE_API_BASE"] = stripe_fake.url
-    assert run.postponed == [refund.id]
+    assert outcome.startswith("will retry")
     db.session.refresh(refund)
-    assert refund.attempts == 2 and "will be tried again" in refund.last_error
-    assert refund.next_attempt_at == start + timedelta(minutes=10)  # 5, 10, 20 ...
+    first = utcnow()
+    assert refund.status == "pending" and refund.attempts == 1
+    assert "will be tried again" in refund.last_error
+    assert refund.next_attempt_at == first + timedelta(minutes=1)
 
     # Not due yet: Stripe is not asked.
-    assert retry.retry_due_refunds(now=start + timedelta(minutes=9)).postponed == []
+    clock.shift(timedelta(seconds=59))
+    assert retry.retry_due_refunds() == retry.RetryRun()
     assert refund_requests(stripe_fake) == []
 
+    clock.shift(timedelta(seconds=1))
     stripe_fake.refuse_next_refunds(kind="server")
-    later = start + timedelta(minutes=10)
-    assert retry.retry_due_refunds(now=later).postponed == [refund.id]
+    assert retry.retry_due_refunds().postponed == [refund.id]
     db.session.refresh(refund)
-    assert refund.attempts == 3 and refund.next_attempt_at == later + timedelta(minutes=20)
+    assert refund.attempts == 2 and refund.next_attempt_at == utcnow() + timedelta(minutes=2)
+    assert "will be tried again" in refund.last_error
 
-    result = app.test_cli_runner().invoke(args=["refunds", "retry"])  # cron, Stripe is back
-    assert "refunded 0" in result.output  # not due yet by the real clock
-    run = retry.retry_due_refunds(now=later + timedelta(minutes=20))
-    assert run.succeeded == [refund.id]
+    clock.shift(timedelta(minutes=1))
+    result = app.test_cli_runner().invoke(args=["refunds", "retry"])  # cron: not due yet
+    assert "refunded 0, processing 0, failed 0, postponed 0" in result.output
+    clock.shift(timedelta(minutes=1))
+    result = app.test_cli_runner().invoke(args=["refunds", "retry"])
+    assert "refunded 1, processing 0, failed 0, postponed 0" in result.output
     db.session.refresh(refund)
-    assert refund.status == "succeeded" and refund.attempts == 4 and refund.last_error == ""
+    assert refund.status == "succeeded" and refund.attempts == 3
     assert refund.next_attempt_at is None and len(stripe_fake.refunds) == 1
     keys = {r.headers["Idempotency-Key"] for r in refund_requests(stripe_fake)}
     assert keys == {stripe_gateway.refund_idempotency_key(refund)}
+    assert len(refund_requests(stripe_fake)) == 2  # one refused with a 500, one made
     assert refund_kinds(paid) == ["refund_succeeded"]
 
 
