@@ -543,3 +543,156 @@ def test_only_the_owner_and_the_bookkeeper_see_refunds(app, staff, paid):
         assert (browser.get("/admin/refunds").status_code == 200) is allowed, role
         response = browser.post(f"/admin/refunds/{refund.id}/retry", data={})
         assert (response.status_code == 302) is allowed, role
+
+
+# --- refunds made in Stripe's dashboard -----------------------------------------------------
+
+
+def credit_notes_of(order) -> list:
+    from shop.billing.models import CREDIT_NOTE, Invoice
+
+    query = sa.select(Invoice).where(Invoice.kind == CREDIT_NOTE, Invoice.order_id == order.id)
+    return list(db.session.scalars(query.order_by(Invoice.id)))
+
+
+def refund_mails() -> list:
+    from shop.notifications.models import OutboxMessage
+
+    return list(db.session.scalars(sa.select(OutboxMessage).filter_by(kind="refund_issued")))
+
+
+def test_a_part_refunded_in_the_dashboard_becomes_a_refund_with_its_credit_note(
+    client, paid, stripe_fake
+):
+    created, charge_refunded = stripe_fake.dashboard_refund(session_id(paid), 10000)
+    outcome = deliver(client, created).json["outcome"]
+    [refund] = db.session.scalars(sa.select(Refund)).all()
+    assert outcome == f"refund {refund.id} made in the dashboard: refund succeeded"
+    assert (refund.amount, refund.reason, refund.status) == (10000, "provider", "succeeded")
+    assert refund.reference == created["data"]["object"]["id"] and refund.provider == "stripe"
+    assert refund.next_attempt_at is None and refund.attempts == 0
+    assert "dashboard" in refund.note and refund.reference in refund.note
+    [note] = credit_notes_of(paid)
+    assert refund.credit_note_id == note.id and note.total == -10000
+    [mail] = refund_mails()
+    assert mail.to_address == paid.email and "$100.00" in mail.subject
+    assert refunds.refundable_amount(paid) == paid.total - 10000
+
+    # charge.refunded for the same refund, and the same event again: nothing more.
+    assert deliver(client, charge_refunded).json == {
+        "outcome": f"refund {refund.id}: ignored: refund already succeeded"
+    }
+    assert deliver(client, created).json == {"outcome": "duplicate"}
+    assert len(db.session.scalars(sa.select(Refund)).all()) == 1
+    assert len(credit_notes_of(paid)) == 1 and len(refund_mails()) == 1
+    assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 10000
+    assert refund_requests(stripe_fake) == []  # the store never asked Stripe itself
+
+    page_events = [e.message for e in paid.events if e.kind == "refund_decided"]
+    assert len(page_events) == 1 and "made in the payment provider" in page_events[0]
+
+
+def test_everything_refunded_in_the_dashboard_gives_back_every_unit_and_the_shipping(
+    client, paid, stripe_fake
+):
+    _, charge_refunded = stripe_fake.dashboard_refund(session_id(paid))  # all of it
+    outcome = deliver(client, charge_refunded).json["outcome"]
+    assert outcome.endswith("made in the dashboard: refund succeeded")
+    [refund] = db.session.scalars(sa.select(Refund)).all()
+    assert refund.amount == paid.total and refund.shipping_amount == paid.shipping_total
+    assert [(ln.order_line_id, ln.quantity) for ln in refund.lines] == [
+        (line.id, line.quantity) for line in paid.lines
+    ]
+    assert refunds.refundable_amount(paid) == 0
+
+
+def test_a_pending_dashboard_refund_is_recorded_pending_and_settles_later(
+    client, paid, stripe_fake
+):
+    created, _ = stripe_fake.dashboard_refund(session_id(paid), 3000, status="pending")
+    assert deliver(client, created).json["outcome"].endswith("dashboard: still pending")
+    [refund] = db.session.scalars(sa.select(Refund)).all()
+    assert refund.status == "pending" and refund.next_attempt_at is None
+    from shop.refunds import retry
+
+    assert retry.retry_due_refunds(now=utcnow() + timedelta(days=1)) == retry.RetryRun()
+    assert refund_requests(stripe_fake) == []  # never sent again from here
+
+    event = stripe_fake.update_refund(refund.reference, "succeeded")
+    assert deliver(client, event).json == {"outcome": f"refund {refund.id}: refund succeeded"}
+    db.session.refresh(refund)
+    assert refund.status == "succeeded"
+
+
+def test_a_dashboard_refund_larger_than_what_is_left_is_refused_and_written(
+    client, paid, stripe_fake
+):
+    ours = sent(make_refund(paid, paid.total - 5000))  # most of it went back already
+    stripe_fake.charge_of(session_id(paid))["amount_refunded"] = 0  # Stripe thinks otherwise
+    created, _ = stripe_fake.dashboard_refund(session_id(paid), 20000)
+    outcome = deliver(client, created).json["outcome"]
+    assert outcome.startswith("rejected: ") and "$200.00" in outcome
+    assert "Only $50.00" in outcome and "Check it in Stripe" in outcome
+    assert db.session.scalars(sa.select(Refund)).all() == [ours]
+    assert len(credit_notes_of(paid)) == 1
+    [event] = [e for e in paid.events if e.kind == "refund_rejected"]
+    assert "$200.00" in event.message and created["data"]["object"]["id"] in event.message
+
+
+def test_a_failed_dashboard_refund_records_nothing(client, paid, stripe_fake):
+    created, _ = stripe_fake.dashboard_refund(session_id(paid), 3000, status="failed")
+    assert deliver(client, created).json["outcome"].startswith("ignored: ")
+    assert db.session.scalars(sa.select(Refund)).all() == []
+
+
+def test_a_refund_sent_by_the_use_case_and_its_webhooks_are_applied_once(client, paid, stripe_fake):
+    refund = make_refund(paid, 5000)
+    [outcome] = refunds.send_refunds([refund.id])
+    assert outcome == "refund succeeded"
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and refund.reference in stripe_fake.refunds
+    for event in stripe_fake.refund_events(refund.reference):
+        assert deliver(client, event).json["outcome"].endswith("refund already succeeded")
+    assert len(db.session.scalars(sa.select(Refund)).all()) == 1
+    assert refund_kinds(paid) == ["refund_succeeded"]
+
+
+def test_staff_send_a_failed_refund_again_with_a_new_key(app, paid, stripe_fake, bookkeeper):
+    refund = make_refund(paid, 5000)
+    stripe_fake.refuse_next_refunds(kind="declined")
+    refunds.send_refunds([refund.id])
+    db.session.refresh(refund)
+    assert refund.status == "failed" and "could not be processed" in refund.last_error
+    old_key = stripe_gateway.refund_idempotency_key(refund)
+
+    page = bookkeeper.get(f"/admin/orders/{paid.number}").get_data(as_text=True)
+    assert "could not be processed" in page and "Retry now" in page
+    response = bookkeeper.post(f"/admin/refunds/{refund.id}/retry", data={"back": "order"})
+    assert response.headers["Location"].endswith(f"/admin/orders/{paid.number}")
+    page = bookkeeper.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Refund {refund.id} of order {paid.number} was made." in page
+    db.session.refresh(refund)
+    assert refund.status == "succeeded" and len(stripe_fake.refunds) == 1
+    new_key = refund_requests(stripe_fake)[-1].headers["Idempotency-Key"]
+    assert new_key != old_key and new_key == stripe_gateway.refund_idempotency_key(refund)
+    assert refund_kinds(paid) == ["refund_failed", "refund_retried", "refund_succeeded"]
+    # Made: no button any more, and a second POST is refused with a message.
+    response = bookkeeper.post(f"/admin/refunds/{refund.id}/retry", data={}, follow_redirects=True)
+    assert "This refund was already made." in response.get_data(as_text=True)
+    assert len(stripe_fake.refunds) == 1
+
+
+def test_retry_now_without_the_form_token_is_refused(app, paid, stripe_fake, staff):
+    from shop.accounts import roles
+    from tests.conftest import log_in
+
+    refund = due_refund(paid, 5000)
+    browser = app.test_client()
+    log_in(browser, staff[roles.BOOKKEEPER].email)
+    assert browser.get("/admin/refunds").status_code == 200
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = browser.post(f"/admin/refunds/{refund.id}/retry", data={})
+    assert response.status_code == 400
+    assert refund_requests(stripe_fake) == []
+    db.session.refresh(refund)
+    assert refund.status == "pending" and refund.attempts == 1
