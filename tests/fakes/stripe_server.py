@@ -103,6 +103,7 @@ class FakeStripe:
     next_refund_status: str | None = None  # the next refund's status ("pending", "failed")
     refuse_refunds: list = field(default_factory=list)  # errors the next refunds answer
     refund_delay: float = 0.0  # seconds each refund request takes (a slow Stripe)
+    refund_answer_delay: float = 0.0  # seconds between making a refund and answering
 
     def __post_init__(self):
         self._idempotent: dict = {}  # key -> (method, path, params, status, body)
@@ -374,7 +375,10 @@ class FakeStripe:
             )
         status = self.next_refund_status or "succeeded"
         self.next_refund_status = None
-        return self._make_refund(charge, amount, status, params.get("metadata", {}), params)
+        made = self._make_refund(charge, amount, status, params.get("metadata", {}), params)
+        if self.refund_answer_delay:  # the webhook may overtake this answer
+            time.sleep(self.refund_answer_delay)
+        return made
 
     def _make_refund(self, charge: dict, amount: int, status: str, metadata: dict, params=None):
         # Stripe counts a pending refund as refunded on the charge; a failed one is given back.

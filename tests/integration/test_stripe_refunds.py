@@ -696,3 +696,36 @@ def test_retry_now_without_the_form_token_is_refused(app, paid, stripe_fake, sta
     assert refund_requests(stripe_fake) == []
     db.session.refresh(refund)
     assert refund.status == "pending" and refund.attempts == 1
+
+
+def test_our_refunds_webhook_overtaking_the_api_answer_waits_and_is_applied_once(
+    app, database, paid, stripe_fake
+):
+    """Stripe sends refund.created while its answer to our call is still on the way: the
+    webhook waits for the call to be recorded (the order's lock), then changes nothing."""
+    from tests.integration.race_helpers import at_once
+
+    if database == "sqlite":
+        pytest.skip("row locks: PostgreSQL only (SQLite serialises the whole database)")
+    refund_id = make_refund(paid, 5000).id
+    stripe_fake.refund_answer_delay = 1.5
+    outcomes = {}
+
+    def send():
+        outcomes["send"] = refunds.send_refunds([refund_id])
+
+    def webhook():
+        deadline = time.time() + 10
+        while not stripe_fake.refunds and time.time() < deadline:
+            time.sleep(0.02)
+        [made] = stripe_fake.refunds
+        [created, _] = stripe_fake.refund_events(made)
+        outcomes["webhook"] = deliver(app.test_client(), created).json["outcome"]
+
+    outcome = at_once(app, send, webhook, commit=False)
+    assert outcome.failed == [] and sorted(outcome.done) == ["send", "webhook"], outcome
+    db.session.expire_all()
+    refund = db.session.get(Refund, refund_id)
+    assert refund.status == "succeeded" and len(stripe_fake.refunds) == 1
+    assert refund_kinds(paid) == ["refund_succeeded"]
+    assert "succeeded" in outcomes["send"][0] and "succeeded" in outcomes["webhook"]
