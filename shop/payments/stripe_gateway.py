@@ -7,7 +7,10 @@ through apply_payment_event() like every other provider's events, except
 charge.updated, which brings Stripe's fee for the books (record_fee()), and
 payout.paid / payout.failed, which move money from clearing to the bank
 (record_payout_event()). Money that arrives for what can no longer be supplied is
-refunded at once (refund()).
+refunded at once (refund()). The store's refunds go out through refund_payment()
+(the Refund API, one idempotency key per refund); Stripe's refund events
+(REFUND_EVENTS) come back as reports of each refund (refund_event_data()), applied
+through apply_payment_event() like the rest: ours settle, the dashboard's are recorded.
 """
 
 import hashlib

@@ -365,6 +365,7 @@ def test_a_refund_that_fails_at_stripe_is_failed_and_shown_to_staff(
     assert f'action="/admin/refunds/{refund.id}/retry"' in page
     order_page = bookkeeper.get(f"/admin/orders/{paid.number}").get_data(as_text=True)
     assert "Refunds" in order_page and "expired_or_canceled_card" in order_page
+    assert refund.credit_note.number in order_page
 
 
 def test_a_refund_event_for_an_order_paid_another_way_is_refused_and_written(
