@@ -492,12 +492,10 @@ def test_a_refund_stripe_refuses_for_good_is_failed_not_retried(app, paid, strip
     assert retry.retry_due_refunds(now=utcnow() + timedelta(days=1)).failed == []
 
 
-def test_two_copies_of_the_retry_job_ask_stripe_once(app, database, paid, stripe_fake):
+def test_two_copies_of_the_retry_job_ask_stripe_once(app, paid, stripe_fake):
     from shop.refunds import retry
     from tests.integration.race_helpers import at_once
 
-    if database == "sqlite":
-        pytest.skip("row locks: PostgreSQL only (SQLite serialises the whole database)")
     refund = due_refund(paid, 5000)
     stripe_fake.refund_delay = 0.5  # the first copy holds the order while Stripe answers
     now = utcnow() + timedelta(seconds=1)
@@ -700,14 +698,12 @@ def test_retry_now_without_the_form_token_is_refused(app, paid, stripe_fake, sta
 
 
 def test_our_refunds_webhook_overtaking_the_api_answer_waits_and_is_applied_once(
-    app, database, paid, stripe_fake
+    app, paid, stripe_fake
 ):
     """Stripe sends refund.created while its answer to our call is still on the way: the
     webhook waits for the call to be recorded (the order's lock), then changes nothing."""
     from tests.integration.race_helpers import at_once
 
-    if database == "sqlite":
-        pytest.skip("row locks: PostgreSQL only (SQLite serialises the whole database)")
     refund_id = make_refund(paid, 5000).id
     stripe_fake.refund_answer_delay = 1.5
     outcomes = {}
