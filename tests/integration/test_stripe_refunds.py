@@ -726,3 +726,21 @@ def test_our_refunds_webhook_overtaking_the_api_answer_waits_and_is_applied_once
     assert refund.status == "succeeded" and len(stripe_fake.refunds) == 1
     assert refund_kinds(paid) == ["refund_succeeded"]
     assert "succeeded" in outcomes["send"][0] and "succeeded" in outcomes["webhook"]
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_refunds_once(app, paid, stripe_fake, clock):
+    from shop.refunds import retry
+
+    refund = make_refund(paid, 5000)
+    stripe_fake.lose_next_response = True  # Stripe makes the refund; its answer never comes
+    [outcome] = refunds.send_refunds([refund.id])
+    assert outcome.startswith("will retry") and len(stripe_fake.refunds) == 1
+    db.session.refresh(refund)
+    assert refund.status == "pending" and refund.reference is None
+    clock.shift(timedelta(minutes=1))
+    assert retry.retry_due_refunds().succeeded == [refund.id]
+    db.session.refresh(refund)
+    [made] = stripe_fake.refunds
+    assert refund.reference == made and refund.status == "succeeded"
+    assert len(stripe_fake.replayed_keys) == 1 and len(stripe_fake.refunds) == 1
+    assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 5000
