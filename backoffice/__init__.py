@@ -24,6 +24,7 @@ from backoffice import (  # noqa: E402,F401
     purchasing,
     refunds,
     reports,
+    returns,
     shipping,
     staff,
     statements,

@@ -132,3 +132,11 @@ def refund_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
 def refund_retried(order: Order, refund, user=None) -> OrderEvent:
     money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
     return _add(order, "refund_retried", f"Refund of {money} sent again.", user)
+
+
+# --- returns (shop.returns.services) ------------------------------------------------
+
+
+def return_event(order: Order, kind: str, message: str, user=None) -> OrderEvent:
+    """A step of a return request: requested, authorised, refused, received, refunded."""
+    return _add(order, f"return_{kind}", message, user)
