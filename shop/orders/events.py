@@ -134,6 +134,15 @@ def cancellation_emailed(order: Order) -> OrderEvent:
     return _add(order, "email", f"Cancellation notice emailed to {order.email}.")
 
 
+def refund_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
+    return _add(order, "refund_rejected", f"Refund reported by {provider} rejected: {reason}")
+
+
+def refund_retried(order: Order, refund, user=None) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    return _add(order, "refund_retried", f"Refund of {money} sent again.", user)
+
+
 # --- returns (shop.returns.services) ------------------------------------------------
 
 
