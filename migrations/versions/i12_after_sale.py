@@ -136,7 +136,7 @@ def upgrade():
         sa.Column("order_line_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint("quantity > 0", name=op.f("ck_refund_lines_quantity_positive")),
+        sa.CheckConstraint("quantity >= 0", name=op.f("ck_refund_lines_quantity_not_negative")),
         sa.ForeignKeyConstraint(
             ["refund_id"], ["refunds.id"], name=op.f("fk_refund_lines_refund_id_refunds")
         ),

@@ -193,7 +193,14 @@ def post_cost_of_goods(*, source_key: str, on: date, cost: int, description: str
 
 
 def post_refund(*, order, credit_note) -> JournalEntry:
-    """A credit note refunded to the card: the reverse of the sale it undoes."""
+    """A credit note refunded through the provider: the reverse of the part of the sale it
+    undoes. Refunds and returns (a contra-income account) take the goods given back (less
+    any restocking fee the store keeps), shipping income and each tax component their
+    part; processor clearing gives the money back.
+
+    The processor's fee is not reversed: Stripe keeps the fee of a refunded charge (and the
+    demo provider does as Stripe does), so the fee stays an expense of the sale.
+    """
     lines = [Line(chart.REFUNDS, debit=-credit_note.subtotal, memo=f"Goods, {credit_note.number}")]
     lines.append(Line(chart.SHIPPING_INCOME, debit=-credit_note.shipping_total, memo="Shipping"))
     for tax in credit_note.taxes:
@@ -203,6 +210,41 @@ def post_refund(*, order, credit_note) -> JournalEntry:
         source_type="refund", source_key=f"refund:{credit_note.number}",
         on=store_date(credit_note.issued_at), order_id=order.id,
         description=f"Refund, order {order.number}, credit note {credit_note.number}", lines=lines,
+    )  # fmt: skip
+
+
+def reverse_commission(*, order, credit_note, goods_left: int) -> JournalEntry | None:
+    """The commission on goods given back is no longer earned: commissions payable /
+    commissions, at the order's rate on the credit note's goods (net of a restocking fee);
+    when no goods are left to refund, what is left of the commission, so an order refunded
+    in parts reverses exactly the commission it posted."""
+    posted = already_posted(f"commission:order:{order.id}")
+    if posted is None:
+        return None
+    earned = sum(line.credit for line in posted.lines)
+    reversed_before = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(JournalLine.debit), 0))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(
+            JournalEntry.order_id == order.id,
+            JournalEntry.source_type == "commission_reversal",
+            JournalLine.account_id == account_for(chart.COMMISSIONS_PAYABLE).id,
+        )
+    )
+    left = earned - int(reversed_before)
+    if goods_left == 0:
+        amount = left
+    else:
+        amount = min(left, round_half_up(Decimal(-credit_note.subtotal) * order.commission_rate))
+    if amount <= 0:
+        return None
+    return post_entry(
+        source_type="commission_reversal", source_key=f"commission-reversal:{credit_note.number}",
+        on=store_date(credit_note.issued_at), order_id=order.id,
+        description=f"Commission reversed, order {order.number}, credit note {credit_note.number}",
+        lines=[
+            Line(chart.COMMISSIONS_PAYABLE, debit=amount), Line(chart.COMMISSIONS, credit=amount)
+        ],
     )  # fmt: skip
 
 

@@ -1,5 +1,8 @@
 """Invoices: issued in the transaction that marks the order paid, numbered without gaps."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
@@ -148,7 +151,61 @@ def issue_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
     )
     if credited is not None:
         raise BillingError(f"Invoice {invoice.number} is already credited by {credited}.")
+    lines = [
+        CreditedLine(
+            sku=line.sku,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_class_name=line.tax_class_name,
+            tax_rate=line.tax_rate,
+            amount=line.line_total,
+        )  # fmt: skip
+        for line in invoice.lines
+    ]
+    taxes = [CreditedTax(t.component, t.rate, t.taxable, t.amount) for t in invoice.taxes]
+    return issue_credit(
+        invoice=invoice, lines=lines, shipping=invoice.shipping_total, taxes=taxes, reason=reason
+    )
+
+
+@dataclass(frozen=True)
+class CreditedLine:
+    """A line given back on a credit note, in the invoice's (positive) terms. A negative
+    amount is kept by the store, e.g. a restocking fee: it reduces what is credited."""
+
+    sku: str
+    description: str
+    quantity: int
+    unit_price: int
+    tax_class_name: str
+    tax_rate: Decimal
+    amount: int
+
+
+@dataclass(frozen=True)
+class CreditedTax:
+    component: str
+    rate: Decimal
+    taxable: int
+    amount: int
+
+
+def issue_credit(
+    *, invoice: Invoice, lines: list[CreditedLine], shipping: int, taxes: list[CreditedTax],
+    reason: str = "",
+) -> Invoice:  # fmt: skip
+    """A credit note for part (or all) of an invoice, numbered in its own gapless series.
+
+    Its figures are stored negative: the lines, the shipping and each tax component
+    given back. What may be credited (never more than was invoiced) is decided by
+    the caller, the refund (shop.refunds).
+    """
+    if invoice.kind != INVOICE:
+        raise BillingError("Only an invoice can be credited.")
     issued = utcnow()
+    subtotal = sum(line.amount for line in lines)
+    tax_total = sum(t.amount for t in taxes)
     note = Invoice(
         number=_number(CREDIT_NOTE, issued),
         kind=CREDIT_NOTE,
@@ -167,32 +224,37 @@ def issue_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
         ship_to=invoice.ship_to,
         ship_province=invoice.ship_province,
         ship_country=invoice.ship_country,
-        subtotal=-invoice.subtotal,
-        shipping_total=-invoice.shipping_total,
+        subtotal=-subtotal,
+        shipping_total=-shipping,
         shipping_description=invoice.shipping_description,
-        tax_total=-invoice.tax_total,
-        total=-invoice.total,
+        tax_total=-tax_total,
+        total=-(subtotal + shipping + tax_total),
         paid_at=issued,
         payment_method=invoice.payment_method,
     )
     note.lines = [
         InvoiceLine(
-            position=line.position,
+            position=position,
             sku=line.sku,
             description=line.description,
-            quantity=-line.quantity,
+            quantity=-line.quantity if line.amount >= 0 else line.quantity,
             unit_price=line.unit_price,
             tax_class_name=line.tax_class_name,
             tax_rate=line.tax_rate,
-            line_total=-line.line_total,
+            line_total=-line.amount,
         )  # fmt: skip
-        for line in invoice.lines
+        for position, line in enumerate(lines, start=1)
     ]
     note.taxes = [
         InvoiceTax(component=t.component, rate=t.rate, taxable=-t.taxable, amount=-t.amount)
-        for t in invoice.taxes
+        for t in taxes
     ]
     _check_adds_up(note)
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def credit_notes_of(invoice: Invoice) -> list[Invoice]:
+    query = sa.select(Invoice).where(Invoice.credits_invoice_id == invoice.id)
+    return list(db.session.scalars(query.order_by(Invoice.id)))

@@ -99,6 +99,32 @@ def backorder_allocated(order: Order, message: str, user=None) -> OrderEvent:
     return _add(order, "backorder_allocated", message, user)
 
 
+def refund_decided(order: Order, refund, credit_note_number: str, user=None) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    why = f" ({refund.note})" if refund.note else ""
+    return _add(
+        order, "refund_decided",
+        f"Refund of {money} decided: {refund.reason_label.lower()}{why}; "
+        f"credit note {credit_note_number} issued.", user,
+    )  # fmt: skip
+
+
+def refund_succeeded(order: Order, refund) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    ref = f" ({refund.reference})" if refund.reference else ""
+    return _add(
+        order, "refund_succeeded", f"Refund of {money} made through {refund.provider}{ref}."
+    )
+
+
+def refund_failed(order: Order, refund) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    return _add(
+        order, "refund_failed",
+        f"Refund of {money} failed at {refund.provider}: {refund.last_error}",
+    )  # fmt: skip
+
+
 def backorder_delayed(order: Order, moved: str, why: str, user=None) -> OrderEvent:
     """Backordered lines' ship dates moved later (shop.purchasing.repromise); emailed."""
     message = f"Expected ship date moved later: {moved}. {why} Customer emailed."

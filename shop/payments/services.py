@@ -20,6 +20,7 @@ from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CannotSupply
 from shop.orders.models import Order, Payment, PaymentEvent
+from shop.refunds import services as refunds
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -27,6 +28,9 @@ EXPIRED = "expired"
 IGNORED = "ignored"
 REFUNDED = "refunded"  # a payment's status once its money went back
 REFUND_DUE = "refund due: the items can no longer be supplied"
+# A provider's answer about a refund the store asked for (or one made in its dashboard).
+REFUND_SUCCEEDED = "refund_succeeded"
+REFUND_FAILED = "refund_failed"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class PaymentEventData:
     currency: str | None = None
     method: str = ""  # e.g. "Visa ending 4242"
     reason: str = ""
+    refund_id: int | None = None  # our Refund.id, when the provider carries it back
+    refund_reference: str | None = None  # the provider's id of the refund (Stripe's re_...)
 
 
 def already_applied(provider: str, event_id: str) -> bool:
@@ -82,6 +88,15 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
 
 
 def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    if data.outcome in (REFUND_SUCCEEDED, REFUND_FAILED):
+        if order.payment_provider != data.provider:
+            reason = f"the order was paid through {order.payment_provider}, not {data.provider}"
+            events.payment_rejected(order, data.provider, reason)
+            return "rejected: " + reason
+        return refunds.apply_refund_outcome(
+            order=order, refund_id=data.refund_id, reference=data.refund_reference,
+            succeeded=data.outcome == REFUND_SUCCEEDED, reason=data.reason,
+        )  # fmt: skip
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
     if data.outcome == FAILED:

@@ -65,10 +65,11 @@ class Refund(TimestampMixin, Base):
 
 
 class RefundLine(Base):
-    """Units of one order line whose price is given back by a refund."""
+    """Units of one order line whose price is given back by a refund, or a part of its price."""
 
     __tablename__ = "refund_lines"
-    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+    # No units for an amount given back on a line without its goods (goodwill, a dashboard).
+    __table_args__ = (sa.CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
