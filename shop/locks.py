@@ -21,7 +21,11 @@ deadlock. (Counters come last of all: the invoice-number series is bumped by an 
 while paying, after the order and its stock rows.) Two use cases that follow
 one order can wait for each other but never deadlock: cancelling an order
 (order -> its packing shipments -> stock) and confirming a shipment (order ->
-shipment -> stock) queue on the order. Locking a row the transaction already
+shipment -> stock) queue on the order. Re-dating backorders (a purchase order's date
+edited, the purchase order cancelled, `flask backorders repromise`) locks the orders
+waiting for its variants, then the purchase order(s) by id (shop.purchasing.repromise),
+so two copies of the job, or the job and a staff edit, queue on the orders and the second
+sees the dates the first wrote. Locking a row the transaction already
 holds again is free, so a use case may re-read a row under its lock.
 
 PostgreSQL: SELECT ... FOR UPDATE, the rows read afresh (populate_existing), so
