@@ -50,7 +50,7 @@ from shop.orders.models import Order, OrderLine
 from shop.purchasing import backorders
 from shop.purchasing import status as st
 from shop.purchasing.incoming import expected_date
-from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine
+from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 # What the customer reads as the reason of a delay.
 SUPPLIER_LATER = "Our supplier now expects to deliver later than planned."
@@ -124,25 +124,32 @@ class Repromised:
         return [t.order.number for t in self.told if t.emailed]
 
 
-def _late_lines(today: date):
-    """(purchase order id, line id, line has its own date) of open lines whose goods are
-    still to come and whose expected date has passed."""
+def _late_purchase_orders(today: date) -> list[int]:
+    """Ids of open purchase orders with a line whose goods are still to come and whose
+    expected date has passed (read without locks: checked again under them)."""
     rows = db.session.execute(
         sa.select(
             PurchaseOrder.id,
-            PurchaseOrderLine.id.label("line_id"),
             PurchaseOrderLine.expected_date,
             PurchaseOrder.expected_date.label("po_date"),
             PurchaseOrder.sent_at,
-            PurchaseOrder.supplier_id,
+            Supplier.lead_time_days,
         )
         .join(PurchaseOrderLine, PurchaseOrderLine.purchase_order_id == PurchaseOrder.id)
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .where(
             PurchaseOrder.status.in_(st.OPEN),
             PurchaseOrderLine.quantity > PurchaseOrderLine.quantity_received,
         )
-    ).all()
-    return rows
+    )
+    return sorted(
+        {
+            row.id
+            for row in rows
+            if expected_date(row.expected_date, row.po_date, row.sent_at, row.lead_time_days, today)
+            < today
+        }
+    )
 
 
 def _is_late(po: PurchaseOrder, line: PurchaseOrderLine, today: date) -> bool:
@@ -174,7 +181,7 @@ def repromise_late(*, today: date | None = None, user=None) -> Repromised:
     """Late purchase orders expected LATE_DELIVERY_GRACE_DAYS from today, overdue
     backorders given a new date, and their customers told once (one transaction)."""
     today = today or store_today()
-    candidates = sorted({row.id for row in _late_lines(today)})
+    candidates = _late_purchase_orders(today)
     variant_ids = set(_overdue_variants(today))
     if candidates:
         variant_ids |= set(
