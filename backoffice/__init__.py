@@ -18,6 +18,7 @@ from backoffice import (  # noqa: E402,F401
     fulfilment,
     inventory,
     invoice_files,
+    order_refunds,
     orders,
     payables,
     purchasing,

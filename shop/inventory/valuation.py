@@ -52,7 +52,9 @@ OTHER_SIDE = {
     reasons.INITIAL: chart.OPENING_BALANCE,
     reasons.ADJUSTMENT: chart.SHRINKAGE,
     reasons.COUNT: chart.SHRINKAGE,
-    reasons.RETURN: chart.SHRINKAGE,
+    # Goods a customer sent back undo the cost of their sale: cost of goods sold is
+    # credited (a unit returned damaged is then scrapped to shrinkage by an adjustment).
+    reasons.RETURN: chart.COGS,
     reasons.RECEIPT: chart.SHRINKAGE,  # typed by hand, without a purchase order or a bill
     reasons.SHIPMENT: chart.COGS,  # (shop.fulfilment posts one entry per shipment)
     reasons.COUNTER_SALE: chart.COGS,

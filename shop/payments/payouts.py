@@ -22,6 +22,7 @@ from shop.errors import DomainError
 from shop.extensions import db
 from shop.orders.models import Order, Payment
 from shop.payments.models import FAILED, PAID, Payout
+from shop.refunds.models import Refund
 
 DEMO = "demo"
 LABELS = {"demo": "Demo processor", "stripe": "Stripe"}
@@ -191,9 +192,10 @@ def clearing_difference() -> int:
     refunds and payouts. 0 when the books are right.
 
     Captured: payments whose money was taken for an order that was paid (money for an order
-    that could not be supplied went straight back and was never booked). Fees and refunds
-    are known only as their entries; payouts are the payout rows, paid and not failed (and
-    the monthly summaries of a demo history seeded before daily payouts).
+    that could not be supplied went straight back and was never booked). Refunds are the
+    refunds decided (each posted with its credit note); fees are known only as their
+    entries; payouts are the payout rows, paid and not failed (and the monthly summaries
+    of a demo history seeded before daily payouts).
     """
     balance = _sum(
         sa.select(sa.func.sum(JournalLine.debit - JournalLine.credit))
@@ -206,7 +208,7 @@ def clearing_difference() -> int:
         .where(Payment.status.in_(CAPTURED), Order.paid_at.is_not(None))
     )
     fees = _sum(_clearing_moves(JournalEntry.source_type == "payment_fee"))
-    refunds = _sum(_clearing_moves(JournalEntry.source_type == "refund"))
+    refunds = _sum(sa.select(sa.func.sum(Refund.amount)))
     paid_out = _sum(sa.select(sa.func.sum(Payout.amount)).where(Payout.status == PAID))
     paid_out += _sum(_clearing_moves(JournalEntry.source_type == "history", SUMMARY_PAYOUT))
     return balance - (captured - fees - refunds - paid_out)

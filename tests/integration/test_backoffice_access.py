@@ -34,6 +34,7 @@ STOCK_VIEW = set(roles.STAFF)
 STOCK_CHANGE = {roles.OWNER, roles.WAREHOUSE}
 ORDER_VIEW = {roles.OWNER, roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER}
 ORDER_CANCEL = {roles.OWNER, roles.SALES}
+REFUNDING = {roles.OWNER, roles.SALES, roles.BOOKKEEPER}
 PURCHASING = {roles.OWNER, roles.WAREHOUSE, roles.SALES}
 RECEIVING = {roles.OWNER, roles.WAREHOUSE}
 TAX_VIEW = {roles.OWNER, roles.BOOKKEEPER}
@@ -94,6 +95,7 @@ POLICY = {
     "backoffice.orders": ORDER_VIEW,
     "backoffice.order": ORDER_VIEW,
     "backoffice.order_cancel": ORDER_CANCEL,
+    "backoffice.order_refund": REFUNDING,
     "backoffice.shipping": OWNER_ONLY,
     "backoffice.carrier_edit": OWNER_ONLY,
     "backoffice.service_edit": OWNER_ONLY,

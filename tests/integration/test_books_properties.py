@@ -18,6 +18,7 @@ test's examples), so each check covers everything done so far.
 """
 
 import secrets
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -27,9 +28,7 @@ from hypothesis import strategies as st
 from shop import month_end
 from shop.accounting import chart, statements
 from shop.accounting.models import JournalEntry
-from shop.accounting.services import post_refund
-from shop.billing.models import INVOICE, Invoice
-from shop.billing.services import issue_credit_note
+from shop.billing.models import Invoice
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Variant
 from shop.errors import DomainError
@@ -39,12 +38,14 @@ from shop.inventory import services as inventory
 from shop.inventory import valuation
 from shop.inventory.availability import store_today
 from shop.inventory.models import StockLevel, StockMovement
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderLine
 from shop.payables import bills, payments
 from shop.payables import models as payables
 from shop.payments import payouts
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrderLine
+from shop.refunds import services as refunds
+from shop.refunds import status as refund_status
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.books_helpers import balances, source_keys_posted_twice
 from tests.integration.checkout_helpers import seed_reference_data
@@ -146,19 +147,38 @@ class Store:
             reference=secrets.token_hex(3), amount=amount, user=None,
         )  # fmt: skip
 
-    def refund(self, variant, _unused: int = 0) -> None:
-        """The newest invoice not yet credited is refunded in full to the card."""
-        credited = sa.select(Invoice.credits_invoice_id).where(
-            Invoice.credits_invoice_id.is_not(None)
+    def refund(self, variant, units: int, shipping: bool, fee: int) -> None:
+        """Units of the newest order of the variant are given back (with its shipping or
+        not, a restocking fee or not) through the refund use case, and sent to the demo."""
+        line = self._newest_line(variant)
+        if line is None:
+            return
+        refund = refunds.refund_order(
+            order=line.order, lines={line.id: units}, shipping=shipping,
+            restocking_fee_percent=Decimal(fee), reason=refund_status.RETURN,
+        )  # fmt: skip
+        db.session.commit()
+        refunds.send_refunds([refund.id])
+
+    def goodwill(self, variant, percent: int) -> None:
+        """A part of what is left of the newest order of the variant is given back."""
+        line = self._newest_line(variant)
+        if line is None:
+            return
+        amount = max(refunds.refundable_amount(line.order) * percent // 100, 1)
+        refund = refunds.refund_amount(
+            order=line.order, amount=amount, reason=refund_status.GOODWILL
         )
-        invoice = db.session.scalar(
-            sa.select(Invoice)
-            .where(Invoice.kind == INVOICE, Invoice.id.not_in(credited))
-            .order_by(Invoice.id.desc())
+        db.session.commit()
+        refunds.send_refunds([refund.id])
+
+    def _newest_line(self, variant):
+        return db.session.scalar(
+            sa.select(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(OrderLine.variant_id == variant.id, Order.paid_at.is_not(None))
+            .order_by(OrderLine.id.desc())
         )
-        if invoice is not None:
-            note = issue_credit_note(invoice=invoice, reason="Changed their mind")
-            post_refund(order=db.session.get(Order, invoice.order_id), credit_note=note)
 
     def payout(self, variant, _unused: int = 0) -> None:
         """The demo provider pays out what it cleared up to today."""
@@ -179,7 +199,8 @@ RULES = {
     "edit_cost": st.tuples(st.integers(0, 5000)),
     "bill": st.tuples(st.integers(-300, 300), st.booleans()),
     "pay": st.tuples(st.integers(10, 100)),
-    "refund": st.tuples(st.just(0)),
+    "refund": st.tuples(st.integers(1, 3), st.booleans(), st.sampled_from([0, 0, 15])),
+    "goodwill": st.tuples(st.integers(1, 100)),
     "payout": st.tuples(st.just(0)),
 }
 event = st.one_of(*(st.tuples(st.just(kind), NAMES, args) for kind, args in RULES.items())).map(
@@ -246,11 +267,22 @@ def check_every_month_end_check_agrees() -> None:
     assert wrong == []
 
 
+def check_each_order_is_paid_less_refunded() -> None:
+    """Every order's invoice less its credit notes is what was paid less what was refunded,
+    and no order got back more than it paid."""
+    for order in db.session.scalars(sa.select(Order).where(Order.paid_at.is_not(None))):
+        documents = db.session.scalars(sa.select(Invoice.total).where(Invoice.order_id == order.id))
+        paid, refunded = refunds.paid_amount(order), refunds.refunded_amount(order)
+        assert sum(documents) == paid - refunded == order.total - refunded, order.number
+        assert 0 <= refunded <= paid
+
+
 def check_the_balance_sheet_balances() -> None:
     assert statements.balance_sheet(store_today()).balances
 
 
 CHECKS = [
+    check_each_order_is_paid_less_refunded,
     check_every_month_end_check_agrees,
     check_the_balance_sheet_balances,
     check_trial_balance_is_zero,
