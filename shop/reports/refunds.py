@@ -17,7 +17,9 @@ what comes off, and when):
   returned units received back as resellable come off it in the period the return was
   received (ReturnRequest.received_at), both at the order line's frozen unit cost, since
   they went back to stock at that cost. Units returned damaged stay in the cost of
-  goods: they were scrapped, so the margin on them is lost.
+  goods: they were scrapped, so the margin on them is lost. (The books credit cost of
+  goods sold for every unit received back and post the damaged ones to shrinkage; the
+  owner's margin keeps the loss with the sale that caused it.)
 - Only orders that still count as sales (filters.SOLD): a cancelled order has already
   left the reports whole, with its refunds.
 
