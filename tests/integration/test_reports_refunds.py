@@ -151,3 +151,10 @@ def test_a_refund_of_a_sale_made_before_the_period_shows_as_a_negative_row(shop)
     rows = csv_rows(shop.get(f"/admin/reports/margin?{APRIL}&group=product&format=csv"))
     assert rows[1][:5] == ["Trail Stove", "-2", "-90.65", "-30.00", "-60.65"]
     assert len(rows) == 2  # the lantern had nothing in April
+
+
+def test_the_filters_narrow_the_refunds_like_the_sales(shop):
+    counter = text_of(shop.get(f"/admin/reports/sales?{APRIL}&channel=counter"))
+    assert tile(counter, "Revenue") == "$0.00"  # the refunds were of web orders
+    web = text_of(shop.get(f"/admin/reports/sales?{APRIL}&channel=web"))
+    assert tile(web, "Revenue") == "-$90.65"

@@ -118,6 +118,11 @@ def test_a_later_po_date_re_dates_the_backorder_everywhere_and_emails_once(app, 
     assert local_date(old) in mail.body_html and local_date(new) in mail.body_html
     [event] = history(order, "backorder_delayed")
     assert f"2 x STOVE-9 from {old.isoformat()} to {new.isoformat()}" in event
+    # Staff see it on the order's history in the back office.
+    staff_page = app.test_client()
+    log_in(staff_page, staff["sales"].email)
+    shown = text_of(staff_page.get(f"/admin/orders/{order.number}"))
+    assert f"Expected ship date moved later: 2 x STOVE-9 from {old.isoformat()}" in shown
 
     # The same later date again, then only the note: nobody is told twice.
     edit_po(app, staff, po, today + timedelta(days=15), note="Supplier: container late")
