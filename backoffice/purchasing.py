@@ -152,7 +152,10 @@ def purchase_order_edit(po_id: int):
     if form.validate_on_submit():
         try:
             told = services.edit_purchase_order(
-                po=po, expected_date=form.expected_date.data, note=form.note.data or ""
+                po=po,
+                expected_date=form.expected_date.data,
+                note=form.note.data or "",
+                user=current_user,
             )
         except DomainError as err:
             show_error(form, err)

@@ -177,7 +177,9 @@ def remove_line(*, po: PurchaseOrder, line_id: int) -> None:
     db.session.flush()
 
 
-def edit_purchase_order(*, po: PurchaseOrder, expected_date: date | None, note: str) -> list:
+def edit_purchase_order(
+    *, po: PurchaseOrder, expected_date: date | None, note: str, user=None
+) -> list:
     """The expected date and note; a sent order's date may change when the supplier says so,
     and the ship dates of the backorders it covers move with it: their customers are told
     when theirs moved later (shop.purchasing.repromise). Returns who was told."""
@@ -193,7 +195,7 @@ def edit_purchase_order(*, po: PurchaseOrder, expected_date: date | None, note: 
     if po.status not in st.OPEN:
         return []
     return repromise.replan_and_tell(
-        (line.variant_id for line in po.lines), why=repromise.SUPPLIER_LATER
+        (line.variant_id for line in po.lines), why=repromise.SUPPLIER_LATER, user=user
     )
 
 

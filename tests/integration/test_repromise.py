@@ -118,6 +118,10 @@ def test_a_later_po_date_re_dates_the_backorder_everywhere_and_emails_once(app, 
     assert local_date(old) in mail.body_html and local_date(new) in mail.body_html
     [event] = history(order, "backorder_delayed")
     assert f"2 x STOVE-9 from {old.isoformat()} to {new.isoformat()}" in event
+    who = db.session.scalar(
+        sa.select(OrderEvent.user_id).where(OrderEvent.kind == "backorder_delayed")
+    )
+    assert who == staff["warehouse"].id
     # Staff see it on the order's history in the back office.
     staff_page = app.test_client()
     log_in(staff_page, staff["sales"].email)
