@@ -23,6 +23,7 @@ from backoffice import (  # noqa: E402,F401
     payables,
     purchasing,
     reports,
+    returns,
     shipping,
     staff,
     statements,

@@ -868,11 +868,28 @@ class StoreSettingsForm(BackofficeForm):
     demo_fee_fixed = MoneyField(
         "Demo processor fixed fee ($)", validators=[Required("Enter the fixed fee, like 0.30.")]
     )
+    # Returns (shop.returns.services): the window, the fee kept, whether shipping goes back.
+    return_window_days = WholeNumberField(
+        "Return window (days after shipment; 0: no returns)",
+        validators=[Optional(), _between(0, 365)],
+    )
+    restocking_fee_percent = PercentField(
+        "Restocking fee on returns (%; never kept when the store is at fault)",
+        validators=[Optional()],
+    )
+    refund_shipping_on_return = BooleanField(
+        "Give the shipping back on every return (it always goes back when the store is at fault)"
+    )
 
     def data_for_service(self) -> dict:
         data = {name: self[name].data or "" for name in STORE_TEXT_FIELDS}
         data["demo_fee_percent"] = self.demo_fee_percent.data * 100
         data["demo_fee_fixed"] = self.demo_fee_fixed.minor_units()
+        # Left empty (a form posted without them): the return rules stay as they are.
+        data["return_window_days"] = self.return_window_days.data
+        fee = self.restocking_fee_percent.data
+        data["restocking_fee_percent"] = None if fee is None else fee * 100
+        data["refund_shipping_on_return"] = bool(self.refund_shipping_on_return.data)
         return data
 
 

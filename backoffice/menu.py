@@ -20,6 +20,7 @@ MENU = [
     ("backoffice.backorders", "Backorders"),
     ("backoffice.to_pack", "To pack"),
     ("backoffice.shipments", "Shipments"),
+    ("backoffice.returns", "Returns"),
     ("backoffice.shipping", "Shipping"),
     ("backoffice.tax_rates", "Tax"),
     ("backoffice.invoices", "Invoices"),

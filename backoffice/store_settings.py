@@ -19,6 +19,7 @@ def store_settings():
     form = StoreSettingsForm(obj=settings)
     if not form.is_submitted():
         form.demo_fee_percent.data = settings.demo_fee_percent / 100
+        form.restocking_fee_percent.data = settings.restocking_fee_percent / 100
     if form.validate_on_submit():
         try:
             services.update_store_settings(**form.data_for_service())

@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         media,
         referrals,
+        returns,
         two_factor,
         webhooks,
     )
@@ -100,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
+    app.register_blueprint(returns.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(two_factor.bp)

@@ -136,3 +136,11 @@ def backorder_sooner(order: Order, moved: str, user=None) -> OrderEvent:
     return _add(
         order, "backorder_sooner", f"Expected ship date moved earlier: {moved}."[:500], user
     )
+
+
+# --- returns (shop.returns.services) ------------------------------------------------
+
+
+def return_event(order: Order, kind: str, message: str, user=None) -> OrderEvent:
+    """A step of a return request: requested, authorised, refused, received, refunded."""
+    return _add(order, f"return_{kind}", message, user)

@@ -29,6 +29,9 @@ TRANSITIONS: dict[str, set[str]] = {
 
 # Statuses in which the request still claims its units (no second return of them).
 OPEN = {REQUESTED, AUTHORISED, RECEIVED, REFUNDED}
+# Open requests whose parcel has not arrived: they claim every unit they ask for. Once
+# received, a request claims what came back (OrderLine.quantity_returned counts it).
+AWAITING_PARCEL = {REQUESTED, AUTHORISED}
 
 # Why a customer sends something back; the returns report groups by these.
 REASONS = {
@@ -39,6 +42,10 @@ REASONS = {
     "not_as_described": "Not as described",
     "wrong_item": "Wrong item sent",
 }
+
+# Reasons that are the store's fault: the shipping is given back and no restocking fee
+# is kept (shop.returns.services.refund_terms).
+STORE_FAULT = {"damaged", "defective", "not_as_described", "wrong_item"}
 
 # How a returned unit is handled when the parcel is opened.
 RESELLABLE = "resellable"  # back into stock at its original cost

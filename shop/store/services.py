@@ -39,12 +39,21 @@ MAX_FEE_PERCENT = Decimal("20")
 MAX_FEE_FIXED = 10_000  # $100.00
 
 
-def update_store_settings(*, demo_fee_percent: Decimal, demo_fee_fixed: int, **text):
+MAX_RETURN_WINDOW_DAYS = 365
+
+
+def update_store_settings(
+    *, demo_fee_percent: Decimal, demo_fee_fixed: int, return_window_days: int | None = None,
+    restocking_fee_percent: Decimal | None = None, refund_shipping_on_return: bool | None = None,
+    **text,
+):  # fmt: skip
     """Save the store's details; invoices issued from now on carry them (issued ones keep theirs).
 
     Text fields not given are emptied; the fee percent is a percentage (2.9), the fixed fee cents.
+    The return rules (shop.returns) are kept as they are when not given.
     """
     settings = store_settings()
+    _check_return_rules(return_window_days, restocking_fee_percent)
     if not text.get("legal_name", "").strip():
         raise StoreSettingsError("Enter the store's legal name.", field="legal_name")
     if not Decimal(0) <= demo_fee_percent <= MAX_FEE_PERCENT:
@@ -60,8 +69,32 @@ def update_store_settings(*, demo_fee_percent: Decimal, demo_fee_fixed: int, **t
         setattr(settings, name, "\n".join(line.rstrip() for line in lines))
     settings.demo_fee_percent = demo_fee_percent
     settings.demo_fee_fixed = demo_fee_fixed
+    if return_window_days is not None:
+        settings.return_window_days = return_window_days
+    if restocking_fee_percent is not None:
+        settings.restocking_fee_percent = restocking_fee_percent
+    if refund_shipping_on_return is not None:
+        settings.refund_shipping_on_return = refund_shipping_on_return
     db.session.flush()
     return settings
+
+
+def _check_return_rules(window_days: int | None, fee_percent: Decimal | None) -> None:
+    if window_days is not None and not 0 <= window_days <= MAX_RETURN_WINDOW_DAYS:
+        raise StoreSettingsError(
+            f"Enter a return window from 0 to {MAX_RETURN_WINDOW_DAYS} days.",
+            field="return_window_days",
+        )
+    if fee_percent is None:
+        return
+    if not Decimal(0) <= fee_percent <= Decimal(100):
+        raise StoreSettingsError(
+            "Enter a restocking fee from 0 to 100%.", field="restocking_fee_percent"
+        )
+    if fee_percent != fee_percent.quantize(Decimal("0.01")):
+        raise StoreSettingsError(
+            "Use at most 2 decimal places, like 15 or 12.5.", field="restocking_fee_percent"
+        )
 
 
 def save_logo(data: bytes) -> str:

@@ -20,6 +20,7 @@ from shop.fulfilment.services import start_shipment
 from shop.inventory.availability import store_today
 from shop.payables import bills
 from shop.purchasing import services as purchasing
+from shop.returns.models import ReturnLine, ReturnRequest
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
 from tests.conftest import log_in
@@ -45,6 +46,7 @@ AGENTS = {roles.OWNER, roles.SALES}
 FULFILMENT = {roles.OWNER, roles.WAREHOUSE}
 PRINTING = {roles.OWNER, roles.WAREHOUSE}
 PO_PRINTING = {roles.OWNER, roles.WAREHOUSE, roles.SALES}
+RETURNS = {roles.OWNER, roles.WAREHOUSE}
 
 # The policy of the issue, written out: who may open what.
 POLICY = {
@@ -166,6 +168,13 @@ POLICY = {
     "backoffice.bank_line_unmatch": BOOKS,
     "backoffice.bank_line_post": BOOKS,
     "backoffice.bank_unmatched": BOOKS,
+    "backoffice.returns": RETURNS,
+    "backoffice.return_request": RETURNS,
+    "backoffice.return_authorise": RETURNS,
+    "backoffice.return_refuse": RETURNS,
+    "backoffice.return_receive": RETURNS,
+    "backoffice.return_slip_pdf": RETURNS,
+    "backoffice.report_returns": OWNER_ONLY,
 }
 
 
@@ -218,7 +227,14 @@ def rows(app, tax_class, staff):
     def first(model):
         return db.session.scalar(sa.select(model.id).order_by(model.id).limit(1))
 
+    authorised = ReturnRequest(
+        number="RMA-2026-000001", order_id=order.id, status="authorised",
+        lines=[ReturnLine(order_line_id=order.lines[0].id, quantity=1, reason="wrong_size")],
+    )  # fmt: skip
+    db.session.add(authorised)
+    db.session.commit()
     return {
+        "rma": authorised.number,
         "number": order.number,
         "invoice_number": invoice_for_order(order).number,
         "carrier_id": first(Carrier),
