@@ -22,6 +22,7 @@ from backoffice import (  # noqa: E402,F401
     orders,
     payables,
     purchasing,
+    refunds,
     reports,
     returns,
     shipping,

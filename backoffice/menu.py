@@ -36,6 +36,7 @@ MENU = [
     ("backoffice.periods_page", "Close the period"),
     ("backoffice.bank_statements", "Bank"),
     ("backoffice.payouts_list", "Payouts"),
+    ("backoffice.refunds_attention", "Refunds to see to"),
     ("backoffice.commission_agents", "Commission agents"),
     ("backoffice.staff", "Staff"),
     ("backoffice.store_settings", "Store settings"),

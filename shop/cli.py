@@ -1,5 +1,5 @@
 """flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate/
-repromise, reorder report, payouts demo."""
+repromise, reorder report, payouts demo, refunds retry."""
 
 import click
 from flask import Flask, current_app
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(forecasts_group)
     app.cli.add_command(accounts_group)
     app.cli.add_command(payouts_group)
+    app.cli.add_command(refunds_group)
 
 
 @click.command("seed-demo")
@@ -271,3 +272,22 @@ def payouts_demo():
         current_app.config["LOCALE"],
     )
     click.echo(f"paid out {len(made)} day(s) of the demo provider's payments: {total}")
+
+
+@click.group("refunds")
+def refunds_group():
+    """Refunds."""
+
+
+@refunds_group.command("retry")
+def refunds_retry():
+    """Ask the payment provider again for refunds it could not make yet (every few minutes)."""
+    from shop.refunds.retry import retry_due_refunds
+
+    run = retry_due_refunds()
+    click.echo(
+        f"refunded {len(run.succeeded)}, processing {len(run.waiting)}, "
+        f"failed {len(run.failed)}, postponed {len(run.postponed)}"
+    )
+    if run.failed:
+        click.echo("failed refunds need staff: see Back office > Refunds")

@@ -125,6 +125,15 @@ def refund_failed(order: Order, refund) -> OrderEvent:
     )  # fmt: skip
 
 
+def refund_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
+    return _add(order, "refund_rejected", f"Refund reported by {provider} rejected: {reason}")
+
+
+def refund_retried(order: Order, refund, user=None) -> OrderEvent:
+    money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
+    return _add(order, "refund_retried", f"Refund of {money} sent again.", user)
+
+
 def backorder_delayed(order: Order, moved: str, why: str, user=None) -> OrderEvent:
     """Backordered lines' ship dates moved later (shop.purchasing.repromise); emailed."""
     message = f"Expected ship date moved later: {moved}. {why} Customer emailed."

@@ -31,6 +31,20 @@ REFUND_DUE = "refund due: the items can no longer be supplied"
 # A provider's answer about a refund the store asked for (or one made in its dashboard).
 REFUND_SUCCEEDED = "refund_succeeded"
 REFUND_FAILED = "refund_failed"
+# A provider's webhook reports refunds of a payment, settled or not, ours or its dashboard's.
+REFUND = "refund"
+
+
+@dataclass(frozen=True)
+class RefundReport:
+    """One refund as the provider reports it."""
+
+    reference: str  # the provider's refund id (Stripe's re_...)
+    amount: int  # minor units
+    currency: str
+    status: str  # the provider's: succeeded, pending, failed, canceled, requires_action
+    refund_id: int | None = None  # our Refund.id, from the metadata we sent with it
+    failure_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,7 @@ class PaymentEventData:
     provider: str
     event_id: str
     event_type: str
-    outcome: str  # SUCCEEDED, FAILED, EXPIRED or IGNORED
+    outcome: str  # SUCCEEDED, FAILED, EXPIRED, REFUND or IGNORED
     reference: str | None = None  # our Payment.reference (e.g. the Checkout Session id)
     order_id: int | None = None
     amount: int | None = None  # minor units
@@ -47,6 +61,8 @@ class PaymentEventData:
     reason: str = ""
     refund_id: int | None = None  # our Refund.id, when the provider carries it back
     refund_reference: str | None = None  # the provider's id of the refund (Stripe's re_...)
+    charge_reference: str | None = None  # what a refund is made against (Stripe's PaymentIntent)
+    refunds: tuple[RefundReport, ...] = ()  # outcome REFUND: the refunds the event reports
 
 
 def already_applied(provider: str, event_id: str) -> bool:
@@ -80,6 +96,13 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
                 Payment.provider == data.provider, Payment.reference == data.reference
             )
         )
+    elif data.outcome == REFUND and data.charge_reference:
+        payment = db.session.scalar(
+            sa.select(Payment).where(
+                Payment.provider == data.provider,
+                Payment.charge_reference == data.charge_reference,
+            )
+        )
     order_id = payment.order_id if payment else data.order_id
     if order_id is None:
         return None, None
@@ -99,6 +122,10 @@ def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str
         )  # fmt: skip
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
+    if data.outcome == REFUND:
+        from shop.refunds import provider_events  # it builds on this module's constants
+
+        return provider_events.apply_refund_reports(data, payment, order)
     if data.outcome == FAILED:
         _close(payment, FAILED)
         if order.status != st.PENDING_PAYMENT:
@@ -132,6 +159,8 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
         return "rejected: " + reason
     if payment is not None:
         payment.status, payment.method = SUCCEEDED, data.method
+        if data.charge_reference:  # what a refund of this payment is made against
+            payment.charge_reference = data.charge_reference
     if order.status == st.CANCELLED:
         reason = "the order was cancelled; refund this payment in the payment provider"
         current_app.logger.error(

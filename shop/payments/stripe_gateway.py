@@ -7,7 +7,10 @@ through apply_payment_event() like every other provider's events, except
 charge.updated, which brings Stripe's fee for the books (record_fee()), and
 payout.paid / payout.failed, which move money from clearing to the bank
 (record_payout_event()). Money that arrives for what can no longer be supplied is
-refunded at once (refund()).
+refunded at once (refund()). The store's refunds go out through refund_payment()
+(the Refund API, one idempotency key per refund); Stripe's refund events
+(REFUND_EVENTS) come back as reports of each refund (refund_event_data()), applied
+through apply_payment_event() like the rest: ours settle, the dashboard's are recorded.
 """
 
 import hashlib
@@ -27,9 +30,11 @@ from shop.payments.services import (
     EXPIRED,
     FAILED,
     IGNORED,
+    REFUND,
     REFUND_DUE,
     SUCCEEDED,
     PaymentEventData,
+    RefundReport,
     already_applied,
     apply_payment_event,
     record_refund,
@@ -179,6 +184,7 @@ def event_data(event: stripe.Event) -> PaymentEventData:
             amount=obj.get("amount_total"),
             currency=(obj.get("currency") or "").upper(),
             method="Card (Stripe)",
+            charge_reference=_id_of(obj.get("payment_intent")),
         )
     if kind == "payment_intent.payment_failed":
         error = obj.get("last_payment_error") or {}
@@ -207,7 +213,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
         return record_fee(event)
     if event.type in PAYOUT_EVENTS:
         return record_payout_event(event)
-    data = event_data(event)
+    data = refund_event_data(event) if event.type in REFUND_EVENTS else event_data(event)
     outcome = apply_payment_event(data)
     if outcome == REFUND_DUE:
         intent = _id_of(event.data.object.to_dict().get("payment_intent"))
@@ -228,6 +234,128 @@ def refund(payment_intent: str, *, order_id: int | None) -> str:
         lambda api: api.v1.refunds.create(params, {"idempotency_key": f"refund-{payment_intent}"})
     )
     return made.id
+
+
+# --- refunds: ours through the Refund API, and any Stripe reports --------------------
+
+
+class StripeRefusedRefund(StripeUnavailable):
+    """Stripe answered and refused this refund (more than is left on the charge, a card
+    that cannot take it back): asking again will not help, staff must act. It is a
+    StripeUnavailable so a caller that catches only that still never loses the refund."""
+
+    permanent = True
+
+
+def refund_payment(refund) -> tuple[str, str]:
+    """(Stripe refund id, Stripe's status: 'succeeded' | 'pending' | 'failed' |
+    'requires_action' | 'canceled') of a Refund of ours for `refund.amount`.
+
+    Made against the payment's PaymentIntent, with our ids in the metadata (so its
+    webhooks find it even before this answer is recorded) and a key that is the same
+    for every retry of this refund: Stripe answers a retry with the refund it made.
+    Raises StripeUnavailable when Stripe cannot be reached or fails (retry later), and
+    StripeRefusedRefund with a clear message when Stripe refuses it for good.
+    """
+    intent = payment_intent_of(refund.payment)
+    params = {
+        "payment_intent": intent,
+        "amount": refund.amount,
+        "metadata": {"refund_id": str(refund.id), "order_id": str(refund.order_id)},
+    }
+    try:
+        made = client().v1.refunds.create(
+            params, {"idempotency_key": refund_idempotency_key(refund)}
+        )
+    except (stripe.InvalidRequestError, stripe.CardError, stripe.IdempotencyError) as exc:
+        current_app.logger.error("Stripe refused refund %s: %s", refund.id, exc)
+        raise StripeRefusedRefund(_refusal(exc, refund)) from exc
+    except stripe.StripeError as exc:
+        current_app.logger.error("Stripe could not make refund %s: %s", refund.id, exc)
+        raise StripeUnavailable(
+            "Stripe could not be reached; the refund is kept and will be tried again."
+        ) from exc
+    return made.id, made.status
+
+
+def _refusal(exc: stripe.StripeError, refund) -> str:
+    code = getattr(exc, "code", None)
+    if code == "amount_too_large":
+        return (
+            "Stripe refused the refund: it is more than is left to refund on the payment "
+            "(was part of it refunded in Stripe's dashboard?)."
+        )
+    if code == "charge_already_refunded":
+        return "Stripe refused the refund: the payment was already refunded in full."
+    message = getattr(exc, "user_message", None) or str(exc) or "no reason given"
+    return f"Stripe refused the refund: {message}"
+
+
+def refund_idempotency_key(refund) -> str:
+    """The same for every retry of one refund, and never shared with another.
+
+    The id alone is not enough (a reset database starts again at 1 while Stripe
+    keeps keys for 24 hours): it is joined to the refund's random token, committed
+    with the refund before Stripe is asked. A failed refund sent again by staff gets
+    a new token (Stripe would answer the old key with the old failure).
+    """
+    return f"refund-{refund.id}-{refund.idempotency_token}"
+
+
+def payment_intent_of(payment: Payment) -> str:
+    """What a refund of the payment is made against: its PaymentIntent, kept when it was
+    paid; a payment made before it was kept asks Stripe for its Checkout Session."""
+    if not payment.charge_reference:
+        session = _stripe_call(lambda api: api.v1.checkout.sessions.retrieve(payment.reference))
+        payment.charge_reference = _id_of(session.payment_intent)
+    return payment.charge_reference
+
+
+REFUND_EVENTS = (
+    "charge.refunded",  # the charge, with its refunds (and what is refunded in all)
+    "refund.created",  # the refund itself, ours or made in the dashboard
+    "refund.updated",  # e.g. a pending refund that succeeded or failed
+    "refund.failed",
+    "charge.refund.updated",  # the older name of refund.updated
+)
+
+
+def refund_event_data(event: stripe.Event) -> PaymentEventData:
+    """Translate a Stripe refund event into the store's own: the refunds it reports."""
+    obj = event.data.object.to_dict()
+    if event.type == "charge.refunded":
+        listed = (obj.get("refunds") or {}).get("data")
+        if listed is None:  # newer API versions leave the charge's refunds out
+            found = _stripe_call(lambda api: api.v1.refunds.list({"charge": obj["id"]}))
+            listed = [r.to_dict() for r in found.auto_paging_iter()]
+    else:
+        listed = [obj]
+    reports = tuple(
+        RefundReport(
+            reference=r["id"],
+            amount=int(r["amount"]),
+            currency=(r.get("currency") or "").upper(),
+            status=r.get("status") or "",
+            refund_id=_refund_id(r),
+            failure_reason=r.get("failure_reason") or "",
+        )
+        for r in listed
+    )
+    order_id = next((_order_id(r) for r in listed if _order_id(r) is not None), _order_id(obj))
+    return PaymentEventData(
+        provider=NAME,
+        event_id=event.id,
+        event_type=event.type,
+        outcome=REFUND,
+        order_id=order_id,
+        charge_reference=_id_of(obj.get("payment_intent")),
+        refunds=reports,
+    )
+
+
+def _refund_id(obj: dict) -> int | None:
+    text = str((obj.get("metadata") or {}).get("refund_id") or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 # --- the processor's fee ------------------------------------------------------------

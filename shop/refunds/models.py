@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -46,6 +47,12 @@ class Refund(TimestampMixin, Base):
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Random, committed with the refund before the provider is asked: every retry sends
+    # the same key (a lost answer is replayed, never refunded twice); a failed refund
+    # that staff send again gets a new one (the provider would replay the failure).
+    idempotency_token: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(8)
+    )
 
     order: Mapped[Order] = relationship()
     payment: Mapped[Payment | None] = relationship()

@@ -24,7 +24,10 @@ def send(refund: Refund) -> str:
     if refund.provider == demo.NAME:
         return _apply(refund, f"demo_re_{secrets.token_hex(12)}", REFUND_SUCCEEDED)
     if refund.provider == stripe_gateway.NAME:
-        reference, status = stripe_gateway.refund_payment(refund)
+        try:
+            reference, status = stripe_gateway.refund_payment(refund)
+        except stripe_gateway.StripeRefusedRefund as err:  # for good: failed, shown to staff
+            return _refused(refund, err.message)
         refund.reference = reference
         if status not in STRIPE_SETTLED:  # pending: Stripe's webhook will say how it ended
             refund.next_attempt_at = None
@@ -45,6 +48,23 @@ def _apply(refund: Refund, reference: str, outcome: str, reason: str = "") -> st
             currency=refund.currency,
             refund_id=refund.id,
             refund_reference=reference,
+            reason=reason,
+        )
+    )
+
+
+def _refused(refund: Refund, reason: str) -> str:
+    """The provider answered and refused the refund: it fails (no provider id to record)."""
+    return apply_payment_event(
+        PaymentEventData(
+            provider=refund.provider,
+            event_id=f"{refund.provider}:refund-refused:{refund.id}:{refund.idempotency_token}",
+            event_type=f"{refund.provider}.refund.refused",
+            outcome=REFUND_FAILED,
+            order_id=refund.order_id,
+            amount=refund.amount,
+            currency=refund.currency,
+            refund_id=refund.id,
             reason=reason,
         )
     )

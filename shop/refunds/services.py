@@ -341,6 +341,11 @@ def send_refund(refund_id: int) -> str:
     # applies refund outcomes from this module.
     from shop.refunds import providers
 
+    # Orders first (shop.locks): a webhook about this refund, which locks the order and then
+    # the refund, waits for this call's answer instead of deadlocking with it.
+    order_id = db.session.scalar(sa.select(Refund.order_id).where(Refund.id == refund_id))
+    if order_id is not None:
+        locks.lock_order(order_id)
     refund = _claim(refund_id)
     if refund is None:
         db.session.rollback()

@@ -3,11 +3,13 @@
 The real `stripe` library talks to it over HTTP (StripeClient base_addresses
 {"api": fake.url}). It keeps Checkout Sessions, replays a repeated
 Idempotency-Key, refuses a key reused with other parameters, checks the secret
-key, refunds a paid charge when asked (POST /v1/refunds), and answers errors in
-Stripe's shape. Helper methods play the customer's part (pay, let the session
-expire, have the card declined) and Stripe's own (settle a paid charge with its
-fee, pay the settled balance out to the bank or have the bank return it), and
-build the event Stripe would then send; `sign()` signs it exactly as Stripe does.
+key, refunds a paid charge when asked (POST /v1/refunds; GET one or a list; a
+refund may stay pending and later succeed or fail, the endpoint may be made to
+refuse), and answers errors in Stripe's shape. Helper methods play the
+customer's part (pay, let the session expire, have the card declined) and
+Stripe's own (settle a paid charge with its fee, pay the settled balance out to
+the bank or have the bank return it, refund in the dashboard), and build the
+event Stripe would then send; `sign()` signs it exactly as Stripe does.
 """
 
 import hashlib
@@ -98,6 +100,10 @@ class FakeStripe:
     replayed_keys: list = field(default_factory=list)
     events: list = field(default_factory=list)
     lose_next_response: bool = False  # create, then drop the connection (a timeout)
+    next_refund_status: str | None = None  # the next refund's status ("pending", "failed")
+    refuse_refunds: list = field(default_factory=list)  # errors the next refunds answer
+    refund_delay: float = 0.0  # seconds each refund request takes (a slow Stripe)
+    refund_answer_delay: float = 0.0  # seconds between making a refund and answering
 
     def __post_init__(self):
         self._idempotent: dict = {}  # key -> (method, path, params, status, body)
@@ -156,6 +162,8 @@ class FakeStripe:
             return 200, f"<h1>Pay {session['amount_total']} {session['currency']}</h1>"
         if request.method == "POST":
             seen.params = parse_form(request.form.items(multi=True))
+            if path == "/v1/refunds" and self.refund_delay:
+                time.sleep(self.refund_delay)
         else:
             seen.params = parse_form(request.args.items(multi=True))
         with self._lock:
@@ -211,6 +219,11 @@ class FakeStripe:
             return 200, self._set(match.group(1), status="expired")
         if seen.method == "POST" and seen.path == "/v1/refunds":
             return 200, self._create_refund(seen.params)
+        if seen.method == "GET" and seen.path == "/v1/refunds":
+            return 200, self._list_refunds(seen.params)
+        match = re.fullmatch(r"/v1/refunds/([^/]+)", seen.path)
+        if seen.method == "GET" and match:
+            return 200, self.refund(match.group(1))
         if seen.method == "GET" and seen.path == "/v1/balance_transactions":
             return 200, self._list_balance_transactions(seen.params)
         for prefix, store, kind in (
@@ -316,7 +329,14 @@ class FakeStripe:
     # --- refunds ----------------------------------------------------------------
 
     def _create_refund(self, params: dict) -> dict:
-        """POST /v1/refunds: all (or `amount`) of what is left of a PaymentIntent's charge."""
+        """POST /v1/refunds: all (or `amount`) of what is left of a PaymentIntent's charge.
+
+        The refund succeeds at once unless a test set `next_refund_status` (e.g.
+        "pending", settled later by update_refund()); `refuse_refunds` makes the
+        endpoint answer an error instead (see refuse_next_refunds())."""
+        if self.refuse_refunds:
+            err = self.refuse_refunds.pop(0)
+            raise StripeError(err["status"], err["type"], err["message"], **err["extra"])
         if params.get("payment_intent"):
             intent = self._get(self.payment_intents, "payment_intent", params["payment_intent"])
             if intent.get("status") != "succeeded" or not intent.get("latest_charge"):
@@ -353,6 +373,15 @@ class FakeStripe:
                 code="amount_too_large",
                 param="amount",
             )
+        status = self.next_refund_status or "succeeded"
+        self.next_refund_status = None
+        made = self._make_refund(charge, amount, status, params.get("metadata", {}), params)
+        if self.refund_answer_delay:  # the webhook may overtake this answer
+            time.sleep(self.refund_answer_delay)
+        return made
+
+    def _make_refund(self, charge: dict, amount: int, status: str, metadata: dict, params=None):
+        # Stripe counts a pending refund as refunded on the charge; a failed one is given back.
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         refund = {
@@ -363,14 +392,88 @@ class FakeStripe:
             "charge": charge["id"],
             "created": int(time.time()),
             "currency": charge["currency"],
-            "metadata": params.get("metadata", {}),
+            "failure_reason": None,
+            "metadata": metadata,
             "payment_intent": charge["payment_intent"],
-            "reason": params.get("reason"),
+            "reason": (params or {}).get("reason"),
             "receipt_number": None,
-            "status": "succeeded",
+            "status": status,
         }
         self.refunds[refund["id"]] = refund
+        charge.setdefault("_refunds", []).append(refund["id"])
         return refund
+
+    def refuse_next_refunds(self, times: int = 1, *, kind: str = "server") -> None:
+        """The next `times` refund requests fail: "server" (500, an outage: the store
+        retries), "declined" (402 card_error, Stripe refuses the refund itself)."""
+        errors = {
+            "server": {"status": 500, "type": "api_error",
+                       "message": "An unknown error occurred", "extra": {}},
+            "declined": {"status": 402, "type": "card_error",
+                         "message": "The refund could not be processed.",
+                         "extra": {"code": "card_declined"}},
+        }  # fmt: skip
+        self.refuse_refunds.extend([errors[kind]] * times)
+
+    def refund(self, refund_id: str) -> dict:
+        return self._get(self.refunds, "refund", refund_id)
+
+    def _list_refunds(self, params: dict) -> dict:
+        """GET /v1/refunds?payment_intent=pi_...&charge=ch_..., newest first like Stripe."""
+        found = [
+            r for r in reversed(list(self.refunds.values()))
+            if (not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"])
+            and (not params.get("charge") or r["charge"] == params["charge"])
+        ]  # fmt: skip
+        limit = int(params.get("limit") or 10)
+        return {"object": "list", "data": found[:limit], "has_more": len(found) > limit,
+                "url": "/v1/refunds"}  # fmt: skip
+
+    def charge_with_refunds(self, charge: dict) -> dict:
+        """The charge as charge.refunded carries it: amount_refunded and its refunds."""
+        shown = {k: v for k, v in charge.items() if not k.startswith("_")}
+        data = [self.refunds[r] for r in reversed(charge.get("_refunds", []))]
+        shown["refunds"] = {
+            "object": "list", "data": data, "has_more": False, "total_count": len(data),
+            "url": f"/v1/charges/{charge['id']}/refunds",
+        }  # fmt: skip
+        return shown
+
+    def refund_events(self, refund_id: str) -> list[dict]:
+        """What Stripe sends once a refund is made: refund.created, then charge.refunded."""
+        refund = self.refund(refund_id)
+        charge = self.charges[refund["charge"]]
+        return [
+            self.event("refund.created", refund),
+            self.event("charge.refunded", self.charge_with_refunds(charge),
+                       previous={"amount_refunded": charge["amount_refunded"] - refund["amount"]}),
+        ]  # fmt: skip
+
+    def dashboard_refund(
+        self, session_id: str, amount: int | None = None, *, status: str = "succeeded"
+    ) -> list[dict]:
+        """Someone refunds the session's charge in Stripe's dashboard (all that is left
+        unless `amount`): a refund without our metadata, and the events Stripe sends."""
+        charge = self.charge_of(session_id)
+        left = charge["amount"] - charge["amount_refunded"]
+        refund = self._make_refund(charge, left if amount is None else amount, status, {})
+        return self.refund_events(refund["id"])
+
+    def update_refund(self, refund_id: str, status: str, failure_reason: str | None = None) -> dict:
+        """A pending refund settles: refund.updated (Stripe also sends refund.failed for a
+        failure; see refund_failed()). A failed refund's money is no longer refunded."""
+        refund = self.refund(refund_id)
+        previous = {"status": refund["status"]}
+        refund["status"] = status
+        if status == "failed":
+            refund["failure_reason"] = failure_reason or "expired_or_canceled_card"
+            charge = self.charges[refund["charge"]]
+            charge["amount_refunded"] -= refund["amount"]
+            charge["refunded"] = False
+        return self.event("refund.updated", refund, previous=previous)
+
+    def refund_failed(self, refund_id: str) -> dict:
+        return self.event("refund.failed", self.refund(refund_id))
 
     # --- the customer's side, and the events that follow ------------------------
 

@@ -161,6 +161,8 @@ POLICY = {
     "backoffice.payables_aging": BOOKS,
     "backoffice.payables_aging_csv": BOOKS,
     "backoffice.payouts_list": BOOKS,
+    "backoffice.refunds_attention": BOOKS,
+    "backoffice.refund_retry": BOOKS,
     "backoffice.bank_statements": BOOKS,
     "backoffice.bank_statement": BOOKS,
     "backoffice.bank_statement_auto_match": BOOKS,

@@ -1,0 +1,124 @@
+"""What a payment provider reports about refunds, applied to the store's own.
+
+apply_payment_event() calls apply_refund_reports() with the order locked, once per
+provider event. A refund of ours (found by the provider's id, or by our id in the
+metadata when its webhook comes before the API's answer was recorded) settles:
+pending becomes refunded or failed. A refund we do not know was made in the
+provider's dashboard: it becomes a refund of the store's (reason PROVIDER) through
+the one refund use case, with its credit note, entries and email. Statuses only
+move forward, so a duplicate, late or reordered report changes nothing.
+"""
+
+import sqlalchemy as sa
+from flask import current_app
+
+from shop.extensions import db
+from shop.money import format_money
+from shop.orders import events
+from shop.orders.models import Order, Payment
+from shop.refunds import status as refund_status
+from shop.refunds.models import Refund
+
+SETTLED = {"succeeded": refund_status.SUCCEEDED, "failed": refund_status.FAILED,
+           "canceled": refund_status.FAILED}  # fmt: skip
+PROVIDER_NAMES = {"stripe": "Stripe", "demo": "the demo provider"}
+
+
+def apply_refund_reports(data, payment: Payment | None, order: Order) -> str:
+    """Apply every refund an event reports; returns what was done, for the logs."""
+    provider = PROVIDER_NAMES.get(data.provider, data.provider)
+    if payment is None or payment.provider != data.provider:
+        return _reject(order, data.provider, f"the order was not paid through {provider}")
+    if payment.status == "refunded":  # given back at once as unsuppliable: already told
+        return "ignored: the payment was refunded as its items could not be supplied"
+    done = [_apply_one(report, data.provider, payment, order) for report in data.refunds]
+    return "; ".join(done) or "ignored: no refunds"
+
+
+def _apply_one(report, provider: str, payment: Payment, order: Order) -> str:
+    if report.currency != order.currency:
+        return _reject(
+            order, provider,
+            f"refund {report.reference} is in {report.currency}, the order in {order.currency}",
+        )  # fmt: skip
+    refund = _ours(report, provider, order)
+    if refund is None:
+        return _from_dashboard(report, provider, order)
+    if refund.reference is None:  # its webhook came before our call's answer was recorded
+        refund.reference = report.reference
+        refund.next_attempt_at = None  # made: not to be sent again
+    elif refund.reference != report.reference:
+        return f"ignored: refund {refund.id} is {refund.reference}, not {report.reference}"
+    return f"refund {refund.id}: " + settle(refund, report)
+
+
+def _ours(report, provider: str, order: Order) -> Refund | None:
+    query = sa.select(Refund).where(
+        Refund.provider == provider, Refund.reference == report.reference
+    )
+    refund = db.session.scalar(_locked(query))
+    if refund is None and report.refund_id is not None:
+        query = sa.select(Refund).where(
+            Refund.id == report.refund_id, Refund.order_id == order.id, Refund.provider == provider
+        )
+        refund = db.session.scalar(_locked(query))
+    return refund
+
+
+def _locked(query):
+    """The refund as it is now, under its row lock (its order is locked already)."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def settle(refund: Refund, report) -> str:
+    """What the provider says of the refund now, applied if it settles it (the refund use
+    case's apply_refund_outcome: a status only moves forward)."""
+    from shop.refunds import services as refunds
+
+    settled = SETTLED.get(report.status)
+    if settled is None and refund.status != refund_status.PENDING:  # an older report
+        return f"ignored: refund already {refund.status}"
+    if settled is None:  # pending, requires_action: wait for the next report
+        db.session.flush()
+        return f"still {report.status or 'pending'}"
+    return refunds.apply_refund_outcome(
+        order=refund.order, refund_id=refund.id, reference=report.reference,
+        succeeded=settled == refund_status.SUCCEEDED,
+        reason=report.failure_reason or f"{report.status} at the provider",
+    )  # fmt: skip
+
+
+def _from_dashboard(report, provider: str, order: Order) -> str:
+    """A refund we did not ask for: made in the provider's dashboard. It becomes the store's
+    own (reason PROVIDER): credit note, reversing entries, the customer's email."""
+    if SETTLED.get(report.status) == refund_status.FAILED:
+        return f"ignored: {report.reference} failed and gave nothing back"
+    from shop.refunds import services as refunds
+
+    name = PROVIDER_NAMES.get(provider, provider)
+    try:
+        with db.session.begin_nested():
+            refund = refunds.refund_amount(
+                order=order, amount=report.amount, reason=refund_status.PROVIDER,
+                note=f"Refunded in {name}'s dashboard ({report.reference})",
+                reference=report.reference,
+            )  # fmt: skip
+            refund.next_attempt_at = None  # the provider made it: never sent from here
+            db.session.flush()
+    except refund_status.RefundError as err:
+        return _reject(
+            order, provider,
+            f"{report.reference} of {_money(report.amount, order)} made in {name}: "
+            f"{err.message} Check it in {name}.",
+        )  # fmt: skip
+    return f"refund {refund.id} made in the dashboard: " + settle(refund, report)
+
+
+def _money(amount: int, order: Order) -> str:
+    return format_money(amount, order.currency, current_app.config["LOCALE"])
+
+
+def _reject(order: Order, provider: str, reason: str) -> str:
+    current_app.logger.error("refund event for order %s rejected: %s", order.number, reason)
+    events.refund_rejected(order, PROVIDER_NAMES.get(provider, provider), reason)
+    return "rejected: " + reason
