@@ -4,6 +4,7 @@ A use case that locks more than one kind of row takes them in this order, and
 rows of one kind by id ascending:
 
     1. orders           (lock_order, lock_orders, claim_orders)
+       then their refunds (lock_refunds), the order always locked first
     2. shipments        (lock_shipment)
     3. purchase orders  (lock_purchase_order)
     4. supplier bills   (lock_supplier_bill)
@@ -49,6 +50,7 @@ from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.payables.models import SupplierBill
 from shop.purchasing.models import PurchaseOrder
+from shop.refunds.models import Refund
 
 
 def _fresh(query):
@@ -97,6 +99,17 @@ def claim_orders(*conditions, limit: int) -> list[Order]:
 
 
 # --- 2. shipments -------------------------------------------------------------------
+
+
+def lock_refunds(*conditions, skip_locked: bool = False) -> list[Refund]:
+    """Refunds matching, by id ascending, read afresh under their locks. Their order is
+    locked first, so a webhook about a refund and the call that sent it queue on the order.
+    skip_locked: leave out those another transaction holds (a job claiming its work)."""
+    query = (
+        sa.select(Refund).where(*conditions).order_by(Refund.id)
+        .with_for_update(skip_locked=skip_locked)
+    )  # fmt: skip
+    return list(db.session.scalars(_fresh(query)))
 
 
 def lock_shipment(shipment_id: int) -> Shipment | None:
