@@ -151,14 +151,21 @@ def purchase_order_edit(po_id: int):
     form = PurchaseOrderEditForm()
     if form.validate_on_submit():
         try:
-            services.edit_purchase_order(
-                po=po, expected_date=form.expected_date.data, note=form.note.data or ""
+            told = services.edit_purchase_order(
+                po=po,
+                expected_date=form.expected_date.data,
+                note=form.note.data or "",
+                user=current_user,
             )
         except DomainError as err:
             show_error(form, err)
         else:
             db.session.commit()
-            flash(f"{po.number} saved.", "success")
+            emailed = sum(1 for t in told if t.emailed)
+            moved = (
+                f" {len(told)} order(s) re-dated, {emailed} customer(s) emailed." if told else ""
+            )
+            flash(f"{po.number} saved.{moved}", "success")
             return redirect(url_for("backoffice.purchase_order", po_id=po.id))
     return form_page("backoffice/purchase_order.html", **_detail(_po_or_404(po_id), edit_form=form))
 

@@ -104,6 +104,7 @@ def sales_tiles(current: sales.Totals, previous: sales.Totals) -> list[Tile]:
         Tile("Gross margin", current.margin, previous.margin, "money"),
         Tile("Margin", current.margin_rate, previous.margin_rate, "percent"),
         Tile("Units sold", current.units, previous.units, "integer"),
+        Tile("Refunded", current.refunded, previous.refunded, "money"),
         Tile("New customers", current.new_customers, previous.new_customers, "integer"),
         Tile(
             "Returning customers",
@@ -175,7 +176,9 @@ def report_sales():
     page = ReportPage(
         "Sales", "backoffice.report_sales",
         "Revenue is net sales of goods: order lines of paid orders by the day they were paid, "
-        "before tax and shipping (the Sales account). Cancelled orders do not count.",
+        "less the goods refunded (net of restocking fees) by the day of the refund, before tax "
+        "and shipping (the Sales account). Units sold are net of refunded units. Cancelled "
+        "orders do not count.",
         [section], sales_tiles(totals, previous),
         _group_tabs("backoffice.report_sales", [("time", "Over time"), *SALES_TABS], group),
     )  # fmt: skip
@@ -204,7 +207,10 @@ def report_margin():
     page = ReportPage(
         "Gross margin", "backoffice.report_margin",
         "Gross margin = revenue - cost of goods, each line at the variant's cost when it was "
-        "ordered.",
+        "ordered. Refunds come off revenue by the day of the refund; units that never left "
+        "(cancelled) come off the cost of goods on the day of the refund, units returned "
+        "resellable on the day the return was received, at that same cost; damaged returns "
+        "stay a cost.",
         [section], [],
         _group_tabs("backoffice.report_margin", MARGIN_TABS, group),
     )  # fmt: skip

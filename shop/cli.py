@@ -1,5 +1,5 @@
-"""flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate, reorder
-report, payouts demo, refunds retry."""
+"""flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate/
+repromise, reorder report, payouts demo, refunds retry."""
 
 import click
 from flask import Flask, current_app
@@ -130,9 +130,13 @@ def backorders_group():
 
 @backorders_group.command("report")
 def backorders_report():
-    """Email the backorder list to the warehouse staff and the owner (cron: every morning)."""
+    """Email the backorder list to the warehouse staff and the owner (cron: every morning).
+
+    Late purchase orders are re-promised first (as `backorders repromise`), so the list
+    and the customers have the same new dates."""
     from shop.purchasing.reports import send_backorder_report
 
+    _repromise()
     report = send_backorder_report()
     db.session.commit()
     units = sum(r.line.quantity_backordered for r in report.rows)
@@ -150,6 +154,25 @@ def backorders_allocate():
     served = serve_backorders_from_free_stock()
     db.session.commit()
     click.echo(f"allocated stock to {len(served)} order(s)")
+
+
+@backorders_group.command("repromise")
+def backorders_repromise():
+    """Late purchase orders get a new expected date; the backorders waiting for them (and
+    those whose date has passed) move to it, and each customer is emailed once."""
+    _repromise()
+
+
+def _repromise() -> None:
+    from shop.purchasing.repromise import repromise_late
+
+    done = repromise_late()
+    db.session.commit()
+    if done.purchase_orders or done.told:
+        click.echo(
+            f"late purchase orders re-dated: {', '.join(done.purchase_orders) or 'none'}; "
+            f"{len(done.told)} order(s) re-dated, {len(done.emailed)} customer(s) emailed"
+        )
 
 
 @click.group("forecasts")

@@ -72,6 +72,10 @@ class Config:
     LOW_STOCK_THRESHOLD = 5  # "Only N left" at or below this
     HANDLING_DAYS = 2  # days from stock arriving to the parcel leaving
     DEFAULT_LEAD_TIME_DAYS = 14
+    # A purchase order still not here on its expected date is expected this many days
+    # from the morning it was found late (`flask backorders repromise`), and the customers
+    # waiting for it are told the new date; still late then, it moves again.
+    LATE_DELIVERY_GRACE_DAYS = 7
 
     # Orders
     ORDER_NUMBER_PREFIX = "MP"

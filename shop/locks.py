@@ -4,6 +4,7 @@ A use case that locks more than one kind of row takes them in this order, and
 rows of one kind by id ascending:
 
     1. orders           (lock_order, lock_orders, claim_orders)
+       then their refunds (lock_refunds), the order always locked first
     2. shipments        (lock_shipment)
     3. purchase orders  (lock_purchase_order)
     4. supplier bills   (lock_supplier_bill)
@@ -21,7 +22,11 @@ deadlock. (Counters come last of all: the invoice-number series is bumped by an 
 while paying, after the order and its stock rows.) Two use cases that follow
 one order can wait for each other but never deadlock: cancelling an order
 (order -> its packing shipments -> stock) and confirming a shipment (order ->
-shipment -> stock) queue on the order. Locking a row the transaction already
+shipment -> stock) queue on the order. Re-dating backorders (a purchase order's date
+edited, the purchase order cancelled, `flask backorders repromise`) locks the orders
+waiting for its variants, then the purchase order(s) by id (shop.purchasing.repromise),
+so two copies of the job, or the job and a staff edit, queue on the orders and the second
+sees the dates the first wrote. Locking a row the transaction already
 holds again is free, so a use case may re-read a row under its lock.
 
 PostgreSQL: SELECT ... FOR UPDATE, the rows read afresh (populate_existing), so
@@ -45,6 +50,7 @@ from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.payables.models import SupplierBill
 from shop.purchasing.models import PurchaseOrder
+from shop.refunds.models import Refund
 
 
 def _fresh(query):
@@ -93,6 +99,17 @@ def claim_orders(*conditions, limit: int) -> list[Order]:
 
 
 # --- 2. shipments -------------------------------------------------------------------
+
+
+def lock_refunds(*conditions, skip_locked: bool = False) -> list[Refund]:
+    """Refunds matching, by id ascending, read afresh under their locks. Their order is
+    locked first, so a webhook about a refund and the call that sent it queue on the order.
+    skip_locked: leave out those another transaction holds (a job claiming its work)."""
+    query = (
+        sa.select(Refund).where(*conditions).order_by(Refund.id)
+        .with_for_update(skip_locked=skip_locked)
+    )  # fmt: skip
+    return list(db.session.scalars(_fresh(query)))
 
 
 def lock_shipment(shipment_id: int) -> Shipment | None:

@@ -143,6 +143,19 @@ def refund_retried(order: Order, refund, user=None) -> OrderEvent:
     return _add(order, "refund_retried", f"Refund of {money} sent again.", user)
 
 
+def backorder_delayed(order: Order, moved: str, why: str, user=None) -> OrderEvent:
+    """Backordered lines' ship dates moved later (shop.purchasing.repromise); emailed."""
+    message = f"Expected ship date moved later: {moved}. {why} Customer emailed."
+    return _add(order, "backorder_delayed", message[:500], user)
+
+
+def backorder_sooner(order: Order, moved: str, user=None) -> OrderEvent:
+    """Backordered lines' ship dates moved earlier: shown on the order page, not emailed."""
+    return _add(
+        order, "backorder_sooner", f"Expected ship date moved earlier: {moved}."[:500], user
+    )
+
+
 # --- returns (shop.returns.services) ------------------------------------------------
 
 

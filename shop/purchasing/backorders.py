@@ -212,16 +212,32 @@ def plan(lines: list[OrderLine], today: date) -> list[BackorderRow]:
     return rows
 
 
-def replan(variant_ids) -> int:
+@dataclass(frozen=True)
+class DateChange:
+    """A backordered line whose expected ship date replan() moved."""
+
+    line: OrderLine
+    old: date | None
+    new: date
+    covered_by: Arrival | None  # the purchase-order line it now waits for (None: lead time)
+
+    @property
+    def later(self) -> bool:
+        """A promise broken: the customer was told a date and it moved out."""
+        return self.old is not None and self.new > self.old
+
+
+def replan(variant_ids) -> list[DateChange]:
     """Write the expected ship date of every backordered line of these variants again.
 
     Covered by an open purchase order: its expected date plus handling days. Not
     covered: the supplier lead time from today at the earliest (a date promised
-    by a purchase order that was cancelled moves out). Returns lines changed.
+    by a purchase order that was cancelled moves out). Returns the lines changed,
+    with their old and new dates (shop.purchasing.repromise tells their customers).
     """
     ids = sorted(set(variant_ids))
     if not ids:
-        return 0
+        return []
     today = store_today()
     lines = queue_lines(ids)
     stock_rows = {
@@ -229,7 +245,7 @@ def replan(variant_ids) -> int:
         for s in db.session.scalars(sa.select(StockLevel).where(StockLevel.variant_id.in_(ids)))
     }
     handling = current_app.config["HANDLING_DAYS"]
-    changed = 0
+    changed = []
     for row in plan(lines, today):
         if row.covered_by is not None:
             new = row.expected
@@ -240,8 +256,8 @@ def replan(variant_ids) -> int:
             current = row.line.expected_ship_date
             new = earliest if current is None or current < earliest else current
         if new != row.line.expected_ship_date:
+            changed.append(DateChange(row.line, row.line.expected_ship_date, new, row.covered_by))
             row.line.expected_ship_date = new
-            changed += 1
     db.session.flush()
     return changed
 

@@ -25,7 +25,7 @@ from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
 from shop.inventory.services import MAX_MOVEMENT, record_movement
 from shop.notifications.services import queue_email
-from shop.purchasing import backorders, documents
+from shop.purchasing import backorders, documents, repromise
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
@@ -177,17 +177,26 @@ def remove_line(*, po: PurchaseOrder, line_id: int) -> None:
     db.session.flush()
 
 
-def edit_purchase_order(*, po: PurchaseOrder, expected_date: date | None, note: str) -> None:
+def edit_purchase_order(
+    *, po: PurchaseOrder, expected_date: date | None, note: str, user=None
+) -> list:
     """The expected date and note; a sent order's date may change when the supplier says so,
-    and the ship dates of the backorders it covers move with it."""
+    and the ship dates of the backorders it covers move with it: their customers are told
+    when theirs moved later (shop.purchasing.repromise). Returns who was told."""
+    if po.status in st.OPEN:  # orders before purchase orders (shop.locks)
+        backorders.lock_queue(line.variant_id for line in po.lines)
+    po = _lock(po.id)
     if po.status not in (st.DRAFT, *st.OPEN):
         raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}; it cannot change.")
     _check_expected(expected_date)
     po.expected_date = expected_date
     po.note = (note or "").strip()
     db.session.flush()
-    if po.status in st.OPEN:
-        backorders.replan(line.variant_id for line in po.lines)
+    if po.status not in st.OPEN:
+        return []
+    return repromise.replan_and_tell(
+        (line.variant_id for line in po.lines), why=repromise.SUPPLIER_LATER, user=user
+    )
 
 
 def _lock(po_id: int) -> PurchaseOrder:
@@ -239,11 +248,16 @@ def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
 
 def cancel_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
     """Withdrawn; from a partly received order, what has not come will not come.
-    The backorders it covered go back to the supplier lead time (or another order)."""
+    The backorders it covered go back to the supplier lead time (or another order), and
+    the customers whose date moved later are told (shop.purchasing.repromise)."""
+    variant_ids = [line.variant_id for line in po.lines]
+    backorders.lock_queue(variant_ids)  # orders before purchase orders (shop.locks)
     po = _lock(po.id)
     _transition(po, st.CANCELLED)
     db.session.flush()
-    backorders.replan(line.variant_id for line in po.lines)
+    repromise.replan_and_tell(
+        (line.variant_id for line in po.lines), why=repromise.ORDER_CANCELLED, user=user
+    )
     return po
 
 

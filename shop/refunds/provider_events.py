@@ -9,9 +9,9 @@ the one refund use case, with its credit note, entries and email. Statuses only
 move forward, so a duplicate, late or reordered report changes nothing.
 """
 
-import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.extensions import db
 from shop.money import format_money
 from shop.orders import events
@@ -53,21 +53,12 @@ def _apply_one(report, provider: str, payment: Payment, order: Order) -> str:
 
 
 def _ours(report, provider: str, order: Order) -> Refund | None:
-    query = sa.select(Refund).where(
-        Refund.provider == provider, Refund.reference == report.reference
-    )
-    refund = db.session.scalar(_locked(query))
-    if refund is None and report.refund_id is not None:
-        query = sa.select(Refund).where(
+    found = locks.lock_refunds(Refund.provider == provider, Refund.reference == report.reference)
+    if not found and report.refund_id is not None:
+        found = locks.lock_refunds(
             Refund.id == report.refund_id, Refund.order_id == order.id, Refund.provider == provider
         )
-        refund = db.session.scalar(_locked(query))
-    return refund
-
-
-def _locked(query):
-    """The refund as it is now, under its row lock (its order is locked already)."""
-    return query.with_for_update().execution_options(populate_existing=True)
+    return found[0] if found else None
 
 
 def settle(refund: Refund, report) -> str:

@@ -60,14 +60,7 @@ def retry_due_refunds(*, now: datetime | None = None) -> RetryRun:
             db.session.commit()
             return run
         after_id = order.id
-        query = (
-            sa.select(Refund)
-            .where(Refund.order_id == order.id, due(now))
-            .order_by(Refund.id)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
-        for refund in db.session.scalars(query).all():
+        for refund in locks.lock_refunds(Refund.order_id == order.id, due(now), skip_locked=True):
             getattr(run, ask_provider(refund)).append(refund.id)
         db.session.commit()
 
@@ -82,7 +75,7 @@ def ask_provider(refund: Refund) -> str:
     try:
         providers.send(refund)
     except DomainError as err:
-        refunds._try_later(refund, err.message)  # the use case's one backoff
+        refunds.try_later(refund, err.message)  # the use case's one backoff
         db.session.flush()
         return "postponed"
     db.session.flush()

@@ -323,8 +323,8 @@ def _find_refund(order: Order, refund_id: int | None, reference: str | None) -> 
         conditions.append(Refund.reference == reference)
     if not conditions:
         return None
-    query = sa.select(Refund).where(Refund.order_id == order.id, sa.or_(*conditions))
-    return db.session.scalars(query.with_for_update()).first()
+    found = locks.lock_refunds(Refund.order_id == order.id, sa.or_(*conditions))
+    return found[0] if found else None
 
 
 # --- sending to the provider, after the commit --------------------------------------------
@@ -354,7 +354,7 @@ def send_refund(refund_id: int) -> str:
     try:
         outcome = providers.send(refund)
     except DomainError as err:
-        _try_later(refund, err.message)
+        try_later(refund, err.message)
         outcome = "will retry: " + err.message
     db.session.commit()
     return outcome
@@ -363,15 +363,14 @@ def send_refund(refund_id: int) -> str:
 def _claim(refund_id: int) -> Refund | None:
     """The refund, locked, if it still waits for the provider; skipped if another copy of
     the job or request is sending it this moment."""
-    query = (
-        sa.select(Refund)
-        .where(Refund.id == refund_id, Refund.status == st.PENDING, Refund.reference.is_(None))
-        .with_for_update(skip_locked=True)
-    )
-    return db.session.scalar(query)
+    found = locks.lock_refunds(
+        Refund.id == refund_id, Refund.status == st.PENDING, Refund.reference.is_(None),
+        skip_locked=True,
+    )  # fmt: skip
+    return found[0] if found else None
 
 
-def _try_later(refund: Refund, error: str) -> None:
+def try_later(refund: Refund, error: str) -> None:
     wait = min(FIRST_RETRY * 2 ** max(refund.attempts - 1, 0), LAST_RETRY)
     refund.last_error = error[:500]
     refund.next_attempt_at = utcnow() + wait

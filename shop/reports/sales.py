@@ -4,6 +4,13 @@ variant, category, province or channel, with gross margin. All computed in SQL.
 Revenue is net sales of goods (order lines, before tax and shipping: the Sales account
 in the books); cost is each line's unit cost when ordered times its quantity, so gross
 margin = revenue - cost of goods at the time of sale.
+
+Refunds and returns come off as negatives in the period they happen, not in the period
+of the sale: the goods given back off revenue (less a restocking fee kept), their units
+off units sold, and the units that never left or came back resellable off the cost of
+goods at the line's frozen cost. The rule, and when each counts: shop.reports.refunds.
+Every figure below (headline totals, over time, by product, variant, category, province
+and channel, and so the CSVs and the dashboard) is net of them.
 """
 
 from dataclasses import asdict, dataclass
@@ -16,6 +23,7 @@ from flask import url_for
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine
+from shop.reports import refunds
 from shop.reports.filters import (
     CHANNELS,
     SOLD,
@@ -24,7 +32,7 @@ from shop.reports.filters import (
     sold_lines,
     sold_orders_where,
 )
-from shop.reports.periods import Period, as_date, local_bucket
+from shop.reports.periods import Period, as_date, bucket_start, local_bucket, local_day
 from shop.reports.tables import INTEGER, MONEY, PERCENT, Column, Table, ratio
 
 REVENUE = sa.func.coalesce(sa.func.sum(OrderLine.line_total), 0)
@@ -71,6 +79,7 @@ class Totals:
     orders: int
     new_customers: int
     returning_customers: int
+    refunded: int = 0  # goods given back in the period, already taken off revenue
 
     @property
     def margin(self) -> int:
@@ -90,10 +99,20 @@ class Totals:
 
 
 def totals(filters: ReportFilters, period: Period | None = None) -> Totals:
-    """Revenue, cost, units and orders of a period (two queries)."""
+    """Revenue, cost, units and orders of a period, net of its refunds and returns."""
     revenue, cost, units, orders = db.session.execute(sold(filters, period=period)).one()
     new, returning = customers_new_and_returning(filters, period)
-    return Totals(int(revenue), int(cost), int(units), orders, new, returning)
+    back = refunds.adjustments(filters, period)
+    refunded = sum(a.revenue for a in back)
+    return Totals(
+        int(revenue) - refunded,
+        int(cost) - sum(a.cost for a in back),
+        int(units) - sum(a.units for a in back),
+        orders,
+        new,
+        returning,
+        refunded,
+    )
 
 
 def customers_new_and_returning(filters: ReportFilters, period: Period | None = None):
@@ -166,7 +185,11 @@ def over_time(filters: ReportFilters, grain: str, period: Period | None = None) 
     period = period or filters.period
     bucket = local_bucket(Order.paid_at, grain).label("bucket")
     rows = db.session.execute(sold(filters, bucket, period=period).group_by(bucket))
-    found = {as_date(b): (int(r), o, int(u)) for b, r, _cost, u, o in rows}
+    found = {as_date(b): [int(r), o, int(u)] for b, r, _cost, u, o in rows}
+    for a in refunds.adjustments(filters, period):
+        bucket = found.setdefault(bucket_start(local_day(a.when), grain), [0, 0, 0])
+        bucket[0] -= a.revenue
+        bucket[2] -= a.units
     return [Point(day, *found.get(day, (0, 0, 0))) for day in period.buckets(grain)]
 
 
@@ -229,7 +252,8 @@ def _by_order_field(group: str, filters: ReportFilters) -> list[GroupRow]:
         GroupRow(str(k), CHANNELS.get(name, name), int(u), o, int(r), int(c))
         for k, name, r, c, u, o in db.session.execute(sold(filters, key, label).group_by(key))
     ]
-    return _best_first(rows)
+    labels = _province_labels if group == "province" else _channel_labels
+    return _best_first(_less_refunds(rows, group, refunds.adjustments(filters), labels))
 
 
 def _by_variant(filters: ReportFilters) -> list[GroupRow]:
@@ -246,11 +270,13 @@ def _by_variant(filters: ReportFilters) -> list[GroupRow]:
         .join(Product, Product.id == Variant.product_id)
         .order_by(best.c.revenue.desc(), best.c.variant_id)
     )
-    return [
+    found = [
         GroupRow(str(row.variant_id), _variant_label(row), int(row.units), row.lines,
                  int(row.revenue), int(row.cost))
         for row in rows
     ]  # fmt: skip
+    net = _less_refunds(found, "variant", refunds.adjustments(filters), _variant_labels)
+    return net[:ROW_LIMIT]
 
 
 def _variant_label(row) -> str:
@@ -296,7 +322,67 @@ def products_and_categories(filters: ReportFilters) -> tuple[list[GroupRow], lis
             totals[i] += value
     paths = category_paths()
     categories = [GroupRow(str(cid), paths[cid], *sums) for cid, sums in by_category.items()]
-    return _best_first(products), _best_first(categories)
+    back = refunds.adjustments(filters)
+    return (
+        _best_first(_less_refunds(products, "product", back, _product_labels)),
+        _best_first(_less_refunds(categories, "category", back, _category_labels)),
+    )
+
+
+# --- refunds and returns off the rows ----------------------------------------------------
+
+
+def _less_refunds(rows: list[GroupRow], group: str, back, labels) -> list[GroupRow]:
+    """The rows net of the refunds and returns of the period (shop.reports.refunds); a
+    group with only refunds in the period (sold before it) gets a row of its own."""
+    sums: dict[str, list[int]] = {}
+    for a in back:
+        found = sums.setdefault(refunds.group_key(a, group), [0, 0, 0])
+        found[0] += a.revenue
+        found[1] += a.cost
+        found[2] += a.units
+    if not sums:
+        return rows  # in the order they came
+    net = []
+    for row in rows:
+        revenue, cost, units = sums.pop(row.key, (0, 0, 0))
+        net.append(
+            GroupRow(row.key, row.label, row.units - units, row.orders, row.revenue - revenue,
+                     row.cost - cost, row.link)
+        )  # fmt: skip
+    names = labels(list(sums)) if sums else {}
+    for key, (revenue, cost, units) in sums.items():
+        net.append(GroupRow(key, names.get(key, key), -units, 0, -revenue, -cost))
+    return _best_first(net)
+
+
+def _product_labels(keys: list[str]) -> dict[str, str]:
+    ids = [int(k) for k in keys]
+    rows = db.session.execute(sa.select(Product.id, Product.name).where(Product.id.in_(ids)))
+    return {str(i): name for i, name in rows}
+
+
+def _variant_labels(keys: list[str]) -> dict[str, str]:
+    ids = [int(k) for k in keys]
+    rows = db.session.execute(
+        sa.select(Variant.id, Variant.sku, Product.name, Variant.option1, Variant.option2)
+        .join(Product, Product.id == Variant.product_id)
+        .where(Variant.id.in_(ids))
+    )
+    return {str(row.id): _variant_label(row) for row in rows}
+
+
+def _category_labels(keys: list[str]) -> dict[str, str]:
+    paths = category_paths()
+    return {k: paths[int(k)] for k in keys if k.isdigit() and int(k) in paths}
+
+
+def _province_labels(keys: list[str]) -> dict[str, str]:
+    return {k: k.split("-", 1)[-1] for k in keys}
+
+
+def _channel_labels(keys: list[str]) -> dict[str, str]:
+    return {k: CHANNELS.get(k, k) for k in keys}
 
 
 def _with_links(group: str, rows: list[GroupRow]) -> list[GroupRow]:

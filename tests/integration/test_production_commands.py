@@ -34,6 +34,7 @@ CRON_COMMANDS = [
     "outbox deliver",
     "orders expire",
     "backorders allocate",
+    "refunds retry",
     "forecasts refresh",
     "backorders report",
     "reorder report",
@@ -47,7 +48,8 @@ def readme_cron_commands() -> list[str]:
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme[readme.index("## Running in production") :]
     block = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
-    return re.findall(r"^flask --app shop (.+?)\s*$", block[block.index("every minute") :], re.M)
+    every_minute = block[block.index("every minute") :]
+    return re.findall(r"^flask --app shop (.+?)\s*(?:#.*)?$", every_minute, re.M)
 
 
 class Store:
@@ -132,6 +134,7 @@ def test_the_cron_commands_run_in_production_and_link_to_the_public_address(
     assert outputs["outbox deliver"].strip() == "sent 2, failed 0"  # the two confirmations
     assert outputs["orders expire"].strip() == f"expired 1 unpaid order(s): {numbers['slow']}"
     assert outputs["backorders allocate"].strip() == "allocated stock to 1 order(s)"
+    assert outputs["refunds retry"].strip() == "refunded 0, processing 0, failed 0, postponed 0"
     assert outputs["backorders report"].startswith("1 backordered line(s), 2 unit(s); emailed")
     assert outputs["reorder report"].startswith("1 variant(s) to reorder")
     # Today's demo payments are paid out tomorrow, each day once.
