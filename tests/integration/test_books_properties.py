@@ -1,7 +1,10 @@
 """The books agree with the store whatever happens: a property test driving the real
 services (purchasing and receiving, supplier bills and their payments, checkout and
-fulfilment, refunds, stock adjustments and counts, the catalogue's cost edits, the
-payment provider's payouts).
+fulfilment, orders backordered and cancelled whole or in their rest, partial refunds with
+or without shipping and a restocking fee, goodwill amounts, returns received resellable
+or damaged, stock adjustments and counts, the catalogue's cost edits, the payment
+provider's payouts). Every order's invoice less its credit notes is what was paid less
+what was refunded, and no order gets back more than it paid.
 
 Generated histories of events, one rule per kind of event (Store.receive, .ship, ...);
 after every step each invariant is checked, one function per invariant (check_...).
@@ -38,6 +41,7 @@ from shop.inventory import services as inventory
 from shop.inventory import valuation
 from shop.inventory.availability import store_today
 from shop.inventory.models import StockLevel, StockMovement
+from shop.orders import cancellations
 from shop.orders.models import Order, OrderLine
 from shop.payables import bills, payments
 from shop.payables import models as payables
@@ -46,6 +50,7 @@ from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrderLine
 from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
+from shop.returns import services as returns
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.books_helpers import balances, source_keys_posted_twice
 from tests.integration.checkout_helpers import seed_reference_data
@@ -172,11 +177,45 @@ class Store:
         db.session.commit()
         refunds.send_refunds([refund.id])
 
-    def _newest_line(self, variant):
+    def order(self, variant, units: int) -> None:
+        """A customer buys `units`: what is free is allocated, the rest backordered (the
+        variant is backorderable); nothing ships yet."""
+        buy(self.app, [(variant, units)], email=f"w{variant.id}@example.com")
+
+    def cancel(self, variant, whole: bool) -> None:
+        """The customer of the newest unshipped order of the variant cancels it (whole), or
+        only its backordered rest; the refund goes back through the demo provider."""
+        line = self._newest_line(variant, OrderLine.quantity_shipped < OrderLine.quantity)
+        if line is None:
+            return
+        cancel = cancellations.cancel_backordered_rest
+        if whole:
+            cancel = cancellations.cancel_order_by_customer
+        done = cancel(order=line.order)
+        db.session.commit()
+        refunds.send_refunds(done.refund_ids)
+
+    def give_back(self, variant, units: int, damaged: int) -> None:
+        """A customer returns units of the newest shipped line of the variant, `damaged` of
+        them damaged; staff authorise and receive them, the refund goes back."""
+        line = self._newest_line(
+            variant, OrderLine.quantity_shipped - OrderLine.quantity_returned >= units
+        )
+        if line is None:
+            return
+        request = returns.request_return(order=line.order, lines={line.id: (units, "wrong_size")})
+        returns.authorise_return(request=request)
+        got = returns.Receipt(resellable=units - min(damaged, units), damaged=min(damaged, units))
+        _, refund = returns.receive_return(request=request, received={request.lines[0].id: got})
+        db.session.commit()
+        if refund is not None:
+            refunds.send_refunds([refund.id])
+
+    def _newest_line(self, variant, *conditions):
         return db.session.scalar(
             sa.select(OrderLine)
             .join(Order, Order.id == OrderLine.order_id)
-            .where(OrderLine.variant_id == variant.id, Order.paid_at.is_not(None))
+            .where(OrderLine.variant_id == variant.id, Order.paid_at.is_not(None), *conditions)
             .order_by(OrderLine.id.desc())
         )
 
@@ -201,6 +240,9 @@ RULES = {
     "pay": st.tuples(st.integers(10, 100)),
     "refund": st.tuples(st.integers(1, 3), st.booleans(), st.sampled_from([0, 0, 15])),
     "goodwill": st.tuples(st.integers(1, 100)),
+    "order": st.tuples(st.integers(1, 6)),
+    "cancel": st.tuples(st.booleans()),
+    "give_back": st.tuples(st.integers(1, 3), st.integers(0, 2)),
     "payout": st.tuples(st.just(0)),
 }
 event = st.one_of(*(st.tuples(st.just(kind), NAMES, args) for kind, args in RULES.items())).map(
