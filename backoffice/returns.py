@@ -114,11 +114,12 @@ def return_receive(rma: str):
         else:
             db.session.commit()
             if refund is None:
-                flash(
-                    f"Return {found.number} received; the stock is updated. Its units were "
-                    "already refunded: nothing more goes back.",
-                    "success",
+                why = (
+                    "The restocking fee keeps the whole price: nothing goes back."
+                    if form.fee_percent() == 100 and not form.refund_shipping.data
+                    else "Its units were already refunded: nothing more goes back."
                 )
+                flash(f"Return {found.number} received; the stock is updated. {why}", "success")
             else:
                 refund_id, credit_note = refund.id, refund.credit_note.number
                 refunds.send_refunds([refund_id])

@@ -397,16 +397,19 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
         if got:
             units[line.order_line_id] += got
     order = db.session.get(Order, request.order_id)
-    if not units:
-        events.return_event(
-            order, "received",
-            f"Return {request.number}: every unit received was already refunded; no refund.",
-            user,
-        )  # fmt: skip
+    shipping = terms.shipping if shipping is None else shipping
+    kept_all = units and fee == 100 and not shipping  # staff keep the whole price
+    if not units or kept_all:
+        why = (
+            "the whole price is kept as restocking fee"
+            if kept_all
+            else "every unit received was already refunded"
+        )
+        events.return_event(order, "received", f"Return {request.number}: {why}; no refund.", user)
         _email(request, "return_refunded", f"Return {request.number} received", refund=None)
         return None
     refund = refunds.refund_order(
-        order=order, lines=dict(units), shipping=terms.shipping if shipping is None else shipping,
+        order=order, lines=dict(units), shipping=shipping,
         restocking_fee_percent=fee, reason=refund_status.RETURN,
         note=f"Return {request.number}", user=user, return_request=request, notify=False,
     )  # fmt: skip

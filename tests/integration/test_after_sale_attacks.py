@@ -1,0 +1,158 @@
+"""After the sale, attacked: a hostile customer, a careless staff member, a bookkeeper.
+
+Each test does the wrong thing the way a person would (a form, a link, a button) and
+checks what they see, that nothing changed, and that the books still close.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from shop.accounts import roles
+from shop.extensions import db
+from shop.inventory.services import stock_for
+from shop.month_end import month_end_checks
+from shop.refunds.models import Refund
+from shop.returns import services as returns
+from shop.returns import status as return_status
+from shop.returns.models import ReturnRequest
+from tests.conftest import log_in
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.integration.backoffice_helpers import flashes
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import buy
+from tests.integration.returns_helpers import bought_and_shipped, page_text
+
+
+@pytest.fixture
+def tent(app):
+    classes = seed_reference_data()
+    return VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
+        tax_class=classes["standard"], stock=10,
+    )  # fmt: skip
+
+
+def staff_client(app, staff, role):
+    client = app.test_client()
+    log_in(client, staff[role].email)
+    return client
+
+
+def failing_checks() -> list:
+    return [c for c in month_end_checks() if not c.ok]
+
+
+def _authorised(order, units):
+    rr = returns.request_return(
+        order=order, lines={order.lines[0].id: (units, "changed_mind")}, user=None
+    )
+    returns.authorise_return(request=rr, user=None)
+    db.session.commit()
+    return rr
+
+
+GARBAGE = ["abc", "-1", "1.5", "999999999999", "1e5", "NaN", "\x00", " ", "99999999999999999999"]
+
+
+def test_garbage_in_every_staff_refund_field_is_a_message_never_a_500(app, tent, staff):
+    order = buy(app, [(tent, 2)], email="rita@example.com")
+    sales = staff_client(app, staff, roles.SALES)
+    url = f"/admin/orders/{order.number}/refund"
+    line = f"line_{order.lines[0].id}"
+    for field in (line, "amount", "restocking_fee", "note"):
+        for value in GARBAGE + ["101", "100", "0", "1.005", "-5", "0.00"]:
+            response = sales.post(url, data={field: value})
+            assert response.status_code in (302, 422), (field, value, response.status_code)
+    assert failing_checks() == []
+
+
+def test_garbage_in_the_return_form_is_a_message_never_a_500(app, tent):
+    order = bought_and_shipped(app, [(tent, 2)])
+    guest = app.test_client()
+    url = f"/orders/{order.number}/returns/new?t={order.access_token}"
+    line = order.lines[0].id
+    for value in GARBAGE:
+        response = guest.post(url, data={f"qty_{line}": value, f"reason_{line}": "changed_mind"})
+        assert response.status_code == 422, (value, response.status_code)
+    response = guest.post(url, data={f"qty_{line}": "1", f"reason_{line}": "bogus"})
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count(ReturnRequest.id))) == 0
+
+
+def test_garbage_in_the_receipt_form_is_a_message_never_a_500(app, tent, staff):
+    order = bought_and_shipped(app, [(tent, 2)])
+    rr = _authorised(order, 2)
+    warehouse = staff_client(app, staff, roles.WAREHOUSE)
+    line = rr.lines[0].id
+    url = f"/admin/returns/{rr.number}/receive"
+    for field in (f"resellable_{line}", f"damaged_{line}", "restocking_fee_percent"):
+        for value in GARBAGE + ["101", "-0.5"]:
+            data = {f"resellable_{line}": "1", f"damaged_{line}": "0",
+                    "restocking_fee_percent": "0", field: value}  # fmt: skip
+            response = warehouse.post(url, data=data)
+            assert response.status_code in (302, 422), (field, value, response.status_code)
+            if response.status_code == 302:
+                return
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.AUTHORISED
+
+
+def test_a_parcel_kept_whole_as_restocking_fee_can_still_be_received(app, tent, staff):
+    """Staff keep 100 %: the parcel is received and the stock updated, nothing goes back."""
+    order = bought_and_shipped(app, [(tent, 1)])
+    rr = _authorised(order, 1)
+    warehouse = staff_client(app, staff, roles.WAREHOUSE)
+    line = rr.lines[0].id
+    on_hand = stock_for(tent.id).on_hand
+    response = warehouse.post(
+        f"/admin/returns/{rr.number}/receive",
+        data={f"resellable_{line}": "1", f"damaged_{line}": "0",
+              "restocking_fee_percent": "100"},
+        follow_redirects=True,
+    )  # fmt: skip
+    assert response.status_code == 200, page_text(response)
+    assert flashes(page_text(response))[-1] == (
+        f"Return {rr.number} received; the stock is updated. "
+        "The restocking fee keeps the whole price: nothing goes back."
+    )
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.RECEIVED
+    assert stock_for(tent.id).on_hand == on_hand + 1
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
+    assert failing_checks() == []
+
+
+def test_another_customers_order_is_not_found_for_every_after_sale_route(app, tent):
+    mine = bought_and_shipped(app, [(tent, 1)], email="ann@example.com")
+    theirs = bought_and_shipped(app, [(tent, 1)], email="bob@example.com")
+    rr = _authorised(theirs, 1)
+    UserFactory(email="eve@example.com")
+    eve = app.test_client()
+    log_in(eve, "eve@example.com")
+    guest = app.test_client()
+    wrong = mine.access_token  # a real token, of another order
+    for client in (eve, guest):
+        for token in ("", wrong, "x" * 64, "é"):
+            q = f"?t={token}" if token else ""
+            n = theirs.number
+            for method, path in [
+                ("get", f"/orders/{n}"),
+                ("post", f"/orders/{n}/cancel"),
+                ("post", f"/orders/{n}/cancel-rest"),
+                ("post", f"/orders/{n}/buy-again"),
+                ("get", f"/orders/{n}/returns/new"),
+                ("post", f"/orders/{n}/returns/new"),
+                ("post", f"/orders/{n}/returns/{rr.number}/withdraw"),
+                ("get", f"/orders/{n}/returns/{rr.number}.pdf"),
+                ("get", f"/orders/{n}/documents/INV-2026-000001.pdf"),
+                ("get", f"/orders/{n}/documents/INV-2026-000001.xml"),
+                # the other order's RMA under one's own order
+                ("get", f"/orders/{mine.number}/returns/{rr.number}.pdf?t={mine.access_token}"),
+                (
+                    "post",
+                    f"/orders/{mine.number}/returns/{rr.number}/withdraw?t={mine.access_token}",
+                ),
+            ]:
+                url = path if "?" in path else path + q
+                response = getattr(client, method)(url)
+                assert response.status_code == 404, (method, url, response.status_code)
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.AUTHORISED
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
