@@ -2,7 +2,8 @@
 
 The rules, in one place:
 
-- Goods. A line's units are given back at their share of the line's frozen total;
+- Goods. A line's units are given back at their share of the line's frozen total,
+  never more than is left of it (an amount of goodwill given back on the line counts);
   the refund that gives back a line's last unit takes what is left of it, so the
   refunds of a line add up to its total exactly.
 - Restocking fee. A percentage of the goods given back, rounded half-up, kept by
@@ -109,10 +110,13 @@ def _line_parts(order: Order, wanted: dict[int, int], before: AlreadyRefunded) -
             raise RefundError(
                 f"Only {left} of {line.name} can still be refunded; {units} were asked."
             )
+        goods_left = max(line.line_total - before.goods.get(line_id, 0), 0)
         if done + units == line.quantity:  # the last units take what is left of the line
-            amount = line.line_total - before.goods.get(line_id, 0)
-        else:
-            amount = round_half_up(Decimal(line.line_total) * units / line.quantity)
+            amount = goods_left
+        else:  # never more than is left of it (an amount of goodwill may have taken some)
+            amount = min(
+                round_half_up(Decimal(line.line_total) * units / line.quantity), goods_left
+            )
         parts.append(LinePart(line=line, quantity=units, amount=amount))
     return parts
 

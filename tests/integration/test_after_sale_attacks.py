@@ -156,3 +156,36 @@ def test_another_customers_order_is_not_found_for_every_after_sale_route(app, te
                 assert response.status_code == 404, (method, url, response.status_code)
     assert db.session.get(ReturnRequest, rr.id).status == return_status.AUTHORISED
     assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
+
+
+def _goods_refunded(line) -> int:
+    from shop.refunds.models import RefundLine
+
+    query = sa.select(sa.func.coalesce(sa.func.sum(RefundLine.amount), 0))
+    return int(db.session.scalar(query.where(RefundLine.order_line_id == line.id)))
+
+
+def test_goodwill_then_each_unit_refunded_never_gives_back_more_goods_than_the_line(app, tent):
+    """A bookkeeper's check: a line's refunds add up to its total, never more, never negative."""
+    from shop.refunds import services as refunds
+    from shop.refunds import status as refund_status
+
+    order = buy(app, [(tent, 2)], email="rita@example.com", service="expedited")
+    line, shipping = order.lines[0], order.shipping_total
+    assert shipping > 0
+    goodwill = order.total - 22600 - shipping // 10  # leaves just room for one tent and its tax
+    refunds.refund_amount(order=order, amount=goodwill, reason=refund_status.GOODWILL)
+    db.session.commit()
+    one = refunds.refund_order(order=order, lines={line.id: 1}, reason=refund_status.RETURN)
+    db.session.commit()
+    assert one.amount <= order.total - goodwill
+    assert _goods_refunded(line) <= line.line_total
+    try:
+        refunds.refund_order(order=order, lines={line.id: 1}, reason=refund_status.RETURN)
+        db.session.commit()
+    except refund_status.RefundError:
+        db.session.rollback()
+    assert _goods_refunded(line) <= line.line_total
+    assert all(rl.amount >= 0 for r in refunds.refunds_of(order) for rl in r.lines)
+    assert refunds.refundable_amount(order) >= 0
+    assert failing_checks() == []
