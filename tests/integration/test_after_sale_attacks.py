@@ -20,7 +20,7 @@ from tests.factories import ProductFactory, UserFactory, VariantFactory
 from tests.integration.backoffice_helpers import flashes
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
-from tests.integration.returns_helpers import bought_and_shipped, page_text
+from tests.integration.returns_helpers import bought_and_shipped, page_text, requests_of
 
 
 @pytest.fixture
@@ -189,3 +189,92 @@ def test_goodwill_then_each_unit_refunded_never_gives_back_more_goods_than_the_l
     assert all(rl.amount >= 0 for r in refunds.refunds_of(order) for rl in r.lines)
     assert refunds.refundable_amount(order) >= 0
     assert failing_checks() == []
+
+
+def test_every_after_sale_page_answers_with_data(app, tent, staff):
+    """An order shipped, a unit returned and refunded, a goodwill refund: each new page of the
+    customer's and of staff answers 200, its documents as PDF or XML."""
+    from shop.billing.models import CREDIT_NOTE, INVOICE, Invoice
+
+    order = bought_and_shipped(app, [(tent, 3)], email="rita@example.com")
+    rr = _authorised(order, 1)
+    returns.receive_return(request=rr, received={rr.lines[0].id: returns.Receipt(1, 0)})
+    asked = returns.request_return(order=order, lines={order.lines[0].id: (1, "defective")})
+    db.session.commit()
+    owner = staff_client(app, staff, roles.OWNER)
+    assert (
+        owner.post(f"/admin/orders/{order.number}/refund", data={"amount": "5.00"}).status_code
+        == 302
+    )
+    invoice = db.session.scalar(sa.select(Invoice).where(Invoice.kind == INVOICE))
+    notes = db.session.scalars(sa.select(Invoice).where(Invoice.kind == CREDIT_NOTE)).all()
+    assert len(notes) == 2
+    guest = app.test_client()
+    t = f"?t={order.access_token}"
+    n = order.number
+    pages = [
+        (guest, f"/orders/{n}{t}", "text/html"),
+        (guest, "/orders/track", "text/html"),
+        (guest, f"/orders/{n}/returns/new{t}", "text/html"),
+        (guest, f"/orders/{n}/returns/{rr.number}.pdf{t}", "application/pdf"),
+        (guest, f"/orders/{n}/documents/{invoice.number}.pdf{t}", "application/pdf"),
+        (guest, f"/orders/{n}/documents/{invoice.number}.xml{t}", "xml"),
+        *[(guest, f"/orders/{n}/documents/{cn.number}.pdf{t}", "application/pdf") for cn in notes],
+        *[(guest, f"/orders/{n}/documents/{cn.number}.xml{t}", "xml") for cn in notes],
+        (owner, f"/admin/orders/{n}", "text/html"),
+        (owner, f"/admin/orders/{n}/refund", "text/html"),
+        (owner, "/admin/refunds", "text/html"),
+        (owner, "/admin/returns", "text/html"),
+        (owner, f"/admin/returns/{rr.number}", "text/html"),
+        (owner, f"/admin/returns/{asked.number}", "text/html"),
+        (owner, f"/admin/returns/{rr.number}/slip.pdf", "application/pdf"),
+        (owner, "/admin/reports/returns", "text/html"),
+        (owner, "/admin/reports/sales", "text/html"),
+        (owner, "/admin/reports/margin", "text/html"),
+    ]
+    for client, url, kind in pages:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert kind in response.content_type, (url, response.content_type)
+    assert failing_checks() == []
+
+
+def test_every_new_post_needs_its_form_token(app, tent, staff):
+    """A page elsewhere posting to the store (CSRF): refused, and nothing changes."""
+    from shop.orders.models import Order
+
+    order = bought_and_shipped(app, [(tent, 2)], email="rita@example.com")
+    pending = buy(app, [(tent, 1)], email="rita@example.com")
+    rr = _authorised(order, 1)
+    asked = returns.request_return(order=order, lines={order.lines[0].id: (1, "defective")})
+    db.session.commit()
+    owner = staff_client(app, staff, roles.OWNER)
+    guest = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        t = f"?t={order.access_token}"
+        tp = f"?t={pending.access_token}"
+        line = order.lines[0].id
+        for client, url, data in [
+            (guest, f"/orders/{pending.number}/cancel{tp}", {}),
+            (guest, f"/orders/{pending.number}/cancel-rest{tp}", {}),
+            (guest, f"/orders/{order.number}/buy-again{t}", {}),
+            (guest, f"/orders/{order.number}/returns/new{t}",
+             {f"qty_{line}": "1", f"reason_{line}": "defective"}),
+            (guest, f"/orders/{order.number}/returns/{asked.number}/withdraw{t}", {}),
+            (owner, f"/admin/returns/{asked.number}/authorise", {"note": ""}),
+            (owner, f"/admin/returns/{asked.number}/refuse", {"note": "No."}),
+            (owner, f"/admin/returns/{rr.number}/receive",
+             {f"resellable_{rr.lines[0].id}": "1", "restocking_fee_percent": "0"}),
+            (owner, f"/admin/orders/{order.number}/refund", {"amount": "5.00"}),
+            (owner, f"/admin/orders/{pending.number}/cancel", {"reason": "x"}),
+        ]:  # fmt: skip
+            response = client.post(url, data=data)
+            assert response.status_code in (400, 422), (url, response.status_code)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
+    assert db.session.get(ReturnRequest, asked.id).status == return_status.REQUESTED
+    assert db.session.get(ReturnRequest, rr.id).status == return_status.AUTHORISED
+    assert db.session.get(Order, pending.id).status == "paid"
+    assert len(requests_of(order)) == 2
