@@ -45,6 +45,7 @@ class Config:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     # "Track your order" (order number + email or postal code), per client address.
     TRACKING_RATE_LIMIT = "10 per minute;50 per hour"
+    TRACKING_NUMBER_RATE_LIMIT = "10 per hour"  # failed attempts at one order number
 
     # Argon2id parameters: argon2-cffi's RFC 9106 low-memory profile (t=3, m=64 MiB,
     # p=4), which exceeds OWASP's minimum (t=2, m=19 MiB, p=1).

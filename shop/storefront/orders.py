@@ -41,6 +41,20 @@ def _tracking_limit() -> str:
     return current_app.config["TRACKING_RATE_LIMIT"]
 
 
+def _tracking_number_limit() -> str:
+    return current_app.config["TRACKING_NUMBER_RATE_LIMIT"]
+
+
+def _number_typed() -> str:
+    """Failed attempts are also counted per order number, whichever addresses they come
+    from: guessing one order's postal code from many machines is stopped too."""
+    return "number:" + (request.form.get("number") or "").strip().upper()[:40]
+
+
+def _not_found(response) -> bool:
+    return response.status_code == 404
+
+
 def _back(order):
     """Back to the order page, keeping the link's token if the visitor came with one."""
     return redirect(order_link(order) if request.args.get("t") else _page(order), code=303)
@@ -55,6 +69,9 @@ def _page(order) -> str:
 
 @bp.route("/orders/track", methods=["GET", "POST"])
 @limiter.limit(_tracking_limit, methods=["POST"])
+@limiter.limit(
+    _tracking_number_limit, methods=["POST"], key_func=_number_typed, deduct_when=_not_found
+)
 def track():
     form = TrackOrderForm()
     if form.validate_on_submit():

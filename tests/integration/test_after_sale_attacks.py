@@ -278,3 +278,34 @@ def test_every_new_post_needs_its_form_token(app, tent, staff):
     assert db.session.get(ReturnRequest, rr.id).status == return_status.AUTHORISED
     assert db.session.get(Order, pending.id).status == "paid"
     assert len(requests_of(order)) == 2
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"RATELIMIT_ENABLED": True, "TRACKING_RATE_LIMIT": "100 per minute",
+      "TRACKING_NUMBER_RATE_LIMIT": "3 per hour"}],
+)  # fmt: skip
+def test_guessing_one_orders_postal_code_from_many_addresses_is_stopped(app, tent):
+    """The per-address limit alone lets many machines guess one order's postal code."""
+    order = buy(app, [(tent, 1)], email="rita@example.com")
+    for n in range(3):
+        machine = app.test_client()
+        machine.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        guess = {"number": order.number, "contact": f"K1A {n}A{n}"}
+        assert machine.post("/orders/track", data=guess).status_code == 404
+    another = app.test_client()
+    another.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    right = {"number": order.number.lower(), "contact": order.ship_postal_code}
+    response = another.post("/orders/track", data=right)
+    assert response.status_code == 429
+    assert "Too many attempts" in page_text(response)
+    # another order number from the same machine is not blocked, and success is not counted
+    assert (
+        another.post("/orders/track", data={"number": "MP99999", "contact": "x"}).status_code == 404
+    )
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.100"
+    other = buy(app, [(tent, 1)], email="sam@example.com")
+    for _ in range(4):
+        found = {"number": other.number, "contact": "sam@example.com"}
+        assert owner.post("/orders/track", data=found).status_code == 303
