@@ -43,14 +43,12 @@ def payment_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
 
 
 def payment_refunded(
-    order: Order, provider: str, amount: int, refund_id: str, items: str
+    order: Order, provider: str, amount: int, refund_id: str, items: str, why: str = ""
 ) -> OrderEvent:
     money = format_money(amount, order.currency, current_app.config["LOCALE"])
+    why = why or f"no longer available: {items}"
     return _add(
-        order,
-        "refunded",
-        f"Payment of {money} refunded through {provider} ({refund_id}): "
-        f"no longer available: {items}.",
+        order, "refunded", f"Payment of {money} refunded through {provider} ({refund_id}): {why}."
     )
 
 

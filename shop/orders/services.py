@@ -274,6 +274,22 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
     events.refund_notice_sent(order)
 
 
+def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
+    """Money taken for an order already cancelled (paid on a payment page left open) went
+    back: the history says so and the customer is told. The order stays cancelled."""
+    events.payment_refunded(order, provider, amount, refund_id, "", why="the order was cancelled")
+    queue_email(
+        to=order.email,
+        subject=f"Order {order.number}: your payment was refunded",
+        kind="payment_refunded",
+        order=order,
+        items=[],
+        cancelled=True,
+        amount=amount,
+    )
+    events.refund_notice_sent(order)
+
+
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)

@@ -4,8 +4,9 @@ Paid means the same thing whether the demo provider or Stripe says so. Each
 provider event is applied once (a unique key on its id); an amount or currency
 that does not match the order is refused and written in the order's history.
 Money that arrives for an order whose items were sold meanwhile (and may not be
-backordered) does not pay it: the outcome is REFUND_DUE, and the provider gives
-the money back (record_refund).
+backordered), or for an order cancelled while its payment page was still open,
+does not pay it: the outcome is REFUND_DUE, and the provider gives the money back
+(record_refund).
 """
 
 from dataclasses import dataclass
@@ -161,13 +162,11 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
         payment.status, payment.method = SUCCEEDED, data.method
         if data.charge_reference:  # what a refund of this payment is made against
             payment.charge_reference = data.charge_reference
-    if order.status == st.CANCELLED:
-        reason = "the order was cancelled; refund this payment in the payment provider"
+    if order.status == st.CANCELLED:  # paid on a page left open after cancelling: give it back
         current_app.logger.error(
-            "payment event %s for order %s: %s", data.event_id, order.number, reason
+            "payment event %s for order %s: the order was cancelled", data.event_id, order.number
         )
-        events.payment_rejected(order, data.provider, reason)
-        return "rejected: " + reason
+        return REFUND_DUE
     if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
         return f"ignored: order is already {order.status}"
     try:
@@ -186,8 +185,16 @@ def record_refund(data: PaymentEventData, *, refund_id: str) -> str:
     payment, order = _find(data)
     if payment is not None:
         payment.status = REFUNDED
-    orders.refund_unsupplied(order, provider=data.provider, amount=data.amount, refund_id=refund_id)
-    outcome = "refunded: the items can no longer be supplied"
+    if order.status == st.CANCELLED:
+        orders.refund_cancelled(
+            order, provider=data.provider, amount=data.amount, refund_id=refund_id
+        )
+        outcome = "refunded: the order was cancelled"
+    else:
+        orders.refund_unsupplied(
+            order, provider=data.provider, amount=data.amount, refund_id=refund_id
+        )
+        outcome = "refunded: the items can no longer be supplied"
     record = db.session.scalar(
         sa.select(PaymentEvent).where(
             PaymentEvent.provider == data.provider, PaymentEvent.event_id == data.event_id

@@ -309,3 +309,40 @@ def test_guessing_one_orders_postal_code_from_many_addresses_is_stopped(app, ten
     for _ in range(4):
         found = {"number": other.number, "contact": "sam@example.com"}
         assert owner.post("/orders/track", data=found).status_code == 303
+
+
+def test_a_customer_who_cancels_while_stripes_page_is_open_is_not_charged_for_nothing(
+    app, client, tent, stripe_fake
+):
+    """Cancel the order waiting for payment, then pay on Stripe's page still open in another
+    tab: the money must not stay with the store for a cancelled order."""
+    from tests.integration.test_stripe_checkout import SECRET, check_out, deliver, session_id
+
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_API_BASE=stripe_fake.url, STRIPE_MAX_NETWORK_RETRIES=0,
+    )  # fmt: skip
+    assert check_out(client, tent).status_code == 303
+    from shop.orders.models import Order
+
+    order = db.session.scalar(sa.select(Order))
+    assert order.payment_provider == "stripe" and order.status == "pending_payment"
+    assert client.post(f"/orders/{order.number}/cancel").status_code == 303
+    assert db.session.get(Order, order.id).status == "cancelled"
+    try:
+        event = stripe_fake.pay(session_id(order))
+    except Exception:  # the page was closed at the cancellation: nothing can be paid
+        return
+    outcome = deliver(client, event).json["outcome"]
+    charge = stripe_fake.charge_of(session_id(order))
+    assert charge["amount_refunded"] == charge["amount"], outcome
+    assert outcome == "refunded: the order was cancelled"
+    assert db.session.get(Order, order.id).status == "cancelled"
+    from shop.notifications.models import OutboxMessage
+
+    [email] = db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.kind == "payment_refunded")
+    ).all()
+    assert "came through after the order had been cancelled" in email.body_text
+    assert "$452.00" in email.body_text and "sold out" not in email.body_text
+    assert failing_checks() == []
