@@ -162,6 +162,9 @@ def _share_of_what_is_left(order, amount, before, everything) -> figures.RefundA
     parts.lines = [
         figures.LinePart(by_id[i], 0, share) for i, share in zip(ids, shares, strict=False) if share
     ]
+    most = max(ids, key=lambda i: line_left[i], default=None)
+    if not parts.lines and most is not None and line_left[most] > 0:
+        parts.lines = [figures.LinePart(by_id[most], 0, 0)]  # a few cents: too few to share
     parts.taxes = figures.taxes_of(order, parts, before)
     if parts.lines:  # whatever rounding left over goes with the largest line's goods
         biggest = max(parts.lines, key=lambda p: p.amount)

@@ -346,3 +346,15 @@ def test_a_customer_who_cancels_while_stripes_page_is_open_is_not_charged_for_no
     assert "came through after the order had been cancelled" in email.body_text
     assert "$452.00" in email.body_text and "sold out" not in email.body_text
     assert failing_checks() == []
+
+
+@pytest.mark.parametrize("amount", ["0.01", "0.02", "0.05"])
+def test_a_goodwill_of_a_few_cents_is_refunded_to_the_cent(app, tent, staff, amount):
+    order = buy(app, [(tent, 2)], email="rita@example.com", service="expedited")
+    sales = staff_client(app, staff, roles.SALES)
+    response = sales.post(f"/admin/orders/{order.number}/refund", data={"amount": amount})
+    assert response.status_code == 302, flashes(page_text(response))
+    [refund] = db.session.scalars(sa.select(Refund)).all()
+    assert refund.amount == int(amount.replace(".", ""))
+    assert refund.credit_note.total == -refund.amount or refund.credit_note.total == refund.amount
+    assert failing_checks() == []
