@@ -213,7 +213,11 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
         return record_fee(event)
     if event.type in PAYOUT_EVENTS:
         return record_payout_event(event)
-    data = refund_event_data(event) if event.type in REFUND_EVENTS else event_data(event)
+    try:
+        data = refund_event_data(event) if event.type in REFUND_EVENTS else event_data(event)
+    except (KeyError, TypeError, ValueError) as err:  # signed, but not as Stripe sends it
+        current_app.logger.error("Stripe event %s could not be read: %r", event.id, err)
+        return f"ignored: {event.type} could not be read"
     outcome = apply_payment_event(data)
     if outcome == REFUND_DUE:
         intent = _id_of(event.data.object.to_dict().get("payment_intent"))

@@ -358,3 +358,73 @@ def test_a_goodwill_of_a_few_cents_is_refunded_to_the_cent(app, tent, staff, amo
     assert refund.amount == int(amount.replace(".", ""))
     assert refund.credit_note.total == -refund.amount or refund.credit_note.total == refund.amount
     assert failing_checks() == []
+
+
+def test_a_parcel_of_an_order_mostly_refunded_as_goodwill_can_still_be_received(app, tent, staff):
+    """Goodwill gave back nearly everything; the customer then sends the tent back anyway:
+    the parcel is received into stock, and never more than what is left goes back."""
+    from shop.refunds import services as refunds
+    from shop.refunds import status as refund_status
+
+    order = bought_and_shipped(app, [(tent, 1)], service="expedited")
+    refunds.refund_amount(order=order, amount=order.total - 500, reason=refund_status.GOODWILL)
+    db.session.commit()
+    rr = _authorised(order, 1)
+    on_hand = stock_for(tent.id).on_hand
+    warehouse = staff_client(app, staff, roles.WAREHOUSE)
+    line = rr.lines[0].id
+    response = warehouse.post(
+        f"/admin/returns/{rr.number}/receive",
+        data={f"resellable_{line}": "1", f"damaged_{line}": "0", "restocking_fee_percent": "0"},
+    )
+    assert response.status_code == 302, flashes(page_text(response))
+    assert stock_for(tent.id).on_hand == on_hand + 1
+    assert refunds.refundable_amount(order) >= 0
+    assert failing_checks() == []
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {},
+        {"id": "ch_nobody", "object": "charge", "payment_intent": "pi_nobody", "amount": 100,
+         "amount_refunded": 100, "currency": "cad", "refunds": {"data": []}},
+        {"id": "re_nobody", "object": "refund", "payment_intent": "pi_nobody", "amount": 100,
+         "currency": "cad", "status": "succeeded", "metadata": {"order_id": "1"}},
+        {"id": "re_x", "object": "refund", "amount": "lots", "currency": None, "status": 7,
+         "metadata": {"order_id": "abc", "refund_id": "-1"}},
+        {"id": "re_y", "object": "refund", "payment_intent": None, "amount": -5,
+         "currency": "cad", "status": "succeeded", "metadata": {"order_id": "9" * 20}},
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", ["charge.refunded", "refund.updated", "refund.created"])
+def test_an_odd_but_signed_refund_event_is_never_a_server_error(
+    app, client, tent, stripe_fake, obj, kind
+):
+    import json
+    import time
+
+    from tests.fakes.stripe_server import sign
+    from tests.integration.test_stripe_checkout import SECRET
+
+    order = buy(app, [(tent, 1)], email="rita@example.com")  # paid with the demo provider
+    app.config.update(
+        STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET=SECRET,
+        STRIPE_API_BASE=stripe_fake.url, STRIPE_MAX_NETWORK_RETRIES=0,
+    )  # fmt: skip
+    event = {"id": f"evt_{kind}_{obj.get('id')}", "object": "event", "type": kind,
+             "created": int(time.time()), "data": {"object": obj}}  # fmt: skip
+    body = json.dumps(event).encode()
+    response = client.post(
+        "/webhooks/stripe", data=body,
+        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body, SECRET)},
+    )  # fmt: skip
+    assert response.status_code < 500, response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Refund.id))) == 0
+    assert refunds_left(order) == order.total
+
+
+def refunds_left(order):
+    from shop.refunds import services as refunds
+
+    return refunds.refundable_amount(order)
