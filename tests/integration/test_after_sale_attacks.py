@@ -428,3 +428,69 @@ def refunds_left(order):
     from shop.refunds import services as refunds
 
     return refunds.refundable_amount(order)
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"BASE_URL": "https://shop.example.com/store", "TRUSTED_HOSTS": ["evil.example"]}],
+)
+def test_every_after_sale_email_links_only_to_the_public_address(app, tent, staff):
+    """Each new email caused by a request sent with another Host header: every link in it
+    starts at BASE_URL (a carrier's tracking page aside)."""
+    from datetime import timedelta
+
+    from shop.inventory.availability import store_today
+    from shop.notifications.models import OutboxMessage
+    from tests.integration.purchasing_helpers import backordered_item, sent_po
+    from tests.integration.test_public_origin import (
+        OTHER,
+        assert_only_public_links,
+        client_at,
+    )
+
+    classes = {"standard": tent.tax_class}
+    stove = backordered_item(classes)
+    guest = client_at(app, OTHER)
+    order = buy(app, [(tent, 2), (stove, 1)], client=guest, policy="ship_available_now")
+    po = sent_po(stove, 3, expected=store_today() + timedelta(days=4))
+    warehouse = client_at(app, OTHER, staff[roles.WAREHOUSE])
+    later = (store_today() + timedelta(days=20)).isoformat()
+    edited = warehouse.post(f"/admin/purchase-orders/{po.id}/edit", data={"expected_date": later})
+    assert edited.status_code in (302, 303)
+    assert guest.post(f"/orders/{order.number}/cancel-rest").status_code == 303
+    from tests.integration.returns_helpers import ship_everything
+
+    order = ship_everything(order)
+    asked = guest.post(
+        f"/orders/{order.number}/returns/new",
+        data={f"qty_{order.lines[0].id}": "1", f"reason_{order.lines[0].id}": "defective"},
+    )
+    assert asked.status_code == 302
+    [rr] = requests_of(order)
+    assert warehouse.post(f"/admin/returns/{rr.number}/authorise", data={}).status_code == 302
+    line = rr.lines[0].id
+    received = warehouse.post(
+        f"/admin/returns/{rr.number}/receive",
+        data={f"resellable_{line}": "1", f"damaged_{line}": "0", "restocking_fee_percent": "0"},
+    )
+    assert received.status_code == 302
+    other = buy(app, [(tent, 1)], client=client_at(app, OTHER))
+    sales = client_at(app, OTHER, staff[roles.SALES])
+    assert (
+        sales.post(f"/admin/orders/{order.number}/refund", data={"amount": "1.00"}).status_code
+        == 302
+    )
+    assert client_at(app, OTHER).post(f"/orders/{other.number}/cancel").status_code == 404
+    owner = client_at(app, OTHER, staff[roles.OWNER])
+    assert owner.post(f"/admin/orders/{other.number}/cancel", data={"reason": "x"}).status_code in (
+        302,
+        303,
+    )
+    kinds = {}
+    for message in db.session.scalars(sa.select(OutboxMessage)):
+        kinds.setdefault(message.kind, []).append(message)
+    for kind in ("backorder_delayed", "order_cancelled", "return_requested",
+                 "return_authorised", "return_refunded", "refund_issued"):  # fmt: skip
+        assert kind in kinds, sorted(kinds)
+        for message in kinds[kind]:
+            assert_only_public_links(message)
