@@ -494,3 +494,21 @@ def test_every_after_sale_email_links_only_to_the_public_address(app, tent, staf
         assert kind in kinds, sorted(kinds)
         for message in kinds[kind]:
             assert_only_public_links(message)
+
+
+def test_after_logging_out_the_next_person_at_the_computer_cannot_cancel_the_order(
+    app, tent, customer
+):
+    """A shared computer: the customer buys while logged in and logs out; the next person
+    finds the order's address in the browser's history."""
+    from shop.orders.models import Order
+
+    browser = app.test_client()
+    log_in(browser, customer.email)
+    order = buy(app, [(tent, 1)], email=customer.email, client=browser)
+    assert order.user_id == customer.id
+    assert browser.get(f"/orders/{order.number}").status_code == 200
+    assert browser.post("/account/logout").status_code in (302, 303)
+    assert browser.get(f"/orders/{order.number}").status_code == 404
+    assert browser.post(f"/orders/{order.number}/cancel").status_code == 404
+    assert db.session.get(Order, order.id).status == "paid"
