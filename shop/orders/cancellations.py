@@ -143,7 +143,7 @@ def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     if nothing_ships:
         events.order_cancelled(order, user, "nothing left to ship")
     shipping = True if nothing_ships else _shipping_not_needed(order)
-    refund = _refund(order, units, shipping=shipping, user=user, note=f"Cancelled: {items}.")
+    refund = _refund(order, units, shipping=shipping, user=user, note=items)
     _email(order, units, refund, whole=nothing_ships)
     db.session.flush()
     return Cancellation(order, units, refund)
@@ -194,7 +194,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
     refund = None
     if paid:
         items = _items(order, units)
-        refund = _refund(order, units, shipping=True, user=user, note=f"Cancelled: {items}.")
+        refund = _refund(order, units, shipping=True, user=user, note=items)
         _email(order, units, refund, whole=True, by_staff=not by_customer)
     elif by_customer:
         _email(order, units, None, whole=True)

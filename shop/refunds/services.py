@@ -264,7 +264,8 @@ def _credit_note(order, parts: figures.RefundAmounts, reason: str, note: str):
         for fee in parts.fees
     ]
     taxes = [billing.CreditedTax(t.component, t.rate, t.taxable, t.amount) for t in parts.taxes]
-    text = " ".join(x for x in (st.REASON_LABELS.get(reason, reason) + ".", note.strip()) if x)
+    label = st.REASON_LABELS.get(reason, reason)
+    text = f"{label}: {note.strip()}." if note.strip() else f"{label}."
     return billing.issue_credit(
         invoice=invoice, lines=credited, shipping=parts.shipping, taxes=taxes, reason=text
     )
