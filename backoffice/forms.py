@@ -927,22 +927,32 @@ class CommissionAgentForm(BackofficeForm):
 # --- fulfilment ------------------------------------------------------------------
 
 
-class ShipmentFilterForm(Form):
-    """The status filter above the shipment list (a GET: no CSRF)."""
-
-    status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(k, v) for k, v in shipment_status.LABELS.items()],
-        default="",
-        invalid_choice_message="Choose a status from the list.",
-    )
+class StatusFilterForm(Form):
+    """A status filter above a list (a GET: no CSRF); status_filter_form gives its choices."""
 
     def filters(self) -> dict:
         return {"status": self.status.data if not self.status.errors else None}
 
     def query_args(self) -> dict:
         return {"status": self.status.data} if self.status.data else {}
+
+
+def status_filter_form(labels: dict[str, str]) -> type[StatusFilterForm]:
+    """A status filter form whose choices are these statuses (code -> label)."""
+
+    class Filter(StatusFilterForm):
+        status = SelectField(
+            "Status",
+            choices=[SelectChoice("", "Any status")]
+            + [SelectChoice(k, v) for k, v in labels.items()],
+            default="",
+            invalid_choice_message="Choose a status from the list.",
+        )
+
+    return Filter
+
+
+ShipmentFilterForm = status_filter_form(shipment_status.LABELS)
 
 
 class HiddenIdField(HiddenField):

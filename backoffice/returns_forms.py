@@ -1,32 +1,22 @@
 """Forms of the back office's returns: the status filter, the decision, the parcel's receipt."""
 
-from wtforms import BooleanField, Form, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
-from backoffice.forms import BackofficeForm, PercentField, Required, WholeNumberField
+from backoffice.forms import (
+    BackofficeForm,
+    PercentField,
+    Required,
+    WholeNumberField,
+    status_filter_form,
+)
 from shop.returns import status as return_status
 from shop.returns.services import MAX_NOTE, Receipt
 
 NOTE_LENGTH = Length(max=MAX_NOTE, message=f"Use at most {MAX_NOTE} characters.")
 
 
-class ReturnFilterForm(Form):
-    """The status filter above the list of return requests (a GET: no CSRF)."""
-
-    status = SelectField(
-        "Status",
-        choices=[SelectChoice("", "Any status")]
-        + [SelectChoice(k, v) for k, v in return_status.LABELS.items()],
-        default="",
-        invalid_choice_message="Choose a status from the list.",
-    )
-
-    def filters(self) -> dict:
-        return {"status": self.status.data if not self.status.errors else None}
-
-    def query_args(self) -> dict:
-        return {"status": self.status.data} if self.status.data else {}
+ReturnFilterForm = status_filter_form(return_status.LABELS)
 
 
 class DecisionForm(BackofficeForm):

@@ -24,7 +24,7 @@ from shop import locks
 from shop.extensions import db
 from shop.inventory import services as stock
 from shop.notifications.services import queue_email
-from shop.orders import events
+from shop.orders import events, pricing
 from shop.orders import status as st
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
@@ -105,13 +105,17 @@ def cancel_order_by_customer(*, order: Order, user=None) -> Cancellation:
 def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     """The customer does not want to wait: the backordered units are cancelled and refunded.
 
-    The refund is those units' goods and their tax. Shipping is kept, because the rest
-    of the order still ships (or has shipped) for the price quoted, unless nothing at
-    all will ship (no unit shipped and none allocated): then the shipping is refunded
-    too and the order is cancelled. When every unit left has shipped, a partly
-    shipped order becomes shipped. Backordered units hold no stock, so no stock moves.
+    The refund is those units' goods and their tax, and the shipping the order no longer
+    needs: an order quoted for several departures ("ship what is in stock now") gets back
+    what it paid for shipping less what its service asks today for the rest leaving in
+    one departure (never less than nothing). When nothing at all will ship (no unit
+    shipped and none allocated) all the shipping is refunded and the order is cancelled.
+    When every unit left has shipped, a partly shipped order becomes shipped. Backordered
+    units hold no stock, so no stock moves.
     """
     order = locks.lock_order(order.id)
+    if _rest_already_cancelled(order):
+        raise OrderError(f"The backordered items of order {order.number} are already cancelled.")
     if order.status not in REST_CANCELLABLE:
         raise OrderError(_not_in_status(order, "its backordered items"))
     units = {line.id: line.quantity_backordered for line in order.lines}
@@ -138,7 +142,8 @@ def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     events.backorder_cancelled(order, items, user)
     if nothing_ships:
         events.order_cancelled(order, user, "nothing left to ship")
-    refund = _refund(order, units, shipping=nothing_ships, user=user, note=f"Cancelled: {items}.")
+    shipping = True if nothing_ships else _shipping_not_needed(order)
+    refund = _refund(order, units, shipping=shipping, user=user, note=items)
     _email(order, units, refund, whole=nothing_ships)
     db.session.flush()
     return Cancellation(order, units, refund)
@@ -189,7 +194,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
     refund = None
     if paid:
         items = _items(order, units)
-        refund = _refund(order, units, shipping=True, user=user, note=f"Cancelled: {items}.")
+        refund = _refund(order, units, shipping=True, user=user, note=items)
         _email(order, units, refund, whole=True, by_staff=not by_customer)
     elif by_customer:
         _email(order, units, None, whole=True)
@@ -247,11 +252,28 @@ def _change_status(order: Order, new: str) -> None:
     order.status = new
 
 
+def _rest_already_cancelled(order: Order) -> bool:
+    lines = order.lines
+    cancelled = any(line.quantity_cancelled for line in lines)
+    waiting = any(line.quantity_backordered for line in lines)
+    return order.status != st.CANCELLED and cancelled and not waiting
+
+
+def _shipping_not_needed(order: Order) -> int:
+    """The shipping paid for departures the order no longer takes, once its backordered
+    rest is cancelled: what it paid less what the rest costs to send in one departure."""
+    if order.shipment_count <= 1:
+        return 0
+    kept = {line.id: line.quantity - line.quantity_cancelled for line in order.lines}
+    price = pricing.shipping_for(order, kept)
+    return 0 if price is None else max(order.shipping_total - price, 0)
+
+
 def _items(order: Order, units: dict[int, int]) -> str:
     return ", ".join(f"{units[line.id]} x {line.sku}" for line in order.lines if line.id in units)
 
 
-def _refund(order: Order, units: dict[int, int], *, shipping: bool, user, note: str):
+def _refund(order: Order, units: dict[int, int], *, shipping: bool | int, user, note: str):
     """The cancelled units' money back (and the shipping, if asked); None when nothing of it
     is left to give back (staff refunded those units already, by hand)."""
     by_id = {line.id: line for line in order.lines}

@@ -9,7 +9,11 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from shop.cart.services import CartSummary
+from shop.catalogue.models import Variant
+from shop.extensions import db
 from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE
 from shop.shipping.packing import Unit
 from shop.shipping.rates import ServiceQuote, Shipment, quote_services, zone_for
@@ -94,6 +98,26 @@ def price(summary: CartSummary, destination: Destination, quote: ServiceQuote, p
         rates=rates_for(destination.country, destination.province),
     )
     return Pricing(summary.subtotal, quote, taxes, policy)
+
+
+def shipping_for(order, units_by_line: dict[int, int]) -> int | None:
+    """What the order's shipping service asks today for these units (order line id ->
+    units) leaving together to the order's address; None when it cannot carry them."""
+    zone = zone_for(
+        country=order.ship_country, province=order.ship_province,
+        postal_code=order.ship_postal_code,
+    )  # fmt: skip
+    if zone is None:
+        return None
+    ids = {line.variant_id for line in order.lines}
+    variants = {v.id: v for v in db.session.scalars(sa.select(Variant).where(Variant.id.in_(ids)))}
+    units, goods = [], 0
+    for line in order.lines:
+        count = units_by_line.get(line.id, 0)
+        units += _units(variants[line.variant_id], count)
+        goods += line.line_total * count // line.quantity
+    quotes = quote_services(zone=zone, shipments=[Shipment(units, None)], goods_total=goods)
+    return next((q.price for q in quotes if q.service.id == order.shipping_service_id), None)
 
 
 def fingerprint(summary: CartSummary, address: dict, service_id: int, policy: str, total: int):

@@ -9,7 +9,8 @@ The rules, in one place:
 - Restocking fee. A percentage of the goods given back, rounded half-up, kept by
   the store per tax class of the goods. It is taxed like the goods it is kept from:
   the customer gets back the goods less the fee, and the tax on that.
-- Shipping. Given back whole (what is left of it) or not at all.
+- Shipping. Given back whole (what is left of it), a part of it in cents (never more
+  than is left), or not at all.
 - Tax. Computed on what is given back by the same calculation as the order
   (shop.tax.calculations.compute_taxes: shipping follows the goods), with the
   order's own rate for each component, never more than what is left of that
@@ -81,16 +82,20 @@ class AlreadyRefunded:
 
 
 def compute(
-    order: Order, *, lines: dict[int, int], shipping: bool, fee_percent: Decimal,
+    order: Order, *, lines: dict[int, int], shipping: bool | int, fee_percent: Decimal,
     before: AlreadyRefunded,
 ) -> RefundAmounts:  # fmt: skip
-    """The amounts of a refund of these units (order line id -> units) and maybe shipping."""
+    """The amounts of a refund of these units (order line id -> units) and of the shipping:
+    True for all that is left of it, a number of cents for a part, False for none."""
     if fee_percent < 0 or fee_percent > 100:
         raise RefundError("A restocking fee is a percentage from 0 to 100.")
     result = RefundAmounts(lines=_line_parts(order, lines, before))
     result.fees = _fees(result.lines, fee_percent)
-    if shipping:
-        result.shipping = order.shipping_total - before.shipping
+    left = order.shipping_total - before.shipping
+    if shipping is True:
+        result.shipping = left
+    elif shipping:
+        result.shipping = max(min(int(shipping), left), 0)
     result.taxes = taxes_of(order, result, before)
     return result
 

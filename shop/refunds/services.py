@@ -92,11 +92,12 @@ def _already_refunded(order: Order) -> figures.AlreadyRefunded:
 
 
 def refund_order(
-    *, order: Order, lines: dict[int, int], shipping: bool = False,
+    *, order: Order, lines: dict[int, int], shipping: bool | int = False,
     restocking_fee_percent: Decimal = Decimal(0), reason: str, note: str = "", user=None,
     return_request=None, notify: bool = True,
 ) -> Refund:  # fmt: skip
-    """Give back these units (order line id -> units) and maybe the shipping: a credit note,
+    """Give back these units (order line id -> units) and the shipping (True: what is left
+    of it; a number: that many cents of it; False: none): a credit note,
     its reversing entries and a PENDING refund, in the caller's transaction. Stock and the
     lines' quantities are the caller's (a cancellation, a return); see the module docstring."""
     order, payment = _lock_paid(order)
@@ -266,7 +267,8 @@ def _credit_note(order, parts: figures.RefundAmounts, reason: str, note: str):
         for fee in parts.fees
     ]
     taxes = [billing.CreditedTax(t.component, t.rate, t.taxable, t.amount) for t in parts.taxes]
-    text = " ".join(x for x in (st.REASON_LABELS.get(reason, reason) + ".", note.strip()) if x)
+    label = st.REASON_LABELS.get(reason, reason)
+    text = f"{label}: {note.strip()}." if note.strip() else f"{label}."
     return billing.issue_credit(
         invoice=invoice, lines=credited, shipping=parts.shipping, taxes=taxes, reason=text
     )

@@ -411,7 +411,7 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
     refund = refunds.refund_order(
         order=order, lines=dict(units), shipping=shipping,
         restocking_fee_percent=fee, reason=refund_status.RETURN,
-        note=f"Return {request.number}", user=user, return_request=request, notify=False,
+        note=request.number, user=user, return_request=request, notify=False,
     )  # fmt: skip
     _move(request, return_status.REFUNDED)
     db.session.flush()
@@ -466,9 +466,13 @@ class RefundTerms:
                 "is kept."
             )
         shipping = "goes back" if self.shipping else "is kept"
+        fee = (
+            f"a restocking fee of {self.restocking_fee_percent.normalize():f} % is kept"
+            if self.restocking_fee_percent
+            else "no restocking fee is kept"
+        )
         return (
-            f"The customer changed their mind: the shipping {shipping} (store setting) and "
-            "the store's restocking fee applies."
+            f"No reason is the store's fault: the shipping {shipping} and {fee} (store settings)."
         )
 
 

@@ -37,11 +37,10 @@ from shop.storefront.forms import (
     EmptyForm,
     PlaceOrderForm,
 )
-from shop.storefront.helpers import local_datetime
+from shop.storefront.helpers import ORDERS, local_datetime, order_link, visible_order
 
 bp = Blueprint("checkout", __name__)
 
-ORDERS = "my_orders"
 SHIPPABLE_COUNTRIES = {"CA"}
 
 
@@ -265,22 +264,6 @@ def _to_stripe(order):
         return redirect(order_link(order))
     db.session.commit()
     return redirect(url, code=303)
-
-
-def order_link(order, build=url_for) -> str:
-    return build("checkout.order_status", number=order.number, t=order.access_token)
-
-
-def visible_order(number: str):
-    order = orders.order_for_customer(
-        number=number,
-        user=current_user,
-        token=request.args.get("t"),
-        session_orders=session.get(ORDERS),
-    )
-    if order is None:
-        abort(404)
-    return order
 
 
 @bp.route("/checkout/pay/<number>", methods=["GET", "POST"])

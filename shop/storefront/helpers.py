@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, abort, current_app, request, session, url_for
 from flask_login import current_user
 
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.inventory import reasons
 from shop.money import format_money
+from shop.orders import services as orders
 from shop.orders.line_status import order_line_statuses
 from shop.payments.providers import demo_mode
 
@@ -23,6 +24,30 @@ def money(minor: int | None, currency: str | None = None) -> str:
         return ""
     cfg = current_app.config
     return _formatted_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
+
+
+# The orders placed in this browser (by id), which it may open without the link's token.
+ORDERS = "my_orders"
+
+
+def visible_order(number: str):
+    """The order if this visitor may see it (theirs, placed in this browser, or with its
+    link's token ?t=); anything else is 404, whether the order exists or not."""
+    order = orders.order_for_customer(
+        number=number,
+        user=current_user,
+        token=request.args.get("t"),
+        session_orders=session.get(ORDERS),
+    )
+    if order is None:
+        abort(404)
+    return order
+
+
+def order_link(order, anchor: str = "", build=url_for) -> str:
+    """The order's page with its link token (whoever has the link may see it)."""
+    url = build("checkout.order_status", number=order.number, t=order.access_token)
+    return url + (f"#{anchor}" if anchor else "")
 
 
 # Babel's formatting is the costliest part of a product card; the same prices

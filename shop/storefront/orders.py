@@ -25,9 +25,8 @@ from shop.errors import DomainError
 from shop.extensions import db, limiter
 from shop.orders import after_sale, cancellations
 from shop.refunds import services as refunds
-from shop.storefront.checkout import ORDERS, order_link, visible_order
 from shop.storefront.forms import EmptyForm, TrackOrderForm
-from shop.storefront.helpers import download, money
+from shop.storefront.helpers import ORDERS, download, money, order_link, visible_order
 
 bp = Blueprint("orders", __name__)
 

@@ -6,7 +6,7 @@ the browser that placed it, or a guest with the order's link token (?t=...). Ano
 customer's order, or a request of another order, is not found.
 """
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request
 from flask_login import current_user
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -15,10 +15,9 @@ from wtforms.validators import Length
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.forms import StoreForm, whole_number
-from shop.orders import services as orders
 from shop.returns import services as returns
 from shop.returns import status as return_status
-from shop.storefront.checkout import ORDERS
+from shop.storefront.helpers import order_link, visible_order
 from shop.views import show_error
 
 bp = Blueprint("returns", __name__)
@@ -27,26 +26,6 @@ REASON_CHOICES = [
     SelectChoice("", "Choose a reason"),
     *(SelectChoice(key, label) for key, label in return_status.REASONS.items()),
 ]
-
-
-def _visible_order(number: str):
-    order = orders.order_for_customer(
-        number=number,
-        user=current_user,
-        token=request.args.get("t"),
-        session_orders=session.get(ORDERS),
-    )
-    if order is None:
-        abort(404)
-    return order
-
-
-def order_url(order, anchor: str = "", **args) -> str:
-    """The order page with the order's link token (the visitor may see it: they have it)."""
-    from flask import url_for
-
-    url = url_for("checkout.order_status", number=order.number, t=order.access_token, **args)
-    return url + (f"#{anchor}" if anchor else "")
 
 
 class _Units(StringField):
@@ -86,7 +65,7 @@ def request_form(lines: list[returns.Returnable]):
 
 @bp.route("/orders/<number>/returns/new", methods=["GET", "POST"])
 def new(number: str):
-    order = _visible_order(number)
+    order = visible_order(number)
     lines = [r for r in returns.returnable_lines(order) if r.shipped]
     form = request_form(lines)
     if form.validate_on_submit():
@@ -104,7 +83,7 @@ def new(number: str):
                 "with the return slip to put in the parcel.",
                 "success",
             )
-            return redirect(order_url(order, "returns"))
+            return redirect(order_link(order, "returns"))
     status = 422 if request.method == "POST" else 200
     page = render_template(
         "shop/returns/new.html",
@@ -113,21 +92,21 @@ def new(number: str):
         lines=lines,
         fields=[(r, form[f"qty_{r.line.id}"], form[f"reason_{r.line.id}"]) for r in lines],
         window_days=returns.store_settings().return_window_days,
-        back=order_url(order),
+        back=order_link(order),
     )
     return page, status
 
 
 @bp.post("/orders/<number>/returns/<rma>/withdraw")
 def withdraw(number: str, rma: str):
-    order = _visible_order(number)
+    order = visible_order(number)
     found = returns.request_of_order(order, rma)
     if found is None:
         abort(404)
     form = StoreForm()
     if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
-        return redirect(order_url(order, "returns"))
+        return redirect(order_link(order, "returns"))
     try:
         user = current_user if current_user.is_authenticated else None
         returns.withdraw_return(request=found, user=user)
@@ -137,12 +116,12 @@ def withdraw(number: str, rma: str):
     else:
         db.session.commit()
         flash(f"Return {found.number} withdrawn: keep the items.", "success")
-    return redirect(order_url(order, "returns"))
+    return redirect(order_link(order, "returns"))
 
 
 @bp.get("/orders/<number>/returns/<rma>.pdf")
 def slip(number: str, rma: str):
-    order = _visible_order(number)
+    order = visible_order(number)
     found = returns.request_of_order(order, rma)
     if found is None or not returns.slip_available(found):
         abort(404)

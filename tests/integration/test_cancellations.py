@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from shop.accounts import roles
 from shop.billing.models import Invoice
 from shop.extensions import db
-from shop.inventory.services import movement_total, stock_for
+from shop.inventory.services import adjust_stock, movement_total, stock_for
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order, OrderEvent
 from shop.refunds.models import Refund
@@ -251,11 +251,13 @@ def test_cancelling_the_backordered_rest_after_the_rest_shipped(
     page = post(guest, f"/orders/{order.number}/cancel-rest")
     order = fresh(order)
     stove = next(line for line in order.lines if line.sku == "STOVE-1")
-    # The stove's goods and tax come back; the shipping paid for the tents is kept.
+    # The stove's goods and tax come back, and the shipping paid for its own parcel: the
+    # order paid for two departures and takes one, as an order of the tents alone would.
     [refund] = refunds_of(order)
-    assert refund.shipping_amount == 0
-    tax = refund.amount - stove.line_total
-    assert refund.amount > stove.line_total and tax == round(stove.line_total * 0.13)
+    saved = order.shipping_total - tents_alone_shipping(app, store)
+    assert saved > 0 and refund.shipping_amount == saved
+    tax = refund.amount - stove.line_total - saved
+    assert tax == round((stove.line_total + saved) * 0.13)
     [(line_id, units)] = [(rl.order_line_id, rl.quantity) for rl in refund.lines]
     assert (line_id, units) == (stove.id, 1)
     assert f"${refund.amount / 100:,.2f} is on its way back to you" in " ".join(flashes(page))
@@ -267,7 +269,9 @@ def test_cancelling_the_backordered_rest_after_the_rest_shipped(
     [email] = emails("order_cancelled")
     assert email.subject == f"Order {order.number}: your backordered items are cancelled"
     assert "1 x Camp Stove (SKU STOVE-1)" in email.body_text
-    assert "shipping included" not in email.body_text
+    assert f"(with ${saved / 100:,.2f} of shipping: the rest leaves in one parcel)" in (
+        email.body_text
+    )
     assert f"tracking number {shipment.tracking_number}" in email.body_text
     link = f"Track it: {CANADA_POST_TRACKING}{shipment.tracking_number}"
     assert link in email.body_text
@@ -276,14 +280,34 @@ def test_cancelling_the_backordered_rest_after_the_rest_shipped(
 
 
 def test_cancelling_the_rest_before_anything_shipped_keeps_the_order_going(
-    store, guest, split_order
+    app, store, guest, split_order
 ):
     post(guest, f"/orders/{split_order.number}/cancel-rest")
     order = fresh(split_order)
     assert order.status == "paid"  # the tents still ship
     assert quantities(order) == {"TENT-1": (2, 0, 0, 0), "STOVE-1": (0, 0, 0, 1)}
     [refund] = refunds_of(order)
-    assert refund.shipping_amount == 0
+    assert refund.shipping_amount == order.shipping_total - tents_alone_shipping(app, store)
+
+
+def tents_alone_shipping(app, store) -> int:
+    """What another customer pays to have two tents sent by Expedited to the same place."""
+    adjust_stock(variant_id=store["tent"].id, quantity=2, reason="adjustment")
+    db.session.commit()
+    alone = buy(app, [(store["tent"], 2)], email="bo@example.com", service="expedited")
+    return alone.shipping_total
+
+
+def test_cancelling_the_rest_twice_says_the_rest_is_already_cancelled(
+    app, store, guest, warehouse, split_order
+):
+    ship(warehouse, split_order)
+    post(guest, f"/orders/{split_order.number}/cancel-rest")
+    again = post(guest, f"/orders/{split_order.number}/cancel-rest")
+    assert flashes(again) == [
+        f"The backordered items of order {split_order.number} are already cancelled."
+    ]
+    assert len(refunds_of(split_order)) == 1
 
 
 def test_cancelling_the_rest_when_nothing_else_will_ship_cancels_the_order(app, store):
@@ -337,8 +361,21 @@ def test_units_staff_refunded_by_hand_are_not_refunded_again_on_cancelling(
     refunds.refund_order(order=fresh(split_order), lines={stove.id: 1}, reason="goodwill")
     db.session.commit()
     page = post(guest, f"/orders/{split_order.number}/cancel-rest")
-    assert flashes(page) == ["The backordered items are cancelled."]
     assert quantities(split_order)["STOVE-1"] == (0, 0, 0, 1)
-    assert len(refunds_of(split_order)) == 1  # the one made by hand
-    [email] = emails("order_cancelled")
-    assert "refunding" not in email.body_text and not email.attachments
+    by_hand, cancelled = refunds_of(split_order)
+    # The stove is not paid twice: the cancellation gives back only the shipping its own
+    # parcel would have cost, and the tax on it.
+    assert not cancelled.lines and cancelled.shipping_amount > 0
+    assert cancelled.amount == cancelled.shipping_amount + round(cancelled.shipping_amount * 0.13)
+    money = f"${cancelled.amount / 100:,.2f}"
+    assert flashes(page) == [
+        f"The backordered items are cancelled. {money} is on its way back to you."
+    ]
+
+    stove_only = buy(app, [(store["stove"], 1)], email="di@example.com", service="expedited")
+    refunds.refund_order(order=stove_only, lines={stove_only.lines[0].id: 1}, reason="goodwill")
+    db.session.commit()
+    post(app.test_client(), f"/orders/{stove_only.number}/cancel-rest", t=stove_only.access_token)
+    assert len(refunds_of(stove_only)) == 2  # nothing ships: the shipping comes back
+    [email] = [e for e in emails("order_cancelled") if e.to_address == "di@example.com"]
+    assert "(shipping included)" in email.body_text

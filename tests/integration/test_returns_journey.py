@@ -227,7 +227,7 @@ def test_a_change_of_mind_keeps_the_restocking_fee_and_the_shipping(app, tent, w
     [rr] = requests_of(order)
     assert warehouse.post(f"/admin/returns/{rr.number}/authorise", data={}).status_code == 302
     page = page_text(warehouse.get(f"/admin/returns/{rr.number}"))
-    assert 'value="15"' in page and "the store's restocking fee applies" in page
+    assert 'value="15"' in page and "a restocking fee of 15 % is kept" in page
     line = rr.lines[0]
     response = warehouse.post(
         f"/admin/returns/{rr.number}/receive",
