@@ -37,7 +37,13 @@ from shop.storefront.forms import (
     EmptyForm,
     PlaceOrderForm,
 )
-from shop.storefront.helpers import ORDERS, local_datetime, order_link, visible_order
+from shop.storefront.helpers import (
+    ORDERS,
+    local_datetime,
+    may_act_on,
+    order_link,
+    visible_order,
+)
 
 bp = Blueprint("checkout", __name__)
 
@@ -298,11 +304,12 @@ def pay(number: str):
 def order_status(number: str):
     """The order page: shipments and tracking, each line's status, documents, refunds, and
     what the customer may still do (buy again, cancel; shop.storefront.orders)."""
-    order = visible_order(number)
+    order = visible_order(number, to_read=True)
     token = request.args.get("t")
     return render_template(
         "shop/checkout/order.html",
         order=order,
+        may_act=may_act_on(order),
         view=after_sale.overview(order),
         access={"t": token} if token else {},
         action_form=EmptyForm(),

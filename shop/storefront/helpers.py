@@ -26,22 +26,38 @@ def money(minor: int | None, currency: str | None = None) -> str:
     return _formatted_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
 
 
-# The orders placed in this browser (by id), which it may open without the link's token.
+# The orders placed in this browser (by id), which it may open without the link's token,
+# and those it found by "Track your order" with a postal code: those it may only read.
 ORDERS = "my_orders"
+TRACKED = "tracked_orders"
 
 
-def visible_order(number: str):
-    """The order if this visitor may see it (theirs, placed in this browser, or with its
-    link's token ?t=); anything else is 404, whether the order exists or not."""
+def visible_order(number: str, *, to_read: bool = False):
+    """The order if this visitor may act on it (theirs, placed in this browser, tracked with
+    its email, or with its link's token ?t=), or only read it (to_read: tracked with its
+    postal code, which is printed on the parcel); anything else is 404, whether the order
+    exists or not."""
+    known = session.get(ORDERS, []) + (session.get(TRACKED, []) if to_read else [])
     order = orders.order_for_customer(
         number=number,
         user=current_user,
         token=request.args.get("t"),
-        session_orders=session.get(ORDERS),
+        session_orders=known,
     )
     if order is None:
         abort(404)
     return order
+
+
+def may_act_on(order) -> bool:
+    """Whether this visitor may cancel, return or download what the order page shows."""
+    found = orders.order_for_customer(
+        number=order.number,
+        user=current_user,
+        token=request.args.get("t"),
+        session_orders=session.get(ORDERS),
+    )
+    return found is not None
 
 
 def order_link(order, anchor: str = "", build=url_for) -> str:

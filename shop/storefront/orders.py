@@ -26,9 +26,21 @@ from shop.extensions import db, limiter
 from shop.orders import after_sale, cancellations
 from shop.refunds import services as refunds
 from shop.storefront.forms import EmptyForm, TrackOrderForm
-from shop.storefront.helpers import ORDERS, download, money, order_link, visible_order
+from shop.storefront.helpers import (
+    ORDERS,
+    TRACKED,
+    download,
+    money,
+    order_link,
+    visible_order,
+)
 
 bp = Blueprint("orders", __name__)
+
+READ_ONLY = (
+    "To cancel, return or download the invoice, open the order from its email, or track it "
+    "with the email address it was placed with."
+)
 
 NOT_FOUND = (
     "We could not find an order with that number and that email or postal code. "
@@ -80,8 +92,13 @@ def track():
         if order is None:
             flash(NOT_FOUND, "error")
             return render_template("shop/orders/track.html", form=form), 404
-        # This browser may open the order from now on, as the one it was placed in.
-        session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
+        # With the email, this browser may open the order from now on as the one it was
+        # placed in; with the postal code (printed on the parcel) only read it.
+        by_email = form.contact.data.strip().lower() == order.email.lower()
+        key = ORDERS if by_email else TRACKED
+        session[key] = [*session.get(key, [])[-19:], order.id]
+        if not by_email:
+            flash(READ_ONLY, "info")
         return redirect(_page(order), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("shop/orders/track.html", form=form), status

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounts import roles
+from shop.billing.models import Invoice
 from shop.cart.models import Cart
 from shop.catalogue.models import Product
 from shop.extensions import db
@@ -21,7 +22,7 @@ from shop.orders.after_sale import tracking_link
 from shop.orders.line_status import line_status
 from shop.orders.models import Order, OrderLine
 from shop.shipping.models import Carrier
-from shop.storefront.orders import NOT_FOUND
+from shop.storefront.orders import NOT_FOUND, READ_ONLY
 from tests.conftest import log_in
 from tests.factories import ProductFactory, SupplierFactory, UserFactory, VariantFactory
 from tests.integration.backoffice_helpers import flashes, text_of
@@ -322,6 +323,31 @@ def test_track_your_order_from_the_footer_by_email_or_postal_code(app, split_ord
     by_postcode = app.test_client()
     assert track(by_postcode, split_order.number, "m5h2n2").status_code == 303
     assert "Ridge Tent" in order_page(by_postcode, split_order)
+
+
+def test_tracking_by_postal_code_shows_the_order_but_acts_on_nothing(app, split_order):
+    """The postal code is printed on the parcel: it shows where the order is, but cancelling,
+    returning and the documents (with the link's token) need the email or the link."""
+    by_postcode = app.test_client()
+    track(by_postcode, split_order.number, "M5H 2N2")
+    page = order_page(by_postcode, split_order)
+    assert "Ridge Tent" in page and "Backordered" in page
+    assert flashes(page) == [READ_ONLY]
+    assert "cancel-rest" not in page and "Buy again" not in page
+    assert split_order.access_token not in page and "documents/" not in page
+    invoice = db.session.scalar(sa.select(Invoice).where(Invoice.order_id == split_order.id))
+    number = split_order.number
+    assert by_postcode.get(f"/orders/{number}/documents/{invoice.number}.pdf").status_code == 404
+    token = by_postcode.get("/orders/track")  # a page with this browser's form token
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text_of(token))
+    data = {"csrf_token": csrf.group(1)} if csrf else {}
+    assert by_postcode.post(f"/orders/{number}/cancel-rest", data=data).status_code == 404
+    assert by_postcode.post(f"/orders/{number}/cancel", data=data).status_code == 404
+    assert db.session.get(Order, split_order.id).status == "paid"
+
+    by_email = app.test_client()
+    track(by_email, number, "ann@example.com")
+    assert "cancel-rest" in order_page(by_email, split_order)
 
 
 def test_tracking_with_a_wrong_detail_says_one_thing_whatever_was_wrong(app, store, split_order):
