@@ -82,7 +82,7 @@ def test_customer_returns_a_line(page: Page, browser, live_server, live_app, shi
         staff.get_by_role("button", name="Authorise").click()
         expect(staff.get_by_role("status")).to_contain_text(f"Return {rma} authorised")
         expect(staff.locator("#return-status")).to_have_text("Authorised")
-        expect(staff.locator("#refund-rule")).to_contain_text("The customer changed their mind")
+        expect(staff.locator("#refund-rule")).to_contain_text("No reason is the store's fault")
         row = staff.locator("#receive-form tr").filter(has_text="STOOL-01")
         expect(row.get_by_label("Resellable")).to_have_value("1")
         shot(staff, "04-staff-receive")
