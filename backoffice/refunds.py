@@ -13,6 +13,7 @@ from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.refunds import retry
+from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund
 
@@ -51,7 +52,7 @@ def refund_retry(refund_id: int):
             flash(err.message, "error")
         else:
             db.session.commit()
-            retry.retry_due_refunds()  # after the commit: asks the provider, commits its answer
+            refunds.send_refunds([refund.id])  # after the commit: this refund only
             db.session.refresh(refund)
             flash(_told(refund), "success" if refund.status != refund_status.FAILED else "error")
     else:

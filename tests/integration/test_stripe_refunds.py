@@ -531,6 +531,17 @@ def test_staff_retry_a_pending_refund_now(app, paid, stripe_fake, bookkeeper):
     assert refund.status == "succeeded" and len(stripe_fake.refunds) == 1
 
 
+def test_retry_now_sends_the_refund_clicked_and_no_other(app, paid, stripe_fake, bookkeeper):
+    clicked, other = due_refund(paid, 5000), due_refund(paid, 3000)
+    response = bookkeeper.post(f"/admin/refunds/{clicked.id}/retry", data={})
+    assert response.status_code == 302
+    db.session.refresh(clicked)
+    db.session.refresh(other)
+    assert clicked.status == "succeeded"
+    assert other.status == "pending" and other.reference is None  # left to its schedule
+    assert [r["amount"] for r in stripe_fake.refunds.values()] == [5000]
+
+
 def test_only_the_owner_and_the_bookkeeper_see_refunds(app, staff, paid):
     from shop.accounts import roles
     from tests.conftest import log_in
