@@ -123,6 +123,13 @@ def _postal(text: str) -> str:
     return "".join(text.split()).upper()
 
 
+def found_by_email(order: Order, email_or_postal_code: str) -> bool:
+    """Whether a found order was matched by its email (which lets the visitor act on it)
+    rather than by its postal code (printed on the parcel: it only shows the order)."""
+    given = (email_or_postal_code or "").strip().lower().encode()
+    return secrets.compare_digest(given, order.email.lower().encode())
+
+
 def find_order(*, number: str, email_or_postal_code: str) -> Order | None:
     """The order with this number whose email or shipping postal code matches, else None.
 

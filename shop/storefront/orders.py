@@ -94,7 +94,7 @@ def track():
             return render_template("shop/orders/track.html", form=form), 404
         # With the email, this browser may open the order from now on as the one it was
         # placed in; with the postal code (printed on the parcel) only read it.
-        by_email = form.contact.data.strip().lower() == order.email.lower()
+        by_email = after_sale.found_by_email(order, form.contact.data)
         key = ORDERS if by_email else TRACKED
         session[key] = [*session.get(key, [])[-19:], order.id]
         if not by_email:

@@ -22,3 +22,14 @@ def bookkeeper(app, staff):
     client = app.test_client()
     log_in(client, staff[roles.BOOKKEEPER].email)
     return client
+
+
+@pytest.fixture
+def warehouse(app, staff):
+    """A warehouse worker's browser, signed in."""
+    from shop.accounts import roles
+    from tests.conftest import log_in
+
+    client = app.test_client()
+    log_in(client, staff[roles.WAREHOUSE].email)
+    return client

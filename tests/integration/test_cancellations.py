@@ -7,7 +7,6 @@ Bad input gets a clear message and changes nothing.
 import pytest
 import sqlalchemy as sa
 
-from shop.accounts import roles
 from shop.billing.models import Invoice
 from shop.extensions import db
 from shop.inventory.services import adjust_stock, movement_total, stock_for
@@ -43,13 +42,6 @@ def store(app):
     stove.stock.supplier = SupplierFactory(lead_time_days=10)
     db.session.commit()
     return {"tent": tent, "stove": stove}
-
-
-@pytest.fixture
-def warehouse(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.WAREHOUSE].email)
-    return client
 
 
 @pytest.fixture

@@ -64,13 +64,6 @@ def orders(app, store):
     }
 
 
-@pytest.fixture
-def warehouse(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.WAREHOUSE].email)
-    return client
-
-
 def to_pack_rows(client) -> dict[str, str]:
     """Order number -> the text of its row on To pack."""
     response = client.get("/admin/fulfilment/to-pack")

@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from shop.accounts import roles
 from shop.billing.models import Invoice
 from shop.cart.models import Cart
 from shop.catalogue.models import Product
@@ -51,13 +50,6 @@ def store(app):
     )  # fmt: skip
     db.session.commit()
     return {"tent": tent, "stove": stove, "lamp": lamp}
-
-
-@pytest.fixture
-def warehouse(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.WAREHOUSE].email)
-    return client
 
 
 @pytest.fixture

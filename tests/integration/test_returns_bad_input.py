@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shop.accounts import roles
 from shop.extensions import db
 from shop.inventory.models import StockMovement
 from shop.inventory.services import stock_for
@@ -38,13 +37,6 @@ def tent(app):
         product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
         tax_class=classes["standard"], stock=10,
     )  # fmt: skip
-
-
-@pytest.fixture
-def warehouse(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.WAREHOUSE].email)
-    return client
 
 
 def counts() -> tuple[int, int, int]:

@@ -55,13 +55,6 @@ def tent(app):
     )  # fmt: skip
 
 
-@pytest.fixture
-def warehouse(app, staff):
-    client = app.test_client()
-    log_in(client, staff[roles.WAREHOUSE].email)
-    return client
-
-
 def books_agree() -> None:
     assert sum(balances().values()) == 0  # the trial balance
     assert unbalanced_entries() == [] and source_keys_posted_twice() == []
