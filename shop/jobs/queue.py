@@ -22,6 +22,7 @@ from shop.db import utcnow
 from shop.extensions import db
 from shop.jobs import runs, schedule
 from shop.jobs.registry import JOBS
+from shop.private_files import private_file
 
 log = logging.getLogger("shop.jobs")
 
@@ -74,8 +75,9 @@ def make_huey(app: Flask):
             app.config["REDIS_URL"], socket_connect_timeout=3, socket_timeout=10
         )
         return RedisHuey("store", connection_pool=pool, results=False)
-    filename = str(Path(app.instance_path) / "jobs.sqlite3")
-    return SqliteHuey("store", filename=filename, results=False, timeout=10)
+    path = Path(app.instance_path) / "jobs.sqlite3"
+    private_file(path)  # SQLite gives its -wal and -shm files the same mode
+    return SqliteHuey("store", filename=str(path), results=False, timeout=10)
 
 
 def queue() -> Queue:
