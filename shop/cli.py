@@ -6,6 +6,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shop.extensions import db
+from shop.media import cli as media_cli
 
 
 def register(app: Flask) -> None:
@@ -18,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(payouts_group)
     app.cli.add_command(refunds_group)
+    app.cli.add_command(media_cli.media_group)
 
 
 @click.command("seed-demo")

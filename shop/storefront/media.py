@@ -1,15 +1,43 @@
-"""Product images, stored under instance/images/ and served from there."""
+"""Images at /media/<name>, from whichever storage keeps them (shop.media)."""
 
-from flask import Blueprint, send_from_directory
+from flask import Blueprint, Response, abort, request, send_file
 
-from shop.media import image_folder
+from shop import media
 
 bp = Blueprint("media", __name__, url_prefix="/media")
+# A name is never reused for other bytes (shop.media.names), so a copy may be kept for good.
+YEAR = 365 * 24 * 3600
 
 
 @bp.get("/<path:filename>")
 def image(filename: str):
-    # send_from_directory refuses paths that climb out of the folder. The type comes from
-    # the extension the store chose for the re-drawn picture; the nosniff of every
-    # response (shop.security_headers) keeps browsers from guessing another.
-    return send_from_directory(image_folder(), filename, max_age=86400)
+    # Only names the store writes are looked up: nothing with a "/" or "..", so nothing
+    # outside the folder or the bucket's prefix. The type comes from the name's
+    # extension; the nosniff of every response (shop.security_headers) keeps browsers
+    # from guessing another.
+    try:
+        stored = media.open_image(filename, if_none_match=request.headers.get("If-None-Match"))
+    except media.MediaUnavailable:
+        abort(503)
+    if stored is None:
+        abort(404)
+    response = _response(stored)
+    response.cache_control.public = True
+    response.cache_control.max_age = YEAR
+    response.cache_control.immutable = True
+    return response
+
+
+def _response(stored: media.Stored) -> Response:
+    if stored.path is not None:
+        return send_file(stored.path, mimetype=stored.content_type, conditional=True)
+    if stored.not_modified:
+        response = Response(status=304)
+    else:
+        response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
+        response.call_on_close(stored.close)
+        response.content_length = stored.length
+        response.last_modified = stored.last_modified
+    if stored.etag:
+        response.headers["ETag"] = stored.etag
+    return response.make_conditional(request)
