@@ -21,7 +21,10 @@ def image(filename: str):
         abort(503)
     if stored is None:
         abort(404)
-    response = _response(stored)
+    try:
+        response = _response(stored)
+    except FileNotFoundError:  # removed between the look and the send
+        abort(404)
     response.cache_control.public = True
     response.cache_control.max_age = YEAR
     response.cache_control.immutable = True
