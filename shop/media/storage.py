@@ -6,7 +6,7 @@ calls; a backend that cannot be reached raises MediaUnavailable, whatever its li
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -38,7 +38,7 @@ class Stored:
     path: Path | None = None
     chunks: Iterator[bytes] | None = None
     not_modified: bool = False  # the client's copy (If-None-Match) is this one
-    close: object = field(default=lambda: None)
+    close: Callable[[], None] = field(default=lambda: None)
 
 
 class Storage(Protocol):
