@@ -44,7 +44,7 @@ def _one_strong_etag() -> str | None:
 
 def _response(stored: media.Stored) -> Response:
     if stored.path is not None:
-        return send_file(stored.path, mimetype=stored.content_type, conditional=True)
+        return send_file(stored.path, mimetype=stored.content_type, max_age=YEAR)
     if stored.not_modified:
         response = Response(status=304)
     else:

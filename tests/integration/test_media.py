@@ -136,6 +136,7 @@ def test_a_served_image_may_be_cached_for_good_and_is_checked_by_its_etag(
     assert first.status_code == 200
     cache = first.cache_control
     assert cache.public and cache.max_age == YEAR and cache.immutable
+    assert not cache.no_cache and not cache.private and not cache.no_store
     etag = first.headers["ETag"]
     again = client.get(f"/media/{name}", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
