@@ -138,12 +138,14 @@ def copy_between(source: Storage, target: Storage) -> tuple[int, int]:
 
 
 def _remove_quietly(names: list[str]) -> None:
-    """Removing is tidying up: a storage that fails leaves an unused file, logged."""
-    for name in names:
+    """Removing is tidying up: a storage that fails leaves unused files, logged. The first
+    failure ends it: a bucket that is down would make each further name wait its timeout."""
+    for index, name in enumerate(names):
         try:
             storage().delete(name)
         except MediaError as err:
-            log.warning("could not remove the media file %s: %s", name, err)
+            log.warning("could not remove the media files %s: %s", ", ".join(names[index:]), err)
+            return
 
 
 @sa.event.listens_for(sa.orm.Session, "after_commit")

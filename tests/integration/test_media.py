@@ -355,7 +355,9 @@ def app_on_own_bucket(database, tmp_path, pg_state, down_server, aws_credentials
         db.engine.dispose()
 
 
-def test_a_bucket_that_is_down_gives_a_message_and_changes_nothing(app_on_own_bucket, down_server):
+def test_a_bucket_that_is_down_gives_a_message_and_changes_nothing(
+    app_on_own_bucket, down_server, caplog
+):
     from tests.factories import UserFactory
 
     app = app_on_own_bucket
@@ -367,7 +369,7 @@ def test_a_bucket_that_is_down_gives_a_message_and_changes_nothing(app_on_own_bu
     log_in(sales, "sales@shop.test")
     assert upload(sales, tent, png()).status_code == 302
     kept = db.session.scalar(sa.select(ProductImage))
-    card = media.rendition_name(kept.filename, "card")
+    kept_name, card = kept.filename, media.rendition_name(kept.filename, "card")
 
     down_server.stop()
     response = upload(sales, tent, png(colour="blue"))
@@ -380,9 +382,11 @@ def test_a_bucket_that_is_down_gives_a_message_and_changes_nothing(app_on_own_bu
     assert visitor.get("/p/ridge-tent").status_code == 200  # the page needs no bucket
     assert visitor.get(f"/media/{card}").status_code == 503
 
-    removed = sales.post(f"/admin/products/{tent.id}/images/{kept.id}/delete")
+    with caplog.at_level("WARNING", logger="shop.media"):
+        removed = sales.post(f"/admin/products/{tent.id}/images/{kept.id}/delete")
     assert removed.status_code == 302  # the row goes; the files stay, unused, and are logged
     assert db.session.scalar(sa.select(sa.func.count(ProductImage.id))) == 0
+    assert f"could not remove the media files {kept_name}, " in caplog.text
 
 
 # --- settings ---------------------------------------------------------------------------
