@@ -101,6 +101,11 @@ class Config:
     MAX_IMAGE_PIXELS = 40_000_000  # width x height of an upload; more is refused undecoded
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    # offload: long work out of the request. A batch of packing slips or labels of more
+    # shipments than this is made by a job and downloaded from its page when ready.
+    DOCUMENT_BATCH_QUEUED_ABOVE = 20
+    DOCUMENT_BATCH_KEEP_HOURS = 24  # a prepared batch's file is kept this long
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True  # the remember-me cookie too
