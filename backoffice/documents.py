@@ -83,9 +83,10 @@ def _batch(kind: str):
     if not batches.is_large(len(shipments)):
         return _pdf(batches.RENDERERS[kind](shipments), batches.FILENAMES[kind])
     batch = batches.ask_batch(kind, shipments, current_user)
+    batch_id, token = batch.id, batch.token  # read now: after the commit a read would lock
     db.session.commit()
     try:
-        batches.start_batch(batch)
+        batches.start_batch(batch_id)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("backoffice.shipments"))
@@ -94,7 +95,7 @@ def _batch(kind: str):
         "this page gives the file when it is ready.",
         "success",
     )
-    return redirect(url_for("backoffice.document_batch", token=batch.token))
+    return redirect(url_for("backoffice.document_batch", token=token))
 
 
 @bp.post("/documents/packing-slips.pdf")

@@ -57,13 +57,14 @@ def ask_batch(kind: str, shipments: list[Shipment], user) -> DocumentBatch:
     return batch
 
 
-def start_batch(batch: DocumentBatch) -> None:
-    """Queue the committed batch's job; DomainError (the batch marked failed) when the
-    queue does not answer."""
+def start_batch(batch_id: int) -> None:
+    """Queue the job of the committed batch; DomainError (the batch marked failed) when
+    the queue does not answer. Takes the id, not the row: reading an expired row after
+    the commit would open a transaction that the job (in immediate mode) waits for."""
     try:
-        enqueue(JOB, batch.id)
+        enqueue(JOB, batch_id)
     except Exception as error:
-        _fail(batch.id, f"could not be queued: {type(error).__name__}")
+        _fail(batch_id, f"could not be queued: {type(error).__name__}")
         raise DomainError(
             "The batch could not be queued (the job queue does not answer); "
             "print fewer shipments at a time, or try again later."

@@ -406,9 +406,7 @@ class TestForecastRefresh:
         page = text_of(response)
         # The refresh is a job (here run at once, as huey's immediate mode does); the page
         # says it was queued and shows the run's outcome.
-        assert (
-            "Forecasts are being refreshed; this page shows when it is done." in flashes(page)
-        )
+        assert "Forecasts are being refreshed; this page shows when it is done." in flashes(page)
         assert "Demand forecasts: 1 variants with 8 weeks or more of sales." in page
         stored = db.session.scalars(sa.select(DemandForecast)).all()
         assert [f.variant_id for f in stored] == [steady.id]
