@@ -12,6 +12,7 @@ import re
 import time
 from datetime import date, timedelta
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -423,3 +424,24 @@ def test_an_invoice_list_of_thousands_comes_out_whole(app, sales, bookkeeper):
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 3002
     assert sum(r["number"].startswith("BULK-") for r in rows) == 3000
+
+
+def test_the_shipments_and_to_pack_pages_offer_the_batch_prints(app, staff, packing):
+    """The packer ticks shipments and presses Print labels: the form the page holds is
+    what is sent (its action, the button's formaction, the ticked boxes)."""
+    client = signed_in(app, staff[roles.WAREHOUSE])
+    doc = lxml.html.fromstring(text_of(client.get("/admin/shipments")))
+    [form] = doc.xpath('//form[@id="print"]')
+    assert form.get("action") == "/admin/documents/packing-slips.pdf"
+    labels = form.xpath('.//button[@formaction="/admin/documents/labels.pdf"]')
+    assert labels and "Print labels" in labels[0].text_content()
+    ticked = doc.xpath('//input[@type="checkbox"][@form="print"][@name="shipment"]/@value')
+    assert sorted(ticked) == [s.number for s in packing]
+    response = client.post(labels[0].get("formaction"), data={"shipment": ticked})
+    assert response.status_code == 302  # four is more than the threshold: the job
+    assert db.session.scalar(sa.select(DocumentBatch.count)) == 4
+
+    doc = lxml.html.fromstring(text_of(client.get("/admin/fulfilment/to-pack")))
+    assert doc.xpath('//form[@id="print"]/@action') == ["/admin/documents/packing-slips.pdf"]
+    open_shipment = doc.xpath('//input[@form="print"][@name="shipment"]/@value')
+    assert len(open_shipment) == 1 and open_shipment[0] in ticked
