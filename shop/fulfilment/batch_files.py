@@ -4,6 +4,8 @@ Everything that reads or writes these files goes through the three functions bel
 they can move to the shared storage of shop.media (for workers on other machines) alone.
 """
 
+import os
+import secrets
 from pathlib import Path
 
 from flask import current_app
@@ -18,8 +20,16 @@ def _path(name: str) -> Path:
 
 
 def save(name: str, data: bytes) -> None:
-    """Keep the file `name` (a batch's random token: no path can be made of it)."""
-    write_private(_path(name), data)
+    """Keep the file `name` (a batch's random token: no path can be made of it). Written
+    aside and renamed into place: a reader (or a second copy of the job writing the same
+    file) never meets a half-written one."""
+    final = _path(name)
+    aside = final.with_name(f"{final.name}.{secrets.token_hex(8)}.part")
+    try:
+        write_private(aside, data)
+        os.replace(aside, final)
+    finally:
+        aside.unlink(missing_ok=True)
 
 
 def open_file(name: str):

@@ -9,6 +9,7 @@ on the embedded SQLite queue.
 import csv
 import io
 import re
+import threading
 import time
 from datetime import date, timedelta
 
@@ -445,3 +446,34 @@ def test_the_shipments_and_to_pack_pages_offer_the_batch_prints(app, staff, pack
     assert doc.xpath('//form[@id="print"]/@action') == ["/admin/documents/packing-slips.pdf"]
     open_shipment = doc.xpath('//input[@form="print"][@name="shipment"]/@value')
     assert len(open_shipment) == 1 and open_shipment[0] in ticked
+
+
+def test_two_copies_of_a_batch_job_at_once_make_one_good_file(app, staff, packing):
+    """A job may run twice (a retry while the first is still at it, two workers): both
+    draw the same file under the same name and the batch ends ready, once."""
+    batch = batches.ask_batch(batches.LABELS, packing, staff[roles.WAREHOUSE])
+    batch_id, token = batch.id, batch.token  # before the commit: a read after it would lock
+    db.session.commit()
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        with app.app_context():
+            try:
+                start.wait(timeout=10)
+                results.append(batches.make_batch(batch_id))
+            except Exception as error:  # collected: the test says what went wrong
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == [] and len(results) == 2
+    db.session.expire_all()
+    assert db.session.get(DocumentBatch, batch_id).status == batches.READY
+    with batch_files.open_file(token) as found:
+        assert len(pdf_pages(found.read())) == 4
