@@ -90,6 +90,7 @@ def test_refresh_queues_the_job_and_the_page_shows_its_run_done(app, staff, lant
     status = re.search(r'id="refresh-run" data-status="done">\s*(.*?)\s*</p>', page, re.S)
     assert status and status.group(1).startswith("Refresh finished at ")
     assert status.group(1).endswith(run.result)
+    assert 'http-equiv="refresh"' not in page  # done: nothing to wait for
 
 
 def test_a_second_press_while_a_run_is_going_queues_nothing(app, staff, lantern):
@@ -105,6 +106,7 @@ def test_a_second_press_while_a_run_is_going_queues_nothing(app, staff, lantern)
     assert [r.period for r in job_runs("forecasts.refresh")] == ["asked:earlier"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DemandForecast)) == 0
     assert 'data-status="running">' in page and "Refresh running since " in page
+    assert '<meta http-equiv="refresh" content="10">' in page  # it looks again by itself
 
 
 def test_a_run_left_running_long_ago_does_not_block_a_new_one(app, staff, lantern):
