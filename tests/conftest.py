@@ -98,6 +98,9 @@ class IsolatedClient(FlaskClient):
 
     def _open_isolated(self, *args, **kwargs):
         self._isolated.set(True)
+        # A streamed body (stream_with_context) is read here, in the request's own context,
+        # as the server reads it before the request ends.
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 
