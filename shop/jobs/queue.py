@@ -19,6 +19,7 @@ from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy.orm import Session
 
 from shop.db import utcnow
+from shop.errors import DomainError
 from shop.extensions import db
 from shop.jobs import runs, schedule
 from shop.jobs.registry import JOBS
@@ -28,6 +29,7 @@ log = logging.getLogger("shop.jobs")
 
 AFTER_COMMIT = "jobs_after_commit"  # session.info key: jobs waiting for the commit
 READY = "jobs_committed"  # and those whose transaction committed, sent when it has ended
+SAVEPOINTS = "jobs_savepoints"  # savepoint -> how many jobs were waiting when it began
 BACKENDS = ("immediate", "sqlite", "redis")
 JOB_RETRIES = 3
 JOB_RETRY_DELAY = 30  # seconds before a failed job is tried again
@@ -49,8 +51,9 @@ def init_app(app: Flask) -> None:
     huey.periodic_task(crontab(), name="jobs.tick")(_in_context(app, tick))
     app.extensions["jobs"] = Queue(huey, tasks)
     for event, listener in (
+        ("after_transaction_create", _mark_savepoint),
         ("after_commit", _ready_after_commit),
-        ("after_rollback", _drop),
+        ("after_soft_rollback", _drop),
         ("after_transaction_end", _send_when_done),
     ):
         if not sa.event.contains(Session, event, listener):
@@ -110,9 +113,19 @@ def _ready_after_commit(session) -> None:
         session.info.setdefault(READY, []).extend(ready)
 
 
+def _mark_savepoint(session, transaction) -> None:
+    """A savepoint begins: the jobs queued inside it are those after this mark."""
+    if transaction.nested:
+        waiting = session.info.get(AFTER_COMMIT, ())
+        session.info.setdefault(SAVEPOINTS, {})[transaction] = len(waiting)
+
+
 def _send_when_done(session, transaction) -> None:
     if transaction.parent is not None:  # a savepoint: the outer transaction decides
         return
+    # Still waiting at the end means never committed (a commit moved them to READY).
+    session.info.pop(AFTER_COMMIT, None)
+    session.info.pop(SAVEPOINTS, None)
     for name, args in session.info.pop(READY, []):
         try:
             enqueue(name, *args)
@@ -120,8 +133,18 @@ def _send_when_done(session, transaction) -> None:
             log.exception("could not queue job %s; its periodic run will do it", name)
 
 
-def _drop(session) -> None:
-    session.info.pop(AFTER_COMMIT, None)
+def _drop(session, previous_transaction) -> None:
+    """A rollback drops the jobs it undid: a savepoint's own, or all of them (SQLAlchemy's
+    after_rollback fires for a savepoint too, and would drop the outer transaction's)."""
+    if previous_transaction.parent is None:  # the transaction itself
+        session.info.pop(AFTER_COMMIT, None)
+        return
+    if not previous_transaction.nested:  # a flush's inner marker: its savepoint decides
+        return
+    mark = session.info.get(SAVEPOINTS, {}).pop(previous_transaction, None)
+    waiting = session.info.get(AFTER_COMMIT)
+    if mark is not None and waiting:
+        del waiting[mark:]
 
 
 def run_job(name: str, *args, run_id: int | None = None) -> str:
@@ -152,21 +175,38 @@ def tick(now: datetime | None = None) -> list[str]:
         if (name, period) in taken:
             continue
         run_id = runs.claim(name, period)
-        if run_id is not None:
+        if run_id is None:
+            continue
+        try:
             enqueue(name, run_id=run_id)
-            queued.append(name)
+        except Exception:
+            # Claimed but not queued: give the period back, or no later tick would queue
+            # it (a day's reports lost to a Redis blip); the next job is still tried.
+            log.exception("could not queue job %s for %s; the next tick tries again", name, period)
+            runs.release(run_id)
+            continue
+        queued.append(name)
     return queued
 
 
 def ask(name: str) -> int | None:
     """Staff asked for job `name` now: its run's id, or None when a run of it is still
-    going (asked twice, or the schedule's run)."""
+    going (asked twice, or the schedule's run); DomainError when the queue does not
+    answer (the run is then recorded failed)."""
     if runs.is_running(name, within=ASKED_RUN_LIMIT):
         db.session.rollback()
         return None
     run_id = runs.claim(name, f"asked:{utcnow():%Y-%m-%dT%H:%M:%S.%f}")
-    if run_id is not None:
+    if run_id is None:
+        return None
+    try:
         enqueue(name, run_id=run_id)
+    except Exception as error:  # recorded as failed, or it would look "running" for an hour
+        log.exception("could not queue job %s", name)
+        runs.finish(run_id, error=f"could not be queued: {type(error).__name__}")
+        raise DomainError(
+            "It could not be queued (the job queue does not answer); try again later."
+        ) from error
     return run_id
 
 

@@ -1,5 +1,6 @@
 """Recording job runs, and the claim that makes a scheduled job run once per period."""
 
+import logging
 import socket
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from shop.db import utcnow
 from shop.extensions import db
 from shop.jobs.models import DONE, FAILED, RUNNING, JobRun
 
+log = logging.getLogger("shop.jobs")
 INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
@@ -46,6 +48,18 @@ def finish(run_id: int, *, result: str | None = None, error: str | None = None) 
         )
     )
     db.session.commit()
+
+
+def release(run_id: int) -> None:
+    """Forget a claim whose job could not be queued, so its period may be claimed again
+    (a database that fails here too leaves the claim; the error is logged, not raised)."""
+    try:
+        db.session.rollback()
+        db.session.execute(sa.delete(JobRun).where(JobRun.id == run_id, JobRun.status == RUNNING))
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not release the claim of run %s", run_id)
 
 
 def latest(name: str) -> JobRun | None:

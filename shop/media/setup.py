@@ -1,6 +1,7 @@
 """The media storage the settings ask for, checked when the app starts."""
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,12 +73,18 @@ def key_prefix(value) -> str:
     return f"{prefix}/" if prefix else ""
 
 
+# A plain base address: scheme, host (and port), a path of URL-safe characters. Its origin
+# goes into the Content-Security-Policy as is, so nothing there may end a source (a space,
+# ";", ",", a quote) or carry a password.
+PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?")
+
+
 def public_url(value) -> str | None:
     """MEDIA_PUBLIC_URL without its trailing slash; it must be a web address."""
     if not value:
         return None
     parts = urlsplit(str(value).strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    if not PUBLIC_URL.fullmatch(str(value).strip()) or not parts.hostname:
         raise ConfigurationError(
             "STORE_MEDIA_PUBLIC_URL must be the http(s) address images are fetched from, "
             f"e.g. https://cdn.example.com/media, not {value!r}."
