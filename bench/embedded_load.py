@@ -7,7 +7,7 @@ checking out with the demo provider, logging in and writing in the back office.
 For each server: a fresh SQLite store seeded through the services (bench.checkout's
 catalogue, customers and a warehouse clerk with production-strength password
 hashes), the server started on a free port of 127.0.0.1 as `make run` would start
-it (development settings: mail delivered after each request, CSRF on), then
+it (development settings, CSRF on, a job worker beside it delivering the mail), then
 `--clients` threads for `--duration` seconds, each with its own cookie jar and one
 role: browse, fill a cart, buy (the whole checkout), log in and look at the
 account, or (warehouse) adjust stock. A failure is a 5xx, a connection error or
@@ -23,6 +23,7 @@ import os
 import random
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import statistics
@@ -34,7 +35,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 
 from bench.catalogue import Server, free_port, load_average, stop_server, wait_until_serving
@@ -265,23 +265,25 @@ def seed_store(workdir: Path, args) -> tuple[str, Shop, list[str], list[str]]:
 
 
 def server_command(kind: str, port: int, log: Path) -> list[str]:
-    if kind == "werkzeug":  # what `make run` serves: flask run, threaded
-        return [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)]
+    """The web server and a job worker beside it (mail, chores), in one process group."""
+    flask = [sys.executable, "-m", "flask", "--app", "shop"]
+    if kind == "werkzeug":  # what `make run` serves: flask serve (threaded, with a worker)
+        return [*flask, "serve", "--host", "127.0.0.1", "--port", str(port)]
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "-b", f"127.0.0.1:{port}"]
     if kind == "gunicorn-gthread":
         command += ["--worker-class", "gthread", "--threads", "4"]
-    command += ["--timeout", "120", "--error-logfile", str(log), "shop:create_app()"]
-    return command
+    command += ["--timeout", "60", "--error-logfile", str(log), "shop:create_app()"]
+    worker = shlex.join([*flask, "jobs", "worker"])
+    return ["sh", "-c", f"{worker} & exec {shlex.join(command)}"]
 
 
 def start(kind: str, url: str, workdir: Path) -> Server:
     port = free_port()
     log = workdir / f"{kind}.log"
     env = {
-        "FLASK_APP": "shop",
         "DATABASE_URL": url,
         "PYTHONPATH": str(ROOT),
-        "STORE_ENV": "development",  # the embedded default: mail delivered after requests
+        "STORE_ENV": "development",  # the embedded default
         "SECRET_KEY": secrets.token_hex(32),
         "STORE_BASE_URL": f"http://127.0.0.1:{port}",
         "STORE_INSTANCE_PATH": str(workdir / "instance"),

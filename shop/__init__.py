@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         cart,
         catalogue,
         checkout,
+        health,
         media,
         orders,
         referrals,
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)

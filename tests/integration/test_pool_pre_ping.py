@@ -10,9 +10,7 @@ from tests.conftest import PG_URL, make_app
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
-def test_the_next_request_after_postgresql_dropped_the_connections_is_served(
-    tmp_path, pg_state
-):
+def test_the_next_request_after_postgresql_dropped_the_connections_is_served(tmp_path, pg_state):
     # Only this app's connections are ended: they carry an application_name of their own.
     name = "pre-ping-" + secrets.token_hex(4)
     url = sa.engine.make_url(pg_state["url"]).update_query_dict({"application_name": name})
