@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import extensions, security_headers, settings
+from shop import extensions, logs, security_headers, settings
 from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     settings.load(app, test_config)
+    logs.configure(app)  # before anything logs: one handler, request ids, access lines
     register_proxy(app)
     register_host_check(app)
     register_extensions(app)

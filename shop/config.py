@@ -109,6 +109,10 @@ class Config:
     # queue, then SQLite's busy_timeout), before "database is locked". Keep it below the
     # web server's worker timeout (gunicorn: 30 s).
     SQLITE_BUSY_TIMEOUT_SECONDS = 10
+    # Logs go to stderr, one line per record: JSON in production, text elsewhere
+    # (LOG_FORMAT = "json" or "text" chooses), at LOG_LEVEL and above.
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = None
 
 
 class ProductionConfig(Config):
