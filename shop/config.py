@@ -113,6 +113,14 @@ class Config:
     # (LOG_FORMAT = "json" or "text" chooses), at LOG_LEVEL and above.
     LOG_LEVEL = "INFO"
     LOG_FORMAT = None
+    # `flask housekeeping purge` / the nightly job "housekeeping.purge": guest carts left
+    # alone this many days, emails sent this many days ago, payment providers' events
+    # received this many days ago (4 at least: Stripe retries an event for 3 days), in
+    # batches of this many rows (one short transaction each).
+    HOUSEKEEPING_GUEST_CART_DAYS = 30
+    HOUSEKEEPING_SENT_MAIL_DAYS = 30
+    HOUSEKEEPING_PAYMENT_EVENT_DAYS = 30
+    HOUSEKEEPING_BATCH_SIZE = 500
 
 
 class ProductionConfig(Config):
