@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
 
 # Stable constraint names, so Alembic migrations name things the same way on
 # SQLite and PostgreSQL and can drop them later.
@@ -19,6 +19,32 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# connection.info key, kept on SQLite (shop.settings): has this transaction written?
+WROTE = "shop.transaction_wrote"
+
+
+def end_reading(session) -> None:
+    """Before slow work that needs no lock (checking a password: Argon2 takes 0.1-0.5 s),
+    end the transaction if all it did was read, so that it holds no lock meanwhile.
+
+    On SQLite a write request's transaction holds the database's write lock from its
+    first statement (shop.settings.WriterGate), so every other writer would wait for
+    the slow work. The next statement begins a new transaction, and objects loaded are
+    read afresh: the writes that follow see what others committed meanwhile, as they
+    do on PostgreSQL, where the reads before took no lock either. A transaction that has
+    written, or has anything waiting for its commit, is left as it is.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if any(session.info.values()):  # jobs or mail waiting for the commit
+        return
+    if session.connection().info.get(WROTE, True):  # unknown (not SQLite) counts as written
+        return
+    session.commit()
 
 
 def utcnow() -> datetime:

@@ -111,25 +111,35 @@ def _send_request_id(response):
     return response
 
 
+def loggable_path() -> str:
+    """The path, or for a route whose path holds a secret (a reset or registration link's
+    token) its pattern: /account/reset-password/<token>."""
+    rule = request.url_rule
+    if rule is not None and any("token" in name for name in rule.arguments):
+        return rule.rule
+    return request.path
+
+
 def _finished(app: Flask, response, **_extra) -> None:
-    """The access line: method, path (never the query string: it may carry a token),
+    """The access line: method, path (never the query string, nor a token in the path),
     status, time, request id, and the user when one is logged in."""
     started = g.get("request_started")
     took = round((time.perf_counter() - started) * 1000, 1) if started else None
     user = g.get("_login_user")  # only when the request loaded it: no query for this line
     user_id = user.id if user is not None and getattr(user, "is_authenticated", False) else None
-    quiet = request.path in QUIET_PATHS and response.status_code < 400
+    path = loggable_path()
+    quiet = path in QUIET_PATHS and response.status_code < 400
     access_logger.log(
         logging.DEBUG if quiet else logging.INFO,
         "%s %s %s %sms user=%s",
         request.method,
-        request.path,
+        path,
         response.status_code,
         took,
         user_id if user_id is not None else "-",
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "status": response.status_code,
             "duration_ms": took,
             "user_id": user_id,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from shop.config import Config, ProductionConfig, TestConfig, environment_name
+from shop.db import WROTE
 from shop.private_files import private_file, private_folder, write_private
 
 # Well-known environment variables, read without the STORE_ prefix.
@@ -155,6 +156,7 @@ def configure_database(app: Flask, db) -> None:
         sa.event.listen(db.engine, "commit", gate.end)
         sa.event.listen(db.engine, "rollback", gate.end)
         sa.event.listen(db.engine, "checkin", gate.checked_in)
+        sa.event.listen(db.engine, "before_cursor_execute", _note_writes)
 
 
 class WriterGate:
@@ -178,6 +180,7 @@ class WriterGate:
         self.lock = threading.Lock()
 
     def begin(self, conn) -> None:
+        conn.info[WROTE] = False
         reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
         if reading:
             conn.exec_driver_sql("BEGIN")
@@ -204,6 +207,13 @@ class WriterGate:
 
 
 _HOLDS_GATE = "shop.sqlite_writer_gate"
+READING_STATEMENTS = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _note_writes(conn, _cursor, statement: str, *_args) -> None:
+    """What shop.db.end_reading asks: has this transaction sent anything but reads?"""
+    if not statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
+        conn.info[WROTE] = True
 
 
 def _sqlite_connect(config):

@@ -55,11 +55,14 @@ def test_a_sane_id_from_the_proxy_is_kept_and_a_strange_one_replaced(client):
 
 def test_the_access_line_has_no_query_string_and_says_who(client, customer, lines):
     client.get("/search?q=reset-token-abc123")
+    client.get("/account/reset-password/secret-link-token-xyz")
     log_in(client, customer.email)
     client.get("/account/")
     access = [line for line in lines() if "shop.access" in line]
     assert any(re.search(r"GET /search 200 [\d.]+ms user=-", line) for line in access)
     assert not any("reset-token-abc123" in line for line in lines())
+    assert any("GET /account/reset-password/<token> " in line for line in access)
+    assert not any("secret-link-token-xyz" in line for line in lines())
     assert any("GET /account/ 200" in line and f"user={customer.id}" in line for line in access)
 
 
