@@ -1,5 +1,7 @@
 """The declarative base every model inherits, and small shared column helpers."""
 
+import contextvars
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -23,6 +25,29 @@ class Base(DeclarativeBase):
 
 # connection.info key, kept on SQLite (shop.settings): has this transaction written?
 WROTE = "shop.transaction_wrote"
+_READ_ONLY = contextvars.ContextVar("shop_read_only", default=False)
+
+
+class WriteInReadOnly(RuntimeError):
+    """A statement that writes, sent in a transaction begun in read_only()."""
+
+
+@contextmanager
+def read_only():
+    """Transactions begun inside only read: on SQLite they take no write lock (a plain
+    BEGIN, as a page that only reads), so long reading outside a request (a job drawing
+    PDFs, an export) makes no writer wait. Outside requests every transaction otherwise
+    takes the write lock at BEGIN (shop.settings.WriterGate). On SQLite a write inside
+    raises WriteInReadOnly at once rather than fail now and then under load."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def in_read_only() -> bool:
+    return _READ_ONLY.get()
 
 
 def end_reading(session) -> None:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from shop.config import Config, ProductionConfig, TestConfig, environment_name
-from shop.db import WROTE
+from shop.db import WROTE, WriteInReadOnly, in_read_only
 from shop.private_files import private_file, private_folder, write_private
 
 # Well-known environment variables, read without the STORE_ prefix.
@@ -181,7 +181,9 @@ class WriterGate:
 
     def begin(self, conn) -> None:
         conn.info[WROTE] = False
-        reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        conn.info[_READ_ONLY] = reading = in_read_only() or (
+            has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+        )
         if reading:
             conn.exec_driver_sql("BEGIN")
             return
@@ -207,13 +209,17 @@ class WriterGate:
 
 
 _HOLDS_GATE = "shop.sqlite_writer_gate"
+_READ_ONLY = "shop.read_only_transaction"
 READING_STATEMENTS = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def _note_writes(conn, _cursor, statement: str, *_args) -> None:
     """What shop.db.end_reading asks: has this transaction sent anything but reads?"""
-    if not statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
-        conn.info[WROTE] = True
+    if statement.lstrip()[:9].upper().startswith(READING_STATEMENTS):
+        return
+    conn.info[WROTE] = True
+    if conn.info.get(_READ_ONLY) and in_read_only():
+        raise WriteInReadOnly(f"a write inside shop.db.read_only(): {statement[:80]}")
 
 
 def _sqlite_connect(config):

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from bench import embedded_load as load
 from bench.checkout import seed
 from shop.config import Config
-from shop.db import end_reading
+from shop.db import WriteInReadOnly, end_reading, read_only
 from shop.extensions import db
 from tests.conftest import make_app
 
@@ -52,6 +52,22 @@ def test_a_request_that_has_only_read_lets_go_of_the_write_lock(app, database, t
         db.session.execute(sa.text("INSERT INTO scratch VALUES (1)"))
         end_reading(db.session)
         assert _locked_for_others(path)  # it wrote: it keeps its lock until it commits
+        db.session.rollback()
+    assert not _locked_for_others(path)
+
+
+def test_reading_outside_a_request_takes_no_write_lock_in_read_only(app, database, tmp_path):
+    if database != "sqlite":
+        pytest.skip("SQLite's write lock")
+    path = tmp_path / "test.db"
+    db.session.execute(sa.text("SELECT 1"))  # a job, a command: locked at BEGIN
+    assert _locked_for_others(path)
+    db.session.rollback()
+    with read_only():
+        db.session.execute(sa.text("SELECT 1"))
+        assert not _locked_for_others(path)  # drawing PDFs from here blocks no writer
+        with pytest.raises(WriteInReadOnly):
+            db.session.execute(sa.text("CREATE TABLE scratch (n INTEGER)"))
         db.session.rollback()
     assert not _locked_for_others(path)
 
