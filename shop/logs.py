@@ -80,7 +80,7 @@ class RequestFields(logging.Filter):
     own request lines are dropped (the store writes its own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name == "werkzeug" and str(record.msg).endswith('"%s" %s %s\n'):
+        if record.name == "werkzeug" and str(record.msg).rstrip().endswith('"%s" %s %s'):
             return False
         record.request_id = current_request_id() or "-"
         return True

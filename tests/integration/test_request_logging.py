@@ -136,3 +136,27 @@ def test_gunicorn_writes_each_request_once(tmp_path):
     assert json.loads(mine[0])["path"] == "/cart/"
     # No gunicorn access line nor a second copy of the store's beside it.
     assert len([line for line in text.splitlines() if "GET /cart/" in line]) == 1, text
+
+
+def test_werkzeug_writes_each_request_once(app, lines):
+    """flask serve / flask run: werkzeug's own request line is left out, the store's kept."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}/cart/",
+            headers={"X-Request-ID": "werkzeug-once", "Host": "shop.test"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    finally:
+        server.shutdown()
+        serving.join(timeout=30)
+    mine = [line for line in lines() if "/cart/" in line]
+    assert len(mine) == 1, mine
+    assert "[werkzeug-once]" in mine[0] and "shop.access" in mine[0]
