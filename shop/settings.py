@@ -150,12 +150,15 @@ def configure_database(app: Flask, db) -> None:
         # SQLite gives its -wal and -shm files the mode of the database file.
         private_file(Path(url.database))
     with app.app_context():
-        gate = WriterGate(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+        gate = app.extensions["sqlite_writer_gate"] = WriterGate(
+            app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
+        )
         sa.event.listen(db.engine, "connect", _sqlite_connect(app.config))
         sa.event.listen(db.engine, "begin", gate.begin)
         sa.event.listen(db.engine, "commit", gate.end)
         sa.event.listen(db.engine, "rollback", gate.end)
         sa.event.listen(db.engine, "checkin", gate.checked_in)
+        sa.event.listen(db.engine, "invalidate", gate.invalidated)
         sa.event.listen(db.engine, "before_cursor_execute", _note_writes)
 
 
@@ -197,11 +200,15 @@ class WriterGate:
             raise
 
     def end(self, conn) -> None:
-        self._release(conn.info)
+        if not conn.invalidated:  # a dead connection let go when it was invalidated
+            self._release(conn.info)
 
     def checked_in(self, _dbapi_connection, record) -> None:
         # A transaction the pool ended (a connection dropped mid-way) lets the gate go too.
         self._release(record.info)
+
+    def invalidated(self, _dbapi_connection, record, _exception=None) -> None:
+        self._release(record.info)  # before the pool forgets the dead connection's info
 
     def _release(self, info: dict) -> None:
         if info.pop(_HOLDS_GATE, False):

@@ -72,6 +72,30 @@ def test_reading_outside_a_request_takes_no_write_lock_in_read_only(app, databas
     assert not _locked_for_others(path)
 
 
+def test_the_writers_queue_is_let_go_however_a_transaction_ends(app, database):
+    if database != "sqlite":
+        pytest.skip("SQLite's writers")
+    gate = app.extensions["sqlite_writer_gate"].lock
+    with db.engine.begin() as conn:  # outside a request: a writer
+        conn.exec_driver_sql("SELECT 1")
+        assert gate.locked()
+    assert not gate.locked()  # committed
+    conn = db.engine.connect()
+    conn.begin()
+    conn.exec_driver_sql("SELECT 1")
+    conn.rollback()
+    assert not gate.locked()
+    transaction = conn.begin()
+    conn.exec_driver_sql("SELECT 1")
+    conn.invalidate()  # the connection died mid-way
+    assert not gate.locked()
+    transaction.rollback()
+    conn.close()
+    with app.test_request_context("/", method="GET"), db.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        assert not gate.locked()  # pages that only read never queue
+
+
 @pytest.fixture
 def store(tmp_path):
     """The bench's store in an SQLite file: catalogue, customers and clerks (with the
