@@ -122,6 +122,26 @@ class Config:
     HOUSEKEEPING_PAYMENT_EVENT_DAYS = 30
     HOUSEKEEPING_BATCH_SIZE = 500
 
+    # Media (product images, the logo; shop/media/): "local" keeps them under
+    # instance/images/ (one host only: another host behind the same load balancer would
+    # not have them), "s3" in an S3-compatible bucket every host reads. Credentials are
+    # boto3's own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or an instance
+    # role). S3_ENDPOINT_URL points at MinIO or another S3 API (unset: AWS itself).
+    # MEDIA_PUBLIC_URL, when set, is where browsers fetch images (a public bucket or a
+    # CDN in front of it, e.g. https://cdn.example.com/media) instead of the app's /media/.
+    MEDIA_STORAGE = "local"
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None
+    S3_REGION = None
+    S3_PREFIX = "media/"
+    MEDIA_PUBLIC_URL = None
+    S3_TIMEOUT_SECONDS = 10  # connect and read, each; an upload then fails with a message
+
+    # offload: long work out of the request. A batch of packing slips or labels of more
+    # shipments than this is made by a job and downloaded from its page when ready.
+    DOCUMENT_BATCH_QUEUED_ABOVE = 20
+    DOCUMENT_BATCH_KEEP_HOURS = 24  # a prepared batch's file is kept this long
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True  # the remember-me cookie too
