@@ -193,10 +193,10 @@ def ask(name: str) -> int | None:
     """Staff asked for job `name` now: its run's id, or None when a run of it is still
     going (asked twice, or the schedule's run); DomainError when the queue does not
     answer (the run is then recorded failed)."""
-    if runs.is_running(name, within=ASKED_RUN_LIMIT):
+    if runs.is_running(name, within=ASKED_RUN_LIMIT):  # the schedule's run, say
         db.session.rollback()
         return None
-    run_id = runs.claim(name, f"asked:{utcnow():%Y-%m-%dT%H:%M:%S.%f}")
+    run_id = runs.claim_asked(name, given_up_after=ASKED_RUN_LIMIT)
     if run_id is None:
         return None
     try:

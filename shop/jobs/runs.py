@@ -13,6 +13,7 @@ from shop.jobs.models import DONE, FAILED, RUNNING, JobRun
 
 log = logging.getLogger("shop.jobs")
 INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+ASKED = "asked"  # the period of a run staff asked for, while it runs
 
 
 def claim(name: str, period: str) -> int | None:
@@ -35,18 +36,44 @@ def claim(name: str, period: str) -> int | None:
     return run_id
 
 
-def finish(run_id: int, *, result: str | None = None, error: str | None = None) -> None:
-    db.session.rollback()  # whatever the job left unfinished is not kept
-    db.session.execute(
-        sa.update(JobRun)
-        .where(JobRun.id == run_id)
-        .values(
-            status=FAILED if error else DONE,
-            finished_at=utcnow(),
-            result=(result or "")[:500] or None,
-            error=error[:2000] if error else None,
+def claim_asked(name: str, *, given_up_after: timedelta) -> int | None:
+    """Record a run of `name` that staff asked for; None when one asked for is still
+    going. While it runs its period is ASKED, so of two presses at the same moment the
+    database lets one in (the unique (name, period)); finishing gives it a period of its
+    own. One left running longer than `given_up_after` died with its worker: it is
+    marked failed, and the new one goes ahead."""
+    run_id = claim(name, ASKED)
+    if run_id is None and _give_up(name, given_up_after):
+        run_id = claim(name, ASKED)
+    return run_id
+
+
+def _give_up(name: str, after: timedelta) -> bool:
+    stale = db.session.scalar(
+        sa.select(JobRun).where(
+            JobRun.name == name, JobRun.period == ASKED, JobRun.started_at < utcnow() - after
         )
     )
+    if stale is not None:
+        stale.status, stale.error = FAILED, "given up: no worker finished it"
+        stale.period, stale.finished_at = _asked_period(stale), utcnow()
+    db.session.commit()
+    return stale is not None
+
+
+def _asked_period(run: JobRun) -> str:
+    return f"asked:{run.started_at:%Y-%m-%dT%H:%M:%S.%f}"
+
+
+def finish(run_id: int, *, result: str | None = None, error: str | None = None) -> None:
+    db.session.rollback()  # whatever the job left unfinished is not kept
+    run = db.session.get(JobRun, run_id, populate_existing=True)
+    if run is not None:
+        run.status, run.finished_at = (FAILED if error else DONE), utcnow()
+        run.result = (result or "")[:500] or None
+        run.error = error[:2000] if error else None
+        if run.period == ASKED:
+            run.period = _asked_period(run)  # the next press may claim ASKED again
     db.session.commit()
 
 

@@ -81,7 +81,7 @@ def test_refresh_queues_the_job_and_the_page_shows_its_run_done(app, staff, lant
 
     [run] = job_runs("forecasts.refresh")
     assert run.period.startswith("asked:") and re.fullmatch(
-        r"asked:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", run.period
+        r"asked:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", run.period
     )
     assert run.status == DONE and run.finished_at is not None
     assert run.result == "Demand forecasts: 1 variants with 8 weeks or more of sales."
