@@ -73,11 +73,11 @@ def register_extensions(app: Flask) -> None:
     from shop.accounts import sessions
     from shop.accounts.services import load_user_by_session_token
     from shop.billing.files import register_attachment_makers
-    from shop.notifications.delivery import register_outbox_delivery
+    from shop.jobs.queue import init_app as init_jobs
 
     login_manager.user_loader(load_user_by_session_token)
     sessions.register(app)
-    register_outbox_delivery(app)
+    init_jobs(app)
     register_attachment_makers()
 
 

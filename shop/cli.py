@@ -1,11 +1,13 @@
-"""flask commands: seed-demo, outbox deliver, orders expire, backorders report/allocate/
-repromise, reorder report, payouts demo, refunds retry."""
+"""flask commands: seed-demo, serve, jobs, and the chores by hand (outbox deliver, orders
+expire, backorders report/allocate/repromise, reorder report, forecasts refresh, payouts
+demo, refunds retry: the same jobs the worker's schedule runs, shop/jobs/chores.py)."""
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shop.extensions import db
+from shop.jobs.cli import jobs_group, serve
 
 
 def register(app: Flask) -> None:
@@ -18,6 +20,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(payouts_group)
     app.cli.add_command(refunds_group)
+    app.cli.add_command(jobs_group)
+    app.cli.add_command(serve)
 
 
 @click.command("seed-demo")
@@ -89,6 +93,13 @@ def _seed_history(seed: int | None) -> None:
     db.session.commit()
 
 
+def _run(name: str) -> None:
+    """Run a job here and print what it did (cron lines and hand runs use these)."""
+    from shop.jobs.queue import run_job
+
+    click.echo(run_job(name))
+
+
 @click.group()
 def outbox():
     """The email outbox."""
@@ -97,12 +108,10 @@ def outbox():
 @outbox.command("deliver")
 @click.option("--limit", default=500, show_default=True)
 def outbox_deliver(limit: int):
-    """Deliver every email that is due (a scheduler runs this every minute)."""
-    from shop.notifications.delivery import deliver_pending
+    """Deliver every email that is due (the job worker does this every minute)."""
+    from shop.jobs.chores import deliver_mail
 
-    sent, failed = deliver_pending(limit)
-    db.session.commit()
-    click.echo(f"sent {sent}, failed {failed}")
+    click.echo(deliver_mail(limit))
 
 
 @click.group("orders")
@@ -112,15 +121,8 @@ def orders_group():
 
 @orders_group.command("expire")
 def orders_expire():
-    """Expire unpaid orders past their time and release their stock (run every few minutes)."""
-    from shop.orders.jobs import expire_unpaid_orders
-
-    numbers, failed = expire_unpaid_orders()
-    click.echo(
-        f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
-    )
-    if failed:
-        click.echo(f"{len(failed)} could not be expired (see the log): {', '.join(failed)}")
+    """Expire unpaid orders past their time and release their stock (every minute)."""
+    _run("orders.expire")
 
 
 @click.group("backorders")
@@ -130,49 +132,24 @@ def backorders_group():
 
 @backorders_group.command("report")
 def backorders_report():
-    """Email the backorder list to the warehouse staff and the owner (cron: every morning).
+    """Email the backorder list to the warehouse staff and the owner (every morning).
 
     Late purchase orders are re-promised first (as `backorders repromise`), so the list
     and the customers have the same new dates."""
-    from shop.purchasing.reports import send_backorder_report
-
-    _repromise()
-    report = send_backorder_report()
-    db.session.commit()
-    units = sum(r.line.quantity_backordered for r in report.rows)
-    click.echo(
-        f"{len(report.rows)} backordered line(s), {units} unit(s); "
-        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
-    )
+    _run("backorders.report")
 
 
 @backorders_group.command("allocate")
 def backorders_allocate():
-    """Give free stock to waiting paid backorders, oldest first (cron: every few minutes)."""
-    from shop.purchasing.backorders import serve_backorders_from_free_stock
-
-    served = serve_backorders_from_free_stock()
-    db.session.commit()
-    click.echo(f"allocated stock to {len(served)} order(s)")
+    """Give free stock to waiting paid backorders, oldest first (every few minutes)."""
+    _run("backorders.allocate")
 
 
 @backorders_group.command("repromise")
 def backorders_repromise():
     """Late purchase orders get a new expected date; the backorders waiting for them (and
     those whose date has passed) move to it, and each customer is emailed once."""
-    _repromise()
-
-
-def _repromise() -> None:
-    from shop.purchasing.repromise import repromise_late
-
-    done = repromise_late()
-    db.session.commit()
-    if done.purchase_orders or done.told:
-        click.echo(
-            f"late purchase orders re-dated: {', '.join(done.purchase_orders) or 'none'}; "
-            f"{len(done.told)} order(s) re-dated, {len(done.emailed)} customer(s) emailed"
-        )
+    _run("backorders.repromise")
 
 
 @click.group("forecasts")
@@ -182,13 +159,8 @@ def forecasts_group():
 
 @forecasts_group.command("refresh")
 def forecasts_refresh():
-    """Fit every variant's weekly sales again (cron: nightly, before the reorder report)."""
-    from shop.reports.demand import refresh_forecasts
-    from shop.reports.periods import store_today
-
-    count = refresh_forecasts(store_today())
-    db.session.commit()
-    click.echo(f"Demand forecasts: {count} variants with 8 weeks or more of sales.")
+    """Fit every variant's weekly sales again (nightly, before the reorder report)."""
+    _run("forecasts.refresh")
 
 
 @click.group("reorder")
@@ -198,16 +170,8 @@ def reorder_group():
 
 @reorder_group.command("report")
 def reorder_report():
-    """Email the reorder list to the warehouse staff and the owner (cron: every morning)."""
-    from shop.purchasing.reports import send_reorder_report
-
-    report = send_reorder_report()
-    db.session.commit()
-    units = sum(r.suggested for r in report.rows)
-    click.echo(
-        f"{len(report.rows)} variant(s) to reorder, {units} unit(s) suggested; "
-        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
-    )
+    """Email the reorder list to the warehouse staff and the owner (every morning)."""
+    _run("reorder.report")
 
 
 @click.group("accounts")
@@ -260,18 +224,8 @@ def payouts_group():
 
 @payouts_group.command("demo")
 def payouts_demo():
-    """Pay out what the demo provider cleared each day up to yesterday (cron: every morning)."""
-    from shop.money import format_money
-    from shop.payments.payouts import pay_out_demo
-
-    made = pay_out_demo()
-    db.session.commit()
-    total = format_money(
-        sum(p.amount for p in made),
-        current_app.config["BASE_CURRENCY"],
-        current_app.config["LOCALE"],
-    )
-    click.echo(f"paid out {len(made)} day(s) of the demo provider's payments: {total}")
+    """Pay out what the demo provider cleared each day up to yesterday (every morning)."""
+    _run("payouts.demo")
 
 
 @click.group("refunds")
@@ -282,12 +236,4 @@ def refunds_group():
 @refunds_group.command("retry")
 def refunds_retry():
     """Ask the payment provider again for refunds it could not make yet (every few minutes)."""
-    from shop.refunds.retry import retry_due_refunds
-
-    run = retry_due_refunds()
-    click.echo(
-        f"refunded {len(run.succeeded)}, processing {len(run.waiting)}, "
-        f"failed {len(run.failed)}, postponed {len(run.postponed)}"
-    )
-    if run.failed:
-        click.echo("failed refunds need staff: see Back office > Refunds")
+    _run("refunds.retry")

@@ -67,7 +67,10 @@ class Config:
     SMTP_URL = None
     MAIL_FROM = "Maple & Pine Outfitters <shop@example.com>"
     OUTBOX_MAX_ATTEMPTS = 8
-    OUTBOX_DELIVER_AFTER_REQUEST = True
+
+    # Jobs (shop/jobs): "redis" when REDIS_URL is set, else "sqlite" (instance/jobs.sqlite3,
+    # the consumer `make run` starts); "immediate" runs each job at once (the tests).
+    JOBS_BACKEND = None
 
     # Availability
     LOW_STOCK_THRESHOLD = 5  # "Only N left" at or below this
@@ -103,11 +106,11 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True  # the remember-me cookie too
     PREFERRED_URL_SCHEME = "https"
     HSTS_MAX_AGE = 365 * 24 * 3600  # browsers use https only, for a year
-    OUTBOX_DELIVER_AFTER_REQUEST = False  # a worker runs `flask outbox deliver`
 
 
 class TestConfig(Config):
     TESTING = True
+    JOBS_BACKEND = "immediate"
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     # Cheap hashes keep the suite fast; the algorithm and code path are the same.

@@ -8,6 +8,7 @@ from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
+from shop.jobs.models import JobRun
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
@@ -28,6 +29,7 @@ from shop.store.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "JobRun",
     "Refund",
     "RefundLine",
     "ReturnLine",

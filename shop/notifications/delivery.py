@@ -19,15 +19,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy.orm import Session
+from flask import current_app
 
 from shop import locks
 from shop.db import utcnow
 from shop.extensions import db
 from shop.notifications.attachments import content_of
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxMessage
-from shop.notifications.services import OUTBOX_FLAG
 from shop.private_files import private_folder, write_private
 
 SENDING = "sending"  # claimed by a deliverer until its lease (next_attempt_at) ends
@@ -157,34 +155,3 @@ def _send_smtp(email: EmailMessage, url: str) -> None:
         if parts.username:
             smtp.login(unquote(parts.username), unquote(parts.password or ""))
         smtp.send_message(email)
-
-
-def register_outbox_delivery(app: Flask) -> None:
-    """In the embedded setup, mail written by a request is delivered right after it.
-
-    Production turns this off and runs `flask outbox deliver` from a worker.
-    """
-
-    if not sa.event.contains(Session, "after_commit", _remember_new_mail):
-        sa.event.listen(Session, "after_commit", _remember_new_mail)
-
-    @app.after_request
-    def _deliver_after_response(response):
-        if g.pop("outbox_has_new_mail", False) and app.config["OUTBOX_DELIVER_AFTER_REQUEST"]:
-            response.call_on_close(lambda: _deliver_in_context(app))
-        return response
-
-
-def _remember_new_mail(session) -> None:
-    if session.info.pop(OUTBOX_FLAG, False) and has_request_context():
-        g.outbox_has_new_mail = True
-
-
-def _deliver_in_context(app: Flask) -> None:
-    with app.app_context():
-        try:
-            deliver_pending()
-        except Exception:  # delivery must never break a page; the CLI retries later
-            app.logger.exception("outbox delivery failed")
-        finally:
-            db.session.remove()

@@ -2,11 +2,10 @@
 
 from flask import render_template
 
+from shop import jobs
 from shop.extensions import db
 from shop.notifications.attachments import Later
 from shop.notifications.models import OutboxAttachment, OutboxMessage
-
-OUTBOX_FLAG = "outbox_has_new_mail"
 
 
 def queue_email(
@@ -25,7 +24,8 @@ def queue_email(
     attachments are (filename, content type, data) files sent with it, e.g.
     ("INV-2026-000001.pdf", "application/pdf", b"%PDF..."), kept with the message;
     data may be a Later(kind, key) to make the file at delivery instead (see
-    notifications.attachments). Nothing is sent here: delivery happens after commit.
+    notifications.attachments). Nothing is sent here: a job delivers it once the
+    transaction commits (the worker's minute run tries again what could not go).
     """
     text, html = render_email(subject=subject, template=template or kind, **context)
     message = OutboxMessage(
@@ -41,7 +41,7 @@ def queue_email(
         for filename, content_type, data in attachments
     ]
     db.session.add(message)
-    db.session.info[OUTBOX_FLAG] = True
+    jobs.enqueue_after_commit("outbox.deliver")
     return message
 
 

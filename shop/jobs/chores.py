@@ -1,0 +1,109 @@
+"""The store's chores as jobs: each does its work, commits it and returns one line saying
+what it did (kept on its JobRun and printed by its flask command).
+
+Every chore is safe to run twice at once: the work underneath claims or locks its rows
+(shop.locks), so a second copy finds nothing left to do.
+"""
+
+from flask import current_app
+
+from shop.extensions import db
+
+
+def deliver_mail(limit: int = 500) -> str:
+    from shop.notifications.delivery import deliver_pending
+
+    sent, failed = deliver_pending(limit)
+    db.session.commit()
+    return f"sent {sent}, failed {failed}"
+
+
+def expire_orders() -> str:
+    from shop.orders.jobs import expire_unpaid_orders
+
+    numbers, failed = expire_unpaid_orders()
+    line = f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
+    if failed:
+        line += f"; {len(failed)} could not be expired (see the log): {', '.join(failed)}"
+    return line
+
+
+def allocate_backorders() -> str:
+    from shop.purchasing.backorders import serve_backorders_from_free_stock
+
+    served = serve_backorders_from_free_stock()
+    db.session.commit()
+    return f"allocated stock to {len(served)} order(s)"
+
+
+def repromise_backorders() -> str:
+    from shop.purchasing.repromise import repromise_late
+
+    done = repromise_late()
+    db.session.commit()
+    if not (done.purchase_orders or done.told):
+        return "no late purchase order"
+    return (
+        f"late purchase orders re-dated: {', '.join(done.purchase_orders) or 'none'}; "
+        f"{len(done.told)} order(s) re-dated, {len(done.emailed)} customer(s) emailed"
+    )
+
+
+def backorder_report() -> str:
+    """Late purchase orders are re-promised first, so the list and the customers have the
+    same new dates."""
+    from shop.purchasing.reports import send_backorder_report
+
+    repromised = repromise_backorders()
+    report = send_backorder_report()
+    db.session.commit()
+    units = sum(r.line.quantity_backordered for r in report.rows)
+    return (
+        f"{repromised}. {len(report.rows)} backordered line(s), {units} unit(s); "
+        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
+    )
+
+
+def reorder_report() -> str:
+    from shop.purchasing.reports import send_reorder_report
+
+    report = send_reorder_report()
+    db.session.commit()
+    units = sum(r.suggested for r in report.rows)
+    return (
+        f"{len(report.rows)} variant(s) to reorder, {units} unit(s) suggested; "
+        f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
+    )
+
+
+def refresh_forecasts() -> str:
+    from shop.reports.demand import refresh_forecasts as refresh
+    from shop.reports.periods import store_today
+
+    count = refresh(store_today())
+    db.session.commit()
+    return f"Demand forecasts: {count} variants with 8 weeks or more of sales."
+
+
+def demo_payouts() -> str:
+    from shop.money import format_money
+    from shop.payments.payouts import pay_out_demo
+
+    made = pay_out_demo()
+    db.session.commit()
+    config = current_app.config
+    total = format_money(sum(p.amount for p in made), config["BASE_CURRENCY"], config["LOCALE"])
+    return f"paid out {len(made)} day(s) of the demo provider's payments: {total}"
+
+
+def retry_refunds() -> str:
+    from shop.refunds.retry import retry_due_refunds
+
+    run = retry_due_refunds()
+    line = (
+        f"refunded {len(run.succeeded)}, processing {len(run.waiting)}, "
+        f"failed {len(run.failed)}, postponed {len(run.postponed)}"
+    )
+    if run.failed:
+        line += "; failed refunds need staff: see Back office > Refunds"
+    return line

@@ -1,0 +1,170 @@
+"""The job queue: huey, on Redis in production and on a SQLite file in the instance folder
+in the embedded default (huey's immediate mode in the tests: a job runs at once, in its
+own app context and session, where it would be queued).
+
+A job queued by a use case runs after its transaction commits, never before, and not at
+all when it rolls back (enqueue_after_commit): a worker must never see a half-made order
+or mail for an order that was never placed.
+"""
+
+import importlib
+import logging
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy.orm import Session
+
+from shop.db import utcnow
+from shop.extensions import db
+from shop.jobs import runs, schedule
+from shop.jobs.registry import JOBS
+
+log = logging.getLogger("shop.jobs")
+
+AFTER_COMMIT = "jobs_after_commit"  # session.info key: jobs waiting for the commit
+BACKENDS = ("immediate", "sqlite", "redis")
+JOB_RETRIES = 3
+JOB_RETRY_DELAY = 30  # seconds before a failed job is tried again
+
+
+class Queue:
+    """The app's huey instance and its task for every job name."""
+
+    def __init__(self, huey, tasks: dict):
+        self.huey = huey
+        self.tasks = tasks
+
+
+def init_app(app: Flask) -> None:
+    huey = make_huey(app)
+    tasks = {name: _task(huey, app, name) for name in JOBS}
+    huey.periodic_task(crontab(), name="jobs.tick")(_in_context(app, tick))
+    app.extensions["jobs"] = Queue(huey, tasks)
+    for event, listener in (("after_commit", _send_after_commit), ("after_rollback", _drop)):
+        if not sa.event.contains(Session, event, listener):
+            sa.event.listen(Session, event, listener)
+
+
+def backend_of(config) -> str:
+    backend = config.get("JOBS_BACKEND") or ("redis" if config.get("REDIS_URL") else "sqlite")
+    if backend not in BACKENDS:
+        from shop.settings import ConfigurationError
+
+        raise ConfigurationError(
+            f"STORE_JOBS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}."
+        )
+    return backend
+
+
+def make_huey(app: Flask):
+    backend = backend_of(app.config)
+    if backend == "immediate":
+        return MemoryHuey("store", immediate=True, results=False)
+    if backend == "redis":
+        from redis import ConnectionPool
+
+        # Short timeouts: a Redis that does not answer must not hang a page or /healthz.
+        pool = ConnectionPool.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=3, socket_timeout=10
+        )
+        return RedisHuey("store", connection_pool=pool, results=False)
+    filename = str(Path(app.instance_path) / "jobs.sqlite3")
+    return SqliteHuey("store", filename=filename, results=False, timeout=10)
+
+
+def queue() -> Queue:
+    return current_app.extensions["jobs"]
+
+
+def enqueue(name: str, *args, run_id: int | None = None) -> None:
+    """Queue job `name` now (a command, a job, a page whose work is committed)."""
+    queue().tasks[name](*args, run_id=run_id)
+
+
+def enqueue_after_commit(name: str, *args) -> None:
+    """Queue job `name` once the current transaction commits (once per transaction)."""
+    waiting = db.session.info.setdefault(AFTER_COMMIT, [])
+    if (name, args) not in waiting:
+        waiting.append((name, args))
+
+
+def _send_after_commit(session) -> None:
+    for name, args in session.info.pop(AFTER_COMMIT, []):
+        try:
+            enqueue(name, *args)
+        except Exception:  # the work is committed; the scheduled run picks it up later
+            log.exception("could not queue job %s; its periodic run will do it", name)
+
+
+def _drop(session) -> None:
+    session.info.pop(AFTER_COMMIT, None)
+
+
+def run_job(name: str, *args, run_id: int | None = None) -> str:
+    """Run job `name` here and now, recording the outcome on its run when it has one."""
+    module, _, attribute = JOBS[name].partition(":")
+    function = getattr(importlib.import_module(module), attribute)
+    try:
+        result = function(*args)
+    except Exception as error:
+        db.session.rollback()
+        log.exception("job %s failed", name)
+        if run_id is not None:
+            runs.finish(run_id, error=f"{type(error).__name__}: {error}")
+        raise  # huey tries it again later
+    log.info("job %s: %s", name, result)
+    if run_id is not None:
+        runs.finish(run_id, result=result)
+    return result
+
+
+def tick(now: datetime | None = None) -> list[str]:
+    """Queue every scheduled job whose period has no run yet; the names queued."""
+    now = now or utcnow()
+    due = schedule.due(now, ZoneInfo(current_app.config["TIMEZONE"]))
+    taken = runs.periods_taken(due)
+    queued = []
+    for name, period in due:
+        if (name, period) in taken:
+            continue
+        run_id = runs.claim(name, period)
+        if run_id is not None:
+            enqueue(name, run_id=run_id)
+            queued.append(name)
+    return queued
+
+
+def health() -> str | None:
+    """None when the queue's storage answers, else what went wrong (for /healthz)."""
+    try:
+        queue().huey.pending_count()
+    except Exception as error:
+        return f"job queue unreachable: {type(error).__name__}"
+    return None
+
+
+def _task(huey, app: Flask, name: str):
+    def run(*args, run_id=None):
+        with app.app_context():
+            try:
+                return run_job(name, *args, run_id=run_id)
+            finally:
+                db.session.remove()
+
+    run.__name__ = name
+    return huey.task(name=name, retries=JOB_RETRIES, retry_delay=JOB_RETRY_DELAY)(run)
+
+
+def _in_context(app: Flask, function):
+    def run():
+        with app.app_context():
+            try:
+                return function()
+            finally:
+                db.session.remove()
+
+    return run

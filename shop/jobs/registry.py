@@ -1,0 +1,15 @@
+"""Every job the queue knows, by name: the name is what is queued and what a JobRun
+records; the function (module:attribute, imported when the job runs, so this package
+imports no domain code) does the work and returns a line saying what it did."""
+
+JOBS = {
+    "outbox.deliver": "shop.jobs.chores:deliver_mail",
+    "orders.expire": "shop.jobs.chores:expire_orders",
+    "backorders.allocate": "shop.jobs.chores:allocate_backorders",
+    "backorders.repromise": "shop.jobs.chores:repromise_backorders",
+    "backorders.report": "shop.jobs.chores:backorder_report",
+    "reorder.report": "shop.jobs.chores:reorder_report",
+    "forecasts.refresh": "shop.jobs.chores:refresh_forecasts",
+    "payouts.demo": "shop.jobs.chores:demo_payouts",
+    "refunds.retry": "shop.jobs.chores:retry_refunds",
+}
