@@ -94,6 +94,7 @@ class Run:
 
     def __init__(self):
         self.t0 = time.perf_counter()
+        self.wall_t0 = time.time()
         self.stop = threading.Event()
         self.records: list[Record] = []
         self.faults: list[Fault] = []
@@ -164,7 +165,7 @@ class Client:
         sends it (hidden CSRF token, selected options, ticked boxes), change some fields,
         POST it. Returns the answer."""
         page = self.call(f"{step} (page)", "GET", page_path)
-        form = find_form(page.text, action_ends)
+        form = find_form(page.text, action_ends, page_path)
         if form is None:
             raise Failed(step, f"no form ending {action_ends!r} on {page_path}")
         values = dict(form.form_values())
@@ -173,10 +174,13 @@ class Client:
         return self.call(step, "POST", action, expect, data=values, files=files)
 
 
-def find_form(html: str, action_ends: str):
+def find_form(html: str, action_ends: str, page_path: str = ""):
+    """The page's form that posts to an address ending with `action_ends` (a form
+    without an action posts to the page itself)."""
     doc = lxml.html.fromstring(html)
     for form in doc.forms:
-        if (form.get("action") or "").split("?")[0].endswith(action_ends):
+        action = form.get("action") or page_path
+        if form.method.upper() == "POST" and action.split("?")[0].endswith(action_ends):
             return form
     return None
 
@@ -509,6 +513,28 @@ def make_plan(store: Store, rng: random.Random, n: int) -> Plan:
     return Plan(lines, address, rng.choice(store.service_ids))
 
 
+def actor(target):
+    """A thread's loop that reports a mistake of the bench itself and carries on, instead
+    of dying quietly (every loop still ends when the run stops)."""
+
+    def loop(*args):
+        run = next(a for a in args if isinstance(a, Run))
+        while not run.stop.is_set():
+            try:
+                target(*args)
+                return
+            except Exception as exc:  # noqa: BLE001 (reported, then the actor starts over)
+                run.note(f"{target.__name__}: bench error {exc!r}")
+                run.stop.wait(2)
+
+    loop.__name__ = target.__name__
+    return loop
+
+
+def actor_thread(target, *args) -> threading.Thread:
+    return threading.Thread(target=actor(target), args=args, name=target.__name__, daemon=True)
+
+
 def buyer_loop(n: int, base: str, store: Store, run: Run, seed: int) -> None:
     """Whole checkouts one after another until the run stops; a checkout under way is
     finished (each request is bounded by its timeout)."""
@@ -599,7 +625,7 @@ def warehouse_loop(base: str, store: Store, run: Run, seconds: float) -> None:
 
 def order_restock(client: Client, store: Store) -> str:
     page = client.call("new PO (page)", "GET", "/admin/purchase-orders/new").text
-    form = find_form(page, "/purchase-orders/new")
+    form = find_form(page, "/purchase-orders/new", "/admin/purchase-orders/new")
     supplier = next(o.get("value") for o in form.inputs["supplier_id"] if o.get("value"))
     response = client.call(
         "new PO",
@@ -958,39 +984,47 @@ def check_failures(run: Run) -> Check:
     return Check("failed requests only those in flight at a kill", not stray, detail, problems)
 
 
-def check_periodic(engine) -> Check:
-    """Each periodic job ran once per period (the jobs' bookkeeping table, shop/jobs)."""
-    table = periodic_table(engine)
-    if table is None:
-        return Check("periodic jobs once per period", False, "no bookkeeping table found")
-    name_col, period_col = table["name"], table["period"]
+def check_periodic(engine, run: Run) -> Check:
+    """Each periodic job ran once per period (job_runs, shop/jobs): no period twice, and
+    while at least one worker's scheduler ran, no period of an every-N-minutes job missed."""
+    from shop.jobs.schedule import SCHEDULE, Every
+
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(
-                f'SELECT "{name_col}" AS name, "{period_col}" AS period, COUNT(*) AS runs'
-                f' FROM "{table["table"]}" GROUP BY 1, 2'
+                "SELECT name, period, COUNT(*) AS runs, MIN(host) AS host FROM job_runs"
+                " WHERE period NOT LIKE 'asked:%' GROUP BY name, period"
             )
         ).all()
     twice = [f"{r.name} {r.period}: {r.runs} runs" for r in rows if r.runs > 1]
-    per_job = Counter(r.name for r in rows)
-    detail = f"{len(rows)} periods of {len(per_job)} jobs: " + ", ".join(
-        f"{name} {n}" for name, n in sorted(per_job.items())
+    # Whole minutes from the first after the load began to the one before this check.
+    first, last = int(run.wall_t0 // 60) + 1, int(time.time() // 60) - 1
+    since = minute_period(first)
+    missing = []
+    for name, when in SCHEDULE.items():
+        periods = {r.period for r in rows if r.name == name}
+        if isinstance(when, Every):
+            missing += [
+                f"{name} {minute_period(m)}: no run"
+                for m in range(first, last + 1)
+                if m % when.minutes == 0 and minute_period(m) not in periods
+            ]
+    in_window = [r for r in rows if r.period >= since or len(r.period) == 10]
+    per_job = Counter(r.name for r in in_window)
+    hosts = Counter(r.host for r in in_window)
+    detail = (
+        f"{len(in_window)} periods since {since} (daily jobs: today), each run "
+        f"{'once' if not twice else 'more than once'}: "
+        + ", ".join(f"{name} {n}" for name, n in sorted(per_job.items()))
+        + f"; claimed by {dict(hosts)}"
     )
-    return Check("periodic jobs once per period", not twice and bool(rows), detail, twice)
+    ok = not twice and not missing and bool(in_window)
+    return Check("periodic jobs once per period", ok, detail, twice + missing)
 
 
-def periodic_table(engine) -> dict | None:
-    """Find the lead's table of periodic runs: a table with a job name and a period."""
-    inspector = sa.inspect(engine)
-    for table in inspector.get_table_names():
-        if "job" not in table and "periodic" not in table:
-            continue
-        columns = [c["name"] for c in inspector.get_columns(table)]
-        name = next((c for c in columns if c in ("name", "job", "job_name", "task")), None)
-        period = next((c for c in columns if "period" in c or c in ("slot", "due_at")), None)
-        if name and period:
-            return {"table": table, "name": name, "period": period}
-    return None
+def minute_period(minute: int) -> str:
+    """The period name shop.jobs.schedule.Every gives the UTC minute `minute`."""
+    return time.strftime("%Y-%m-%dT%H:%M", time.gmtime(minute * 60))
 
 
 def server_errors(children: Children) -> dict[str, int]:
@@ -1067,13 +1101,23 @@ def report(figs, orders, email, checks, run, mail_wait, errors, args, load) -> i
         print(f"  {fault.at:6.1f}  {fault.kind:<19} {fault.detail}")
     failed = [r for r in run.records if r.failure]
     if failed:
-        print("Failed requests:")
-        for r in failed[:25]:
+        print("Failed requests in flight at a kill:")
+        for r in failed:
             at = in_flight_at_kill(r, run.faults)
-            why = f"in flight at {at.kind} {at.at:.1f} s" if at else "NOT at a kill"
+            if at:
+                print(
+                    f"  {r.started:6.1f}-{r.ended:6.1f} s  {r.actor:<10} {r.method:<4} {r.step:<16}"
+                    f" {r.failure[:60]}  [{at.kind} at {at.at:.1f} s]"
+                )
+        stray = defaultdict(list)
+        for r in failed:
+            if not in_flight_at_kill(r, run.faults):
+                stray[(r.step, r.failure.split(" - ")[0][:60])].append(r.started)
+        if stray:
+            print("Failed requests NOT in flight at a kill (by step and answer):")
+        for (step, answer), times in sorted(stray.items(), key=lambda kv: kv[1][0]):
             print(
-                f"  {r.started:6.1f}-{r.ended:6.1f} s  {r.actor:<10} {r.method:<4} {r.step:<18}"
-                f" {r.failure[:70]}  [{why}]"
+                f" {len(times):4d} x {step:<18} {answer:<58} at {min(times):.1f}-{max(times):.1f} s"
             )
     print("Checks:")
     for check in checks:
@@ -1236,33 +1280,15 @@ def _run(args, workdir: Path, children: Children, mail: MailServer, run: Run) ->
     )
 
     faults = Faults(children, hosts, mail, env, workdir, args.database, run)
-    run.t0 = time.perf_counter()
-    threads = [
-        threading.Thread(
-            target=fault_loop,
-            args=(fault_plan(faults, args.seconds, args.outage), run),
-            name="faults",
-            daemon=True,
-        )
-    ]
-    threads += [
-        threading.Thread(target=buyer_loop, args=(n, base, store, run, args.seed), daemon=True)
-        for n in range(args.buyers)
-    ]
-    threads += [
-        threading.Thread(target=browse_loop, args=(n, base, store, run), daemon=True)
-        for n in range(args.browsers)
-    ]
-    threads.append(
-        threading.Thread(target=warehouse_loop, args=(base, store, run, args.seconds), daemon=True)
-    )
-    threads.append(
-        threading.Thread(
-            target=owner_loop,
-            args=(base, hosts[0], store, run, secret.group(1), args.seconds),
-            daemon=True,
-        )
-    )
+    run.t0, run.wall_t0 = time.perf_counter(), time.time()
+    plan = fault_plan(faults, args.seconds, args.outage)
+    threads = [actor_thread(fault_loop, plan, run)]
+    buyers = range(args.buyers)
+    threads += [actor_thread(buyer_loop, n, base, store, run, args.seed) for n in buyers]
+    threads += [actor_thread(browse_loop, n, base, store, run) for n in range(args.browsers)]
+    threads.append(actor_thread(warehouse_loop, base, store, run, args.seconds))
+    owner = (base, hosts[0], store, run, secret.group(1), args.seconds)
+    threads.append(actor_thread(owner_loop, *owner))
     for thread in threads:
         thread.start()
     time.sleep(args.seconds)
@@ -1287,7 +1313,7 @@ def _run(args, workdir: Path, children: Children, mail: MailServer, run: Run) ->
         check_emails(state),
         check_images(engine, hosts, store, endpoint),
         check_failures(run),
-        check_periodic(engine),
+        check_periodic(engine, run),
     ]
     errors = server_errors(children)
     engine.dispose()
