@@ -28,9 +28,10 @@ db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty --history
 
-## Serve the demo store on http://127.0.0.1:5000
+## Serve the demo store on http://127.0.0.1:5000 and run its chores (a job worker beside
+## the web server: mail, unpaid orders, backorders, the morning reports)
 run: db
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask serve --host 127.0.0.1 --port 5000
 
 ## Lint, then the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev

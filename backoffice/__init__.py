@@ -13,6 +13,7 @@ from backoffice import (  # noqa: E402,F401
     agents,
     banking,
     catalogue,
+    chores,
     dashboard,
     documents,
     fulfilment,

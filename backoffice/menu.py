@@ -39,6 +39,7 @@ MENU = [
     ("backoffice.refunds_attention", "Refunds to see to"),
     ("backoffice.commission_agents", "Commission agents"),
     ("backoffice.staff", "Staff"),
+    ("backoffice.chores", "Chores"),
     ("backoffice.store_settings", "Store settings"),
 ]
 

@@ -6,6 +6,6 @@ chores.py  what the periodic jobs do  runs.py  the record of runs (once per peri
 worker.py  the consumer, and `flask serve` (the web store and a consumer beside it)
 """
 
-from shop.jobs.queue import enqueue, enqueue_after_commit, health
+from shop.jobs.queue import ask, enqueue, enqueue_after_commit, health
 
-__all__ = ["enqueue", "enqueue_after_commit", "health"]
+__all__ = ["ask", "enqueue", "enqueue_after_commit", "health"]

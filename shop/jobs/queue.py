@@ -9,7 +9,7 @@ or mail for an order that was never placed.
 
 import importlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from shop.db import utcnow
 from shop.extensions import db
 from shop.jobs import runs, schedule
 from shop.jobs.registry import JOBS
+from shop.private_files import private_file
 
 log = logging.getLogger("shop.jobs")
 
@@ -29,6 +30,8 @@ AFTER_COMMIT = "jobs_after_commit"  # session.info key: jobs waiting for the com
 BACKENDS = ("immediate", "sqlite", "redis")
 JOB_RETRIES = 3
 JOB_RETRY_DELAY = 30  # seconds before a failed job is tried again
+# A run still "running" after this long died with its worker; staff may ask again.
+ASKED_RUN_LIMIT = timedelta(hours=1)
 
 
 class Queue:
@@ -72,8 +75,9 @@ def make_huey(app: Flask):
             app.config["REDIS_URL"], socket_connect_timeout=3, socket_timeout=10
         )
         return RedisHuey("store", connection_pool=pool, results=False)
-    filename = str(Path(app.instance_path) / "jobs.sqlite3")
-    return SqliteHuey("store", filename=filename, results=False, timeout=10)
+    path = Path(app.instance_path) / "jobs.sqlite3"
+    private_file(path)  # SQLite gives its -wal and -shm files the same mode
+    return SqliteHuey("store", filename=str(path), results=False, timeout=10)
 
 
 def queue() -> Queue:
@@ -136,6 +140,18 @@ def tick(now: datetime | None = None) -> list[str]:
             enqueue(name, run_id=run_id)
             queued.append(name)
     return queued
+
+
+def ask(name: str) -> int | None:
+    """Staff asked for job `name` now: its run's id, or None when a run of it is still
+    going (asked twice, or the schedule's run)."""
+    if runs.is_running(name, within=ASKED_RUN_LIMIT):
+        db.session.rollback()
+        return None
+    run_id = runs.claim(name, f"asked:{utcnow():%Y-%m-%dT%H:%M:%S.%f}")
+    if run_id is not None:
+        enqueue(name, run_id=run_id)
+    return run_id
 
 
 def health() -> str | None:

@@ -13,3 +13,16 @@ JOBS = {
     "payouts.demo": "shop.jobs.chores:demo_payouts",
     "refunds.retry": "shop.jobs.chores:retry_refunds",
 }
+
+# What each job does, as the back office's Chores page names it.
+TITLES = {
+    "outbox.deliver": "Deliver emails",
+    "orders.expire": "Release the stock of unpaid orders",
+    "backorders.allocate": "Give free stock to waiting backorders",
+    "backorders.repromise": "Re-date backorders of late purchase orders",
+    "backorders.report": "Email the backorder list",
+    "reorder.report": "Email the reorder list",
+    "forecasts.refresh": "Refresh demand forecasts",
+    "payouts.demo": "Pay out the demo provider's takings",
+    "refunds.retry": "Ask the provider again for refunds not made yet",
+}

@@ -54,3 +54,10 @@ def due(now: datetime, timezone: ZoneInfo) -> list[tuple[str, str]]:
     """(job name, period) for every job whose period has begun at `now`."""
     found = ((name, when.period(now, timezone)) for name, when in SCHEDULE.items())
     return [(name, period) for name, period in found if period is not None]
+
+
+def describe(when) -> str:
+    """ "every minute", "every 5 minutes", "daily from 06:00" (store time)."""
+    if isinstance(when, Every):
+        return "every minute" if when.minutes == 1 else f"every {when.minutes} minutes"
+    return f"daily from {when.at:%H:%M}"

@@ -177,6 +177,8 @@ POLICY = {
     "backoffice.return_receive": RETURNS,
     "backoffice.return_slip_pdf": RETURNS,
     "backoffice.report_returns": OWNER_ONLY,
+    "backoffice.chores": OWNER_ONLY,
+    "backoffice.chore_run": OWNER_ONLY,
 }
 
 

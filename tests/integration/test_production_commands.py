@@ -81,6 +81,10 @@ class Store:
 
 @pytest.fixture
 def store(database, tmp_path, worker_name) -> Store:
+    return upgraded_store(database, tmp_path, worker_name)
+
+
+def upgraded_store(database, tmp_path, worker_name) -> Store:
     """An empty database brought to the current schema by `flask db upgrade`."""
     if database == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"
@@ -97,10 +101,12 @@ def store(database, tmp_path, worker_name) -> Store:
 def fill(store: Store, database, tmp_path, pg_state) -> dict:
     """Work for every command: an unpaid order past its time holding the only stove, a
     paid order waiting for it, another waiting on, the stove below its reorder point, and
-    the owner and warehouse to email. Placed through checkout by an app on that database."""
+    the owner and warehouse to email. Placed through checkout by an app on that database,
+    whose jobs (the confirmations' delivery) wait in the store's own queue file for a
+    worker, as they would with the worker stopped."""
     app = make_app(
         database, tmp_path, pg_state, SQLALCHEMY_DATABASE_URI=store.url, BASE_URL=PUBLIC,
-        INSTANCE_PATH=str(store.instance), OUTBOX_DELIVER_AFTER_REQUEST=False,
+        INSTANCE_PATH=str(store.instance), JOBS_BACKEND="sqlite",
     )  # fmt: skip
     with app.app_context():
         UserFactory(role="owner", email="owner@shop.example.com")
