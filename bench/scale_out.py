@@ -1251,8 +1251,14 @@ def _run(args, workdir: Path, children: Children, mail: MailServer, run: Run) ->
     JOBS_WORKER = has_command(env, "jobs", "worker")
     if not JOBS_WORKER:
         print("No `flask jobs worker` in this store: two outbox delivery loops stand in.")
-    if has_command(seed_env, "media", "copy-to-s3"):
-        flask(["media", "copy-to-s3"], seed_env)
+    # A store whose seed writes its images to the bucket leaves no folder to copy.
+    seed_images = workdir / "seed" / "images"
+    if seed_images.is_dir() and any(seed_images.iterdir()):
+        if has_command(seed_env, "media", "copy-to-s3"):
+            flask(["media", "copy-to-s3"], seed_env)
+        else:
+            print("The seed kept its images in its own folder and there is no copy-to-s3: no")
+            print("host has them (the image check will say so).")
     secret = re.search(rf"{re.escape(OWNER)}\s.*?\b([A-Z2-7]{{16,}})\s*$", seeded, re.M)
     if secret is None:
         raise RuntimeError(f"no TOTP secret for {OWNER} in the seed's output:\n{seeded}")
