@@ -888,7 +888,10 @@ OUTBOX_ID = re.compile(r"<outbox\.(\d+)\.")
 def email_state(engine, store: Store, mail: MailServer) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.text("SELECT id, status FROM outbox_messages WHERE id > :before"),
+            sa.text(
+                "SELECT id, status, attempts, next_attempt_at FROM outbox_messages"
+                " WHERE id > :before"
+            ),
             {"before": store.outbox_before},
         ).all()
     with mail.lock:
@@ -899,7 +902,11 @@ def email_state(engine, store: Store, mail: MailServer) -> dict:
         "outbox": len(rows),
         "by_status": dict(Counter(r.status for r in rows)),
         "sent": sent,
-        "waiting": {r.id for r in rows if r.status not in ("sent", "failed")},
+        "waiting": {
+            r.id: f"{r.status}, {r.attempts} attempt(s), next at {r.next_attempt_at:%H:%M:%S}"
+            for r in rows
+            if r.status not in ("sent", "failed")
+        },
         "received": sum(got.values()),
         "duplicates": {i: n for i, n in got.items() if n > 1},
         "missing": sent - set(got),
@@ -923,7 +930,7 @@ def check_emails(state: dict) -> Check:
     problems = [f"outbox {i} received {n} times" for i, n in sorted(state["duplicates"].items())]
     problems += [f"outbox {i} marked sent, never received" for i in sorted(state["missing"])]
     problems += [f"outbox {i} received, not marked sent" for i in sorted(state["unexpected"])]
-    problems += [f"outbox {i} still waiting" for i in sorted(state["waiting"])]
+    problems += [f"outbox {i} still waiting: {w}" for i, w in sorted(state["waiting"].items())]
     detail = (
         f"{len(state['sent'])} sent, {state['received']} received, "
         f"{len(state['duplicates'])} duplicated, {len(state['missing'])} missing, "
@@ -1065,7 +1072,16 @@ def figures(run: Run, seconds: float, args) -> dict:
     }
 
 
-def report(figs, orders, email, checks, run, mail_wait, errors, args, load) -> int:
+def answered_by(upstreams: dict, hosts: list[Server]) -> str:
+    """Requests per host, and those nginx sent on to the other host ("a, b")."""
+    names = {f"127.0.0.1:{h.port}": h.name for h in hosts}
+    parts = [f"{names.get(k, k)} {v}" for k, v in sorted(upstreams.items()) if "," not in k]
+    retried = sum(v for k, v in upstreams.items() if "," in k)
+    return ", ".join(parts) + f"; {retried} retried by nginx on the other host"
+
+
+def report(figs, orders, email, checks, run, mail_wait, errors, args, load, hosts) -> int:
+    at_kill = sum(1 for r in run.records if r.failure and in_flight_at_kill(r, run.faults))
     print()
     print(
         f"Scale-out proof: nginx -> 2 gunicorn hosts x {args.workers} workers, PostgreSQL "
@@ -1077,8 +1093,8 @@ def report(figs, orders, email, checks, run, mail_wait, errors, args, load) -> i
         ("requests", f"{figs['requests']} ({figs['buyer_requests']} by buyers)"),
         ("requests/s", f"{figs['requests_per_s']:.1f}"),
         ("latency p50 / p95", f"{figs['p50_ms']:.0f} ms / {figs['p95_ms']:.0f} ms"),
-        ("answered by", ", ".join(f"{k} {v}" for k, v in sorted(figs["upstreams"].items()))),
-        ("failed requests", str(figs["failed"])),
+        ("answered by", answered_by(figs["upstreams"], hosts)),
+        ("failed requests", f"{figs['failed']} ({at_kill} in flight at a kill)"),
         (
             "orders placed / paid / confirmed",
             f"{orders['placed']} / {orders['paid_in_db']} / {orders['confirmed']}"
@@ -1324,7 +1340,7 @@ def _run(args, workdir: Path, children: Children, mail: MailServer, run: Run) ->
     errors = server_errors(children)
     engine.dispose()
     return report(
-        figures(run, seconds, args), orders, state, checks, run, waited, errors, args, load
+        figures(run, seconds, args), orders, state, checks, run, waited, errors, args, load, hosts
     )
 
 
