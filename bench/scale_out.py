@@ -619,8 +619,7 @@ def warehouse_loop(base: str, store: Store, run: Run, seconds: float) -> None:
         except Failed as failure:
             run.note(f"warehouse: {failure}")
             time.sleep(1)
-        run.stop.wait(2)
-    run.shipped = getattr(run, "shipped", 0)
+        run.stop.wait(0.5)
 
 
 def order_restock(client: Client, store: Store) -> str:
