@@ -1099,6 +1099,7 @@ def report(figs, orders, email, checks, run, mail_wait, errors, args, load, host
             f"{orders['placed']} / {orders['paid_in_db']} / {orders['confirmed']}"
             f" (pay sent again {orders['pay_retried']}x)",
         ),
+        ("orders by status", ", ".join(f"{k} {v}" for k, v in sorted(orders["statuses"].items()))),
         ("orders shipped by the warehouse", str(figs["shipped"])),
         ("sold out (turned away, expected)", str(figs["sold_out"])),
         (
