@@ -881,6 +881,7 @@ def check_invoices(engine) -> Check:
     return Check("invoices gapless", not problems, f"{len(numbers)} invoices ({ranges})", problems)
 
 
+IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 OUTBOX_ID = re.compile(r"<outbox\.(\d+)\.")
 
 
@@ -939,7 +940,7 @@ def check_emails(state: dict) -> Check:
     return Check("every email delivered exactly once", ok, detail, problems)
 
 
-def check_images(engine, hosts: list[Server], store: Store, endpoint: str) -> Check:
+def check_images(engine, hosts: list[Server], store: Store, endpoint: str, workdir: Path) -> Check:
     with engine.connect() as conn:
         last = conn.execute(
             sa.text(
@@ -967,7 +968,12 @@ def check_images(engine, hosts: list[Server], store: Store, endpoint: str) -> Ch
         listing = s3_client(endpoint).list_objects_v2(Bucket=BUCKET)
         keys = [o["Key"] for o in listing.get("Contents", [])]
     in_bucket = sum(any(k.endswith(n) for k in keys) for n in names)
-    detail = f"{len(names)} images, same bytes from both hosts; {in_bucket} of them in the bucket"
+    # Nothing shared by accident: no host keeps image files of its own.
+    local = sum(1 for h in hosts for f in (workdir / h.name).rglob("*") if f.suffix in IMAGES)
+    detail = (
+        f"{len(names)} images, same bytes from both hosts; {in_bucket} of them in the bucket,"
+        f" {local} image files in the hosts' instance folders"
+    )
     return Check("images served by both hosts", not problems, detail, problems)
 
 
@@ -1333,7 +1339,7 @@ def _run(args, workdir: Path, children: Children, mail: MailServer, run: Run) ->
         *check_stock(engine),
         check_invoices(engine),
         check_emails(state),
-        check_images(engine, hosts, store, endpoint),
+        check_images(engine, hosts, store, endpoint, workdir),
         check_failures(run),
         check_periodic(engine, run),
     ]
