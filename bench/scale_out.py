@@ -766,7 +766,7 @@ def fault_plan(faults: Faults, seconds: float, outage: float) -> list[tuple[floa
             (0.30 * seconds, faults.worker_down),
             (0.30 * seconds + outage, faults.worker_up),
             (0.65 * seconds, lambda: faults.kill_worker(b)),
-            (0.80 * seconds, faults.terminate_backends),
+            (0.85 * seconds, faults.terminate_backends),
         ],
         key=lambda pair: pair[0],
     )
