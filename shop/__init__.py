@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import extensions, security_headers, settings
+from shop import extensions, media, security_headers, settings
 from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
 
     extensions.db.init_app(app)
     settings.configure_database(app, extensions.db)
+    media.init_app(app)  # the image storage; a wrong setting stops the start here
     migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )

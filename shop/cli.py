@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from shop.extensions import db
 from shop.jobs.cli import jobs_group, serve
+from shop.media.cli import media_group
 
 
 def register(app: Flask) -> None:
@@ -22,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(refunds_group)
     app.cli.add_command(jobs_group)
     app.cli.add_command(serve)
+    app.cli.add_command(media_group)
 
 
 @click.command("seed-demo")

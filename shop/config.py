@@ -101,6 +101,21 @@ class Config:
     MAX_IMAGE_PIXELS = 40_000_000  # width x height of an upload; more is refused undecoded
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
 
+    # Media (product images, the logo; shop/media/): "local" keeps them under
+    # instance/images/ (one host only: another host behind the same load balancer would
+    # not have them), "s3" in an S3-compatible bucket every host reads. Credentials are
+    # boto3's own (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile or an instance
+    # role). S3_ENDPOINT_URL points at MinIO or another S3 API (unset: AWS itself).
+    # MEDIA_PUBLIC_URL, when set, is where browsers fetch images (a public bucket or a
+    # CDN in front of it, e.g. https://cdn.example.com/media) instead of the app's /media/.
+    MEDIA_STORAGE = "local"
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None
+    S3_REGION = None
+    S3_PREFIX = "media/"
+    MEDIA_PUBLIC_URL = None
+    S3_TIMEOUT_SECONDS = 10  # connect and read, each; an upload then fails with a message
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True  # the remember-me cookie too

@@ -30,7 +30,7 @@ from shop.catalogue.services import (
 )
 from shop.extensions import db
 from shop.links import public_url
-from shop.media import image_folder
+from shop.media import delete_image
 from shop.payables.demo_bills import seed_bills
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
@@ -568,16 +568,16 @@ def store_has_products() -> bool:
 def seed_demo(seed: int = DEFAULT_SEED) -> SeedResult:
     """Build the demo store in the current transaction (the caller commits).
 
-    Image files are written as the products are made; if anything fails they
-    are removed again, so a failed seed leaves neither rows nor files.
+    Image files (every size, through the media storage) are written as the products are
+    made; if anything fails they are removed again, so a failed seed leaves neither rows
+    nor files.
     """
     written: list[str] = []
     try:
         return _seed(random.Random(seed), written)
     except BaseException:
-        folder = image_folder()
         for filename in written:
-            (folder / filename).unlink(missing_ok=True)
+            delete_image(filename)
         raise
 
 

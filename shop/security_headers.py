@@ -7,6 +7,8 @@ internet; no page may be framed. Whatever belongs to a signed-in person, the
 account and checkout pages, the back office and every export is marked no-store.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, has_request_context, request
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -47,7 +49,7 @@ def register(app: Flask) -> None:
     # would give every app the settings of the last one made.
     app.extensions["talisman"] = Talisman(
         app,
-        content_security_policy=POLICY,
+        content_security_policy=_policy(config),
         content_security_policy_nonce_in=["style-src"],
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
@@ -61,6 +63,15 @@ def register(app: Flask) -> None:
         session_cookie_http_only=config["SESSION_COOKIE_HTTPONLY"],
         session_cookie_samesite=config["SESSION_COOKIE_SAMESITE"],
     )
+
+
+def _policy(config) -> dict:
+    """Images may also come from MEDIA_PUBLIC_URL's origin (a bucket or CDN), when set."""
+    public = config.get("MEDIA_PUBLIC_URL")
+    if not public:
+        return POLICY
+    parts = urlsplit(public)
+    return {**POLICY, "img-src": f"{POLICY['img-src']} {parts.scheme}://{parts.netloc}"}
 
 
 def style_nonce() -> str:

@@ -5,11 +5,10 @@ and contact details), so the same invoice gives the same document every time:
 in the confirmation email, in the customer's account and in the back office.
 """
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import media
 from shop.billing.models import CREDIT_NOTE, Invoice
 from shop.billing.ubl import invoice_ubl
 from shop.documents.invoice import render_invoice
@@ -45,14 +44,16 @@ def order_number(invoice: Invoice) -> str:
     return db.session.scalar(sa.select(Order.number).where(Order.id == invoice.order_id)) or ""
 
 
-def logo_path(settings) -> Path | None:
+def logo_data(settings) -> bytes | None:
+    """The logo at the product page's size (far smaller than a phone's photo, and sharp at
+    the 45 x 20 mm it is printed), from the media storage; None without one. Only a name
+    the store writes is read (shop.media.names), so never a file outside the images."""
     if not settings.logo_filename:
         return None
-    folder = (Path(current_app.instance_path) / "images").resolve()
-    path = (folder / settings.logo_filename).resolve()
-    if folder not in path.parents or not path.is_file():
-        return None
-    return path
+    try:
+        return media.image_bytes(settings.logo_filename, "product")
+    except media.MediaError:
+        return None  # a storage that does not answer costs the invoice its logo, not itself
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -60,7 +61,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return render_invoice(
         invoice,
         locale=cfg["LOCALE"],
-        logo_path=logo_path(store_settings()),
+        logo=logo_data(store_settings()),
         timezone=cfg["TIMEZONE"],
         order_number=order_number(invoice),
         credited_number=credited_number(invoice),

@@ -128,7 +128,8 @@ class Variant(TimestampMixin, Base):
 
 
 class ProductImage(TimestampMixin, Base):
-    """An image file under instance/images/, served by the app at /media/."""
+    """An uploaded image: its original's name in the media storage (shop.media), which
+    also keeps its sizes; served at /media/ or from MEDIA_PUBLIC_URL."""
 
     __tablename__ = "product_images"
 

@@ -160,10 +160,11 @@ def save_variant(
 
 
 def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
-    """Keep an uploaded image (checked and re-drawn, see shop.media) as the product's last."""
+    """Keep an uploaded image (checked, re-drawn and sized, see shop.media) as the
+    product's last."""
     try:
         filename = media.store_image(data, name=product.slug[:60])
-    except media.ImageRefused as err:
+    except media.MediaError as err:
         raise CatalogueError(err.message, field="image") from err
     image = ProductImage(
         product=product, filename=filename, alt=alt or product.name, position=len(product.images)
@@ -174,7 +175,7 @@ def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
 
 
 def remove_image(*, image: ProductImage) -> None:
-    path = media.image_folder() / image.filename
+    """The row goes now; its files once that is committed (a rollback keeps both)."""
+    media.discard_after_commit(image.filename)
     db.session.delete(image)
     db.session.flush()
-    path.unlink(missing_ok=True)

@@ -74,6 +74,7 @@ def render_invoice(
     *,
     locale: str,
     logo_path: str | Path | None = None,
+    logo: bytes | None = None,
     timezone: str = "UTC",
     order_number: str = "",
     credited_number: str = "",
@@ -81,7 +82,7 @@ def render_invoice(
     """The PDF of an issued invoice or credit note, as bytes.
 
     locale decides how money and dates are written (e.g. "en_CA"); timezone is
-    the store's, for the dates printed; logo_path is an image file or None;
+    the store's, for the dates printed; logo is an image's bytes (or logo_path its file) or None;
     order_number is the order's and credited_number, for a credit note, the number of
     the invoice it credits.
     """
@@ -106,7 +107,8 @@ def render_invoice(
         template.leftMargin, template.bottomMargin, template.width, template.height, id="body"
     )
     template.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=doc.draw_page)])
-    template.build(doc.story(logo_path), canvasmaker=_NumberedCanvas)
+    source = BytesIO(logo) if logo else logo_path
+    template.build(doc.story(source), canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
 
@@ -321,10 +323,15 @@ def _lines(text: str | None) -> list[str]:
     return [line for line in (text or "").splitlines() if line.strip()]
 
 
-def _logo(path) -> Image | None:
-    if not path or not Path(path).is_file():
+def _logo(source) -> Image | None:
+    """The logo from a file's path or from a file object holding its bytes."""
+    if not source:
         return None
-    logo = Image(str(path))
+    if not hasattr(source, "read"):
+        if not Path(source).is_file():
+            return None
+        source = str(source)
+    logo = Image(source)
     scale = min(LOGO_MAX[0] / logo.imageWidth, LOGO_MAX[1] / logo.imageHeight, 1)
     logo.drawWidth, logo.drawHeight = logo.imageWidth * scale, logo.imageHeight * scale
     logo.hAlign = "LEFT"

@@ -9,6 +9,8 @@ from flask import current_app
 
 from shop.extensions import db
 
+NO_LATE_ORDER = "no late purchase order"
+
 
 def deliver_mail(limit: int = 500) -> str:
     from shop.notifications.delivery import deliver_pending
@@ -42,7 +44,7 @@ def repromise_backorders() -> str:
     done = repromise_late()
     db.session.commit()
     if not (done.purchase_orders or done.told):
-        return "no late purchase order"
+        return NO_LATE_ORDER
     return (
         f"late purchase orders re-dated: {', '.join(done.purchase_orders) or 'none'}; "
         f"{len(done.told)} order(s) re-dated, {len(done.emailed)} customer(s) emailed"
@@ -58,10 +60,11 @@ def backorder_report() -> str:
     report = send_backorder_report()
     db.session.commit()
     units = sum(r.line.quantity_backordered for r in report.rows)
-    return (
-        f"{repromised}. {len(report.rows)} backordered line(s), {units} unit(s); "
+    line = (
+        f"{len(report.rows)} backordered line(s), {units} unit(s); "
         f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
+    return line if repromised == NO_LATE_ORDER else f"{line}. {repromised}"
 
 
 def reorder_report() -> str:

@@ -19,7 +19,7 @@ class StoreSettings(Base):
     gst_hst_number: Mapped[str] = mapped_column(sa.String(30), default="")  # e.g. 123456789 RT0001
     qst_number: Mapped[str] = mapped_column(sa.String(30), default="")  # e.g. 1234567890 TQ0001
     pst_number: Mapped[str] = mapped_column(sa.String(30), default="")
-    logo_filename: Mapped[str | None] = mapped_column(sa.String(100))  # under instance/images/
+    logo_filename: Mapped[str | None] = mapped_column(sa.String(100))  # in shop.media
     invoice_footer: Mapped[str] = mapped_column(sa.Text, default="")
     # The demo provider's fee schedule (Stripe reports its real fees itself).
     demo_fee_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 3), default=Decimal("2.9"))

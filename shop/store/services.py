@@ -98,16 +98,16 @@ def _check_return_rules(window_days: int | None, fee_percent: Decimal | None) ->
 
 
 def save_logo(data: bytes) -> str:
-    """Keep an uploaded logo (checked and re-drawn, see shop.media) under instance/images/;
-    the old file is removed. Returns the new file's name."""
+    """Keep an uploaded logo (checked and re-drawn, see shop.media) in the media storage;
+    the old one is removed once this is committed. Returns the new file's name."""
     try:
         filename = media.store_image(data, name="logo")
-    except media.ImageRefused as err:
+    except media.MediaError as err:
         raise StoreSettingsError(err.message, field="logo") from err
     settings = store_settings()
     old = settings.logo_filename
     settings.logo_filename = filename
     db.session.flush()
     if old and old != filename:
-        (media.image_folder() / old).unlink(missing_ok=True)
+        media.discard_after_commit(old)
     return filename

@@ -10,6 +10,7 @@ from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, abort, current_app, request, session, url_for
 from flask_login import current_user
 
+from shop import media
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.inventory import reasons
@@ -121,8 +122,20 @@ def local_percent(fraction, pattern: str = "#,##0.0%") -> str:
     return format_percent(fraction, format=pattern, locale=current_app.config["LOCALE"])
 
 
-def image_url(image) -> str:
-    return url_for("media.image", filename=image.filename)
+def image_url(image, size: str | None = "product") -> str:
+    """Where a browser fetches an image (a ProductImage or a file name such as the logo's)
+    at one of shop.media.SIZES ("card", "product"), or its original when size is None.
+
+    A size missing from an image kept before sizes existed is drawn when /media/ is first
+    asked for it; from MEDIA_PUBLIC_URL (a public bucket or a CDN) it is not, so
+    `flask media renditions` must have drawn it.
+    """
+    filename = getattr(image, "filename", image)
+    name = filename if size is None else media.rendition_name(filename, size)
+    public = current_app.config.get("MEDIA_PUBLIC_URL")
+    if public:
+        return f"{public}/{name}"
+    return url_for("media.image", filename=name)
 
 
 def download(data: bytes, filename: str, mimetype: str) -> Response:

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from shop import media
 from shop.accounts import roles
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.extensions import db
@@ -402,7 +403,9 @@ def test_an_uploaded_png_is_shown_and_served(client, sales):
     assert "Image added." in flashes(page)
     image = db.session.scalar(sa.select(ProductImage))
     assert image.filename.endswith(".png") and image.alt == "The tent pitched"
-    assert f'src="/media/{image.filename}"' in page
+    card = media.rendition_name(image.filename, "card")
+    assert f'src="/media/{card}"' in page  # the small size, not the original
+    assert client.get(f"/media/{card}").mimetype == "image/webp"
 
     served = client.get(f"/media/{image.filename}")
     assert served.status_code == 200
@@ -440,7 +443,9 @@ def test_an_image_is_removed_from_the_product_and_the_disk(client, sales, app):
     )
     image = db.session.scalar(sa.select(ProductImage))
     filename = image.filename
-    assert client.get(f"/media/{filename}").status_code == 200
+    names = [filename, *(media.rendition_name(filename, size) for size in media.SIZES)]
+    for name in names:
+        assert client.get(f"/media/{name}").status_code == 200
 
     other = ProductFactory()
     assert client.post(f"/admin/products/{other.id}/images/{image.id}/delete").status_code == 404
@@ -452,7 +457,9 @@ def test_an_image_is_removed_from_the_product_and_the_disk(client, sales, app):
     assert "Image removed." in flashes(page)
     assert "No images yet." in page and filename not in page
     assert count(ProductImage) == 0
-    assert client.get(f"/media/{filename}").status_code == 404
+    for name in names:
+        assert client.get(f"/media/{name}").status_code == 404
+    assert list((Path(app.instance_path) / "images").iterdir()) == []
 
 
 # --- who may change it -------------------------------------------------------------

@@ -347,8 +347,11 @@ def test_the_store_logo_from_the_settings_is_drawn_and_the_words_stay(app, clien
     assert len(with_logo) > len(plain) + 500  # the image is in it
     assert pdf_text(with_logo) == pdf_text(plain)
     assert render_invoice(invoice, locale="en_CA", logo_path=folder / "logo-test.png")
+    # A logo kept before sizes existed: its printed size is drawn (and kept) when first asked.
+    assert (folder / "logo-test.product.webp").is_file()
+    assert Image.open(folder / "logo-test.product.webp").size == (400, 120)
     settings.logo_filename = "../secret_key"  # only files under instance/images/ are read
-    assert files.logo_path(settings) is None
+    assert files.logo_data(settings) is None
     assert files.invoice_pdf(invoice) == plain
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import ExifTags, Image
 
+from shop import media
 from shop.accounts import roles
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
@@ -80,6 +81,12 @@ def test_a_product_photo_is_served_without_the_html_appended_and_without_its_gps
     assert served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert_a_clean_picture(served.data)
+    for size in media.SIZES:  # and every size drawn from it
+        drawn = app.test_client().get(f"/media/{media.rendition_name(image.filename, size)}")
+        assert b"<script" not in drawn.data and b"<html" not in drawn.data
+        with Image.open(io.BytesIO(drawn.data)) as img:
+            assert img.format == "WEBP" and img.size == (64, 48)
+            assert not img.getexif() and "exif" not in img.info
 
 
 def test_a_store_logo_is_kept_without_the_html_appended_and_without_its_gps(app, owner):
