@@ -28,7 +28,13 @@ from backoffice.forms import (
     PeriodForm,
 )
 from backoffice.menu import can
-from backoffice.views import download, form_page, get_or_404, page_number, show_error
+from backoffice.views import (
+    form_page,
+    get_or_404,
+    page_number,
+    show_error,
+    stream_download,
+)
 from shop.accounting import exports, reports, services
 from shop.accounting.models import ACCOUNT_TYPES, Account
 from shop.accounts import roles
@@ -80,8 +86,8 @@ def invoices():
 
 
 def _download(lines, filename: str, mimetype: str) -> Response:
-    """The export as an attachment; the rows are read from a streamed query."""
-    return download("".join(lines), filename, mimetype)
+    """The export as an attachment, streamed as its rows are read from the query."""
+    return stream_download(lines, filename, mimetype)
 
 
 @bp.get("/accounting/invoices.csv")

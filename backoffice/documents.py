@@ -6,16 +6,24 @@ One shipment's slip or labels by its number, or a batch of them in one PDF
 (the field `order`, repeated), or of every paid order waiting to be picked.
 Warehouse staff (and the owner) print them; sales staff also print purchase
 orders for suppliers. A number that does not exist gives 404.
+
+A batch of more shipments than DOCUMENT_BATCH_QUEUED_ABOVE is made by a job
+(shop.fulfilment.batches): the answer is the batch's page, "being prepared", then
+its download, for the person who asked and staff of the same role; its address
+holds a random token.
 """
 
 from io import BytesIO
 
-from flask import abort, render_template, request, send_file
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from backoffice import bp
 from backoffice.access import allow
 from shop.accounts import roles
-from shop.fulfilment import documents
+from shop.errors import DomainError
+from shop.extensions import db
+from shop.fulfilment import batch_files, batches, documents
 from shop.purchasing import documents as purchasing_documents
 
 PRINTERS = (roles.WAREHOUSE,)
@@ -67,22 +75,69 @@ def label_pdf(shipment_number: str):
     return _pdf(documents.labels_pdf([shipment]), f"label-{shipment.number}.pdf")
 
 
-@bp.post("/documents/packing-slips.pdf")
-@allow(*PRINTERS)
-def packing_slips_pdf():
+def _batch(kind: str):
+    """The PDF of the shipments chosen, at once; or, for many, the page of their batch."""
     shipments = _chosen_shipments()
     if shipments is None:
         return _nothing_chosen("shipment")
-    return _pdf(documents.packing_slips_pdf(shipments), "packing-slips.pdf")
+    if not batches.is_large(len(shipments)):
+        return _pdf(batches.RENDERERS[kind](shipments), batches.FILENAMES[kind])
+    batch = batches.ask_batch(kind, shipments, current_user)
+    batch_id, token = batch.id, batch.token  # read now: after the commit a read would lock
+    db.session.commit()
+    try:
+        batches.start_batch(batch_id)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("backoffice.shipments"))
+    flash(
+        f"{batches.KINDS[kind]} of {len(shipments)} shipments are being prepared; "
+        "this page gives the file when it is ready.",
+        "success",
+    )
+    return redirect(url_for("backoffice.document_batch", token=token))
+
+
+@bp.post("/documents/packing-slips.pdf")
+@allow(*PRINTERS)
+def packing_slips_pdf():
+    return _batch(batches.PACKING_SLIPS)
 
 
 @bp.post("/documents/labels.pdf")
 @allow(*PRINTERS)
 def labels_pdf():
-    shipments = _chosen_shipments()
-    if shipments is None:
-        return _nothing_chosen("shipment")
-    return _pdf(documents.labels_pdf(shipments), "labels.pdf")
+    return _batch(batches.LABELS)
+
+
+def _batch_or_404(token: str):
+    batch = batches.batch_for(token, current_user)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/documents/batches/<token>")
+@allow(*PRINTERS)
+def document_batch(token: str):
+    return render_template(
+        "backoffice/document_batch.html", batch=_batch_or_404(token), kinds=batches.KINDS
+    )
+
+
+@bp.get("/documents/batches/<token>.pdf")
+@allow(*PRINTERS)
+def document_batch_pdf(token: str):
+    batch = _batch_or_404(token)
+    found = batch_files.open_file(batch.token) if batch.status == batches.READY else None
+    if found is None:
+        abort(404)
+    response = send_file(
+        found, mimetype=documents.PDF, download_name=batches.FILENAMES[batch.kind],
+        as_attachment=True,
+    )  # fmt: skip
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/documents/pick-list.pdf", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from backoffice.views import form_page, page_number, show_error
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.fulfilment import services
+from shop.fulfilment import batches, services
 from shop.fulfilment import status as st
 from shop.orders import queries as order_queries
 
@@ -78,6 +78,8 @@ def shipments():
         filters=filters,
         pagination=services.shipments(**filters.filters(), page=page_number()),
         status_labels=st.LABELS,
+        batches=batches.recent_batches(current_user),
+        batch_kinds=batches.KINDS,
     )
 
 

@@ -11,8 +11,8 @@ from backoffice.access import allow
 from backoffice.forms import EmptyForm, ReportFilterForm
 from backoffice.views import download, get_or_404
 from shop.catalogue.models import Variant
-from shop.extensions import db
-from shop.reports import backorders, charts, customers, demand, sales, shipping, stock
+from shop.errors import DomainError
+from shop.reports import backorders, charts, customers, demand, refresh, sales, shipping, stock
 from shop.reports.filters import ReportFilters
 from shop.reports.periods import store_today
 from shop.reports.tables import Table, change, table_csv
@@ -346,19 +346,23 @@ def report_forecast():
         [Section("forecast", "Soonest to run out", table, None,
                  f"At most {demand.LIST_ROWS} variants, the fewest weeks of cover first.")],
     )  # fmt: skip
-    return _show(page, form, filters, computed=computed, refresh_form=EmptyForm())
+    return _show(page, form, filters, computed=computed, refresh_run=refresh.latest_forecast_run())
 
 
 @bp.post("/reports/forecast/refresh")
 @allow()
 def report_forecast_refresh():
+    """Queue the refresh (it runs longer than a request may) and come back to the page."""
     form = EmptyForm()
-    if form.validate_on_submit():
-        count = demand.refresh_forecasts(store_today())
-        db.session.commit()
-        flash(f"Forecasts refreshed: {count} variants have enough history.", "success")
-    else:
+    if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
+    else:
+        try:
+            refresh.ask_forecast_refresh()
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash("Forecasts are being refreshed; this page shows when it is done.", "success")
     return redirect(url_for("backoffice.report_forecast"))
 
 

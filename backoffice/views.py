@@ -1,11 +1,21 @@
 """Small helpers every back-office view shares."""
 
-from flask import Response, abort, render_template, request
+from collections.abc import Iterable
+
+from flask import Response, abort, render_template, request, stream_with_context
 
 from shop.extensions import db
 from shop.views import MAX_ID, page_number, show_error
 
-__all__ = ["download", "form_page", "get_or_404", "page_number", "search_text", "show_error"]
+__all__ = [
+    "download",
+    "stream_download",
+    "form_page",
+    "get_or_404",
+    "page_number",
+    "search_text",
+    "show_error",
+]
 
 
 def get_or_404(model, ident: int, **kwargs):
@@ -33,3 +43,12 @@ def download(body, filename: str, mimetype: str = "text/csv") -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def stream_download(lines: Iterable[str], filename: str, mimetype: str = "text/csv") -> Response:
+    """A download sent as it is written, for files that grow without bound (the journal,
+    the invoice list): `lines` is read while the response goes out, from a query that
+    fetches its rows in batches (yield_per, a server-side cursor on PostgreSQL), so
+    neither the rows nor the file are ever all in memory. The request (and its database
+    session) stays open until the last line is sent."""
+    return download(stream_with_context(iter(lines)), filename, mimetype)

@@ -116,6 +116,11 @@ class Config:
     MEDIA_PUBLIC_URL = None
     S3_TIMEOUT_SECONDS = 10  # connect and read, each; an upload then fails with a message
 
+    # offload: long work out of the request. A batch of packing slips or labels of more
+    # shipments than this is made by a job and downloaded from its page when ready.
+    DOCUMENT_BATCH_QUEUED_ABOVE = 20
+    DOCUMENT_BATCH_KEEP_HOURS = 24  # a prepared batch's file is kept this long
+
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True  # the remember-me cookie too

@@ -6,7 +6,7 @@ from shop.banking.models import BankLine, BankStatement
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
-from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
+from shop.fulfilment.models import DocumentBatch, Parcel, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel, StockMovement
 from shop.jobs.models import JobRun
 from shop.notifications.models import OutboxAttachment, OutboxMessage
@@ -41,6 +41,7 @@ __all__ = [
     "BankLine",
     "BankStatement",
     "Payout",
+    "DocumentBatch",
     "Parcel",
     "PurchaseOrder",
     "PurchaseOrderLine",

@@ -5,6 +5,7 @@ Each PostgreSQL test run (each xdist worker) gets its own schema, so parallel
 workers never see each other's rows; tables are emptied after every test.
 """
 
+import contextlib
 import contextvars
 import os
 import re
@@ -97,6 +98,9 @@ class IsolatedClient(FlaskClient):
 
     def _open_isolated(self, *args, **kwargs):
         self._isolated.set(True)
+        # A streamed body (stream_with_context) is read here, in the request's own context,
+        # as the server reads it before the request ends.
+        kwargs.setdefault("buffered", True)
         return super().open(*args, **kwargs)
 
 
@@ -120,18 +124,27 @@ def app_config() -> dict:
 
 @pytest.fixture
 def app(database, tmp_path, pg_state, app_config):
-    app = make_app(database, tmp_path, pg_state, **app_config)
+    with app_on(database, tmp_path, pg_state, **app_config) as app:
+        yield app
+
+
+@contextlib.contextmanager
+def app_on(database: str, tmp_path, pg_state, **overrides):
+    """An app on empty tables, its app context pushed; emptied again afterwards."""
+    app = make_app(database, tmp_path, pg_state, **overrides)
     with app.app_context():
         if database == "sqlite" or not pg_state["created"]:
             db.drop_all()
             db.create_all()
             if database == "postgresql":
                 pg_state["created"] = True
-        yield app
-        db.session.remove()
-        if database == "postgresql":
-            empty_all_tables()
-        db.engine.dispose()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            if database == "postgresql":
+                empty_all_tables()
+            db.engine.dispose()
 
 
 def empty_all_tables() -> None:

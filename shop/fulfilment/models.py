@@ -3,7 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.db import Base, TimestampMixin, UTCDateTime
+from shop.db import Base, TimestampMixin, UTCDateTime, utcnow
 from shop.orders.models import Order, OrderLine
 
 
@@ -64,3 +64,25 @@ class Parcel(Base):
     weight_g: Mapped[int] = mapped_column()
 
     shipment: Mapped[Shipment] = relationship(back_populates="parcels")
+
+
+class DocumentBatch(Base):
+    """Packing slips or labels of many shipments in one PDF, made by a job (too long for a
+    request) and downloaded by whoever asked, or staff of the same role, by its token."""
+
+    __tablename__ = "document_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)  # random: the link's key
+    kind: Mapped[str] = mapped_column(sa.String(20))  # packing_slips or labels
+    shipment_numbers: Mapped[str] = mapped_column(sa.Text)  # one a line, in the order chosen
+    count: Mapped[int] = mapped_column(sa.Integer)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20))  # the asker's role when asked
+    status: Mapped[str] = mapped_column(sa.String(12))  # preparing, ready, failed
+    size: Mapped[int | None] = mapped_column(sa.Integer)  # bytes of the PDF when ready
+    error: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

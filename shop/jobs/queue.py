@@ -27,6 +27,7 @@ from shop.private_files import private_file
 log = logging.getLogger("shop.jobs")
 
 AFTER_COMMIT = "jobs_after_commit"  # session.info key: jobs waiting for the commit
+READY = "jobs_committed"  # and those whose transaction committed, sent when it has ended
 BACKENDS = ("immediate", "sqlite", "redis")
 JOB_RETRIES = 3
 JOB_RETRY_DELAY = 30  # seconds before a failed job is tried again
@@ -47,7 +48,11 @@ def init_app(app: Flask) -> None:
     tasks = {name: _task(huey, app, name) for name in JOBS}
     huey.periodic_task(crontab(), name="jobs.tick")(_in_context(app, tick))
     app.extensions["jobs"] = Queue(huey, tasks)
-    for event, listener in (("after_commit", _send_after_commit), ("after_rollback", _drop)):
+    for event, listener in (
+        ("after_commit", _ready_after_commit),
+        ("after_rollback", _drop),
+        ("after_transaction_end", _send_when_done),
+    ):
         if not sa.event.contains(Session, event, listener):
             sa.event.listen(Session, event, listener)
 
@@ -96,8 +101,19 @@ def enqueue_after_commit(name: str, *args) -> None:
         waiting.append((name, args))
 
 
-def _send_after_commit(session) -> None:
-    for name, args in session.info.pop(AFTER_COMMIT, []):
+def _ready_after_commit(session) -> None:
+    """Committed: its jobs may go, once the transaction has let go of its connection (in
+    immediate mode a job runs at once, in a session of its own, and must not wait for a
+    second connection while this one is held)."""
+    ready = session.info.pop(AFTER_COMMIT, [])
+    if ready:
+        session.info.setdefault(READY, []).extend(ready)
+
+
+def _send_when_done(session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint: the outer transaction decides
+        return
+    for name, args in session.info.pop(READY, []):
         try:
             enqueue(name, *args)
         except Exception:  # the work is committed; the scheduled run picks it up later

@@ -10,6 +10,7 @@ JOBS = {
     "backorders.report": "shop.jobs.chores:backorder_report",
     "reorder.report": "shop.jobs.chores:reorder_report",
     "forecasts.refresh": "shop.jobs.chores:refresh_forecasts",
+    "documents.batch": "shop.fulfilment.batches:make_batch",
     "payouts.demo": "shop.jobs.chores:demo_payouts",
     "refunds.retry": "shop.jobs.chores:retry_refunds",
 }

@@ -16,6 +16,7 @@ from shop.accounts import roles
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
+from shop.fulfilment import batches
 from shop.fulfilment.services import start_shipment
 from shop.inventory.availability import store_today
 from shop.payables import bills
@@ -150,6 +151,8 @@ POLICY = {
     "backoffice.packing_slips_pdf": PRINTING,
     "backoffice.labels_pdf": PRINTING,
     "backoffice.pick_list_pdf": PRINTING,
+    "backoffice.document_batch": PRINTING,
+    "backoffice.document_batch_pdf": PRINTING,
     "backoffice.purchase_order_pdf": PO_PRINTING,
     "backoffice.bills_list": BOOKS,
     "backoffice.bill_new": BOOKS,
@@ -206,6 +209,9 @@ def rows(app, tax_class, staff):
     order = buy(app, [(variant, 1)])
     shipment = start_shipment(order=order, user=None)
     db.session.commit()
+    batch = batches.ask_batch(batches.LABELS, [shipment], staff[roles.WAREHOUSE])
+    db.session.commit()
+    batches.make_batch(batch.id)
     supplier = purchasing.save_supplier(
         name="Access Supplies", email="po@access.example.com", lead_time_days=7, currency="CAD"
     )
@@ -258,6 +264,7 @@ def rows(app, tax_class, staff):
         "image_id": image.id,
         "user_id": staff[roles.WAREHOUSE].id,
         "shipment_number": shipment.number,
+        "token": batch.token,
         "account_id": first(Account),
         "agent_id": agent.id,
         "bill_id": bill.id,

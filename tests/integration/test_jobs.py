@@ -19,7 +19,7 @@ from shop.jobs.queue import queue, run_job, tick
 from shop.jobs.worker import consumer
 from shop.notifications.models import PENDING, SENT, OutboxMessage
 from shop.notifications.services import queue_email
-from tests.conftest import make_app
+from tests.conftest import app_on, make_app
 from tests.integration.test_outbox import Inbox, free_port, mail_server_on
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own, emptied by the test
@@ -98,10 +98,7 @@ def queued_app(request, database, tmp_path, pg_state, inbox):
     backend = {"JOBS_BACKEND": request.param, "SMTP_URL": inbox.url}
     if request.param == "redis":
         backend["REDIS_URL"] = REDIS_URL
-    app = make_app(database, tmp_path, pg_state, **backend)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with app_on(database, tmp_path, pg_state, **backend) as app:
         queue().huey.flush()
         running = consumer(app, workers=2, schedule=False)
         running.start()
@@ -110,9 +107,6 @@ def queued_app(request, database, tmp_path, pg_state, inbox):
         finally:
             running.stop(graceful=True)
             queue().huey.flush()
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 def test_a_real_worker_sends_the_mail_after_the_commit_and_not_before(queued_app, inbox):
@@ -123,8 +117,12 @@ def test_a_real_worker_sends_the_mail_after_the_commit_and_not_before(queued_app
     assert inbox.messages == []
     db.session.commit()
     assert wait_for(lambda: len(inbox.messages) == 1)
-    db.session.expire_all()
-    assert db.session.scalar(sa.select(OutboxMessage.status)) == SENT
+    assert wait_for(lambda: _status_now() == SENT)  # recorded just after the server took it
+
+
+def _status_now() -> str:
+    db.session.rollback()  # read afresh what the worker committed
+    return db.session.scalar(sa.select(OutboxMessage.status))
 
 
 def test_a_real_worker_never_sees_a_job_of_a_rolled_back_transaction(queued_app, inbox):
@@ -141,9 +139,7 @@ def test_a_real_worker_never_sees_a_job_of_a_rolled_back_transaction(queued_app,
 def test_a_job_queued_while_the_worker_is_away_runs_when_it_is_back(
     database, tmp_path, pg_state, inbox
 ):
-    app = make_app(database, tmp_path, pg_state, JOBS_BACKEND="sqlite", SMTP_URL=inbox.url)
-    with app.app_context():
-        db.create_all()
+    with app_on(database, tmp_path, pg_state, JOBS_BACKEND="sqlite", SMTP_URL=inbox.url) as app:
         write_mail()
         db.session.commit()
         assert queue().huey.pending_count() == 1  # kept in instance/jobs.sqlite3
@@ -154,9 +150,6 @@ def test_a_job_queued_while_the_worker_is_away_runs_when_it_is_back(
             assert wait_for(lambda: len(inbox.messages) == 1)
         finally:
             running.stop(graceful=True)
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
 
 
 # The schedule: due periods, and once per period however many schedulers.
@@ -197,37 +190,28 @@ def test_two_schedulers_at_the_same_moment_run_each_job_once(database, tmp_path,
     """Two processes' schedulers tick at the same instant on the shared database (here two
     threads with apps of their own, each queueing to a real queue): each (job, period) is
     claimed once and queued once."""
-    app = make_app(database, tmp_path, pg_state, JOBS_BACKEND="sqlite")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
+    with app_on(database, tmp_path, pg_state, JOBS_BACKEND="sqlite") as app:
         queue().huey.flush()
-    now = datetime(2026, 12, 1, 12, 0, 30, tzinfo=UTC)
-    start = threading.Barrier(2)
-    queued: list[list[str]] = []
+        now = datetime(2026, 12, 1, 12, 0, 30, tzinfo=UTC)
+        start = threading.Barrier(2)
+        queued: list[list[str]] = []
 
-    def scheduler():
-        with app.app_context():
-            start.wait(timeout=10)
-            queued.append(tick(now))
-            db.session.remove()
+        def scheduler():
+            with app.app_context():
+                start.wait(timeout=10)
+                queued.append(tick(now))
+                db.session.remove()
 
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    with app.app_context():
-        try:
-            assert sorted(queued[0] + queued[1]) == sorted(schedule.SCHEDULE)
-            names = db.session.scalars(sa.select(JobRun.name)).all()
-            assert sorted(names) == sorted(schedule.SCHEDULE)
-            assert queue().huey.pending_count() == len(schedule.SCHEDULE)
-        finally:
-            queue().huey.flush()
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        threads = [threading.Thread(target=scheduler) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(queued[0] + queued[1]) == sorted(schedule.SCHEDULE)
+        names = db.session.scalars(sa.select(JobRun.name)).all()
+        assert sorted(names) == sorted(schedule.SCHEDULE)
+        assert queue().huey.pending_count() == len(schedule.SCHEDULE)
+        queue().huey.flush()
 
 
 def test_a_failing_job_is_recorded_and_raised_for_the_queue_to_retry(app):

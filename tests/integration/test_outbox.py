@@ -57,7 +57,9 @@ def smtp_server(smtp_port):
 
 @pytest.fixture
 def app_config(smtp_port):
-    return {"SMTP_URL": f"smtp://127.0.0.1:{smtp_port}"}
+    # The jobs wait in the instance folder's queue for a worker that is not running, so
+    # these tests deliver the outbox themselves, as `flask outbox deliver` does.
+    return {"SMTP_URL": f"smtp://127.0.0.1:{smtp_port}", "JOBS_BACKEND": "sqlite"}
 
 
 def ask_for_reset(client, customer):
