@@ -6,7 +6,13 @@ from shop.banking.models import BankLine, BankStatement
 from shop.billing.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTax
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Category, Product, ProductImage, Variant
-from shop.fulfilment.models import DocumentBatch, Parcel, Shipment, ShipmentLine
+from shop.fulfilment.models import (
+    DocumentBatch,
+    DocumentBatchFile,
+    Parcel,
+    Shipment,
+    ShipmentLine,
+)
 from shop.inventory.models import StockLevel, StockMovement
 from shop.jobs.models import JobRun
 from shop.notifications.models import OutboxAttachment, OutboxMessage
@@ -30,6 +36,7 @@ from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
     "JobRun",
+    "DocumentBatchFile",
     "Refund",
     "RefundLine",
     "ReturnLine",

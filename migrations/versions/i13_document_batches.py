@@ -46,9 +46,16 @@ def upgrade():
     op.create_index(
         op.f("ix_document_batches_user_id"), "document_batches", ["user_id"], unique=False
     )
+    op.create_table(
+        "document_batch_files",
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("token", name=op.f("pk_document_batch_files")),
+    )
 
 
 def downgrade():
+    op.drop_table("document_batch_files")
     op.drop_index(op.f("ix_document_batches_user_id"), table_name="document_batches")
     op.drop_index(op.f("ix_document_batches_created_at"), table_name="document_batches")
     op.drop_table("document_batches")

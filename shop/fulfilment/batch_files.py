@@ -1,44 +1,31 @@
-"""Where a prepared document batch's PDF is kept: for now a private folder in the instance
-folder (shop.private_files), which the web process and the worker share on one machine.
-Everything that reads or writes these files goes through the three functions below, so
-they can move to the shared storage of shop.media (for workers on other machines) alone.
-"""
+"""Where a prepared document batch's PDF is kept: in the database, beside its batch, so
+the worker that draws it and every web host that hands it out see the same file with no
+shared folder (a batch is kept a day, then forgotten with its file). Everything that reads
+or writes these files goes through the three functions below."""
 
-import os
-import secrets
-from pathlib import Path
+import io
 
-from flask import current_app
+import sqlalchemy as sa
 
-from shop.private_files import private_folder, write_private
-
-FOLDER = "document-batches"
-
-
-def _path(name: str) -> Path:
-    return private_folder(Path(current_app.instance_path) / FOLDER) / f"{name}.pdf"
+from shop.extensions import db
+from shop.fulfilment.models import DocumentBatchFile
 
 
 def save(name: str, data: bytes) -> None:
-    """Keep the file `name` (a batch's random token: no path can be made of it). Written
-    aside and renamed into place: a reader (or a second copy of the job writing the same
-    file) never meets a half-written one."""
-    final = _path(name)
-    aside = final.with_name(f"{final.name}.{secrets.token_hex(8)}.part")
-    try:
-        write_private(aside, data)
-        os.replace(aside, final)
-    finally:
-        aside.unlink(missing_ok=True)
+    """Keep the file `name` (a batch's random token), in the caller's transaction: the
+    batch is marked ready in the same commit, so nobody meets a batch without its file.
+    A second copy of the job writing the same file replaces it."""
+    delete(name)
+    db.session.add(DocumentBatchFile(token=name, data=data))
 
 
 def open_file(name: str):
-    """The file `name` opened for reading (binary), or None when it is not there."""
-    try:
-        return _path(name).open("rb")
-    except FileNotFoundError:
-        return None
+    """The file `name` as a binary stream, or None when it is not there."""
+    data = db.session.scalar(
+        sa.select(DocumentBatchFile.data).where(DocumentBatchFile.token == name)
+    )
+    return None if data is None else io.BytesIO(data)
 
 
 def delete(name: str) -> None:
-    _path(name).unlink(missing_ok=True)
+    db.session.execute(sa.delete(DocumentBatchFile).where(DocumentBatchFile.token == name))

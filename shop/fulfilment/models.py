@@ -86,3 +86,13 @@ class DocumentBatch(Base):
     error: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DocumentBatchFile(Base):
+    """A prepared batch's PDF (shop.fulfilment.batch_files), apart from the batch so that
+    listing batches never reads the files."""
+
+    __tablename__ = "document_batch_files"
+
+    token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -271,16 +271,28 @@ def test_expired_batches_and_their_files_are_forgotten(app, staff, packing):
     assert db.session.scalar(sa.select(sa.func.count(DocumentBatch.id))) == 0
 
 
-def test_a_batch_file_is_for_the_store_s_user_alone(app, staff, packing):
+def test_a_batch_drawn_by_a_worker_on_another_host_is_handed_out_by_this_one(
+    app, staff, packing, database, tmp_path, pg_state
+):
+    """The file is kept in the database, not in an instance folder: a worker host with a
+    folder of its own draws it, and the web host the packer uses hands it out."""
     batch = batches.ask_batch(batches.LABELS, packing, staff[roles.WAREHOUSE])
     db.session.commit()
-    batches.make_batch(batch.id)
-    with batch_files.open_file(batch.token) as found:
-        from pathlib import Path
-
-        path = Path(found.name)
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert path.parent.stat().st_mode & 0o777 == 0o700
+    batch_id, token = batch.id, batch.token
+    db.session.commit()  # end the read, which holds SQLite's lock outside a request
+    worker_host = make_app(
+        database, tmp_path / "worker", pg_state,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+    )  # fmt: skip
+    with worker_host.app_context():
+        batches.make_batch(batch_id)
+        db.session.remove()
+    client = app.test_client()
+    log_in(client, staff[roles.WAREHOUSE].email)
+    response = client.get(f"/admin/documents/batches/{token}.pdf")
+    assert response.status_code == 200
+    assert "SH-2001" in pdf_text(response.data)
+    assert not (tmp_path / "worker" / "instance" / "document-batches").exists()
 
 
 def test_a_real_worker_makes_the_batch_while_the_page_waits(database, tmp_path, pg_state):
