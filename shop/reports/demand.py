@@ -75,12 +75,17 @@ def lead_times() -> dict[int, int]:
 
 
 def refresh_forecasts(today: date) -> int:
-    """Fit every variant with enough history and store the models (cron: nightly)."""
+    """Fit every variant with enough history and store the models (nightly); commits the
+    reading, and leaves the writing for the caller to commit."""
     period = history_period(today)
     leads = lead_times()
+    sales = weekly_sales(period)
+    # End the read before the fitting (tens of seconds for thousands of variants): on
+    # SQLite a job's transaction holds the write lock, which the shop's pages need.
+    db.session.commit()
     default = current_app.config["DEFAULT_LEAD_TIME_DAYS"]
     rows = []
-    for variant_id, series in weekly_sales(period).items():
+    for variant_id, series in sales.items():
         if forecast.has_enough_history(series):
             rows.append(_forecast_row(variant_id, series, leads.get(variant_id, default), today))
     db.session.execute(sa.delete(DemandForecast))
