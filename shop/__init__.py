@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import extensions, media, security_headers, settings
+from shop import extensions, logs, media, security_headers, settings
 from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     settings.load(app, test_config)
+    logs.configure(app)  # before anything logs: one handler, request ids, access lines
     register_proxy(app)
     register_host_check(app)
     register_extensions(app)
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         cart,
         catalogue,
         checkout,
+        health,
         media,
         orders,
         referrals,
@@ -100,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)

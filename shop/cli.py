@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from shop.extensions import db
+from shop.housekeeping.cli import housekeeping_group
 from shop.jobs.cli import jobs_group, serve
 from shop.media.cli import media_group
 
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(accounts_group)
     app.cli.add_command(payouts_group)
     app.cli.add_command(refunds_group)
+    app.cli.add_command(housekeeping_group)  # ops: flask housekeeping purge
     app.cli.add_command(jobs_group)
     app.cli.add_command(serve)
     app.cli.add_command(media_group)

@@ -18,7 +18,10 @@ class Config:
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-For/-Proto (ProxyFix)
 
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: SQLite in instance/
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection is checked (a cheap round trip) before each use, so one the
+    # database dropped (a restart, a failover, an idle timeout) is replaced rather than
+    # failing the next request with a 500.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -100,6 +103,24 @@ class Config:
     MAX_IMAGE_BYTES = 5 * 1024 * 1024
     MAX_IMAGE_PIXELS = 40_000_000  # width x height of an upload; more is refused undecoded
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+    # --- operations (issue 13, ops): health, logs, SQLite under load, housekeeping -------
+    # SQLite: how long a write transaction waits for the write lock (in this process's
+    # queue, then SQLite's busy_timeout), before "database is locked". Keep it below the
+    # web server's worker timeout (gunicorn: 30 s).
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10
+    # Logs go to stderr, one line per record: JSON in production, text elsewhere
+    # (LOG_FORMAT = "json" or "text" chooses), at LOG_LEVEL and above.
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = None
+    # `flask housekeeping purge` / the nightly job "housekeeping.purge": guest carts left
+    # alone this many days, emails sent this many days ago, payment providers' events
+    # received this many days ago (4 at least: Stripe retries an event for 3 days), in
+    # batches of this many rows (one short transaction each).
+    HOUSEKEEPING_GUEST_CART_DAYS = 30
+    HOUSEKEEPING_SENT_MAIL_DAYS = 30
+    HOUSEKEEPING_PAYMENT_EVENT_DAYS = 30
+    HOUSEKEEPING_BATCH_SIZE = 500
 
     # Media (product images, the logo; shop/media/): "local" keeps them under
     # instance/images/ (one host only: another host behind the same load balancer would

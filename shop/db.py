@@ -1,10 +1,12 @@
 """The declarative base every model inherits, and small shared column helpers."""
 
+import contextvars
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
 
 # Stable constraint names, so Alembic migrations name things the same way on
 # SQLite and PostgreSQL and can drop them later.
@@ -19,6 +21,55 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# connection.info key, kept on SQLite (shop.settings): has this transaction written?
+WROTE = "shop.transaction_wrote"
+_READ_ONLY = contextvars.ContextVar("shop_read_only", default=False)
+
+
+class WriteInReadOnly(RuntimeError):
+    """A statement that writes, sent in a transaction begun in read_only()."""
+
+
+@contextmanager
+def read_only():
+    """Transactions begun inside only read: on SQLite they take no write lock (a plain
+    BEGIN, as a page that only reads), so long reading outside a request (a job drawing
+    PDFs, an export) makes no writer wait. Outside requests every transaction otherwise
+    takes the write lock at BEGIN (shop.settings.WriterGate). On SQLite a write inside
+    raises WriteInReadOnly at once rather than fail now and then under load."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def in_read_only() -> bool:
+    return _READ_ONLY.get()
+
+
+def end_reading(session) -> None:
+    """Before slow work that needs no lock (checking a password: Argon2 takes 0.1-0.5 s),
+    end the transaction if all it did was read, so that it holds no lock meanwhile.
+
+    On SQLite a write request's transaction holds the database's write lock from its
+    first statement (shop.settings.WriterGate), so every other writer would wait for
+    the slow work. The next statement begins a new transaction, and objects loaded are
+    read afresh: the writes that follow see what others committed meanwhile, as they
+    do on PostgreSQL, where the reads before took no lock either. A transaction that has
+    written, or has anything waiting for its commit, is left as it is.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if any(session.info.values()):  # jobs or mail waiting for the commit
+        return
+    if session.connection().info.get(WROTE, True):  # unknown (not SQLite) counts as written
+        return
+    session.commit()
 
 
 def utcnow() -> datetime:

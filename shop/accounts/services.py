@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
 from shop.accounts.models import Address, LoginChallenge, User, new_session_token
-from shop.db import utcnow
+from shop.db import end_reading, utcnow
 from shop.extensions import db
 from shop.links import public_url
 from shop.notifications.services import queue_email, render_email
@@ -140,9 +140,11 @@ def authenticate(*, email: str, password: str) -> User:
     email = normalise_email(email)
     refuse_while_locked(throttle.LOGIN, email, LOGIN_WAIT)
     user = find_user_by_email(email)
+    password_hash = user.password_hash if user is not None else None
+    end_reading(db.session)  # no lock held while Argon2 works
     if user is None:
         passwords.burn_time(password)
-    if user is None or not passwords.verify_password(user.password_hash, password):
+    if user is None or not passwords.verify_password(password_hash, password):
         audit.log_event("login_failed", user=user, email=email)
         _count_failure(throttle.LOGIN, email, LOGIN_WAIT)
         raise AccountError("Wrong email or password.")
@@ -179,7 +181,9 @@ def check_current_password(
     for it (password change, turning off the second factor, ...) counts towards the
     same per-account wait, so none of them lets a stolen session guess without end."""
     refuse_while_locked(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
-    if not passwords.verify_password(user.password_hash, password):
+    password_hash = user.password_hash
+    end_reading(db.session)  # no lock held while Argon2 works
+    if not passwords.verify_password(password_hash, password):
         audit.log_event("password_change_failed", user=user, form=field)
         _count_failure(throttle.PASSWORD_CHANGE, user.email, LOGIN_WAIT, field=field)
         raise AccountError(wrong, field=field)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from shop.cart.errors import CartError
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Variant
+from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory.availability import Availability, availabilities, availability
 from shop.inventory.models import StockLevel
@@ -125,6 +126,7 @@ def add_to_cart(*, user, variant_id, quantity) -> CartLine:
         db.session.add(line)
     else:
         line.quantity = new_quantity
+    cart.updated_at = utcnow()  # touched: housekeeping keeps a cart in use
     db.session.flush()
     return line
 
@@ -142,12 +144,14 @@ def update_line(*, user, line_id, quantity) -> CartLine:
     line = _own_line(user, line_id)
     _check_orderable(line.variant, quantity)
     line.quantity = quantity
+    line.cart.updated_at = utcnow()
     db.session.flush()
     return line
 
 
 def remove_line(*, user, line_id) -> None:
     line = _own_line(user, line_id)
+    line.cart.updated_at = utcnow()
     line.cart.lines.remove(line)
     db.session.flush()
 

@@ -241,3 +241,12 @@ def test_jobs_run_by_hand_print_what_they_did(app, runner):
     result = runner.invoke(args=["jobs", "run", "orders.expire"])
     assert result.exit_code == 0, result.output
     assert "expired 0 unpaid order(s)" in result.output
+
+
+def test_the_readme_names_every_scheduled_chore():
+    from shop import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme[readme.index("## Jobs") : readme.index("### Long work")]
+    for name in schedule.SCHEDULE:
+        assert f"`{name}`" in section, name

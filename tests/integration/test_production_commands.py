@@ -43,13 +43,14 @@ CRON_COMMANDS = [
 
 
 def readme_cron_commands() -> list[str]:
-    """The `flask --app shop ...` lines of README's "Running in production" from "every
-    minute" on (before it: the one-off set-up): what the owner puts in cron."""
+    """The `flask --app shop ...` lines of README's "Running in production" block of the
+    chores run by hand (or from cron where no worker runs)."""
     readme = (PROJECT_ROOT / "README.md").read_text()
     section = readme[readme.index("## Running in production") :]
-    block = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
-    every_minute = block[block.index("every minute") :]
-    return re.findall(r"^flask --app shop (.+?)\s*(?:#.*)?$", every_minute, re.M)
+    by_hand = section[section.index("Each chore can also be run by hand") :]
+    start = by_hand.index("```sh")
+    block = by_hand[start : by_hand.index("```", start + 5)]
+    return re.findall(r"^flask --app shop (.+?)\s*(?:#.*)?$", block, re.M)
 
 
 class Store:
