@@ -120,6 +120,7 @@ class Config:
     HOUSEKEEPING_GUEST_CART_DAYS = 30
     HOUSEKEEPING_SENT_MAIL_DAYS = 30
     HOUSEKEEPING_PAYMENT_EVENT_DAYS = 30
+    HOUSEKEEPING_JOB_RUN_DAYS = 14  # the Chores page shows the latest runs
     HOUSEKEEPING_BATCH_SIZE = 500
 
     # Media (product images, the logo; shop/media/): "local" keeps them under

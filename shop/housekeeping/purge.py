@@ -37,12 +37,13 @@ class PurgeCounts:
     outbox_messages: int
     outbox_attachments: int
     payment_events: int
+    job_runs: int = 0
 
     def __str__(self) -> str:
         return (
             f"purged {self.guest_carts} guest cart(s), {self.outbox_messages} sent email(s) "
             f"with {self.outbox_attachments} attachment(s), "
-            f"{self.payment_events} payment provider event(s)"
+            f"{self.payment_events} payment provider event(s), {self.job_runs} job run(s)"
         )
 
 
@@ -58,7 +59,17 @@ def purge_all(now: datetime | None = None) -> PurgeCounts:
         payment_events=purge_payment_events(
             days=config["HOUSEKEEPING_PAYMENT_EVENT_DAYS"], now=now
         ),
+        job_runs=purge_job_runs(days=config["HOUSEKEEPING_JOB_RUN_DAYS"], now=now),
     )
+
+
+def purge_job_runs(*, days: int, now: datetime | None = None) -> int:
+    """Job runs that started `days` ago (the chores' record: some 3,000 rows a day)."""
+    from shop.jobs import runs
+
+    removed = runs.purge_before((now or utcnow()) - timedelta(days=days))
+    db.session.commit()
+    return removed
 
 
 def nightly_purge() -> str:

@@ -13,6 +13,7 @@ JOBS = {
     "documents.batch": "shop.fulfilment.batches:make_batch",
     "payouts.demo": "shop.jobs.chores:demo_payouts",
     "refunds.retry": "shop.jobs.chores:retry_refunds",
+    "housekeeping.purge": "shop.housekeeping.purge:nightly_purge",
 }
 
 # What each job does, as the back office's Chores page names it.
@@ -26,4 +27,6 @@ TITLES = {
     "forecasts.refresh": "Refresh demand forecasts",
     "payouts.demo": "Pay out the demo provider's takings",
     "refunds.retry": "Ask the provider again for refunds not made yet",
+    "housekeeping.purge": "Forget old guest carts, sent mail, provider events, job runs",
+    "documents.batch": "Draw a batch of packing slips or labels",
 }

@@ -44,6 +44,7 @@ SCHEDULE = {
     "backorders.allocate": Every(minutes=5),
     "refunds.retry": Every(minutes=5),
     "forecasts.refresh": Daily(at=time(2, 30)),
+    "housekeeping.purge": Daily(at=time(3, 30)),
     "backorders.report": Daily(at=time(6, 0)),
     "reorder.report": Daily(at=time(6, 0)),
     "payouts.demo": Daily(at=time(6, 0)),

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
-from shop.db import utcnow
+from shop.db import read_only, utcnow
 from shop.extensions import db
 from shop.notifications.attachments import content_of
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxMessage
@@ -101,10 +101,13 @@ def _claim_next() -> int | None:
 
 def _deliver(message_id: int) -> bool:
     """Send one claimed message and record the outcome; True when it went out."""
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     try:
-        email = build_email(message)
-        db.session.commit()  # end the read: nothing stays locked while the mail server answers
+        # Drawing the attachments (an invoice's PDF) only reads: on SQLite it must not
+        # hold the write lock the shop's pages need.
+        with read_only():
+            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+            email = build_email(message)
+            db.session.commit()  # end the read: nothing stays locked while the server answers
         _send(email)
     except Exception as exc:  # any transport error: keep the mail, try later
         db.session.rollback()

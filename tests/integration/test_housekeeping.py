@@ -9,6 +9,8 @@ from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.db import utcnow
 from shop.extensions import db
 from shop.housekeeping import purge
+from shop.jobs import runs
+from shop.jobs.models import JobRun
 from shop.notifications.models import FAILED, PENDING, SENT, OutboxAttachment, OutboxMessage
 from shop.orders.models import PaymentEvent
 from tests import factories
@@ -148,9 +150,15 @@ def test_purge_all_uses_the_settings_and_says_what_it_did(app, variant):
     _cart(variant)
     _mail(SENT, sent_ago=OLD)
     _event("evt_old", OLD)
+    old_run = runs.claim("orders.expire", "2026-01-01T00:00")
+    db.session.get(JobRun, old_run).started_at = utcnow() - timedelta(days=15)
+    db.session.commit()
+    recent_run = runs.claim("orders.expire", "2026-01-01T00:01")
     assert purge.nightly_purge() == (
-        "purged 1 guest cart(s), 1 sent email(s) with 1 attachment(s), 1 payment provider event(s)"
+        "purged 1 guest cart(s), 1 sent email(s) with 1 attachment(s), "
+        "1 payment provider event(s), 1 job run(s)"
     )
+    assert db.session.scalars(sa.select(JobRun.id)).all() == [recent_run]
 
 
 def test_the_command(app, runner, variant):
