@@ -14,7 +14,9 @@ rows of one kind by id ascending:
 A sign-in locks its own rows (lock_login_challenge, then lock_totp_factor; a
 failure, lock_account_throttle) and nothing else, so they never meet the six
 above. The outbox deliverer claims a message (claim_outbox_message) in a short
-transaction of its own that locks nothing else.
+transaction of its own that locks nothing else, and so does the job that keeps a
+document batch's PDF (its batch row, shop.fulfilment.batches) and the scheduler
+recording a job's run (an INSERT into job_runs, shop.jobs.runs).
 
 The books come last: an entry is posted at the end of a use case, after its
 rows are locked, and closing the period locks nothing else, so the two never
@@ -44,7 +46,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import AccountThrottle, LoginChallenge, TotpFactor
 from shop.extensions import db
-from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.fulfilment.models import DocumentBatch, Shipment, ShipmentLine
 from shop.inventory.models import StockLevel
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
@@ -110,6 +112,12 @@ def lock_refunds(*conditions, skip_locked: bool = False) -> list[Refund]:
         .with_for_update(skip_locked=skip_locked)
     )  # fmt: skip
     return list(db.session.scalars(_fresh(query)))
+
+
+def lock_document_batch(batch_id: int) -> DocumentBatch | None:
+    """A document batch read afresh under its row lock (its job keeps the PDF under it;
+    it locks nothing else)."""
+    return _lock_one(DocumentBatch, batch_id)
 
 
 def lock_shipment(shipment_id: int) -> Shipment | None:
@@ -187,6 +195,12 @@ def lock_account_throttle(*conditions) -> AccountThrottle | None:
 
 
 # --- the outbox (a transaction of its own) ---------------------------------------------
+
+
+def claim_rows(ids_query) -> list[int]:
+    """The ids `ids_query` selects, their rows locked; rows another transaction holds are
+    skipped, not waited for (PostgreSQL SKIP LOCKED; a purge takes what is free)."""
+    return list(db.session.scalars(ids_query.with_for_update(skip_locked=True)))
 
 
 def claim_outbox_message(*conditions) -> int | None:

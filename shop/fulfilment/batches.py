@@ -14,8 +14,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.accounts import roles
-from shop.db import utcnow
+from shop.db import read_only, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.fulfilment import batch_files, documents
@@ -73,28 +74,44 @@ def start_batch(batch_id: int) -> None:
 
 def make_batch(batch_id: int) -> str:
     """The job: draw the batch's PDF, keep it, mark the batch ready (and forget expired
-    batches). Two copies at once draw the same file under the same name: no harm."""
-    batch = db.session.get(DocumentBatch, batch_id)
-    if batch is None or batch.status == READY:
-        return f"batch {batch_id}: nothing to do"
+    batches). The drawing only reads (on SQLite it takes no write lock meanwhile); the
+    keeping locks the batch, so of two copies at once the second finds it ready."""
     try:
-        numbers = batch.shipment_numbers.split("\n")
-        shipments = documents.shipments_by_numbers(numbers)
-        if shipments is None:
-            raise DomainError("a shipment of the batch is no longer there")
-        data = RENDERERS[batch.kind](shipments)
-        batch_files.save(batch.token, data)
+        with read_only():
+            batch = db.session.get(DocumentBatch, batch_id)
+            if batch is None or batch.status == READY:
+                db.session.commit()
+                return f"batch {batch_id}: nothing to do"
+            kind, count = batch.kind, batch.count
+            shipments = documents.shipments_by_numbers(batch.shipment_numbers.split("\n"))
+            if shipments is None:
+                raise DomainError("a shipment of the batch is no longer there")
+            data = RENDERERS[kind](shipments)
+            db.session.commit()
+        if not _keep(batch_id, data):
+            return f"batch {batch_id}: made by another copy of the job"
     except Exception as error:
         db.session.rollback()
         _fail(batch_id, f"{type(error).__name__}: {error}")
         raise  # the queue tries it again later
+    forgotten = forget_expired()
+    return f"{KINDS[kind].lower()} of {count} shipment(s): {len(data)} bytes" + (
+        f"; {forgotten} expired batch(es) forgotten" if forgotten else ""
+    )
+
+
+def _keep(batch_id: int, data: bytes) -> bool:
+    """Store the file and mark the batch ready, under the batch's lock; False when another
+    copy of the job did it first (or the batch was forgotten meanwhile)."""
+    batch = locks.lock_document_batch(batch_id)
+    if batch is None or batch.status == READY:
+        db.session.commit()
+        return False
+    batch_files.save(batch.token, data)
     batch.status, batch.size, batch.error = READY, len(data), None
     batch.finished_at = utcnow()
     db.session.commit()
-    forgotten = forget_expired()
-    return f"{KINDS[batch.kind].lower()} of {batch.count} shipment(s): {len(data)} bytes" + (
-        f"; {forgotten} expired batch(es) forgotten" if forgotten else ""
-    )
+    return True
 
 
 def _fail(batch_id: int, error: str) -> None:

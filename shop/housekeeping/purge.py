@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from shop import locks
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.db import utcnow
 from shop.extensions import db
@@ -106,14 +107,8 @@ def _left_alone_since(cutoff: datetime):
 def _purge_cart_batch(cutoff: datetime, size: int) -> int:
     # PostgreSQL: the batch's carts are locked, and a cart someone is adding to (its row
     # is locked by that) is skipped; SQLite: this transaction holds the write lock.
-    ids = list(
-        db.session.scalars(
-            sa.select(Cart.id)
-            .where(_left_alone_since(cutoff))
-            .order_by(Cart.id)
-            .limit(size)
-            .with_for_update(skip_locked=True)
-        )
+    ids = locks.claim_rows(
+        sa.select(Cart.id).where(_left_alone_since(cutoff)).order_by(Cart.id).limit(size)
     )
     # Children first: the database cascades too, but SQLite only with foreign keys on.
     for model, column in ((CartLine, CartLine.cart_id), (CheckoutState, CheckoutState.cart_id)):
@@ -134,14 +129,11 @@ def purge_sent_mail(*, days: int, now: datetime | None = None) -> tuple[int, int
 
     def batch(size: int) -> int:
         nonlocal attachments
-        ids = list(
-            db.session.scalars(
-                sa.select(OutboxMessage.id)
-                .where(OutboxMessage.status == SENT, OutboxMessage.sent_at < cutoff)
-                .order_by(OutboxMessage.id)
-                .limit(size)
-                .with_for_update(skip_locked=True)
-            )
+        ids = locks.claim_rows(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == SENT, OutboxMessage.sent_at < cutoff)
+            .order_by(OutboxMessage.id)
+            .limit(size)
         )
         attachments += _delete(OutboxAttachment, OutboxAttachment.message_id.in_(ids))
         return _delete(OutboxMessage, OutboxMessage.id.in_(ids))
@@ -160,14 +152,11 @@ def purge_payment_events(*, days: int, now: datetime | None = None) -> int:
     cutoff = _cutoff(days, now, "HOUSEKEEPING_PAYMENT_EVENT_DAYS", minimum=PROVIDER_RETRY_DAYS + 1)
 
     def batch(size: int) -> int:
-        ids = list(
-            db.session.scalars(
-                sa.select(PaymentEvent.id)
-                .where(PaymentEvent.received_at < cutoff)
-                .order_by(PaymentEvent.id)
-                .limit(size)
-                .with_for_update(skip_locked=True)
-            )
+        ids = locks.claim_rows(
+            sa.select(PaymentEvent.id)
+            .where(PaymentEvent.received_at < cutoff)
+            .order_by(PaymentEvent.id)
+            .limit(size)
         )
         return _delete(PaymentEvent, PaymentEvent.id.in_(ids))
 

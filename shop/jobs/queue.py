@@ -149,7 +149,7 @@ def tick(now: datetime | None = None) -> list[str]:
     taken = runs.periods_taken(due)
     queued = []
     for name, period in due:
-        if (name, period) in taken:
+        if (name, period) in taken or not runs.finished(schedule.waits_for(name), period):
             continue
         run_id = runs.claim(name, period)
         if run_id is not None:

@@ -48,6 +48,18 @@ def finish(run_id: int, *, result: str | None = None, error: str | None = None) 
     db.session.commit()
 
 
+def finished(name: str | None, period: str) -> bool:
+    """Whether job `name` (None: no job) has run for `period` and is done with it, well or
+    not (a failed forecast must not hold the reorder list back for good)."""
+    if name is None:
+        return True
+    status = db.session.scalar(
+        sa.select(JobRun.status).where(JobRun.name == name, JobRun.period == period)
+    )
+    db.session.commit()
+    return status in (DONE, FAILED)
+
+
 def latest(name: str) -> JobRun | None:
     return db.session.scalar(
         sa.select(JobRun).where(JobRun.name == name).order_by(JobRun.started_at.desc()).limit(1)

@@ -27,17 +27,18 @@ class Every:
 
 @dataclass(frozen=True)
 class Daily:
-    """Once a day, at or after the given store time."""
+    """Once a day, at or after the given store time; with `after`, not before that job's
+    run of the same day has finished (the reorder list reads the night's forecasts)."""
 
     at: time
+    after: str | None = None
 
     def period(self, now: datetime, timezone: ZoneInfo) -> str | None:
         local = now.astimezone(timezone)
         return f"{local:%Y-%m-%d}" if local.time() >= self.at else None
 
 
-# name (as in shop.jobs.registry) -> when. The morning jobs run in this order within
-# one tick: forecasts before the reorder report that reads them.
+# name (as in shop.jobs.registry) -> when.
 SCHEDULE = {
     "outbox.deliver": Every(minutes=1),  # retries; new mail is queued right after commit
     "orders.expire": Every(minutes=1),
@@ -46,7 +47,7 @@ SCHEDULE = {
     "forecasts.refresh": Daily(at=time(2, 30)),
     "housekeeping.purge": Daily(at=time(3, 30)),
     "backorders.report": Daily(at=time(6, 0)),
-    "reorder.report": Daily(at=time(6, 0)),
+    "reorder.report": Daily(at=time(6, 0), after="forecasts.refresh"),
     "payouts.demo": Daily(at=time(6, 0)),
 }
 
@@ -55,6 +56,11 @@ def due(now: datetime, timezone: ZoneInfo) -> list[tuple[str, str]]:
     """(job name, period) for every job whose period has begun at `now`."""
     found = ((name, when.period(now, timezone)) for name, when in SCHEDULE.items())
     return [(name, period) for name, period in found if period is not None]
+
+
+def waits_for(name: str) -> str | None:
+    """The job whose run of the same period `name` must wait for, if any."""
+    return getattr(SCHEDULE.get(name), "after", None)
 
 
 def describe(when) -> str:

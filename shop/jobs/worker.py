@@ -19,6 +19,8 @@ RESTART_PAUSE = 5  # seconds before `flask serve` starts a consumer that stopped
 
 
 def consumer(app: Flask, *, workers: int, schedule: bool) -> Consumer:
+    # huey writes three lines a task at INFO; the store's own line per job says enough.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     huey = app.extensions["jobs"].huey
     return Consumer(
         huey,
