@@ -12,12 +12,10 @@ See bench/README.md.
 import argparse
 import contextlib
 import json
-import os
 import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from bench.harness import Server, load_average, start_server, stop_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -91,67 +91,6 @@ def run_wrk(url: str, args) -> WrkRun:
 
 
 # --- servers -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen
-    port: int
-    log: Path
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-def start_server(name: str, app: str, env: dict, workdir: Path, workers: int) -> Server:
-    port = free_port()
-    log = workdir / f"{name}.log"
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", "--error-logfile", str(log), app]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: we stop master and workers together
-    )
-    return Server(name, process, port, log)
-
-
-def wait_until_serving(server: Server, path: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            break
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(server.url(path), timeout=5) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{server.name} did not start:\n{server.log.read_text()[-3000:]}")
-
-
-def stop_server(server: Server) -> None:
-    if server.process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGTERM)
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -379,10 +318,6 @@ def _check_same_products(by_name: dict, category: str) -> None:
         names[name] = re.findall(r'href="/p/([^"?]+)"', html)
     if names["store"] != names["bare"]:
         raise RuntimeError(f"store and bare list different products: {names}")
-
-
-def load_average() -> str:
-    return f"{' '.join(f'{n:.2f}' for n in os.getloadavg())} ({os.cpu_count()} CPUs)"
 
 
 def report(args, catalogue, pages: list[PageResult], url: str) -> int:

@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
@@ -30,45 +29,32 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 
-from bench.catalogue import Server, free_port, load_average, stop_server, wait_until_serving
+from bench.harness import (
+    ADDRESSES,
+    Buyer,
+    Failed,
+    Item,
+    Outcome,
+    Plan,
+    Server,
+    free_port,
+    load_average,
+    stop_server,
+    wait_until_serving,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_SCHEMA = "bench_checkout"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TARGET_ORDERS_PER_SEC = 50.0  # on PostgreSQL, for the whole checkout
-GOOD_CARD = "4242424242424242"
 HOT_STOCK = 5  # units of each phase's hot item; far fewer than buyers want
 LIVE_STATUSES = ("pending_payment", "paid")  # orders that hold their allocation
 
-ADDRESSES = [
-    {"full_name": "Gail Guest", "line1": "100 Queen St W", "city": "Toronto",
-     "province": "ON", "postal_code": "M5H 2N2"},
-    {"full_name": "Bruno Buyer", "line1": "800 Robson St", "city": "Vancouver",
-     "province": "BC", "postal_code": "V6Z 2E7"},
-    {"full_name": "Chantal Client", "line1": "275 Notre-Dame St E", "city": "Montreal",
-     "province": "QC", "postal_code": "H2Y 1C6"},
-    {"full_name": "Nora Newcomer", "line1": "1841 Argyle St", "city": "Halifax",
-     "province": "NS", "postal_code": "B3J 3A5"},
-]  # fmt: skip
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-REVIEWED = re.compile(r'name="reviewed" type="hidden" value="([0-9a-f]+)"')
-FLASH = re.compile(r'<div class="flash flash-(\w+)"[^>]*>([^<]*)</div>')
-
 
 # --- the shop ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    variant_id: int
-    sku: str
-    path: str  # the product page, showing this variant
-    on_hand: int
-    backorderable: bool
 
 
 @dataclass
@@ -220,33 +206,6 @@ def start_store(url: str, workdir: Path, args) -> Server:
 # --- buyers ------------------------------------------------------------------------------
 
 
-class Failed(Exception):
-    """A request that failed: an error status, an error page or an unexpected answer."""
-
-    def __init__(self, step: str, reason: str):
-        super().__init__(f"{step}: {reason}")
-        self.step, self.reason = step, reason
-
-
-@dataclass
-class Plan:
-    lines: list[tuple[Item, int]]
-    address: dict
-    service_id: int
-
-
-@dataclass
-class Outcome:
-    paid: bool = False
-    number: str = ""
-    place_ms: float | None = None
-    requests: int = 0
-    turned_away: int = 0  # lines refused at add to cart: sold out
-    refused: bool = False  # the last units went to another buyer before placing
-    failure: Failed | None = None
-    step_ms: dict[str, list[float]] = field(default_factory=dict)  # server time by step
-
-
 def make_plans(shop: Shop, count: int, phase: int, rng: random.Random, hot_share: float):
     plans = []
     for n in range(count):
@@ -261,132 +220,6 @@ def make_plans(shop: Shop, count: int, phase: int, rng: random.Random, hot_share
         address = {"email": f"buyer{phase}-{n}@example.com", **rng.choice(ADDRESSES)}
         plans.append(Plan(lines, address, rng.choice(shop.service_ids)))
     return plans
-
-
-class Buyer:
-    """One customer's browser: a cookie jar, the CSRF token of its session, no redirects."""
-
-    def __init__(self, base: str, plan: Plan):
-        self.base, self.plan = base, plan
-        self.http = requests.Session()
-        self.outcome = Outcome()
-        self.token = ""
-        self.pay_path = ""
-
-    def call(self, step: str, method: str, path: str, expect: tuple[int, ...], **kw):
-        self.outcome.requests += 1
-        started = time.perf_counter()
-        try:
-            response = self.http.request(
-                method, self.base + path, allow_redirects=False, timeout=60, **kw
-            )
-        except requests.RequestException as exc:
-            raise Failed(step, f"{type(exc).__name__}: {exc}") from None
-        elapsed = (time.perf_counter() - started) * 1000
-        self.outcome.step_ms.setdefault(step, []).append(elapsed)
-        if response.status_code not in expect:
-            raise Failed(step, f"HTTP {response.status_code} {_flash_or_title(response.text)}")
-        return response
-
-    def post(self, step: str, path: str, data: dict, expect=(302, 303), **kw):
-        return self.call(step, "POST", path, expect, data={"csrf_token": self.token, **data}, **kw)
-
-    def prepare(self) -> None:
-        """Product page, add to cart, address, delivery: ready for the review and place order.
-
-        The buyer opens product pages until one has the add-to-cart form (for the
-        session's CSRF token); a page without it is an item sold out: turned away.
-        """
-        added = 0
-        for item, quantity in self.plan.lines:
-            if not self.token:
-                page = self.call("product page", "GET", item.path, (200,)).text
-                token = CSRF.search(page)
-                if token is None and not item.backorderable and "cannot be ordered" in page:
-                    self.outcome.turned_away += 1
-                    continue
-                if token is None:
-                    raise Failed("product page", f"no add-to-cart form on {item.path}")
-                self.token = token.group(1)
-            line = {"variant_id": str(item.variant_id), "quantity": str(quantity)}
-            # The page it came from: a refusal redirects back there, a success to the cart.
-            referer = {"Referer": self.base + item.path}
-            response = self.post("add to cart", "/cart/add", line, headers=referer)
-            if _path(response) == "/cart/":
-                added += 1
-            elif _path(response) == item.path and not item.backorderable:
-                self.outcome.turned_away += 1  # sold out: the customer buys the rest
-            else:
-                raise Failed("add to cart", f"redirected to {_path(response)}")
-        if not added:
-            return
-        response = self.post("address", "/checkout/", self.plan.address)
-        self.expect_redirect("address", response, "/checkout/delivery")
-        if self.outcome.refused:
-            return
-        delivery = {"service": str(self.plan.service_id), "policy": "ship_complete"}
-        self.expect_redirect(
-            "delivery", self.post("delivery", "/checkout/delivery", delivery), "/checkout/review"
-        )
-
-    def ready(self) -> bool:
-        """Something in the cart, and no step sent the buyer back for a sold-out item."""
-        return not self.outcome.refused and self.outcome.turned_away < len(self.plan.lines)
-
-    def place(self) -> None:
-        """GET the review, then POST place order (timed); a sold-out refusal is no failure."""
-        response = self.call("review", "GET", "/checkout/review", (200, 302))
-        if response.status_code == 302:  # cannot be placed as it is: sold out since?
-            self.check_refusal("review", response)
-            return
-        reviewed = REVIEWED.search(response.text)
-        if reviewed is None:
-            raise Failed("review", f"no review form: {_flash_or_title(response.text)}")
-        started = time.perf_counter()
-        response = self.post("place order", "/checkout/review", {"reviewed": reviewed.group(1)})
-        self.outcome.place_ms = (time.perf_counter() - started) * 1000
-        if response.status_code == 303 and _path(response).startswith("/checkout/pay/"):
-            self.pay_path = _path(response)
-            self.outcome.number = self.pay_path.rsplit("/", 1)[1]
-            return
-        self.check_refusal("place order", response)
-
-    def check_refusal(self, step: str, response) -> None:
-        """The page a refusal leads to says why; only "sold out" is expected."""
-        self.outcome.requests += 1
-        final = self.http.get(self.base + _path(response), timeout=60)
-        message = _flash_or_title(final.text)
-        if final.status_code == 200 and any(" left" in m for _k, m in FLASH.findall(final.text)):
-            self.outcome.refused = True  # someone bought the last units first
-            return
-        raise Failed(step, f"refused: {message}")
-
-    def pay(self) -> None:
-        response = self.post("pay", self.pay_path, {"card_number": GOOD_CARD})
-        location = _path(response)
-        if not location.startswith(f"/orders/{self.outcome.number}"):
-            raise Failed("pay", f"redirected to {location}")
-        self.outcome.paid = True
-
-    def expect_redirect(self, step: str, response, path: str) -> None:
-        if _path(response) == "/cart/":  # back to the cart: something sold out meanwhile?
-            self.check_refusal(step, response)
-        elif _path(response) != path:
-            raise Failed(step, f"redirected to {_path(response)}, not {path}")
-
-
-def _path(response) -> str:
-    """The Location of a redirect, as a path (Werkzeug may send it absolute)."""
-    location = response.headers.get("Location", "")
-    return re.sub(r"^https?://[^/]+", "", location)
-
-
-def _flash_or_title(html: str) -> str:
-    flashes = [m for _kind, m in FLASH.findall(html)]
-    if flashes:
-        return " / ".join(flashes)[:200]
-    title = re.search(r"<title>([^<]*)</title>", html)
-    return (title.group(1) if title else html[:120]).strip()
 
 
 def run_whole(base: str, plans: list[Plan], clients: int):

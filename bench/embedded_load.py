@@ -37,8 +37,17 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.catalogue import Server, free_port, load_average, stop_server, wait_until_serving
-from bench.checkout import CSRF, Buyer, Failed, Shop, make_plans
+from bench.checkout import Shop, make_plans
+from bench.harness import (
+    CSRF,
+    Buyer,
+    Failed,
+    Server,
+    free_port,
+    load_average,
+    stop_server,
+    wait_until_serving,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple 42"  # the load's customers and clerk
