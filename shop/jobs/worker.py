@@ -29,6 +29,9 @@ def consumer(app: Flask, *, workers: int, schedule: bool) -> Consumer:
         periodic=schedule,
         max_delay=MAX_POLL_SECONDS,
         check_worker_health=True,
+        # SIGTERM (systemd, Docker, `flask serve` stopping its worker) lets the jobs
+        # running finish; huey's default takes SIGINT for that and SIGTERM as "now".
+        graceful_signal="TERM",
     )
 
 
@@ -59,7 +62,9 @@ class WorkerKeeper:
     def _keep(self) -> None:
         while not self._stopping.is_set():
             command = [sys.executable, "-m", "flask", "--app", "shop", "jobs", "worker"]
-            self._child = subprocess.Popen(command, env=os.environ.copy())
+            # A session of its own: Ctrl-C in the terminal stops the web server, which
+            # then stops the worker gracefully (SIGTERM) rather than mid-job.
+            self._child = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
             log.info("job worker started (pid %s)", self._child.pid)
             code = self._child.wait()
             if self._stopping.wait(RESTART_PAUSE):
@@ -71,7 +76,7 @@ class WorkerKeeper:
         child = self._child
         if child is None or child.poll() is not None:
             return
-        child.terminate()  # huey's consumer finishes the jobs it is running, then exits
+        child.terminate()  # SIGTERM: the consumer finishes the jobs it is running, then exits
         try:
             child.wait(timeout=30)
         except subprocess.TimeoutExpired:

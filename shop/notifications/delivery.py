@@ -12,6 +12,7 @@ that case alone, with the same Message-ID so mail clients can tell.
 """
 
 import smtplib
+import time
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
@@ -32,6 +33,7 @@ SENDING = "sending"  # claimed by a deliverer until its lease (next_attempt_at) 
 # Far longer than one send can take (the SMTP timeout is 20 s), so a lease only
 # runs out when its deliverer died.
 CLAIM_LEASE = timedelta(minutes=10)
+RECORD_ATTEMPTS = 5  # tries at recording a sent mail (0.2 s, 0.4 s, ... apart)
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -109,26 +111,61 @@ def _deliver(message_id: int) -> bool:
             email = build_email(message)
             db.session.commit()  # end the read: nothing stays locked while the server answers
         _send(email)
-    except Exception as exc:  # any transport error: keep the mail, try later
-        db.session.rollback()
-        _record_failure(message, exc)
-        db.session.commit()
+    except Exception as exc:  # a transport error, or the database while reading: try later
+        _record_failure(message_id, exc)
         return False
-    message.status, message.sent_at, message.last_error = SENT, utcnow(), None
-    db.session.commit()
+    _record_sent(message_id)
     return True
 
 
-def _record_failure(message: OutboxMessage, exc: Exception) -> None:
-    current_app.logger.warning(
-        "email %s to %s not delivered: %s", message.id, message.to_address, exc
+def _record_sent(message_id: int) -> None:
+    """The mail has left: record it, again on a fresh connection when the database drops
+    this one (a restart, a failover), or the message would go out a second time when
+    its lease ends."""
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            db.session.rollback()
+            db.session.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(status=SENT, sent_at=utcnow(), last_error=None)
+            )
+            db.session.commit()
+            return
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()
+            time.sleep(0.2 * 2**attempt)
+    current_app.logger.error(
+        "email %s was sent but could not be recorded as sent: it goes again when its "
+        "lease ends (same Message-ID)",
+        message_id,
     )
-    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        message.status = FAILED
-        return
-    message.status = PENDING
-    message.next_attempt_at = utcnow() + timedelta(minutes=2**message.attempts)
+
+
+def _record_failure(message_id: int, exc: Exception) -> None:
+    """Keep the mail for a later try, with a growing delay (failed after too many). When
+    the database cannot be reached either, the claim's lease ends the wait."""
+    try:
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        current_app.logger.warning(
+            "email %s to %s not delivered: %s", message.id, message.to_address, exc
+        )
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+            message.status = FAILED
+        else:
+            message.status = PENDING
+            message.next_attempt_at = utcnow() + timedelta(minutes=2**message.attempts)
+        db.session.commit()
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception(
+            "email %s not delivered (%s), and its failure could not be recorded: it is "
+            "tried again when its lease ends",
+            message_id,
+            exc,
+        )
 
 
 def _send(email: EmailMessage) -> None:
