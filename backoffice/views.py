@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from flask import Response, abort, render_template, request, stream_with_context
+from flask import Response, abort, current_app, render_template, request, stream_with_context
 
 from shop.extensions import db
 from shop.views import MAX_ID, page_number, show_error
@@ -50,5 +50,23 @@ def stream_download(lines: Iterable[str], filename: str, mimetype: str = "text/c
     the invoice list): `lines` is read while the response goes out, from a query that
     fetches its rows in batches (yield_per, a server-side cursor on PostgreSQL), so
     neither the rows nor the file are ever all in memory. The request (and its database
-    session) stays open until the last line is sent."""
-    return download(stream_with_context(iter(lines)), filename, mimetype)
+    session) stays open until the last line is sent.
+
+    The headers are gone before the last row is read, so a failure midway cannot become
+    an error page: the file then ends with INCOMPLETE, and the connection is dropped, so
+    that a bookkeeper never takes half a journal for all of it."""
+    return download(stream_with_context(_whole_or_marked(lines, filename)), filename, mimetype)
+
+
+INCOMPLETE = (
+    "\n!!! EXPORT INCOMPLETE: the server failed while writing this file; download it again.\n"
+)
+
+
+def _whole_or_marked(lines: Iterable[str], filename: str):
+    try:
+        yield from lines
+    except Exception:
+        current_app.logger.exception("the download %s was cut off", filename)
+        yield INCOMPLETE
+        raise
