@@ -45,12 +45,8 @@ def all_runs():
     return db.session.scalars(sa.select(JobRun).order_by(JobRun.id)).all()
 
 
-def dead_redis_app(database, tmp_path, pg_state, **overrides):
-    """An app whose job queue is Redis on a port where nothing listens (Redis down)."""
-    return make_app(
-        database, tmp_path, pg_state, JOBS_BACKEND="redis",
-        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", **overrides,
-    )  # fmt: skip
+# A job queue on Redis at a port where nothing listens (Redis down).
+DEAD_REDIS = {"JOBS_BACKEND": "redis", "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
 
 
 # --- Back office > Chores ---------------------------------------------------------------
@@ -103,26 +99,16 @@ def test_run_now_with_the_queue_down_says_so_and_leaves_no_run_stuck(database, t
     """Failed before the fix: ask() claimed the run, then enqueue raised Redis's
     ConnectionError out of the view (a 500) and the run stayed "running", so Run now
     answered "already running" for the next hour."""
-    app = dead_redis_app(database, tmp_path, pg_state)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        try:
-            owner = UserFactory(role=roles.OWNER, email="olive@shop.test")
-            client = signed_in(app, owner)
-            response = client.post("/admin/chores/orders.expire/run", follow_redirects=True)
-            assert response.status_code == 200
-            assert any("could not be queued" in f for f in flashes(text_of(response)))
-            [run] = all_runs()
-            assert run.status == FAILED and "could not be queued" in run.error
-            again = client.post("/admin/chores/orders.expire/run", follow_redirects=True)
-            assert "already running" not in text_of(again)
-        finally:
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-            if pg_state:
-                pg_state["created"] = False
+    with app_on(database, tmp_path, pg_state, **DEAD_REDIS) as app:
+        owner = UserFactory(role=roles.OWNER, email="olive@shop.test")
+        client = signed_in(app, owner)
+        response = client.post("/admin/chores/orders.expire/run", follow_redirects=True)
+        assert response.status_code == 200
+        assert any("could not be queued" in f for f in flashes(text_of(response)))
+        [run] = all_runs()
+        assert run.status == FAILED and "could not be queued" in run.error
+        again = client.post("/admin/chores/orders.expire/run", follow_redirects=True)
+        assert "already running" not in text_of(again)
 
 
 @pytest.mark.skipif(not PG_URL, reason="a real race needs PostgreSQL")
@@ -169,32 +155,16 @@ def test_a_tick_with_the_queue_down_leaves_the_period_for_the_next_tick(
     claim stayed, "running", so no later tick of that day queued it: the day's reports
     were never sent. The exception also ended the tick, so the jobs after it in the
     schedule were not even tried."""
-    app = dead_redis_app(database, tmp_path, pg_state)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        try:
-            morning = datetime(2026, 12, 1, 12, 0, 30, tzinfo=UTC)  # 07:00 in Toronto
-            assert tick(morning) == []  # nothing could be queued, and no crash
-            assert all_runs() == []  # every period is left for the next tick
-        finally:
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-            if pg_state:
-                pg_state["created"] = False
-    working = make_app(database, tmp_path, pg_state)
-    with working.app_context():
-        db.create_all()
-        try:
+    with app_on(database, tmp_path, pg_state, **DEAD_REDIS):
+        morning = datetime(2026, 12, 1, 12, 0, 30, tzinfo=UTC)  # 07:00 in Toronto
+        assert tick(morning) == []  # nothing could be queued, and no crash
+        assert all_runs() == []  # every period is left for the next tick
+        db.session.commit()
+        working = make_app(database, tmp_path, pg_state)  # the same database, queue back
+        with working.app_context():
             later = datetime(2026, 12, 1, 12, 1, 30, tzinfo=UTC)
             assert "reorder.report" in tick(later)  # the queue is back: the day's run goes
-        finally:
             db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-            if pg_state:
-                pg_state["created"] = False
 
 
 @pytest.mark.parametrize(
