@@ -17,7 +17,7 @@ from backoffice.forms import (
     _between,
     _stripped,
 )
-from shop.inventory.availability import store_today
+from shop.clock import store_today
 from shop.inventory.services import MAX_MOVEMENT
 from shop.payables import bills
 from shop.payables import models as m

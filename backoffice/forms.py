@@ -37,6 +37,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from shop import clock
 from shop.accounts import roles
 from shop.catalogue import queries
 from shop.extensions import db
@@ -1211,7 +1212,7 @@ class ReportFilterForm(Form):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("Choose a day on or after the first day.")
-        if field.data and field.data > report_periods.store_today():
+        if field.data and field.data > clock.store_today():
             raise ValidationError("Choose a day up to today.")
 
     def _ok(self, name: str):
@@ -1221,7 +1222,7 @@ class ReportFilterForm(Form):
     def chosen(self) -> tuple[report_filters.ReportFilters, str]:
         """The filters to report on and the grain; what could not be read falls back to
         the last 30 days, all categories, all channels."""
-        today = report_periods.store_today()
+        today = clock.store_today()
         preset = self._ok("period") or report_periods.DEFAULT_PRESET
         start, end = self._ok("date_from"), self._ok("date_to")
         if preset == "custom" and start and not self.date_to.errors:

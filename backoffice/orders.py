@@ -16,9 +16,9 @@ from backoffice.views import form_page, page_number, show_error
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.formatting import money
 from shop.orders import cancellations, queries, services
 from shop.refunds import services as refunds
-from shop.storefront.helpers import money
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
 CANCELLERS = (roles.SALES,)

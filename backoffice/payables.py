@@ -23,9 +23,9 @@ from backoffice.bill_forms import (
 from backoffice.forms import EmptyForm
 from backoffice.views import download, form_page, get_or_404, page_number, show_error
 from shop.accounts import roles
+from shop.clock import store_today
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import aging, bills, payments
 from shop.payables import models as m
 from shop.purchasing import services as purchasing

@@ -11,12 +11,12 @@ from backoffice.access import allow
 from backoffice.forms import EmptyForm, ReportFilterForm
 from backoffice.views import download, get_or_404
 from shop.catalogue.models import Variant
+from shop.clock import store_today
 from shop.errors import DomainError
+from shop.formatting import local_date
 from shop.reports import backorders, charts, customers, demand, refresh, sales, shipping, stock
 from shop.reports.filters import ReportFilters
-from shop.reports.periods import store_today
 from shop.reports.tables import Table, change, table_csv
-from shop.storefront.helpers import local_date
 
 CHART_ROWS = 15
 SALES_TABS = list(sales.GROUPS.items())

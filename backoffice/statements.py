@@ -25,8 +25,8 @@ from backoffice.views import download, form_page, show_error
 from shop import month_end
 from shop.accounting import exports, periods, reports, statements, tax_returns
 from shop.accounting.models import Account
-from shop.accounting.services import store_date
 from shop.accounts import roles
+from shop.clock import store_date
 from shop.db import utcnow
 from shop.errors import DomainError
 from shop.extensions import db

@@ -202,8 +202,8 @@ def busy_variant() -> int | None:
 def refresh_forecasts() -> None:
     """What the nightly job does before anyone opens the forecast pages."""
     try:
+        from shop.clock import store_today
         from shop.reports import demand
-        from shop.reports.periods import store_today
     except ImportError:
         print("forecast refresh: not built yet")
         return

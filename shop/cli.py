@@ -85,9 +85,9 @@ def _store_has_orders() -> bool:
 def _seed_history(seed: int | None) -> None:
     """The demo's past year of sales, in one transaction."""
     from shop import demo_history
+    from shop.clock import store_today
     from shop.db import refresh_statistics
     from shop.reports.demand import refresh_forecasts
-    from shop.reports.periods import store_today
 
     result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
     db.session.commit()

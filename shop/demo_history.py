@@ -65,6 +65,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from shop import clock
 from shop.accounting import chart
 from shop.accounting import services as books_services
 from shop.accounting.models import JournalEntry
@@ -1349,7 +1350,7 @@ def _book_order(order: Order, card: str, reference: str, fee_percent, fee_fixed,
     sale = books_services.post_sale(order=order, invoice=invoice)
     months.posted.append((sale.id, order.paid_at))
     fee = books_services.demo_fee(order.total, fee_percent, fee_fixed)
-    on = books_services.store_date(order.paid_at)
+    on = clock.store_date(order.paid_at)
     posted = books_services.post_processor_fee(
         order=order, fee=fee, source_key=f"fee:{PROVIDER}:{reference}", on=on,
         provider=PROVIDER_LABEL,
@@ -1363,7 +1364,7 @@ def _book_shipment(order: Order, shipment: tuple, months: "MonthTotals") -> None
     shipment_id, number, shipped_at, cost = shipment
     if cost:
         entry = books_services.post_cost_of_goods(
-            source_key=f"cogs:shipment:{shipment_id}", on=books_services.store_date(shipped_at),
+            source_key=f"cogs:shipment:{shipment_id}", on=clock.store_date(shipped_at),
             cost=cost, order_id=order.id,
             description=f"Cost of goods, shipment {number}, order {order.number}",
         )  # fmt: skip

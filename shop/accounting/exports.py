@@ -13,8 +13,8 @@ from flask import current_app
 
 from shop.accounting import reports
 from shop.accounting.models import ASSET, EQUITY, EXPENSE, INCOME, LIABILITY, Account, JournalEntry
-from shop.accounting.services import store_date
 from shop.billing.models import STATUS_LABELS
+from shop.clock import store_date
 from shop.csv_export import csv_lines
 from shop.db import utcnow
 from shop.extensions import db

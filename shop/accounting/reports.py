@@ -20,9 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from shop.accounting.models import ASSET, EXPENSE, Account, JournalEntry, JournalLine
 from shop.billing.models import Invoice, InvoiceTax
+from shop.clock import local_midnight
 from shop.extensions import db
 from shop.orders.models import Order
-from shop.orders.queries import local_midnight
 
 PER_PAGE = 50
 LEDGER_PER_PAGE = 100

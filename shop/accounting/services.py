@@ -7,9 +7,8 @@ refuses an unbalanced entry and will not post the same source key twice.
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from shop.accounting import chart, periods
 from shop.accounting.errors import ChartError, PostingError
 from shop.accounting.models import ACCOUNT_TYPES, Account, JournalEntry, JournalLine
+from shop.clock import store_date
 from shop.extensions import db
 from shop.money import format_money
 from shop.tax.calculations import round_half_up
@@ -31,11 +31,6 @@ class Line:
     debit: int = 0
     credit: int = 0
     memo: str = ""
-
-
-def store_date(moment: datetime) -> date:
-    """The day a moment falls on where the store is: the date its books use."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def seed_chart() -> int:

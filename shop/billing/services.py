@@ -6,7 +6,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from shop.accounting.services import store_date
 from shop.billing.errors import BillingError
 from shop.billing.models import (
     CREDIT_NOTE,
@@ -17,6 +16,7 @@ from shop.billing.models import (
     InvoiceSequence,
     InvoiceTax,
 )
+from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
 from shop.store.services import store_settings

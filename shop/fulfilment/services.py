@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop import locks
+from shop import clock, locks
 from shop.accounting import services as books
 from shop.catalogue.models import Variant
 from shop.db import utcnow
@@ -391,7 +391,7 @@ def confirm_shipment(*, shipment: Shipment, user, tracking_number: str | None = 
     events.shipment_shipped(order, shipment.number, units, tracking, user)
     if shipment.cost_of_goods:
         books.post_cost_of_goods(
-            source_key=f"cogs:shipment:{shipment.id}", on=books.store_date(shipment.shipped_at),
+            source_key=f"cogs:shipment:{shipment.id}", on=clock.store_date(shipment.shipped_at),
             cost=shipment.cost_of_goods, order_id=order.id,
             description=f"Cost of goods, shipment {shipment.number}, order {order.number}",
         )  # fmt: skip

@@ -4,10 +4,11 @@ This is the one place that answers; every page that shows availability calls it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app
+
+from shop.clock import store_today
 
 IN_STOCK = "in_stock"
 LOW_STOCK = "low_stock"
@@ -51,11 +52,6 @@ def lead_time_days(stock) -> int:
     if stock is not None and stock.supplier is not None:
         return stock.supplier.lead_time_days
     return current_app.config["DEFAULT_LEAD_TIME_DAYS"]
-
-
-def store_today() -> date:
-    """Today's date where the store is (its TIMEZONE), not where the server is."""
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
 
 
 def availability(

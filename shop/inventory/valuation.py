@@ -31,7 +31,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
-from shop import locks
+from shop import clock, locks
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import Account, JournalEntry, JournalLine
@@ -152,7 +152,7 @@ def post_movement(movement: StockMovement, user=None):
     return books.post_entry(
         source_type=OPENING_STOCK if movement.reason == reasons.INITIAL else SOURCE,
         source_key=movement_key(movement),
-        on=books.store_date(movement.created_at or utcnow()),
+        on=clock.store_date(movement.created_at or utcnow()),
         description=f"{reasons.LABELS[movement.reason]} {units} x {sku}, at average cost",
         lines=inventory_lines(movement.value, OTHER_SIDE[movement.reason], memo), user=user,
     )  # fmt: skip
@@ -178,7 +178,7 @@ def revalue(*, variant: Variant, new_cost: int, user=None):
     db.session.refresh(stock)
     return books.post_entry(
         source_type=REVALUATION_SOURCE, source_key=_revaluation_key(variant.id),
-        on=books.store_date(utcnow()), lines=inventory_lines(difference, chart.REVALUATION),
+        on=clock.store_date(utcnow()), lines=inventory_lines(difference, chart.REVALUATION),
         user=user,
         description=f"{variant.sku} revalued: {stock.on_hand} on hand at {_money(new_cost)} each",
     )  # fmt: skip

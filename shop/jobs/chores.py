@@ -80,8 +80,8 @@ def reorder_report() -> str:
 
 
 def refresh_forecasts() -> str:
+    from shop.clock import store_today
     from shop.reports.demand import refresh_forecasts as refresh
-    from shop.reports.periods import store_today
 
     count = refresh(store_today())
     db.session.commit()

@@ -1,22 +1,16 @@
 """Reading orders for the back office: the filtered list and one order in full. No writes."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from shop.clock import local_midnight
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderLine
 
 LIST_PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of a day in the store's time zone, as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 def _like(word: str) -> str:

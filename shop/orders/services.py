@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from shop import locks
+from shop import clock, locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
 from shop.billing import services as billing
@@ -254,7 +254,7 @@ def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> 
     invoice = billing.issue_invoice(order=order, payment_method=method or provider)
     events.invoice_issued(order, invoice.number)
     books.post_sale(order=order, invoice=invoice)
-    books.post_commission(order=order, on=books.store_date(order.paid_at))
+    books.post_commission(order=order, on=clock.store_date(order.paid_at))
     send_confirmation(order)
 
 

@@ -44,8 +44,8 @@ from shop import locks
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import EXPENSE, Account
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.money import format_money
 from shop.payables import aging
 from shop.payables import models as m

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.inventory.models import StockLevel
 from shop.payables import bills, payments
 from shop.payables import models as m

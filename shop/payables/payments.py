@@ -16,9 +16,9 @@ from sqlalchemy.orm import selectinload
 from shop import locks
 from shop.accounting import chart
 from shop.accounting import services as books
+from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import models as m
 from shop.payables.bills import money
 from shop.payables.errors import PayablesError

@@ -3,6 +3,7 @@
 import secrets
 from dataclasses import dataclass
 
+from shop import clock
 from shop.accounting import services as books
 from shop.db import utcnow
 from shop.extensions import db
@@ -88,5 +89,5 @@ def _post_fee(order: Order, payment: Payment) -> None:
     fee = books.demo_fee(order.total, settings.demo_fee_percent, settings.demo_fee_fixed)
     books.post_processor_fee(
         order=order, fee=fee, source_key=f"fee:{NAME}:{payment.reference}",
-        on=books.store_date(utcnow()), provider="Demo processor",
+        on=clock.store_date(utcnow()), provider="Demo processor",
     )  # fmt: skip

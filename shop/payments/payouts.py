@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from shop import clock
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import Account, JournalEntry, JournalLine
@@ -137,7 +138,7 @@ def pay_out_demo(through: date | None = None) -> list[Payout]:
     """Pay out each day up to `through` (yesterday by default) not paid out yet; the money
     arrives the next day. Safe to run often and twice at once: a day another run is paying
     out right now fails on the unique key in its own savepoint and is left to it."""
-    through = through or books.store_date(utcnow()) - timedelta(days=1)
+    through = through or clock.store_date(utcnow()) - timedelta(days=1)
     done = set(
         db.session.scalars(sa.select(Payout.provider_payout_id).where(Payout.provider == DEMO))
     )

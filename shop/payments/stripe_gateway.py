@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import stripe
 from flask import current_app
 
+from shop import clock
 from shop.accounting import services as books
 from shop.db import utcnow
 from shop.errors import DomainError
@@ -419,7 +420,7 @@ def _post_fee_of(txn, order: Order) -> str:
         return "ignored: no fee"
     books.post_processor_fee(
         order=order, fee=txn.fee, source_key=f"fee:{NAME}:{txn_id}", provider="Stripe",
-        on=books.store_date(datetime.fromtimestamp(txn.created, UTC)),
+        on=clock.store_date(datetime.fromtimestamp(txn.created, UTC)),
     )  # fmt: skip
     return "fee posted"
 
@@ -443,7 +444,7 @@ def _apply_payout(obj: dict, record: PaymentEvent) -> str:
         if record.event_type == "payout.failed":
             payouts.fail_payout(
                 provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
-                on=books.store_date(utcnow()),
+                on=clock.store_date(utcnow()),
             )  # fmt: skip
             return "payout failed"
         # Stripe lists a payout's transactions for automatic payouts only.

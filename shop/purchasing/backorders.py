@@ -17,10 +17,11 @@ from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from shop import locks
+from shop.clock import store_today
 from shop.csv_export import csv_lines
 from shop.extensions import db
 from shop.inventory import services as stock
-from shop.inventory.availability import lead_time_days, store_today
+from shop.inventory.availability import lead_time_days
 from shop.inventory.models import StockLevel
 from shop.notifications.services import queue_email
 from shop.orders import events

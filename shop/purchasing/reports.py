@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from shop.accounts import roles
 from shop.accounts.models import User
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.notifications.services import queue_email
 from shop.purchasing import backorders, reorder
 

@@ -42,8 +42,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine

@@ -14,14 +14,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from shop import locks
+from shop import clock, locks
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.catalogue.models import Variant
+from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
 from shop.inventory import reasons, valuation
-from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
 from shop.inventory.services import MAX_MOVEMENT, record_movement
 from shop.notifications.services import queue_email
@@ -383,7 +383,7 @@ def _post_receipt(po: PurchaseOrder, arrived, number: int, user):
     return books.post_entry(
         source_type=RECEIPT_SOURCE,
         source_key=f"receipt:{po.number}:{number}",
-        on=books.store_date(utcnow()),
+        on=clock.store_date(utcnow()),
         description=f"Goods received on {po.number} from {po.supplier.name} (receipt {number})",
         lines=[
             books.Line(chart.INVENTORY, debit=total, memo=po.number),

@@ -6,12 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from shop.clock import store_zone
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.orders import status as order_status
 from shop.orders.models import Order, OrderLine
 from shop.reports.filters import ReportFilters, sold_orders_where
-from shop.reports.periods import store_zone
 from shop.reports.tables import INTEGER, MONEY, PERCENT, Column, Table, ratio
 
 # Paid orders still owed goods; unpaid orders do not count as backorders yet.

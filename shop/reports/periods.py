@@ -8,11 +8,11 @@ SQLite, which has no time zones, by the store's current UTC offset.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 
+from shop.clock import store_zone
 from shop.extensions import db
 
 PRESETS = {
@@ -62,14 +62,6 @@ class Period:
             found.append(first)
             first = next_bucket(first, grain)
         return found
-
-
-def store_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def store_today() -> date:
-    return datetime.now(store_zone()).date()
 
 
 def preset_period(preset: str, today: date) -> Period:

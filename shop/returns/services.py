@@ -37,8 +37,8 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from shop import locks
-from shop.accounting.services import store_date
 from shop.billing.services import next_number
+from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
 from shop.fulfilment import status as shipment_status

@@ -1,31 +1,18 @@
 """Template filters and globals, and small helpers the views share."""
 
-from datetime import date, datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
 from flask import Flask, Response, abort, current_app, request, session, url_for
 from flask_login import current_user
 
 from shop import media
 from shop.accounts import roles
 from shop.cart.services import item_count
+from shop.formatting import local_date, local_datetime, local_number, local_percent, money
 from shop.inventory import reasons
-from shop.money import format_money
 from shop.orders import services as orders
 from shop.orders.line_status import order_line_statuses
 from shop.payments.providers import demo_mode
-
-
-def money(minor: int | None, currency: str | None = None) -> str:
-    if minor is None:
-        return ""
-    cfg = current_app.config
-    return _formatted_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
-
 
 # The orders placed in this browser (by id), which it may open without the link's token,
 # and those it found by "Track your order" with a postal code: those it may only read.
@@ -67,11 +54,6 @@ def order_link(order, anchor: str = "", build=url_for) -> str:
     return url + (f"#{anchor}" if anchor else "")
 
 
-# Babel's formatting is the costliest part of a product card; the same prices
-# come back on every listing, and the result depends only on the arguments.
-_formatted_money = lru_cache(maxsize=4096)(format_money)
-
-
 def is_safe_next(target: str | None) -> bool:
     """Only paths on this site: a login link must not send people elsewhere."""
     if not target:
@@ -90,36 +72,6 @@ def back_or(default_endpoint: str, **values) -> str:
         if parts.netloc == request.host and is_safe_next(path):
             return path
     return url_for(default_endpoint, **values)
-
-
-def local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """A UTC timestamp shown in the store's time zone and locale."""
-    if value is None:
-        return ""
-    cfg = current_app.config
-    return format_datetime(value, format, tzinfo=ZoneInfo(cfg["TIMEZONE"]), locale=cfg["LOCALE"])
-
-
-def local_date(value: date | None, format: str = "medium") -> str:
-    if value is None:
-        return ""
-    return format_date(value, format, locale=current_app.config["LOCALE"])
-
-
-def local_number(value, digits: int = 1) -> str:
-    """A count or a measure in the store's locale (1,234.5); blank for none."""
-    if value is None:
-        return ""
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=current_app.config["LOCALE"])
-
-
-def local_percent(fraction, pattern: str = "#,##0.0%") -> str:
-    """0.1234 as 12.3% in the store's locale; blank when there is no base to divide by.
-    A tax rate keeps its decimals: pattern "#,##0.0##%" shows 0.09975 as 9.975%."""
-    if fraction is None:
-        return ""
-    return format_percent(fraction, format=pattern, locale=current_app.config["LOCALE"])
 
 
 def image_url(image, size: str | None = "product") -> str:

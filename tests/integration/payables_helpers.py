@@ -1,7 +1,7 @@
 """Shared steps for supplier-bill tests: a received purchase order, a bill as typed."""
 
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import bills
 from shop.purchasing import services as purchasing
 from tests.integration.purchasing_helpers import backordered_item, sent_po

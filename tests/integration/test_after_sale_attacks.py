@@ -439,7 +439,7 @@ def test_every_after_sale_email_links_only_to_the_public_address(app, tent, staf
     starts at BASE_URL (a carrier's tracking page aside)."""
     from datetime import timedelta
 
-    from shop.inventory.availability import store_today
+    from shop.clock import store_today
     from shop.notifications.models import OutboxMessage
     from tests.integration.purchasing_helpers import backordered_item, sent_po
     from tests.integration.test_public_origin import (

@@ -15,10 +15,10 @@ from shop.accounting.models import Account
 from shop.accounts import roles
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
+from shop.clock import store_today
 from shop.extensions import db
 from shop.fulfilment import batches
 from shop.fulfilment.services import start_shipment
-from shop.inventory.availability import store_today
 from shop.payables import bills
 from shop.purchasing import services as purchasing
 from shop.returns.models import ReturnLine, ReturnRequest

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting.models import JournalEntry
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import bills, checks, payments
 from shop.payables import models as m
 from shop.purchasing import services as purchasing

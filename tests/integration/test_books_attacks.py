@@ -15,9 +15,9 @@ from shop.accounting.models import JournalEntry
 from shop.banking import matching
 from shop.banking.errors import BankingError
 from shop.banking.models import BankLine, BankStatement
+from shop.clock import store_today
 from shop.csv_export import PLAIN_NUMBER
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import models as m
 from tests.integration.backoffice_helpers import errors_beside, text_of
 from tests.integration.bank_files import camt053, ofx

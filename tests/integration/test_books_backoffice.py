@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from shop.accounting import agents, chart, reports
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
-from shop.accounting.services import post_commission, post_cost_of_goods, post_refund, store_date
+from shop.accounting.services import post_commission, post_cost_of_goods, post_refund
 from shop.accounts import roles
 from shop.billing.models import Invoice
 from shop.billing.services import invoice_for_order, issue_credit_note
+from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
 from shop.store.services import store_settings

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shop import clock
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import CommissionAgent, JournalEntry
@@ -182,7 +183,7 @@ class Books:
         new = books.already_posted(key) is None
         fee = books.demo_fee(order.total, Decimal("2.9"), 30)
         books.post_processor_fee(
-            order=order, fee=fee, source_key=key, on=books.store_date(utcnow()), provider="Stripe"
+            order=order, fee=fee, source_key=key, on=clock.store_date(utcnow()), provider="Stripe"
         )
         assert not (new and payment.provider == demo.NAME), "the demo's fee is posted on payment"
         self.fees += fee if new else 0

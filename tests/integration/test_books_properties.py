@@ -34,12 +34,12 @@ from shop.accounting.models import JournalEntry
 from shop.billing.models import Invoice
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Variant
+from shop.clock import store_today
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
-from shop.inventory.availability import store_today
 from shop.inventory.models import StockLevel, StockMovement
 from shop.orders import cancellations
 from shop.orders.models import Order, OrderLine

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
+from shop import clock
 from shop.accounting import chart
-from shop.accounting import services as books
 from shop.accounting.models import Account
 from shop.billing import services as billing
 from shop.billing.models import INVOICE, Invoice, InvoiceSequence
@@ -64,7 +64,7 @@ def invoice_numbers() -> list[str]:
 
 def expected_numbers(count: int, start: int = 1) -> list[str]:
     issued = db.session.scalar(sa.select(sa.func.min(Invoice.issued_at)))
-    year = books.store_date(issued).year
+    year = clock.store_date(issued).year
     return [f"INV-{year}-{n:06d}" for n in range(start, start + count)]
 
 

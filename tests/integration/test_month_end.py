@@ -13,9 +13,9 @@ from shop.accounting import chart
 from shop.accounting.models import Account
 from shop.accounting.services import ManualLine, post_manual_entry
 from shop.accounts import roles
+from shop.clock import store_today
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
-from shop.inventory.availability import store_today
 from shop.payables import payments
 from shop.payments import payouts
 from tests.integration.order_helpers import buy

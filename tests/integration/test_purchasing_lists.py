@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
+from shop.formatting import local_date
 from shop.purchasing import services as purchasing
 from shop.purchasing import status as st
 from shop.purchasing.models import PurchaseOrder
-from shop.storefront.helpers import local_date
 from tests.conftest import log_in
 from tests.factories import SupplierFactory, UserFactory, VariantFactory
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting import chart
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.inventory.models import StockMovement
 from shop.inventory.services import stock_for
 from shop.orders.models import OrderEvent, OrderLine

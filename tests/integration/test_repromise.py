@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
+from shop.formatting import local_date
 from shop.orders.models import OrderEvent, OrderLine
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
 from shop.purchasing.repromise import repromise_late
-from shop.storefront.helpers import local_date
 from tests.conftest import log_in
 from tests.integration.backoffice_helpers import flashes, text_of
 from tests.integration.checkout_helpers import seed_reference_data

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.orders.models import OrderEvent, OrderLine
 from shop.purchasing.models import PurchaseOrder
 from shop.purchasing.repromise import repromise_late

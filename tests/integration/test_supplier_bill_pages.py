@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from shop.accounting import chart
 from shop.accounts import roles
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import bills, checks
 from shop.payables import models as m
 from tests.conftest import log_in

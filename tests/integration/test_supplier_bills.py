@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from shop.accounting import chart
 from shop.accounting.models import Account, JournalEntry
+from shop.clock import store_today
 from shop.extensions import db
-from shop.inventory.availability import store_today
 from shop.payables import bills, checks, payments
 from shop.payables import models as m
 from shop.payables.errors import PayablesError
