@@ -9,7 +9,7 @@ from backoffice.forms import StoreSettingsForm
 from backoffice.views import form_page, show_error
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.store import services
+from shop.store_details import services
 
 
 @bp.route("/store-settings", methods=["GET", "POST"])

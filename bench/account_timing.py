@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from shop import create_app
-from shop.config import Config
+from shop.configuration.defaults import Config
 
 PASSWORD = "a passphrase nobody would guess 42"
 

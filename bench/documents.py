@@ -83,7 +83,7 @@ def run(args, workdir: Path) -> int:
     from shop.documents.packing_slip import render_packing_slips, shipments_by_order
     from shop.extensions import db
     from shop.fulfilment.documents import shipments_by_numbers
-    from shop.store.services import store_settings
+    from shop.store_details.services import store_settings
 
     url = f"sqlite:///{workdir / 'documents.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(workdir / "instance")})

@@ -256,7 +256,7 @@ def seed_people(app, customers: int, clerks: int) -> tuple[list[str], list[str]]
 def seed_store(workdir: Path, args) -> tuple[str, Shop, list[str], list[str]]:
     from bench.checkout import seed
     from shop import create_app
-    from shop.config import Config
+    from shop.configuration.defaults import Config
 
     url = f"sqlite:///{workdir / 'store.db'}"
     seed_args = argparse.Namespace(seed=args.seed, products=args.products, variants=3)

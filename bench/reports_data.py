@@ -125,7 +125,7 @@ def fresh_schema() -> None:
 def seed_reference() -> None:
     from shop.accounting.services import seed_chart
     from shop.shipping.services import seed_canada_post
-    from shop.store.services import store_settings
+    from shop.store_details.services import store_settings
     from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 
     ensure_tax_classes()

@@ -6,7 +6,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import extensions, logs, media, security_headers, settings
+from shop import extensions, logs, media, security_headers, sqlite_engine
+from shop.configuration import loading as configuration
 from shop.extensions import csrf, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    settings.load(app, test_config)
+    configuration.load(app, test_config)
     logs.configure(app)  # before anything logs: one handler, request ids, access lines
     register_proxy(app)
     register_host_check(app)
@@ -59,7 +60,7 @@ def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (every model, so migrations see them)
 
     extensions.db.init_app(app)
-    settings.configure_database(app, extensions.db)
+    sqlite_engine.configure_database(app, extensions.db)
     media.init_app(app)  # the image storage; a wrong setting stops the start here
     migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True

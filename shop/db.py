@@ -23,7 +23,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# connection.info key, kept on SQLite (shop.settings): has this transaction written?
+# connection.info key, kept on SQLite (shop.configuration.loading): has this transaction written?
 WROTE = "shop.transaction_wrote"
 _READ_ONLY = contextvars.ContextVar("shop_read_only", default=False)
 
@@ -37,7 +37,7 @@ def read_only():
     """Transactions begun inside only read: on SQLite they take no write lock (a plain
     BEGIN, as a page that only reads), so long reading outside a request (a job drawing
     PDFs, an export) makes no writer wait. Outside requests every transaction otherwise
-    takes the write lock at BEGIN (shop.settings.WriterGate). On SQLite a write inside
+    takes the write lock at BEGIN (shop.sqlite_engine.WriterGate). On SQLite a write inside
     raises WriteInReadOnly at once rather than fail now and then under load."""
     token = _READ_ONLY.set(True)
     try:
@@ -55,7 +55,7 @@ def end_reading(session) -> None:
     end the transaction if all it did was read, so that it holds no lock meanwhile.
 
     On SQLite a write request's transaction holds the database's write lock from its
-    first statement (shop.settings.WriterGate), so every other writer would wait for
+    first statement (shop.sqlite_engine.WriterGate), so every other writer would wait for
     the slow work. The next statement begins a new transaction, and objects loaded are
     read afresh: the writes that follow see what others committed meanwhile, as they
     do on PostgreSQL, where the reads before took no lock either. A transaction that has

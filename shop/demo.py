@@ -34,7 +34,7 @@ from shop.media import delete_image
 from shop.payables.demo_bills import seed_bills
 from shop.purchasing.models import Supplier
 from shop.shipping.services import seed_canada_post
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from shop.tax.data import CHILDRENS_CLOTHING, PRINTED_BOOKS
 from shop.tax.services import ensure_tax_classes, seed_canadian_rates
 

@@ -90,7 +90,7 @@ from shop.purchasing.models import Supplier
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.shipping.packing import BoxSpec, Unit, pack
 from shop.shipping.rates import band_price
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from shop.tax.calculations import compute_taxes
 from shop.tax.models import TaxClass, TaxRate
 

@@ -34,7 +34,7 @@ holds again is free, so a use case may re-read a row under its lock.
 PostgreSQL: SELECT ... FOR UPDATE, the rows read afresh (populate_existing), so
 a decision is made on the row as it is now, not on a copy loaded earlier.
 SQLite has no row locks (SQLAlchemy drops FOR UPDATE there); its write
-transactions hold the database's single write lock from BEGIN (shop.settings),
+transactions hold the database's single write lock from BEGIN (shop.configuration.loading),
 which serialises them just as well.
 
 This module imports models only, never a domain service, so every domain

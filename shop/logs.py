@@ -50,7 +50,7 @@ def configure(app: Flask) -> None:
 def log_format(config) -> str:
     chosen = config.get("LOG_FORMAT") or ("json" if config["STORE_ENV"] == "production" else "text")
     if chosen not in ("json", "text"):
-        from shop.settings import ConfigurationError
+        from shop.configuration.loading import ConfigurationError
 
         raise ConfigurationError(f"STORE_LOG_FORMAT must be json or text, not {chosen!r}.")
     return chosen
@@ -59,7 +59,7 @@ def log_format(config) -> str:
 def _level(name) -> int:
     level = logging.getLevelName(str(name).upper())
     if not isinstance(level, int):
-        from shop.settings import ConfigurationError
+        from shop.configuration.loading import ConfigurationError
 
         raise ConfigurationError(
             f"STORE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {name!r}."

@@ -31,7 +31,7 @@ from shop.shipping.models import (
     ShippingZone,
     ZoneRegion,
 )
-from shop.store.models import StoreSettings
+from shop.store_details.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [

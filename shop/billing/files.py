@@ -16,7 +16,7 @@ from shop.extensions import db
 from shop.notifications import attachments
 from shop.notifications.attachments import Later
 from shop.orders.models import Order
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 
 PDF = "application/pdf"
 INVOICE_PDF = "invoice_pdf"  # the kind of attachment made at delivery

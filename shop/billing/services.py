@@ -19,7 +19,7 @@ from shop.billing.models import (
 from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from shop.tax.calculations import combined_rate, rates_for
 
 PREFIX = {INVOICE: "INV", CREDIT_NOTE: "CN"}

@@ -19,7 +19,7 @@ from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.orders import status as order_status
 from shop.orders.models import Order, OrderLine
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 
 PDF = "application/pdf"
 MAX_NUMBER = 20  # the longest number the columns hold; a longer one is simply not found

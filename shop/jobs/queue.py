@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
 def backend_of(config) -> str:
     backend = config.get("JOBS_BACKEND") or ("redis" if config.get("REDIS_URL") else "sqlite")
     if backend not in BACKENDS:
-        from shop.settings import ConfigurationError
+        from shop.configuration.loading import ConfigurationError
 
         raise ConfigurationError(
             f"STORE_JOBS_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}."

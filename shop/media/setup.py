@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
+from shop.configuration.loading import ConfigurationError
 from shop.media.files import EXTENSION_KEY
 from shop.media.storage import LocalStorage, S3Storage, Storage
-from shop.settings import ConfigurationError
 
 log = logging.getLogger("shop.media")
 KINDS = ("local", "s3")

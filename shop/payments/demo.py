@@ -10,7 +10,7 @@ from shop.extensions import db
 from shop.orders import services as orders
 from shop.orders.models import Order, Payment
 from shop.payments.services import FAILED, SUCCEEDED, PaymentEventData, apply_payment_event
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 
 NAME = "demo"
 

@@ -8,7 +8,7 @@ from shop.catalogue.models import Variant
 from shop.documents.purchase_order import render_purchase_order
 from shop.extensions import db
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 
 PDF = "application/pdf"
 MAX_NUMBER = 20  # the longest number the column holds; a longer one is simply not found

@@ -52,7 +52,7 @@ from shop.orders.models import Order, OrderLine
 from shop.returns import status as return_status
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.returns.status import ReturnError
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 
 MAX_NOTE = 1000
 MAX_NUMBER = 20  # the longest RMA number the column holds; a longer one is simply not found

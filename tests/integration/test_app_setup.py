@@ -4,8 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from shop import create_app
+from shop.configuration.loading import ConfigurationError
 from shop.extensions import db
-from shop.settings import ConfigurationError
 from tests.conftest import log_in
 
 

@@ -23,7 +23,7 @@ from shop.billing.services import invoice_for_order, issue_credit_note
 from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of

@@ -36,7 +36,7 @@ from shop.payments.services import (
     PaymentEventData,
     apply_payment_event,
 )
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from shop.tax.calculations import round_half_up
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.books_helpers import (

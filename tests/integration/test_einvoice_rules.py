@@ -17,7 +17,7 @@ from shop.billing.services import invoice_for_order, issue_credit_note
 from shop.cart.models import Cart, CartLine
 from shop.extensions import db
 from shop.orders import services as orders
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from shop.tax.data import CANADA_STANDARD_RATES
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.books_helpers import ADDRESSES, pay, regular_service_id

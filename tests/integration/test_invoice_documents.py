@@ -17,7 +17,7 @@ from shop.notifications.attachments import content_of
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.shipping.models import ShippingService
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 from tests.integration.checkout_helpers import (

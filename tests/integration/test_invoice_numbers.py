@@ -21,7 +21,7 @@ from shop.billing.models import INVOICE, Invoice, InvoiceSequence
 from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments.services import apply_payment_event
-from shop.store.models import StoreSettings
+from shop.store_details.models import StoreSettings
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.books_helpers import (
     balances,

@@ -15,6 +15,7 @@ from PIL import Image
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import roles
+from shop.configuration.loading import ConfigurationError
 from shop.db import utcnow
 from shop.extensions import db
 from shop.jobs import runs, schedule
@@ -23,7 +24,6 @@ from shop.jobs.queue import ask, tick
 from shop.jobs.registry import JOBS
 from shop.jobs.schedule import SCHEDULE
 from shop.notifications.models import SENT, OutboxMessage
-from shop.settings import ConfigurationError
 from tests.conftest import PG_URL, app_on, log_in, make_app
 from tests.factories import ProductFactory, UserFactory
 from tests.integration.backoffice_helpers import flashes, text_of
@@ -312,7 +312,7 @@ def stored_image(app):
     [
         "/media/..%2f..%2fconfig.py",
         "/media/..%252f..%252fconfig.py",
-        "/media/%2e%2e/%2e%2e/shop/config.py",
+        "/media/%2e%2e/%2e%2e/shop/configuration/defaults.py",
         "/media/..\\..\\config.py",
         "/media/..%5c..%5cconfig.py",
         "/media/tent.png%00.png",

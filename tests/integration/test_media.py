@@ -13,10 +13,10 @@ from PIL import Image
 from shop import create_app, media
 from shop.accounts import roles
 from shop.catalogue.models import ProductImage
+from shop.configuration.loading import ConfigurationError
 from shop.extensions import db
 from shop.media.images import SIZES
 from shop.media.names import renditions_of
-from shop.settings import ConfigurationError
 from tests.conftest import log_in, make_app
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
@@ -273,7 +273,7 @@ def test_the_demo_store_has_every_size_of_its_images(app, client, storage_kind):
 
 def test_the_logo_is_kept_in_the_storage_and_drawn_on_invoices(app, staff, storage_kind):
     from shop.billing.files import logo_data
-    from shop.store.services import store_settings
+    from shop.store_details.services import store_settings
     from tests.integration.test_books_backoffice import settings_form
 
     owner = app.test_client()

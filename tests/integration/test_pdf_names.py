@@ -16,7 +16,7 @@ from shop.documents.packing_slip import render_packing_slip
 from shop.documents.pick_list import render_pick_list
 from shop.documents.purchase_order import render_purchase_order
 from shop.extensions import db
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.document_helpers import make_purchase_order, make_shipment

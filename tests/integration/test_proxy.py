@@ -6,7 +6,7 @@ import pytest
 from flask import request
 
 from shop import create_app
-from shop.settings import ConfigurationError
+from shop.configuration.loading import ConfigurationError
 from tests.conftest import PASSWORD
 
 LIMITED = {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from shop import PROJECT_ROOT, create_app
 from shop.accounts import roles
+from shop.configuration.loading import ConfigurationError
 from shop.db import utcnow
 from shop.extensions import db
 from shop.fulfilment.models import Shipment
@@ -22,7 +23,6 @@ from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
-from shop.settings import ConfigurationError
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data

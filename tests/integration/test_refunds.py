@@ -18,7 +18,7 @@ from shop.orders.models import Order
 from shop.refunds import services as refunds
 from shop.refunds import status as st
 from shop.refunds.models import Refund
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.books_helpers import balances, pay, place_pending_order
 from tests.integration.checkout_helpers import seed_reference_data

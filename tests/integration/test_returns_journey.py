@@ -208,7 +208,7 @@ def test_a_change_of_mind_keeps_the_restocking_fee_and_the_shipping(app, tent, w
         data=form | {"return_window_days": "14", "restocking_fee_percent": "15"},
     )
     assert saved.status_code == 302
-    from shop.store.services import store_settings
+    from shop.store_details.services import store_settings
 
     settings = store_settings()
     assert (settings.return_window_days, settings.restocking_fee_percent) == (14, Decimal("15"))

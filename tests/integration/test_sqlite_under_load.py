@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from bench import embedded_load as load
 from bench.checkout import seed
-from shop.config import Config
+from shop.configuration.defaults import Config
 from shop.db import WriteInReadOnly, end_reading, read_only
 from shop.extensions import db
 from tests.conftest import make_app

@@ -13,7 +13,7 @@ from shop import media
 from shop.accounts import roles
 from shop.catalogue.models import ProductImage
 from shop.extensions import db
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import ProductFactory
 from tests.integration.backoffice_helpers import errors_beside, text_of

@@ -19,7 +19,7 @@ from shop.documents.pick_list import render_pick_list
 from shop.documents.purchase_order import render_purchase_order
 from shop.extensions import db
 from shop.fulfilment.services import confirm_shipment, start_shipment
-from shop.store.services import store_settings
+from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data

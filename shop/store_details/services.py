@@ -7,8 +7,8 @@ from flask import current_app
 
 from shop import media
 from shop.extensions import db
-from shop.store.errors import StoreSettingsError
-from shop.store.models import StoreSettings
+from shop.store_details.errors import StoreSettingsError
+from shop.store_details.models import StoreSettings
 
 DEFAULT_ADDRESS = "1 Front St W\nToronto ON  M5J 2X5\nCanada"
 
