@@ -1,30 +1,23 @@
 """The back office under /admin: one module per area of the business."""
 
-from flask import Blueprint
-
-from backoffice.access import check_access
-
-bp = Blueprint("backoffice", __name__, url_prefix="/admin")
-bp.before_request(check_access)
-
-# Modules add their routes to bp.
-from backoffice import (  # noqa: E402,F401
+# Each area module adds its routes to bp (backoffice/blueprint.py) when imported here.
+from backoffice import (  # noqa: F401
     accounting,
     agents,
     banking,
     catalogue,
     chores,
     dashboard,
-    documents,
     fulfilment,
     inventory,
     invoice_files,
     order_refunds,
     orders,
+    owner_reports,
     payables,
+    printouts,
     purchasing,
     refunds,
-    reports,
     returns,
     shipping,
     staff,
@@ -32,3 +25,4 @@ from backoffice import (  # noqa: E402,F401
     store_settings,
     tax,
 )
+from backoffice.blueprint import bp  # noqa: F401  (registered by shop.create_app)

@@ -6,7 +6,6 @@ list to answer customers; only the owner changes the chart of accounts.
 """
 
 from flask import (
-    Response,
     current_app,
     flash,
     redirect,
@@ -17,9 +16,9 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import (
+from backoffice.blueprint import bp
+from backoffice.forms.accounting import (
     AccountForm,
     InvoiceFilterForm,
     JournalFilterForm,
@@ -32,15 +31,13 @@ from backoffice.views import (
     form_page,
     get_or_404,
     page_number,
-    show_error,
+    service_call,
     stream_download,
 )
 from shop.accounting import exports, reports, services
 from shop.accounting.models import ACCOUNT_TYPES, Account
 from shop.accounts import roles
 from shop.billing.models import STATUS_LABELS
-from shop.errors import DomainError
-from shop.extensions import db
 
 BOOKKEEPING = (roles.BOOKKEEPER,)
 INVOICE_VIEWERS = (roles.BOOKKEEPER, roles.SALES)
@@ -85,16 +82,11 @@ def invoices():
     )
 
 
-def _download(lines, filename: str, mimetype: str) -> Response:
-    """The export as an attachment, streamed as its rows are read from the query."""
-    return stream_download(lines, filename, mimetype)
-
-
 @bp.get("/accounting/invoices.csv")
 @allow(*INVOICE_VIEWERS)
 def invoices_csv():
     _, chosen = _invoice_filters()
-    return _download(exports.invoices_csv(chosen), "invoices.csv", "text/csv")
+    return stream_download(exports.invoices_csv(chosen), "invoices.csv", "text/csv")
 
 
 # --- the journal ------------------------------------------------------------------
@@ -124,28 +116,28 @@ def journal():
 @allow(*BOOKKEEPING)
 def journal_csv():
     _, chosen = _journal_filters()
-    return _download(exports.journal_csv(chosen), "journal.csv", "text/csv")
+    return stream_download(exports.journal_csv(chosen), "journal.csv", "text/csv")
 
 
 @bp.get("/accounting/journal.beancount")
 @allow(*BOOKKEEPING)
 def journal_beancount():
     _, chosen = _journal_filters()
-    return _download(exports.beancount(chosen), "journal.beancount", "text/plain")
+    return stream_download(exports.beancount(chosen), "journal.beancount", "text/plain")
 
 
 @bp.get("/accounting/journal-quickbooks.csv")
 @allow(*BOOKKEEPING)
 def journal_quickbooks():
     _, chosen = _journal_filters()
-    return _download(exports.quickbooks_csv(chosen), "journal-quickbooks.csv", "text/csv")
+    return stream_download(exports.quickbooks_csv(chosen), "journal-quickbooks.csv", "text/csv")
 
 
 @bp.get("/accounting/journal-xero.csv")
 @allow(*BOOKKEEPING)
 def journal_xero():
     _, chosen = _journal_filters()
-    return _download(exports.xero_csv(chosen), "journal-xero.csv", "text/csv")
+    return stream_download(exports.xero_csv(chosen), "journal-xero.csv", "text/csv")
 
 
 @bp.route("/accounting/journal/new", methods=["GET", "POST"])
@@ -153,17 +145,14 @@ def journal_xero():
 def journal_entry_new():
     form = ManualEntryForm(accounts=services.accounts_in_order(active_only=True))
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             entry = services.post_manual_entry(
                 on=form.on.data,
                 description=form.description.data,
                 lines=[services.ManualLine(**line) for line in form.entry_lines()],
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Entry {entry.id} posted: {entry.description}.", "success")
             return redirect(url_for("backoffice.journal", date_from=entry.date, date_to=entry.date))
     return form_page("backoffice/journal_entry_form.html", form=form)
@@ -201,14 +190,11 @@ def _account_form_page(form, heading: str, submit: str, help_text: str):
 def account_new():
     form = NewAccountForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.create_account(
                 code=form.code.data, name=form.name.data, type=form.type.data
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Account {saved} added.", "success")
             return redirect(url_for("backoffice.accounts"))
     return _account_form_page(
@@ -225,17 +211,14 @@ def account_edit(account_id: int):
     account = get_or_404(Account, account_id)
     form = AccountForm(obj=account)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_account(
                 account=account,
                 code=form.code.data,
                 name=form.name.data,
                 is_active=form.is_active.data,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Account {account} saved.", "success")
             return redirect(url_for("backoffice.accounts"))
     role = f" The posting rules use it for {account.role}." if account.role else ""

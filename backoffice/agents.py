@@ -3,15 +3,13 @@ the list; an order placed after a visit with ?ref=CODE earns the agent's rate on
 
 from flask import flash, redirect, render_template, url_for
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import CommissionAgentForm
-from backoffice.views import form_page, get_or_404, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.agents import CommissionAgentForm
+from backoffice.views import form_page, get_or_404, service_call
 from shop.accounting import agents as services
 from shop.accounting.models import CommissionAgent
 from shop.accounts import roles
-from shop.errors import DomainError
-from shop.extensions import db
 
 EDITORS = (roles.SALES,)
 
@@ -30,16 +28,13 @@ def commission_agent_edit(agent_id: int | None = None):
     form = CommissionAgentForm(obj=agent)
     if form.validate_on_submit():
         data = form.data_for_service()
-        try:
+        with service_call(form) as call:
             if agent is None:
                 data.pop("is_active")
                 saved = services.create_agent(**data)
             else:
                 saved = services.update_agent(agent=agent, **data)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"{saved.name} saved: {saved.code} earns {saved.rate * 100:.2f}%.", "success")
             return redirect(url_for("backoffice.commission_agents"))
     return form_page(

@@ -7,19 +7,18 @@ The bookkeeper and the owner use these pages; the services in shop.banking decid
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.banking_forms import MatchForm, OwnEntryForm, StatementUploadForm
-from backoffice.forms import EmptyForm
-from backoffice.views import form_page, get_or_404, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.banking import MatchForm, OwnEntryForm, StatementUploadForm
+from backoffice.views import form_page, get_or_404, service_call
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalLine
 from shop.accounts import roles
 from shop.banking import matching, reports, statements
 from shop.banking.models import BankLine, BankStatement
-from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.payments import payouts
 
 BOOKKEEPING = (roles.BOOKKEEPER,)
@@ -41,14 +40,11 @@ def bank_statements():
     form = StatementUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
-        try:
+        with service_call(form) as call:
             result = statements.import_file(
                 data=upload.read(), filename=upload.filename or "", user=current_user
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(result.summary(), "success" if result.added else "info")
             if len(result.statements) == 1:
                 return redirect(
@@ -111,13 +107,9 @@ def _back_to(line: BankLine):
 
 def _act(line: BankLine, action, success: str):
     """Run the change; a refusal is flashed and nothing is kept."""
-    try:
+    with service_call() as call:
         action()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(success, "success")
     return _back_to(line)
 

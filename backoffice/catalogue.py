@@ -7,22 +7,27 @@ Owner and sales staff change the catalogue; warehouse staff may look at it
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import (
+from backoffice.blueprint import bp
+from backoffice.forms.catalogue import (
     CategoryForm,
-    EmptyForm,
     ImageForm,
     NewVariantForm,
     ProductForm,
     VariantForm,
 )
-from backoffice.views import form_page, get_or_404, page_number, search_text, show_error
+from backoffice.views import (
+    form_page,
+    get_or_404,
+    page_number,
+    search_text,
+    service_call,
+)
 from shop.accounts import roles
 from shop.catalogue import queries, services
 from shop.catalogue.models import Category, Product, ProductImage, Variant
-from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES)
 EDITORS = (roles.SALES,)
@@ -48,12 +53,9 @@ def category_edit(category_id: int | None = None):
     category = get_or_404(Category, category_id) if category_id is not None else None
     form = CategoryForm(obj=category)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.save_category(category=category, **form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Category \u201c{saved.name}\u201d saved.", "success")
             return redirect(url_for("backoffice.categories"))
     return form_page("backoffice/category_form.html", form=form, category=category)
@@ -85,12 +87,9 @@ def product_edit(product_id: int | None = None):
     found = get_or_404(Product, product_id) if product_id is not None else None
     form = ProductForm(obj=found)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.save_product(product=found, data=form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Product \u201c{saved.name}\u201d saved.", "success")
             return redirect(url_for("backoffice.product", product_id=saved.id))
     return form_page("backoffice/product_form.html", form=form, product=found)
@@ -105,17 +104,14 @@ def variant_new(product_id: int):
     found = get_or_404(Product, product_id)
     form = NewVariantForm(product=found)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             variant = services.save_variant(
                 product=found,
                 data=form.data_for_service(),
                 opening_stock=form.opening_stock.data or 0,
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Variant {variant.sku} added.", "success")
             return redirect(url_for("backoffice.product", product_id=product_id))
     return form_page("backoffice/variant_form.html", form=form, product=found, variant=None)
@@ -127,17 +123,14 @@ def variant_edit(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     form = VariantForm(obj=variant, stock=variant.stock, product=variant.product)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.save_variant(
                 product=variant.product,
                 variant=variant,
                 data=form.data_for_service(),
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Variant {variant.sku} saved.", "success")
             return redirect(url_for("backoffice.product", product_id=variant.product_id))
     return form_page(
@@ -154,12 +147,9 @@ def image_new(product_id: int):
     found = get_or_404(Product, product_id)
     form = ImageForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.add_image(product=found, data=form.image.data.read(), alt=form.alt.data or "")
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash("Image added.", "success")
             return redirect(url_for("backoffice.product", product_id=product_id))
     return form_page("backoffice/image_form.html", form=form, product=found)

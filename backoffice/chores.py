@@ -4,12 +4,12 @@ runs of all), and running one now. The queue and its schedule are in shop.jobs."
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import EmptyForm
+from backoffice.blueprint import bp
 from shop import jobs
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.jobs import runs
 from shop.jobs.models import JobRun
 from shop.jobs.registry import TITLES

@@ -3,11 +3,11 @@ business is doing against the period before."""
 
 from flask import render_template, request
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import ReportFilterForm
+from backoffice.blueprint import bp
+from backoffice.forms.owner_reports import ReportFilterForm
 from backoffice.menu import can
-from backoffice.reports import revenue_chart, sales_tiles, top_chart
+from backoffice.owner_reports import revenue_chart, sales_tiles, top_chart
 from shop.accounts import roles
 from shop.inventory.reports import dashboard_figures
 from shop.reports.dashboard import owner_dashboard

@@ -3,19 +3,18 @@
 A shipment is started from "To pack" with every allocated unit of the order and
 the boxes the packing rules propose; staff change boxes, weights or quantities,
 then confirm, which takes the stock out and tells the customer. Packing slips
-and labels are served by backoffice/documents.py.
+and labels are served by backoffice/printouts.py.
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import ConfirmShipmentForm, EmptyForm, ShipmentFilterForm, packing_form
-from backoffice.views import form_page, page_number, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.fulfilment import ConfirmShipmentForm, ShipmentFilterForm, packing_form
+from backoffice.views import form_page, page_number, service_call
 from shop.accounts import roles
-from shop.errors import DomainError
-from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.fulfilment import batches, services
 from shop.fulfilment import status as st
 from shop.orders import queries as order_queries
@@ -55,12 +54,9 @@ def shipment_start(number: str):
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             shipment = services.start_shipment(order=order, user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Shipment {shipment.number} started for order {number}.", "success")
             return redirect(url_for("backoffice.shipment", shipment_number=shipment.number))
     else:
@@ -109,14 +105,11 @@ def shipment_parcels(shipment_number: str):
     found = _shipment_or_404(shipment_number)
     form = packing_form(found, services.active_boxes())
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_parcels(
                 shipment=found, parcels=form.parcel_entries(), quantities=form.quantities()
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Packing of shipment {found.number} saved.", "success")
             return redirect(url_for("backoffice.shipment", shipment_number=found.number))
     return _shipment_page(_shipment_or_404(shipment_number), packing=form)
@@ -128,14 +121,11 @@ def shipment_confirm(shipment_number: str):
     found = _shipment_or_404(shipment_number)
     form = ConfirmShipmentForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.confirm_shipment(
                 shipment=found, user=current_user, tracking_number=form.tracking_number.data
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"Shipment {found.number} shipped, tracking {found.tracking_number}; "
                 f"{found.order.email} has been emailed.",
@@ -151,12 +141,9 @@ def shipment_cancel(shipment_number: str):
     found = _shipment_or_404(shipment_number)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.cancel_shipment(shipment=found, user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Shipment {found.number} cancelled; nothing has left.", "success")
             return redirect(url_for("backoffice.shipment", shipment_number=found.number))
     return _shipment_page(_shipment_or_404(shipment_number))

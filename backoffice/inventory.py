@@ -10,14 +10,19 @@ by another movement.
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import StockAdjustForm, StockCountForm
-from backoffice.views import download, form_page, get_or_404, page_number, search_text, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.inventory import StockAdjustForm, StockCountForm
+from backoffice.views import (
+    file_response,
+    form_page,
+    get_or_404,
+    page_number,
+    search_text,
+    service_call,
+)
 from shop.accounts import roles
 from shop.catalogue.models import Variant
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.inventory import reports, services
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
@@ -43,7 +48,7 @@ def stock_adjust(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     form = StockAdjustForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.adjust_stock(
                 variant_id=variant.id,
                 quantity=form.quantity.data,
@@ -51,10 +56,7 @@ def stock_adjust(variant_id: int):
                 note=form.note.data or "",
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Stock of {variant.sku} changed by {form.quantity.data:+d}.", "success")
             return redirect(url_for("backoffice.stock_movements", variant_id=variant.id))
     return form_page("backoffice/stock_adjust.html", form=form, variant=variant)
@@ -66,17 +68,14 @@ def stock_count(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     form = StockCountForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             movement = services.count_stock(
                 variant_id=variant.id,
                 counted=form.counted.data,
                 note=form.note.data or "",
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             if movement is None:
                 flash(f"Count of {variant.sku} matches: nothing to change.", "info")
             else:
@@ -112,4 +111,4 @@ def stock_valuation_csv():
     lines = reports.stock_valuation_csv(
         reports.stock_valuation(), current_app.config["BASE_CURRENCY"]
     )
-    return download("".join(lines), "stock-valuation.csv")
+    return file_response("".join(lines), "stock-valuation.csv", "text/csv")

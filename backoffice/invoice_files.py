@@ -4,10 +4,11 @@ The bookkeeper and sales staff (and the owner) download what the customer got;
 the list of invoices lives with the books (backoffice/accounting.py).
 """
 
-from flask import Response, abort
+from flask import abort
 
-from backoffice import bp
 from backoffice.access import allow
+from backoffice.blueprint import bp
+from backoffice.views import file_response
 from shop.accounts import roles
 from shop.billing import files
 
@@ -21,22 +22,15 @@ def _invoice_or_404(number: str):
     return invoice
 
 
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/invoices/<invoice_number>.pdf")
 @allow(*VIEWERS)
 def invoice_pdf(invoice_number: str):
     invoice = _invoice_or_404(invoice_number)
-    return _download(files.invoice_pdf(invoice), f"{invoice.number}.pdf", files.PDF)
+    return file_response(files.invoice_pdf(invoice), f"{invoice.number}.pdf", files.PDF)
 
 
 @bp.get("/invoices/<invoice_number>.xml")
 @allow(*VIEWERS)
 def invoice_xml(invoice_number: str):
     invoice = _invoice_or_404(invoice_number)
-    return _download(files.invoice_xml(invoice), f"{invoice.number}.xml", files.XML)
+    return file_response(files.invoice_xml(invoice), f"{invoice.number}.xml", files.XML)

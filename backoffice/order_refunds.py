@@ -8,14 +8,13 @@ The provider is asked after the commit; a provider that is down is retried.
 from flask import current_app, flash, redirect, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
+from backoffice.blueprint import bp
+from backoffice.forms.order_refunds import refund_form
 from backoffice.orders import _order_or_404
-from backoffice.refund_forms import refund_form
-from backoffice.views import form_page, show_error
+from backoffice.views import form_page, service_call
 from shop.accounts import roles
 from shop.errors import DomainError
-from shop.extensions import db
 from shop.money import format_money
 from shop.refunds import services as refunds
 from shop.refunds import status as st
@@ -33,12 +32,9 @@ def order_refund(number: str):
     order = _order_or_404(number)
     form = refund_form(order, _refunded_units(order))
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             refund = _decide(order, form)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             outcome = refunds.send_refunds([refund.id])[0]
             money = format_money(refund.amount, order.currency, current_app.config["LOCALE"])
             flash(_message(order, refund, money, outcome), "success")

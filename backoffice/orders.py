@@ -9,13 +9,11 @@ owner may cancel an order that has shipped nothing.
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import CancelOrderForm, OrderFilterForm
-from backoffice.views import form_page, page_number, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.orders import CancelOrderForm, OrderFilterForm
+from backoffice.views import form_page, page_number, service_call
 from shop.accounts import roles
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.formatting import money
 from shop.orders import cancellations, queries, services
 from shop.refunds import services as refunds
@@ -62,14 +60,11 @@ def order_cancel(number: str):
     found = _order_or_404(number)
     form = CancelOrderForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             done = cancellations.cancel_order_by_staff(
                 order=found, user=current_user, reason=form.reason.data or ""
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             refunds.send_refunds(done.refund_ids)
             message = f"Order {found.number} cancelled; its stock allocation is released."
             if done.refund is not None:

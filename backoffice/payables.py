@@ -11,21 +11,28 @@ from datetime import date, timedelta
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.bill_forms import (
+from backoffice.blueprint import bp
+from backoffice.forms.payables import (
     CHARGE_ROWS,
     BillFilterForm,
     PaymentForm,
     ScheduleForm,
     bill_form,
 )
-from backoffice.forms import EmptyForm
-from backoffice.views import download, form_page, get_or_404, page_number, show_error
+from backoffice.views import (
+    file_response,
+    form_page,
+    get_or_404,
+    page_number,
+    service_call,
+    show_error,
+)
 from shop.accounts import roles
 from shop.clock import store_today
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.payables import aging, bills, payments
 from shop.payables import models as m
 from shop.purchasing import services as purchasing
@@ -138,7 +145,7 @@ def bill_pay(bill_id: int):
     bill = _bill_or_404(bill_id)
     form = PaymentForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             payment = payments.record_payment(
                 bill=bill,
                 paid_on=form.paid_on.data,
@@ -147,10 +154,7 @@ def bill_pay(bill_id: int):
                 amount=form.amount.minor_units(),
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"{m.METHODS[payment.method]} {payment.reference} of "
                 f"{bills.money(payment.amount)} recorded.",
@@ -166,12 +170,9 @@ def bill_schedule(bill_id: int):
     bill = _bill_or_404(bill_id)
     form = ScheduleForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             payments.schedule_payment(bill=bill, pay_on=form.pay_on.data)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             when = bill.pay_on.isoformat() if bill.pay_on else "no date (by its due date)"
             flash(f"Bill {bill.invoice_number} to be paid on {when}.", "success")
             return redirect(url_for("backoffice.bill", bill_id=bill_id))
@@ -184,12 +185,9 @@ def bill_void(bill_id: int):
     bill = _bill_or_404(bill_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             bills.void_bill(bill=bill, user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Bill {bill.invoice_number} voided; its units can be billed again.", "success")
     return redirect(url_for("backoffice.bill", bill_id=bill_id))
 
@@ -230,4 +228,6 @@ def payables_aging():
 def payables_aging_csv():
     report = aging.aging(store_today())
     lines = aging.aging_csv(report, current_app.config["BASE_CURRENCY"])
-    return download("".join(lines), f"payables-aging-{report.today.isoformat()}.csv")
+    return file_response(
+        "".join(lines), f"payables-aging-{report.today.isoformat()}.csv", "text/csv"
+    )

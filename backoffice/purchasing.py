@@ -10,10 +10,9 @@ goods: receiving puts stock on the shelf and allocates it to waiting orders.
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import (
-    EmptyForm,
+from backoffice.blueprint import bp
+from backoffice.forms.purchasing import (
     PurchaseOrderEditForm,
     PurchaseOrderForm,
     PurchaseOrderLineForm,
@@ -21,10 +20,15 @@ from backoffice.forms import (
     SupplierForm,
     receive_form,
 )
-from backoffice.views import download, form_page, get_or_404, page_number, show_error
+from backoffice.views import (
+    file_response,
+    form_page,
+    get_or_404,
+    page_number,
+    service_call,
+)
 from shop.accounts import roles
-from shop.errors import DomainError
-from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.payables import bills
 from shop.payables import models as bill_models
 from shop.purchasing import backorders as queue
@@ -52,12 +56,9 @@ def suppliers():
 def supplier_new():
     form = SupplierForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             supplier = services.save_supplier(**form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Supplier {supplier.name} added.", "success")
             return redirect(url_for("backoffice.suppliers"))
     return form_page("backoffice/supplier_form.html", form=form, heading="New supplier")
@@ -69,12 +70,9 @@ def supplier_edit(supplier_id: int):
     supplier = get_or_404(Supplier, supplier_id)
     form = SupplierForm(obj=supplier)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.save_supplier(supplier=supplier, **form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Supplier {supplier.name} saved.", "success")
             return redirect(url_for("backoffice.suppliers"))
     return form_page("backoffice/supplier_form.html", form=form, heading=f"Edit {supplier.name}")
@@ -122,17 +120,14 @@ def purchase_orders():
 def purchase_order_new():
     form = PurchaseOrderForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             po = services.create_purchase_order(
                 supplier_id=form.supplier_id.data,
                 user=current_user,
                 expected_date=form.expected_date.data,
                 note=form.note.data or "",
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"{po.number} started: add its lines.", "success")
             return redirect(url_for("backoffice.purchase_order", po_id=po.id))
     return form_page("backoffice/purchase_order_new.html", form=form)
@@ -150,17 +145,14 @@ def purchase_order_edit(po_id: int):
     po = _po_or_404(po_id)
     form = PurchaseOrderEditForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             told = services.edit_purchase_order(
                 po=po,
                 expected_date=form.expected_date.data,
                 note=form.note.data or "",
                 user=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             emailed = sum(1 for t in told if t.emailed)
             moved = (
                 f" {len(told)} order(s) re-dated, {emailed} customer(s) emailed." if told else ""
@@ -176,7 +168,7 @@ def purchase_order_line_add(po_id: int):
     po = _po_or_404(po_id)
     form = PurchaseOrderLineForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             line = services.add_line(
                 po=po,
                 sku=form.sku.data,
@@ -184,10 +176,7 @@ def purchase_order_line_add(po_id: int):
                 unit_cost=form.unit_cost.minor_units(),
                 expected_date=form.expected_date.data,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"{line.quantity} x {line.variant.sku} added to {po.number}.", "success")
             return redirect(url_for("backoffice.purchase_order", po_id=po.id))
     return form_page("backoffice/purchase_order.html", **_detail(_po_or_404(po_id), line_form=form))
@@ -199,12 +188,9 @@ def purchase_order_line_delete(po_id: int, line_id: int):
     po = _po_or_404(po_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.remove_line(po=po, line_id=line_id)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash("Line removed.", "success")
     return redirect(url_for("backoffice.purchase_order", po_id=po_id))
 
@@ -215,12 +201,9 @@ def purchase_order_send(po_id: int):
     po = _po_or_404(po_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.send_purchase_order(po=po, user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"{po.number} sent to {po.supplier.email}.", "success")
     return redirect(url_for("backoffice.purchase_order", po_id=po_id))
 
@@ -231,12 +214,9 @@ def purchase_order_cancel(po_id: int):
     po = _po_or_404(po_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.cancel_purchase_order(po=po, user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"{po.number} cancelled.", "success")
     return redirect(url_for("backoffice.purchase_order", po_id=po_id))
 
@@ -247,17 +227,14 @@ def purchase_order_receive(po_id: int):
     po = _po_or_404(po_id)
     form = receive_form(po)
     if po.status in st.OPEN and form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             receipt = services.receive_purchase_order(
                 po=po,
                 quantities=form.quantities(),
                 user=current_user,
                 allow_over=form.allow_over.data,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             message = f"{receipt.units} unit(s) received on {po.number}."
             if receipt.orders:
                 message += f" Allocated to backorders of {', '.join(receipt.orders)}."
@@ -280,12 +257,9 @@ def purchase_order_receive(po_id: int):
 def reorder():
     form = ReorderForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             made = reordering.create_draft_pos(form.variant_ids.data, current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"Draft purchase order(s) {', '.join(po.number for po in made)} created: "
                 "check them and send them.",
@@ -305,4 +279,4 @@ def backorders():
 @allow(*BUYERS)
 def backorders_csv():
     text = queue.backorder_csv(queue.backorder_list())
-    return download(text, "backorders.csv")
+    return file_response(text, "backorders.csv", "text/csv")

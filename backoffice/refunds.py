@@ -5,13 +5,12 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import EmptyForm
-from backoffice.views import get_or_404
+from backoffice.blueprint import bp
+from backoffice.views import get_or_404, service_call
 from shop.accounts import roles
-from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.refunds import retry
 from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
@@ -45,13 +44,9 @@ def refund_retry(refund_id: int):
     refund = get_or_404(Refund, refund_id)
     back = request.form.get("back") == "order"
     if EmptyForm().validate_on_submit():
-        try:
+        with service_call() as call:
             retry.retry_now(refund, user=current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if call.ok:
             refunds.send_refunds([refund.id])  # after the commit: this refund only
             db.session.refresh(refund)
             flash(_told(refund), "success" if refund.status != refund_status.FAILED else "error")

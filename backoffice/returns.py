@@ -5,17 +5,17 @@ The warehouse (and the owner) handle returns: they decide on the request, open t
 parcel and count what came back. The report, like every report, is the owner's.
 """
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.returns_forms import DecisionForm, ReturnFilterForm, receipt_form
-from backoffice.views import form_page, page_number, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.returns import DecisionForm, ReturnFilterForm, receipt_form
+from backoffice.owner_reports import ReportPage, Section, chosen_filters, show_report
+from backoffice.views import file_response, form_page, page_number, service_call
 from shop.accounts import roles
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.refunds import services as refunds
+from shop.reports import returns as report
 from shop.returns import services
 from shop.returns import status as return_status
 
@@ -69,12 +69,9 @@ def _decide(rma: str, decide, done: str):
     found = _request_or_404(rma)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             decide(request=found, note=form.note.data or "", user=current_user)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(done.format(number=found.number), "success")
             return redirect(url_for("backoffice.return_request", rma=found.number))
     return _page(_request_or_404(rma), decision=form)
@@ -103,16 +100,13 @@ def return_receive(rma: str):
     found = _request_or_404(rma)
     form = receipt_form(found, services.refund_terms(found))
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             _, refund = services.receive_return(
                 request=found, received=form.received(), user=current_user,
                 note=form.note.data or "", restocking_fee_percent=form.fee_percent(),
                 refund_shipping=bool(form.refund_shipping.data),
             )  # fmt: skip
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             if refund is None:
                 why = (
                     "The restocking fee keeps the whole price: nothing goes back."
@@ -138,11 +132,7 @@ def return_slip_pdf(rma: str):
     found = _request_or_404(rma)
     if not services.slip_available(found):
         abort(404)
-    return Response(
-        services.slip_pdf(found),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{found.number}.pdf"'},
-    )
+    return file_response(services.slip_pdf(found), f"{found.number}.pdf", services.PDF, inline=True)
 
 
 # --- the report --------------------------------------------------------------------------
@@ -151,10 +141,7 @@ def return_slip_pdf(rma: str):
 @bp.get("/reports/returns")
 @allow()
 def report_returns():
-    from backoffice.reports import ReportPage, Section, _filters, _show
-    from shop.reports import returns as report
-
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     page = ReportPage(
         "Returns", "backoffice.report_returns",
         "Return requests asked in the period, by product and by reason: the units asked "
@@ -165,4 +152,4 @@ def report_returns():
             Section("reason", "Returns by reason", report.returns_by("reason", filters)),
         ],
     )  # fmt: skip
-    return _show(page, form, filters)
+    return show_report(page, form, filters)

@@ -6,20 +6,19 @@ next customer sees; orders already placed keep the shipping they were charged.
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import (
+from backoffice.blueprint import bp
+from backoffice.forms.shipping import (
     BoxForm,
     CarrierForm,
-    EmptyForm,
     RegionForm,
     ShippingServiceForm,
     ZoneForm,
     band_form,
 )
-from backoffice.views import MAX_ID, form_page, get_or_404, show_error
-from shop.errors import DomainError
+from backoffice.views import MAX_ID, form_page, get_or_404, service_call
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.shipping import services
 from shop.shipping.models import Box, Carrier, ShippingService, ShippingZone, ZoneRegion
 
@@ -57,14 +56,11 @@ def carrier_edit(carrier_id: int):
     carrier = get_or_404(Carrier, carrier_id)
     form = CarrierForm(obj=carrier)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_carrier(
                 carrier=carrier, name=form.name.data, dim_divisor=form.dim_divisor.data
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Carrier \u201c{carrier.name}\u201d saved.", "success")
             return redirect(url_for("backoffice.shipping"))
     return _form_page(
@@ -83,12 +79,9 @@ def service_edit(service_id: int):
     service = get_or_404(ShippingService, service_id)
     form = ShippingServiceForm(obj=service)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_service(service=service, **form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Service \u201c{service.full_name}\u201d saved.", "success")
             return redirect(url_for("backoffice.shipping"))
     return _form_page(
@@ -110,12 +103,9 @@ def zone_edit(zone_id: int | None = None):
     zone = get_or_404(ShippingZone, zone_id) if zone_id is not None else None
     form = ZoneForm(obj=zone)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.save_zone(zone=zone, name=form.name.data)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Zone \u201c{saved.name}\u201d saved.", "success")
             return redirect(url_for("backoffice.zone", zone_id=saved.id))
     back = url_for("backoffice.zone", zone_id=zone.id) if zone else url_for("backoffice.shipping")
@@ -151,17 +141,14 @@ def region_add(zone_id: int):
     found = get_or_404(ShippingZone, zone_id)
     form = RegionForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             region = services.add_region(
                 zone=found,
                 country=form.country.data,
                 province=form.province.data,
                 postal_prefix=form.postal_prefix.data or "",
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             where = (
                 f"postal codes starting {region.postal_prefix}" if region.postal_prefix else "all"
             )
@@ -204,17 +191,14 @@ def band_edit(zone_id: int, max_weight_g: int | None = None):
             data[f"price_{service.id}"] = rates[service.id].price
     form = band_form(shipping_services, data=data)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.save_band(
                 zone=found,
                 max_weight_g=form.max_weight_g.data,
                 prices=form.prices(),
                 old_max_weight_g=max_weight_g,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"Prices of parcels up to {form.max_weight_g.data:,} g in "
                 f"\u201c{found.name}\u201d saved.",
@@ -258,14 +242,11 @@ def box_edit(box_id: int | None = None):
     box = get_or_404(Box, box_id) if box_id is not None else None
     form = BoxForm(obj=box)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.save_box(
                 box=box, data={name: form[name].data for name in services.BOX_FIELDS}
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Box \u201c{saved.name}\u201d saved.", "success")
             return redirect(url_for("backoffice.shipping"))
     return _form_page(

@@ -3,14 +3,15 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import EmptyForm, StaffCreateForm, StaffEditForm
-from backoffice.views import form_page, get_or_404, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.staff import StaffCreateForm, StaffEditForm
+from backoffice.views import form_page, get_or_404, service_call
 from shop.accounts import second_factor, services
 from shop.accounts.models import User
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 
 
 @bp.get("/staff")
@@ -31,17 +32,14 @@ def staff():
 def staff_new():
     form = StaffCreateForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             user = services.create_user(
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
                 role=form.role.data,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Account for {user.name} ({user.email}) created.", "success")
             return redirect(url_for("backoffice.staff"))
     return form_page("backoffice/staff_form.html", form=form, user=None)
@@ -55,7 +53,7 @@ def staff_edit(user_id: int):
         abort(404)  # customers are not managed here
     form = StaffEditForm(obj=user)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_staff(
                 user=user,
                 name=form.name.data,
@@ -63,10 +61,7 @@ def staff_edit(user_id: int):
                 is_enabled=form.is_enabled.data,
                 acting=current_user,
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Account of {user.name} saved.", "success")
             return redirect(url_for("backoffice.staff"))
     return form_page(

@@ -11,17 +11,17 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.books_forms import (
+from backoffice.blueprint import bp
+from backoffice.forms.accounting import PeriodForm
+from backoffice.forms.statements import (
     CloseForm,
     DayForm,
     FilingPeriodForm,
     ReopenForm,
     StatementPeriodForm,
 )
-from backoffice.forms import PeriodForm
-from backoffice.views import download, form_page, show_error
+from backoffice.views import file_response, form_page, service_call
 from shop import month_end
 from shop.accounting import exports, periods, reports, statements, tax_returns
 from shop.accounting.models import Account
@@ -39,7 +39,7 @@ def _today() -> date:
 
 
 def _csv(lines, filename: str):
-    return download("".join(lines), filename, "text/csv")
+    return file_response("".join(lines), filename, "text/csv")
 
 
 def _wants_csv() -> bool:
@@ -138,14 +138,11 @@ def _close_page(form: CloseForm):
 def periods_page():
     form = CloseForm(month_ends=periods.closable_month_ends(_today()))
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             close = periods.close_through(
                 date.fromisoformat(form.closed_through.data), user=current_user, today=_today()
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"The books are closed through {close.closed_through:%Y-%m-%d}.", "success")
             return redirect(url_for("backoffice.periods_page"))
     return _close_page(form)

@@ -3,12 +3,10 @@
 
 from flask import flash, redirect, url_for
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import StoreSettingsForm
-from backoffice.views import form_page, show_error
-from shop.errors import DomainError
-from shop.extensions import db
+from backoffice.blueprint import bp
+from backoffice.forms.store_settings import StoreSettingsForm
+from backoffice.views import form_page, service_call
 from shop.store_details import services
 
 
@@ -21,14 +19,11 @@ def store_settings():
         form.demo_fee_percent.data = settings.demo_fee_percent / 100
         form.restocking_fee_percent.data = settings.restocking_fee_percent / 100
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.update_store_settings(**form.data_for_service())
             if form.logo.data:
                 services.save_logo(form.logo.data.read())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash("Store details saved; invoices issued from now on show them.", "success")
             return redirect(url_for("backoffice.store_settings"))
     return form_page("backoffice/store_settings.html", form=form, settings=settings)

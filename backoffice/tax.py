@@ -6,13 +6,13 @@ lines they were charged.
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import EmptyForm, TaxClassForm, TaxRateForm
-from backoffice.views import form_page, get_or_404, show_error
+from backoffice.blueprint import bp
+from backoffice.forms.tax import TaxClassForm, TaxRateForm
+from backoffice.views import form_page, get_or_404, service_call
 from shop.accounts import roles
-from shop.errors import DomainError
 from shop.extensions import db
+from shop.forms import EmptyForm
 from shop.tax import services
 from shop.tax.models import TaxRate
 
@@ -52,12 +52,9 @@ def _form_page(form, heading: str, submit: str, back: str, help_text: str = ""):
 def tax_class_new():
     form = TaxClassForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.create_tax_class(name=form.name.data)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Tax class \u201c{saved.name}\u201d created; give it its rates.", "success")
             return redirect(url_for("backoffice.tax_classes"))
     return _form_page(
@@ -76,12 +73,9 @@ def tax_rate_edit(rate_id: int | None = None):
     tax_rate = get_or_404(TaxRate, rate_id) if rate_id is not None else None
     form = TaxRateForm(obj=tax_rate)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             saved = services.save_tax_rate(tax_rate=tax_rate, **form.data_for_service())
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"{saved.component} for {saved.province} ({saved.country}) saved: "
                 f"{(saved.rate * 100).normalize():f}%.",

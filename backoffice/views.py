@@ -5,16 +5,17 @@ from collections.abc import Iterable
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 
 from shop.extensions import db
-from shop.views import MAX_ID, page_number, show_error
+from shop.views import MAX_ID, file_response, page_number, service_call, show_error
 
 __all__ = [
-    "download",
-    "stream_download",
+    "file_response",
     "form_page",
     "get_or_404",
     "page_number",
     "search_text",
+    "service_call",
     "show_error",
+    "stream_download",
 ]
 
 
@@ -36,15 +37,6 @@ def search_text() -> str:
     return request.args.get("q", "").replace("\x00", "").strip()[:200]
 
 
-def download(body, filename: str, mimetype: str = "text/csv") -> Response:
-    """A file the browser saves rather than shows (a CSV export, a ledger)."""
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def stream_download(lines: Iterable[str], filename: str, mimetype: str = "text/csv") -> Response:
     """A download sent as it is written, for files that grow without bound (the journal,
     the invoice list): `lines` is read while the response goes out, from a query that
@@ -55,7 +47,7 @@ def stream_download(lines: Iterable[str], filename: str, mimetype: str = "text/c
     The headers are gone before the last row is read, so a failure midway cannot become
     an error page: the file then ends with INCOMPLETE, and the connection is dropped, so
     that a bookkeeper never takes half a journal for all of it."""
-    return download(stream_with_context(_whole_or_marked(lines, filename)), filename, mimetype)
+    return file_response(stream_with_context(_whole_or_marked(lines, filename)), filename, mimetype)
 
 
 INCOMPLETE = (

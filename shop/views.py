@@ -1,6 +1,10 @@
 """Helpers shared by the views of the storefront and the back office."""
 
-from flask import abort, flash, request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Response, abort, flash, request, send_file
 from werkzeug.routing import IntegerConverter
 
 from shop.errors import DomainError
@@ -28,6 +32,52 @@ def show_error(form, err: DomainError) -> None:
         field.errors = [*field.errors, err.message]
     else:
         flash(err.message, "error")
+
+
+@dataclass
+class ServiceCall:
+    """How the service call in a `with service_call(...)` block went."""
+
+    ok: bool = False  # it went through and is committed
+
+
+@contextmanager
+def service_call(form=None) -> Iterator[ServiceCall]:
+    """Run the one service call of a request in the with-block, then commit it; a
+    DomainError instead undoes it and shows its message (show_error: beside the form's
+    field, or on top). After the block, `.ok` says whether to flash and redirect:
+
+        with service_call(form) as call:
+            saved = services.save_category(**form.data_for_service())
+        if call.ok:
+            flash(f"Category {saved.name} saved.", "success")
+            return redirect(url_for("backoffice.categories"))
+    """
+    call = ServiceCall()
+    try:
+        yield call
+    except DomainError as err:
+        show_error(form, err)
+    else:
+        db.session.commit()
+        call.ok = True
+
+
+def file_response(body, filename: str, mimetype: str, *, inline: bool = False) -> Response:
+    """A file for the browser: saved (attachment) or shown (inline) under this name, never
+    kept by a shared cache (shop.security_headers says the same of every download).
+
+    `body` is bytes, lines (a streamed CSV) or an open file (sent as it is read, with its
+    length)."""
+    if hasattr(body, "read"):
+        response = send_file(body, mimetype=mimetype, download_name=filename,
+                             as_attachment=not inline)  # fmt: skip
+    else:
+        disposition = "inline" if inline else "attachment"
+        response = Response(body, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def page_number() -> int:

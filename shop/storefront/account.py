@@ -30,9 +30,8 @@ from shop.storefront.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from shop.storefront.helpers import download as _download
 from shop.storefront.signin import after_password, start_session
-from shop.views import show_error
+from shop.views import file_response, service_call, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -141,12 +140,9 @@ def reset_password(token: str):
         return redirect(url_for("account.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.reset_password(token=token, new_password=form.password.data)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             logout_user()
             flash("Your password is changed. Please log in with the new one.", "success")
             return redirect(url_for("account.login"))
@@ -201,12 +197,9 @@ def edit_address(address_id: int | None = None):
             abort(404)
     form = AddressForm(obj=address)
     if form.validate_on_submit():
-        try:
+        with service_call(form) as call:
             services.save_address(user=current_user, data=form.data_for_service(), address=address)
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash("Address saved.", "success")
             return redirect(url_for("account.addresses"))
     return render_template("shop/account/address_form.html", form=form, address=address)
@@ -238,14 +231,18 @@ def invoices():
 @login_required
 def invoice_pdf(number: str):
     invoice = _own_invoice_or_404(number)
-    return _download(invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF)
+    return file_response(
+        invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF
+    )
 
 
 @bp.get("/invoices/<number>.xml")
 @login_required
 def invoice_xml(number: str):
     invoice = _own_invoice_or_404(number)
-    return _download(invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML)
+    return file_response(
+        invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML
+    )
 
 
 def _own_invoice_or_404(number: str):

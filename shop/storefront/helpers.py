@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, current_app, request, session, url_for
+from flask import Flask, abort, current_app, request, session, url_for
 from flask_login import current_user
 
 from shop import media
@@ -88,14 +88,6 @@ def image_url(image, size: str | None = "product") -> str:
     if public:
         return f"{public}/{name}"
     return url_for("media.image", filename=name)
-
-
-def download(data: bytes, filename: str, mimetype: str) -> Response:
-    """A file to save (an invoice, a credit note), never kept by a shared cache."""
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def register(app: Flask) -> None:

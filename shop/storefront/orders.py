@@ -29,11 +29,11 @@ from shop.storefront.forms import EmptyForm, TrackOrderForm
 from shop.storefront.helpers import (
     ORDERS,
     TRACKED,
-    download,
     money,
     order_link,
     visible_order,
 )
+from shop.views import file_response
 
 bp = Blueprint("orders", __name__)
 
@@ -118,13 +118,17 @@ def _document(number: str, document: str):
 @bp.get("/orders/<number>/documents/<document>.pdf")
 def document_pdf(number: str, document: str):
     invoice = _document(number, document)
-    return download(invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF)
+    return file_response(
+        invoice_files.invoice_pdf(invoice), f"{invoice.number}.pdf", invoice_files.PDF
+    )
 
 
 @bp.get("/orders/<number>/documents/<document>.xml")
 def document_xml(number: str, document: str):
     invoice = _document(number, document)
-    return download(invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML)
+    return file_response(
+        invoice_files.invoice_xml(invoice), f"{invoice.number}.xml", invoice_files.XML
+    )
 
 
 # --- buy again --------------------------------------------------------------------

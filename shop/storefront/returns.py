@@ -6,19 +6,17 @@ the browser that placed it, or a guest with the order's link token (?t=...). Ano
 customer's order, or a request of another order, is not found.
 """
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request
 from flask_login import current_user
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.forms import StoreForm, whole_number
 from shop.returns import services as returns
 from shop.returns import status as return_status
 from shop.storefront.helpers import order_link, visible_order
-from shop.views import show_error
+from shop.views import file_response, service_call
 
 bp = Blueprint("returns", __name__)
 
@@ -70,14 +68,11 @@ def new(number: str):
     form = request_form(lines)
     if form.validate_on_submit():
         user = current_user if current_user.is_authenticated else None
-        try:
+        with service_call(form) as call:
             found = returns.request_return(
                 order=order, lines=form.asked(), note=form.note.data or "", user=user
             )
-        except DomainError as err:
-            show_error(form, err)
-        else:
-            db.session.commit()
+        if call.ok:
             flash(
                 f"Return {found.number} requested. We email you when it is authorised, "
                 "with the return slip to put in the parcel.",
@@ -107,14 +102,10 @@ def withdraw(number: str, rma: str):
     if not form.validate_on_submit():
         flash("The form expired; please try again.", "error")
         return redirect(order_link(order, "returns"))
-    try:
+    with service_call() as call:
         user = current_user if current_user.is_authenticated else None
         returns.withdraw_return(request=found, user=user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
+    if call.ok:
         flash(f"Return {found.number} withdrawn: keep the items.", "success")
     return redirect(order_link(order, "returns"))
 
@@ -125,11 +116,7 @@ def slip(number: str, rma: str):
     found = returns.request_of_order(order, rma)
     if found is None or not returns.slip_available(found):
         abort(404)
-    return Response(
-        returns.slip_pdf(found),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{found.number}.pdf"'},
-    )
+    return file_response(returns.slip_pdf(found), f"{found.number}.pdf", returns.PDF, inline=True)
 
 
 @bp.app_template_global()

@@ -6,9 +6,10 @@ from wtforms import BooleanField, Form, SelectField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.forms import DayField, PeriodForm
+from backoffice.forms.accounting import PeriodForm
 from shop.accounting.tax_returns import FREQUENCIES, QUARTERLY
 from shop.forms import StoreForm
+from shop.forms.fields import DayField
 
 # The books' days: a statement reaches back a period and forward a day from the one asked,
 # which the calendar's first and last days (0001-01-01, 9999-12-31) have no room for.

@@ -7,14 +7,8 @@ from flask import current_app
 from wtforms import BooleanField, StringField
 from wtforms.validators import Optional
 
-from backoffice.forms import (
-    BackofficeForm,
-    MoneyField,
-    PercentField,
-    WholeNumberField,
-    _at_most,
-    _between,
-)
+from backoffice.forms import BackofficeForm
+from shop.forms.fields import MoneyField, PercentField, WholeNumberField, at_most, between
 from shop.money import to_minor_units
 
 
@@ -24,7 +18,7 @@ class RefundForm(BackofficeForm):
     amount = MoneyField(
         "Or an amount instead of items (goodwill), e.g. 10.00", validators=[Optional()]
     )
-    note = StringField("Note (the history and the credit note show it)", validators=[_at_most(200)])
+    note = StringField("Note (the history and the credit note show it)", validators=[at_most(200)])
 
     def units(self) -> dict[int, int]:
         """Order line id -> units typed, leaving out the empty and zero ones."""
@@ -53,7 +47,7 @@ def refund_form(order, refunded: dict[int, int], **kwargs) -> RefundForm:
         left = line.quantity - refunded.get(line.id, 0)
         field = WholeNumberField(
             f"{line.sku} {line.name} (bought {line.quantity}, {left} left to refund)",
-            validators=[Optional(), _between(0, max(left, 0))],
+            validators=[Optional(), between(0, max(left, 0))],
         )
         setattr(OrderRefundForm, f"line_{line.id}", field)
     return OrderRefundForm(**kwargs)

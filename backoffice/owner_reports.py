@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from flask import Response, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from backoffice import bp
 from backoffice.access import allow
-from backoffice.forms import EmptyForm, ReportFilterForm
-from backoffice.views import download, get_or_404
+from backoffice.blueprint import bp
+from backoffice.forms.owner_reports import ReportFilterForm
+from backoffice.views import file_response, get_or_404
 from shop.catalogue.models import Variant
 from shop.clock import store_today
 from shop.errors import DomainError
 from shop.formatting import local_date
+from shop.forms import EmptyForm
 from shop.reports import backorders, charts, customers, demand, refresh, sales, shipping, stock
 from shop.reports.filters import ReportFilters
 from shop.reports.tables import Table, change, table_csv
@@ -46,14 +47,14 @@ class ReportPage:
     tabs: list[tuple[str, str, bool]] = field(default_factory=list)  # (label, url, current)
 
 
-def _filters() -> tuple[ReportFilterForm, ReportFilters, str]:
+def chosen_filters() -> tuple[ReportFilterForm, ReportFilters, str]:
     form = ReportFilterForm(request.args)
     form.validate()
     chosen, grain = form.chosen()
     return form, chosen, grain
 
 
-def _show(page: ReportPage, form: ReportFilterForm, filters: ReportFilters, **extra):
+def show_report(page: ReportPage, form: ReportFilterForm, filters: ReportFilters, **extra):
     """The page, or one of its tables as CSV when asked."""
     if request.args.get("format") == "csv":
         return _csv(page, filters)
@@ -66,7 +67,7 @@ def _csv(page: ReportPage, filters: ReportFilters) -> Response:
     name = (
         f"{page.endpoint.split('.')[-1]}-{section.key}-{filters.period.start}-{filters.period.end}"
     )
-    return download(table_csv(section.table), f"{name}.csv")
+    return file_response(table_csv(section.table), f"{name}.csv", "text/csv")
 
 
 def _group_tabs(endpoint: str, groups, current: str) -> list[tuple[str, str, bool]]:
@@ -154,7 +155,7 @@ def top_chart(rows, title: str, key: str = "revenue", label: str = "Revenue") ->
 @bp.get("/reports/sales")
 @allow()
 def report_sales():
-    form, filters, grain = _filters()
+    form, filters, grain = chosen_filters()
     group = _chosen_group(["time", *sales.GROUPS])
     totals = sales.totals(filters)
     previous = sales.totals(filters, filters.period.previous())
@@ -182,7 +183,7 @@ def report_sales():
         [section], sales_tiles(totals, previous),
         _group_tabs("backoffice.report_sales", [("time", "Over time"), *SALES_TABS], group),
     )  # fmt: skip
-    return _show(page, form, filters)
+    return show_report(page, form, filters)
 
 
 def _limit_note(group: str) -> str:
@@ -194,7 +195,7 @@ def _limit_note(group: str) -> str:
 @bp.get("/reports/margin")
 @allow()
 def report_margin():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     group = _chosen_group(sales.MARGIN_GROUPS)
     rows = sorted(sales.sales_by(group, filters), key=lambda r: -r.margin)
     name = sales.GROUPS[group].lower()
@@ -214,13 +215,13 @@ def report_margin():
         [section], [],
         _group_tabs("backoffice.report_margin", MARGIN_TABS, group),
     )  # fmt: skip
-    return _show(page, form, filters)
+    return show_report(page, form, filters)
 
 
 @bp.get("/reports/stock")
 @allow()
 def report_stock():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     valuation = stock.valuation_by_category(filters)
     top = valuation.rows[:CHART_ROWS]
     chart = charts.bar_chart(
@@ -241,13 +242,13 @@ def report_stock():
                     "Variants that sold in the period, the soonest to run out first."),
         ],
     )  # fmt: skip
-    return _show(page, form, filters)
+    return show_report(page, form, filters)
 
 
 @bp.get("/reports/backorders")
 @allow()
 def report_backorders():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     buckets = backorders.backorder_aging(store_today())
     chart = charts.bar_chart(
         title="Units on backorder by age", value_title="Units waiting",
@@ -265,13 +266,13 @@ def report_backorders():
             Section("fill_rate", "Fill rate", backorders.fill_rate_table(current, previous)),
         ],
     )  # fmt: skip
-    return _show(page, form, filters, backorders_link=url_for("backoffice.backorders"))
+    return show_report(page, form, filters, backorders_link=url_for("backoffice.backorders"))
 
 
 @bp.get("/reports/shipping")
 @allow()
 def report_shipping():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     services = shipping.shipping_by_service(filters)
     chart = charts.bar_chart(
         title="Shipping charged and its cost", value_title="Amount",
@@ -295,13 +296,13 @@ def report_shipping():
                     shipping.taxes_collected(filters), None, TAX_NOTE),
         ],
     )  # fmt: skip
-    return _show(page, form, filters, books_link=books)
+    return show_report(page, form, filters, books_link=books)
 
 
 @bp.get("/reports/customers")
 @allow()
 def report_customers():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     figures = customers.customer_figures(filters)
     previous = customers.customer_figures(filters.for_period(filters.period.previous()))
     top = customers.top_customers(filters)
@@ -324,7 +325,7 @@ def report_customers():
         [Section("top", f"Top {customers.TOP} customers", top, chart)],
         tiles,
     )  # fmt: skip
-    return _show(page, form, filters)
+    return show_report(page, form, filters)
 
 
 # --- forecasts -------------------------------------------------------------------------
@@ -333,7 +334,7 @@ def report_customers():
 @bp.get("/reports/forecast")
 @allow()
 def report_forecast():
-    form, filters, _ = _filters()
+    form, filters, _ = chosen_filters()
     table = demand.forecast_table(store_today(), filters.category_id)
     computed = demand.last_refreshed()
     page = ReportPage(
@@ -346,7 +347,9 @@ def report_forecast():
         [Section("forecast", "Soonest to run out", table, None,
                  f"At most {demand.LIST_ROWS} variants, the fewest weeks of cover first.")],
     )  # fmt: skip
-    return _show(page, form, filters, computed=computed, refresh_run=refresh.latest_forecast_run())
+    return show_report(
+        page, form, filters, computed=computed, refresh_run=refresh.latest_forecast_run()
+    )
 
 
 @bp.post("/reports/forecast/refresh")
@@ -372,7 +375,9 @@ def variant_forecast(variant_id: int):
     variant = get_or_404(Variant, variant_id)
     found = demand.variant_demand(variant, store_today())
     if request.args.get("format") == "csv":
-        return download(table_csv(demand.weeks_table(found)), f"forecast-{variant.sku}.csv")
+        return file_response(
+            table_csv(demand.weeks_table(found)), f"forecast-{variant.sku}.csv", "text/csv"
+        )
     return render_template(
         "backoffice/variant_forecast.html",
         d=found,

@@ -3,13 +3,8 @@
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
-from backoffice.forms import (
-    BackofficeForm,
-    PercentField,
-    Required,
-    WholeNumberField,
-    status_filter_form,
-)
+from backoffice.forms import BackofficeForm, status_filter_form
+from shop.forms.fields import PercentField, Required, WholeNumberField
 from shop.returns import status as return_status
 from shop.returns.services import MAX_NOTE, Receipt
 

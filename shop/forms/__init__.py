@@ -41,3 +41,7 @@ class NewPassword:
         problem = password_problem(field.data or "")
         if problem:
             raise ValidationError(problem)
+
+
+class EmptyForm(StoreForm):
+    """Only the CSRF token: for buttons such as Remove and Log out."""

@@ -6,18 +6,18 @@ from wtforms import Form, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from backoffice.forms import (
-    BackofficeForm,
+from backoffice.forms import BackofficeForm
+from shop.clock import store_today
+from shop.forms.fields import (
     DayField,
     IdSelectField,
     MoneyField,
     Required,
     WholeNumberField,
-    _at_most,
-    _between,
-    _stripped,
+    at_most,
+    between,
+    stripped,
 )
-from shop.clock import store_today
 from shop.inventory.services import MAX_MOVEMENT
 from shop.payables import bills
 from shop.payables import models as m
@@ -28,14 +28,14 @@ CHARGE_ROWS = 2  # freight, duty: more than two other charges on one bill is rar
 class BillForm(BackofficeForm):
     invoice_number = StringField(
         "Supplier's invoice number",
-        filters=[_stripped],
-        validators=[DataRequired("Enter the supplier's invoice number."), _at_most(60)],
+        filters=[stripped],
+        validators=[DataRequired("Enter the supplier's invoice number."), at_most(60)],
     )
     bill_date = DayField(
         "Invoice date", default=store_today, validators=[Required("Enter the invoice date.")]
     )
     due_date = DayField("Due date (empty: the supplier's terms)", validators=[Optional()])
-    note = TextAreaField("Note", validators=[_at_most(2000)])
+    note = TextAreaField("Note", validators=[at_most(2000)])
 
     def draft(self, proposed, charge_count: int = CHARGE_ROWS) -> bills.Draft:
         """What was typed, as the service reads it (cents, ids)."""
@@ -81,7 +81,7 @@ def bill_form(proposed, accounts, **kwargs) -> BillForm:
             WholeNumberField(
                 f"{p.line.variant.sku} units billed",
                 default=p.to_bill,
-                validators=[Optional(), _between(0, MAX_MOVEMENT)],
+                validators=[Optional(), between(0, MAX_MOVEMENT)],
             ),
         )
         setattr(
@@ -96,7 +96,7 @@ def bill_form(proposed, accounts, **kwargs) -> BillForm:
         setattr(
             LinesBillForm,
             bills.charge_field(i, "description"),
-            StringField("Other charge", filters=[_stripped], validators=[_at_most(200)]),
+            StringField("Other charge", filters=[stripped], validators=[at_most(200)]),
         )
         setattr(
             LinesBillForm,
@@ -122,8 +122,8 @@ class PaymentForm(BackofficeForm):
     )
     reference = StringField(
         "Cheque number or EFT reference",
-        filters=[_stripped],
-        validators=[DataRequired("Enter the cheque number or the EFT reference."), _at_most(60)],
+        filters=[stripped],
+        validators=[DataRequired("Enter the cheque number or the EFT reference."), at_most(60)],
     )
     amount = MoneyField("Amount ($)", validators=[Required("Enter the amount paid.")])
 

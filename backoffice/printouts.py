@@ -15,11 +15,12 @@ holds a random token.
 
 from io import BytesIO
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from backoffice import bp
 from backoffice.access import allow
+from backoffice.blueprint import bp
+from backoffice.views import file_response
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
@@ -31,11 +32,7 @@ PO_PRINTERS = (roles.WAREHOUSE, roles.SALES)
 
 
 def _pdf(data: bytes, filename: str):
-    response = send_file(
-        BytesIO(data), mimetype=documents.PDF, download_name=filename, as_attachment=False
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(BytesIO(data), filename, documents.PDF, inline=True)
 
 
 def _nothing_chosen(what: str):
@@ -132,12 +129,7 @@ def document_batch_pdf(token: str):
     found = batch_files.open_file(batch.token) if batch.status == batches.READY else None
     if found is None:
         abort(404)
-    response = send_file(
-        found, mimetype=documents.PDF, download_name=batches.FILENAMES[batch.kind],
-        as_attachment=True,
-    )  # fmt: skip
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(found, batches.FILENAMES[batch.kind], documents.PDF)
 
 
 @bp.route("/documents/pick-list.pdf", methods=["GET", "POST"])

@@ -2,7 +2,8 @@
 
 from flask_wtf.file import FileField, FileRequired
 
-from backoffice.forms import BackofficeForm, IdSelectField
+from backoffice.forms import BackofficeForm
+from shop.forms.fields import IdSelectField
 
 
 class StatementUploadForm(BackofficeForm):
