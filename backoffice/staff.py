@@ -9,8 +9,6 @@ from backoffice.forms.staff import StaffCreateForm, StaffEditForm
 from backoffice.views import form_page, get_or_404, service_call
 from shop.accounts import second_factor, services
 from shop.accounts.models import User
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.forms import EmptyForm
 
 
@@ -81,12 +79,9 @@ def staff_reset_second_factor(user_id: int):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with service_call() as call:
         second_factor.reset_for(user=user, acting=current_user)
-    except DomainError as err:
-        flash(err.message, "error")
-    else:
-        db.session.commit()
+    if call.ok:
         then = (
             "they set it up again at their next sign-in"
             if second_factor.required_for(user)

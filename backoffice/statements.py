@@ -28,7 +28,6 @@ from shop.accounting.models import Account
 from shop.accounts import roles
 from shop.clock import store_date
 from shop.db import utcnow
-from shop.errors import DomainError
 from shop.extensions import db
 
 BOOKKEEPING = (roles.BOOKKEEPER,)
@@ -153,11 +152,8 @@ def periods_page():
 def periods_reopen():
     form = ReopenForm()
     if form.validate_on_submit():
-        try:
+        with service_call() as call:
             close = periods.reopen(user=current_user)
-        except DomainError as err:
-            flash(err.message, "error")
-        else:
-            db.session.commit()
+        if call.ok:
             flash(f"Reopened the books closed through {close.closed_through:%Y-%m-%d}.", "success")
     return redirect(url_for("backoffice.periods_page"))

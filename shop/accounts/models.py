@@ -51,6 +51,13 @@ class User(UserMixin, TimestampMixin, Base):
         return f"<User {self.email} {self.role}>"
 
 
+# The parts of a postal address: an Address's columns, an order's ship_* columns and the
+# checkout's address (shop.cart) alike.
+ADDRESS_FIELDS = (
+    "full_name", "company", "line1", "line2", "city", "province", "postal_code", "country", "phone",
+)  # fmt: skip
+
+
 class Address(TimestampMixin, Base):
     __tablename__ = "addresses"
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
-from shop.accounts.models import Address, LoginChallenge, User, new_session_token
+from shop.accounts.models import ADDRESS_FIELDS, Address, LoginChallenge, User, new_session_token
 from shop.db import end_reading, utcnow
 from shop.extensions import db
 from shop.links import public_url
@@ -291,10 +291,6 @@ def _minutes(seconds: int) -> str:
 
 
 # --- addresses -----------------------------------------------------------------
-
-ADDRESS_FIELDS = (
-    "full_name", "company", "line1", "line2", "city", "province", "postal_code", "country", "phone",
-)  # fmt: skip
 
 
 def save_address(*, user: User, data: dict, address: Address | None = None) -> Address:

@@ -63,7 +63,7 @@ class CheckoutState(Base):
         sa.ForeignKey("carts.id", ondelete="CASCADE"), primary_key=True
     )
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    address: Mapped[dict | None] = mapped_column(sa.JSON)  # orders.ADDRESS_FIELDS
+    address: Mapped[dict | None] = mapped_column(sa.JSON)  # accounts.models.ADDRESS_FIELDS
     service_id: Mapped[int | None] = mapped_column()
     policy: Mapped[str | None] = mapped_column(sa.String(30))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

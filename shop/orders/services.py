@@ -14,6 +14,7 @@ from flask import current_app
 from shop import clock, locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
+from shop.accounts.models import ADDRESS_FIELDS
 from shop.billing import services as billing
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
@@ -26,10 +27,6 @@ from shop.orders import events, pricing
 from shop.orders import status as st
 from shop.orders.errors import CannotSupply, CheckoutChanged, OrderError
 from shop.orders.models import POLICY_LABELS, Order, OrderLine, OrderTax
-
-ADDRESS_FIELDS = (
-    "full_name", "company", "line1", "line2", "city", "province", "postal_code", "country", "phone",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

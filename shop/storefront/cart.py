@@ -4,10 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from shop.cart import services
-from shop.errors import DomainError
-from shop.extensions import db
 from shop.storefront.forms import AddToCartForm, EmptyForm, UpdateLineForm
 from shop.storefront.helpers import back_or
+from shop.views import service_call
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -34,15 +33,12 @@ def add():
     if not form.validate_on_submit():
         flash(_form_errors(form) or "Please check the quantity.", "error")
         return redirect(back), 303
-    try:
+    with service_call() as call:
         line = services.add_to_cart(
             user=current_user, variant_id=form.variant_id_as_int(), quantity=form.quantity.data
         )
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not call.ok:
         return redirect(back), 303
-    db.session.commit()
     flash(f"Added {form.quantity.data} x {line.variant.full_name} to your cart.", "success")
     return redirect(url_for("cart.show")), 303
 
@@ -53,13 +49,10 @@ def update(line_id: int):
     if not form.validate_on_submit():
         flash(_form_errors(form) or "Please check the quantity.", "error")
         return redirect(url_for("cart.show")), 303
-    try:
+    with service_call() as call:
         services.update_line(user=current_user, line_id=line_id, quantity=form.quantity.data)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not call.ok:
         return redirect(url_for("cart.show")), 303
-    db.session.commit()
     flash("Cart updated.", "success")
     return redirect(url_for("cart.show")), 303
 
@@ -70,12 +63,9 @@ def remove(line_id: int):
     if not form.validate_on_submit():
         flash("Your session expired; please try again.", "error")
         return redirect(url_for("cart.show")), 303
-    try:
+    with service_call() as call:
         services.remove_line(user=current_user, line_id=line_id)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not call.ok:
         return redirect(url_for("cart.show")), 303
-    db.session.commit()
     flash("Removed from your cart.", "success")
     return redirect(url_for("cart.show")), 303

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, user_logged_out
 
 from shop.accounting import agents
+from shop.accounts.models import ADDRESS_FIELDS
 from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db
@@ -120,7 +121,7 @@ def _use_saved_address(form, cart):
     chosen = next((a for a in current_user.addresses if a.id == form.saved_address.data), None)
     if chosen is None:
         abort(404)
-    data = {name: getattr(chosen, name) for name in orders.ADDRESS_FIELDS}
+    data = {name: getattr(chosen, name) for name in ADDRESS_FIELDS}
     _save_state(cart, email=current_user.email, address=data)
     return redirect(url_for("checkout.delivery"))
 

@@ -21,7 +21,6 @@ from flask_login import current_user
 
 from shop.billing import files as invoice_files
 from shop.cart import services as carts
-from shop.errors import DomainError
 from shop.extensions import db, limiter
 from shop.orders import after_sale, cancellations
 from shop.refunds import services as refunds
@@ -33,7 +32,7 @@ from shop.storefront.helpers import (
     order_link,
     visible_order,
 )
-from shop.views import file_response
+from shop.views import file_response, service_call
 
 bp = Blueprint("orders", __name__)
 
@@ -158,13 +157,10 @@ def _cancel(number: str, use_case, done_message: str):
     order = visible_order(number)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with service_call() as call:
         done = use_case(order=order, user=current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
+    if not call.ok:
         return _back(order)
-    db.session.commit()
     refunds.send_refunds(done.refund_ids)
     message = done_message.format(number=order.number)
     if done.refund is not None:
