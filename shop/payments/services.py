@@ -120,7 +120,10 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
 
 
 def apply_payment_outcome(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
-    """A payment succeeded, failed or expired (the order locked); anything else is ignored."""
+    """A payment succeeded, failed or expired (the order locked); anything else is ignored.
+    A refund's outcome is not a payment's: it goes through shop.refunds, never lost here."""
+    if data.outcome in (REFUND, REFUND_SUCCEEDED, REFUND_FAILED):
+        raise ValueError(f"{data.outcome}: apply it with shop.refunds.provider_events")
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
     if data.outcome == FAILED:
