@@ -14,8 +14,9 @@ from backoffice.blueprint import bp
 from backoffice.forms.orders import CancelOrderForm, OrderFilterForm
 from backoffice.views import form_page, page_number, service_call
 from shop.accounts import roles
+from shop.after_sale import cancellations
 from shop.formatting import money
-from shop.orders import cancellations, queries, services
+from shop.orders import queries, services
 from shop.refunds import services as refunds
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
