@@ -139,7 +139,8 @@ def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     elif all(_settled(line) for line in order.lines) and order.status == st.PARTIALLY_SHIPPED:
         # Everything left has shipped: the order is complete (PARTIALLY_SHIPPED -> SHIPPED).
         _change_status(order, st.SHIPPED)
-    events.backorder_cancelled(order, items, user)
+    cancelled = [(line.sku, units[line.id]) for line in order.lines if line.id in units]
+    events.backorder_cancelled(order, cancelled, user)
     if nothing_ships:
         events.order_cancelled(order, user, "nothing left to ship")
     shipping = True if nothing_ships else _shipping_not_needed(order)

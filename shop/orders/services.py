@@ -262,7 +262,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
     """Money taken for an order that can no longer be supplied went back: the history
     says so and the customer is told which items are gone. The order stays unpaid."""
     items = unavailable_items(order)
-    events.payment_refunded(order, provider, amount, refund_id, "; ".join(items))
+    events.payment_refunded(order, provider, amount, refund_id, items)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
@@ -277,7 +277,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
 def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
     """Money taken for an order already cancelled (paid on a payment page left open) went
     back: the history says so and the customer is told. The order stays cancelled."""
-    events.payment_refunded(order, provider, amount, refund_id, "", why="the order was cancelled")
+    events.payment_refunded_cancelled(order, provider, amount, refund_id)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
