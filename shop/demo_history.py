@@ -1143,8 +1143,10 @@ class Generator:
                     currency=self.currency)  # fmt: skip
         for s, shipped in zip(shipments, units, strict=True):
             count = sum(q for _, q in shipped)
-            self._event(order_id, "shipped", s["shipped_at"], self.warehouse_id,
-                        shipment=s["number"], units=count, tracking=s["tracking_number"])  # fmt: skip
+            self._event(
+                order_id, "shipped", s["shipped_at"], self.warehouse_id,
+                shipment=s["number"], units=count, tracking=s["tracking_number"],
+            )  # fmt: skip
 
     def _unpaid_events(self, sale, order_id, placed, status) -> None:
         self._event(order_id, "placed", placed, policy=sale.policy, backordered=0)

@@ -53,7 +53,7 @@ def _placed(p: dict) -> str:
         return "Order placed ({policy}); {n} unit(s) backordered.".format(
             policy=policy, n=p["backordered"]
         )
-    return "Order placed ({policy}).".format(policy=policy)
+    return f"Order placed ({policy})."
 
 
 def _paid(p: dict) -> str:
@@ -121,7 +121,8 @@ def _sooner(p: dict) -> str:
 def _return_requested(p: dict) -> str:
     items = ", ".join(
         "{units} x {sku} ({reason})".format(
-            units=line["units"], sku=line["sku"],
+            units=line["units"],
+            sku=line["sku"],
             reason=RETURN_REASONS.get(line["reason"], line["reason"]).lower(),
         )  # fmt: skip
         for line in p["lines"]
@@ -176,8 +177,10 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
         "Shipment {shipment} shipped: {units} unit(s), tracking {tracking}.".format(**p)
     ),
     "packing_cancelled": lambda p: "Shipment {shipment} cancelled while packing.".format(**p),
-    "backorder_allocated": lambda p: "Backordered stock allocated from {reference}: {items}.".format(
-        reference=p["reference"], items=_units(p["items"])
+    "backorder_allocated": lambda p: (
+        "Backordered stock allocated from {reference}: {items}.".format(
+            reference=p["reference"], items=_units(p["items"])
+        )
     ),
     "refund_decided": _refund_decided,
     "refund_succeeded": _refund_succeeded,
@@ -185,7 +188,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
         money=_amount(p), provider=p["provider"], error=p["error"]
     ),
     "refund_rejected": lambda p: "Refund reported by {provider} rejected: {reason}".format(**p),
-    "refund_retried": lambda p: "Refund of {money} sent again.".format(money=_amount(p)),
+    "refund_retried": lambda p: f"Refund of {_amount(p)} sent again.",
     "backorder_cancelled": _backorder_cancelled,
     "backorder_delayed": _delayed,
     "backorder_sooner": _sooner,

@@ -9,10 +9,8 @@ from shop.db import Base, UTCDateTime
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 
-PAID = "paid"
-OPEN = "open"
-VOID = "void"
-STATUS_LABELS = {PAID: "Paid", OPEN: "Open", VOID: "Void"}
+PAID = "paid"  # every invoice is issued paid (the status column has no other value yet)
+STATUS_LABELS = {PAID: "Paid"}
 
 
 class InvoiceSequence(Base):

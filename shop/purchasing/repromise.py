@@ -97,7 +97,9 @@ def tell_customers(changes: list[backorders.DateChange], *, why: str, user=None)
 
 
 def _describe(changes: list[backorders.DateChange]) -> list[dict]:
-    return [events.date_move(c.line.quantity_backordered, c.line.sku, c.old, c.new) for c in changes]
+    return [
+        events.date_move(c.line.quantity_backordered, c.line.sku, c.old, c.new) for c in changes
+    ]
 
 
 def replan_and_tell(variant_ids, *, why: str, user=None) -> list[Told]:

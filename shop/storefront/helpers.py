@@ -10,8 +10,8 @@ from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.formatting import local_date, local_datetime, local_number, local_percent, money
 from shop.inventory import reasons
-from shop.orders import services as orders
 from shop.order_history import event_text
+from shop.orders import services as orders
 from shop.orders.line_status import order_line_statuses
 from shop.payments.providers import demo_mode
 
