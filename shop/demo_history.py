@@ -760,7 +760,6 @@ class Generator:
         self.days = days
         self.prefix = current_app.config["ORDER_NUMBER_PREFIX"]
         self.currency = current_app.config["BASE_CURRENCY"]
-        self.locale = current_app.config["LOCALE"]
         self.payment_minutes = current_app.config["ORDER_PAYMENT_MINUTES"]
         self.order_id = _next_id(Order)
         self.line_id = _next_id(OrderLine)

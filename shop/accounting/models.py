@@ -96,7 +96,7 @@ class JournalLine(Base):
 
 
 @sa.event.listens_for(JournalLine, "before_insert")
-def _line_takes_its_entrys_date(mapper, connection, line: JournalLine) -> None:
+def _line_takes_its_entrys_date(_mapper, _connection, line: JournalLine) -> None:
     line.date = line.entry.date
 
 
