@@ -1152,11 +1152,11 @@ class Generator:
         if status == order_status.EXPIRED:
             expired = placed + timedelta(minutes=self.payment_minutes + self.rng.randint(1, 9))
             self._event(order_id, "expired", expired)
-            self._event(order_id, "released", expired, why="not paid in time")
+            self._event(order_id, "released", expired, why="expired")
         else:
             cancelled = placed + timedelta(minutes=self.rng.randint(5, 50))
             self._event(order_id, "cancelled", cancelled, reason="the customer changed their mind")
-            self._event(order_id, "released", cancelled, why="order cancelled")
+            self._event(order_id, "released", cancelled, why="cancelled")
 
     def _count(self, sale: Sale, status: str, paid_at, shipments) -> None:
         r = self.result

@@ -27,6 +27,11 @@ EMAILED = {
     "shipment": "Shipment {shipment} notice emailed to {to}.",
     "cancellation": "Cancellation notice emailed to {to}.",
 }
+RELEASED = {
+    "payment_failed": "payment failed",
+    "expired": "not paid in time",
+    "cancelled": "order cancelled",
+}
 MAX_DATES_TEXT = 500  # what the history kept of a long list of moved dates
 
 
@@ -168,7 +173,7 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "payment_rejected": lambda p: "Payment event from {provider} rejected: {reason}".format(**p),
     "refunded": _refunded,
     "email": lambda p: EMAILED[p["notice"]].format(**p),
-    "released": lambda p: "Stock allocation released ({why}).".format(**p),
+    "released": lambda p: "Stock allocation released ({why}).".format(why=RELEASED[p["why"]]),
     "expired": lambda p: "Not paid in time; the order expired.",
     "cancelled": _cancelled,
     "invoice": lambda p: "Invoice {number} issued, marked paid.".format(**p),

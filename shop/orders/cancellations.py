@@ -188,7 +188,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
         line.quantity_cancelled += line.quantity_allocated + line.quantity_backordered
         line.quantity_allocated = 0
         line.quantity_backordered = 0
-    events.allocation_released(order, "order cancelled")
+    events.allocation_released(order, "cancelled")
     db.session.flush()
     if waiting:  # the oldest paid backorders of these items take the released units
         backorders.allocate_queue(waiting, reference=f"cancelled order {order.number}", user=user)

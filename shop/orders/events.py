@@ -73,6 +73,7 @@ def payment_refunded_cancelled(
 
 
 def allocation_released(order: Order, why: str) -> OrderEvent:
+    """`why`: "payment_failed", "expired" or "cancelled"."""
     return _add(order, "released", why=why)
 
 

@@ -181,7 +181,8 @@ def change_status(order: Order, new_status: str) -> None:
 
 
 def release_allocation(order: Order, why: str) -> None:
-    """Give an unpaid order's stock back; its lines keep no claim on stock."""
+    """Give an unpaid order's stock back; its lines keep no claim on stock. `why`:
+    "payment_failed", "expired" or "cancelled" (shop.order_history.RELEASED)."""
     locks.lock_stock_rows([line.variant_id for line in order.lines])
     for line in order.lines:
         stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
@@ -293,13 +294,13 @@ def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)
-    release_allocation(order, "payment failed")
+    release_allocation(order, "payment_failed")
 
 
 def expire_order(order: Order) -> None:
     change_status(order, st.EXPIRED)
     events.order_expired(order)
-    release_allocation(order, "not paid in time")
+    release_allocation(order, "expired")
 
 
 EXPIRY_BATCH = 100

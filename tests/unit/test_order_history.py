@@ -41,6 +41,7 @@ SENTENCES = [
      "Payment of $1.00 refunded through Stripe (re_2): the order was cancelled."),
     ("email", {"notice": "shipment", "to": "a@example.com", "shipment": "SH-1"},
      "Shipment SH-1 notice emailed to a@example.com."),
+    ("released", {"why": "expired"}, "Stock allocation released (not paid in time)."),
     ("cancelled", {"reason": ""}, "Order cancelled."),
     ("cancelled", {"reason": "nothing left to ship"}, "Order cancelled: nothing left to ship."),
     ("refund_decided", {"reason": "goodwill", "note": "late", "credit_note": "CN-1",
