@@ -142,7 +142,7 @@ def refund_retried(order: Order, refund, user=None) -> OrderEvent:
 
 
 def backorder_delayed(order: Order, moved: str, why: str, user=None) -> OrderEvent:
-    """Backordered lines' ship dates moved later (shop.purchasing.repromise); emailed."""
+    """Backordered lines' ship dates moved later (shop.backorders.repromise); emailed."""
     message = f"Expected ship date moved later: {moved}. {why} Customer emailed."
     return _add(order, "backorder_delayed", message[:500], user)
 

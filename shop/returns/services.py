@@ -290,7 +290,7 @@ class Receipt:
 
 def _queue_order_ids(variant_ids) -> list[int]:
     """Orders waiting for these variants (their backorders get the units back in stock)."""
-    from shop.purchasing.backorders import SERVED
+    from shop.backorders.queue import SERVED
 
     return list(
         db.session.scalars(
@@ -329,7 +329,7 @@ def receive_return(
 
 
 def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: str):
-    from shop.purchasing.backorders import allocate_to_backorders
+    from shop.backorders.queue import allocate_to_backorders
 
     # Orders first, by id: this order and every order whose backorders may get the units.
     variant_ids = sorted({line.order_line.variant_id for line in request.lines})

@@ -28,7 +28,7 @@ from shop.fulfilment.models import DocumentBatch
 from shop.jobs.models import DONE, RUNNING, JobRun
 from shop.jobs.queue import queue
 from shop.jobs.worker import consumer
-from shop.reports.models import DemandForecast
+from shop.planning.models import DemandForecast
 from tests.conftest import log_in, make_app
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 from tests.integration.backoffice_helpers import flashes, text_of

@@ -31,7 +31,7 @@ def expire_orders() -> str:
 
 
 def allocate_backorders() -> str:
-    from shop.purchasing.backorders import serve_backorders_from_free_stock
+    from shop.backorders.queue import serve_backorders_from_free_stock
 
     served = serve_backorders_from_free_stock()
     db.session.commit()
@@ -39,7 +39,7 @@ def allocate_backorders() -> str:
 
 
 def repromise_backorders() -> str:
-    from shop.purchasing.repromise import repromise_late
+    from shop.backorders.repromise import repromise_late
 
     done = repromise_late()
     db.session.commit()
@@ -54,7 +54,7 @@ def repromise_backorders() -> str:
 def backorder_report() -> str:
     """Late purchase orders are re-promised first, so the list and the customers have the
     same new dates."""
-    from shop.purchasing.reports import send_backorder_report
+    from shop.planning.daily_lists import send_backorder_report
 
     repromised = repromise_backorders()
     report = send_backorder_report()
@@ -68,7 +68,7 @@ def backorder_report() -> str:
 
 
 def reorder_report() -> str:
-    from shop.purchasing.reports import send_reorder_report
+    from shop.planning.daily_lists import send_reorder_report
 
     report = send_reorder_report()
     db.session.commit()
@@ -81,7 +81,7 @@ def reorder_report() -> str:
 
 def refresh_forecasts() -> str:
     from shop.clock import store_today
-    from shop.reports.demand import refresh_forecasts as refresh
+    from shop.planning.demand import refresh_forecasts as refresh
 
     count = refresh(store_today())
     db.session.commit()
