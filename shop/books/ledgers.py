@@ -18,7 +18,8 @@ from math import ceil
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.accounting.models import ASSET, EXPENSE, Account, JournalEntry, JournalLine
+from shop.accounting.models import Account, JournalEntry, JournalLine
+from shop.accounting.statements import natural_sign, without_jit
 from shop.billing.models import Invoice, InvoiceTax
 from shop.clock import local_midnight
 from shop.extensions import db
@@ -68,18 +69,6 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
-
-
-def without_jit() -> None:
-    """PostgreSQL would compile the big sums of the statements to machine code (JIT) for
-    seconds when they run in well under one: off for the rest of this transaction."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL jit = off"))
-
-
-def natural_sign(account_type: str) -> int:
-    """+1 for accounts whose balance is normally a debit (assets, expenses), else -1."""
-    return 1 if account_type in (ASSET, EXPENSE) else -1
 
 
 # --- the journal ------------------------------------------------------------------
