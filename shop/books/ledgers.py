@@ -36,11 +36,6 @@ def _int(value) -> int:
     return int(value or 0)
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass
 class Page:
     """One page of rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
@@ -452,11 +447,10 @@ def _issued_between(issued_from: date | None, issued_to: date | None) -> list:
 def _invoice_conditions(filters: InvoiceFilters) -> list:
     conditions = _issued_between(filters.issued_from, filters.issued_to)
     for word in filters.text.lower().split()[:MAX_SEARCH_WORDS]:
-        pattern = _like(word)
         conditions.append(
             sa.or_(
-                sa.func.lower(Invoice.number).like(pattern, escape="\\"),
-                sa.func.lower(Invoice.customer_email).like(pattern, escape="\\"),
+                sa.func.lower(Invoice.number).contains(word, autoescape=True),
+                sa.func.lower(Invoice.customer_email).contains(word, autoescape=True),
             )
         )
     if filters.kind:

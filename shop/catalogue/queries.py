@@ -89,8 +89,7 @@ def search_products(text: str, *, sort: str = "name", page: int = 1):
     words = search_words(text)
     query = sellable_products()
     for word in words:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Product.search_text.like(pattern, escape="\\"))
+        query = query.where(Product.search_text.contains(word, autoescape=True))
     return _paginate(_sorted(query, sort), page)
 
 

@@ -106,7 +106,6 @@ def admin_products(text: str = "", *, page: int = 1, per_page: int = ADMIN_PER_P
     """Every product, active or not, whose name, SKUs or description hold each word."""
     query = sa.select(Product)
     for word in search_words(text):
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Product.search_text.like(pattern, escape="\\"))
+        query = query.where(Product.search_text.contains(word, autoescape=True))
     query = query.order_by(Product.name, Product.id).options(*admin_product_options())
     return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
