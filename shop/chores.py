@@ -18,7 +18,7 @@ from shop.extensions import db
 from shop.money import format_money
 from shop.notifications.delivery import deliver_pending
 from shop.orders.jobs import expire_unpaid_orders
-from shop.payments.payouts import pay_out_demo
+from shop.payouts.services import pay_out_demo
 from shop.planning.daily_lists import send_backorder_report, send_reorder_report
 from shop.planning.demand import refresh_forecasts as refresh
 from shop.refunds.retry import retry_due_refunds
