@@ -29,7 +29,6 @@ import sqlalchemy as sa
 from bench.data import ADJECTIVES, COLOURS, MATERIALS, SENTENCES, SIZES, TREE
 from shop import create_app
 from shop.catalogue.models import Category, Product, Variant
-from shop.catalogue.services import slugify
 from shop.db import refresh_statistics
 from shop.demo import ean13
 from shop.extensions import db
@@ -37,6 +36,7 @@ from shop.inventory import reasons
 from shop.inventory.models import StockLevel, StockMovement
 from shop.purchasing.models import Supplier
 from shop.tax.models import TaxClass
+from shop.text import slugify
 
 SEED = 2026
 # A third level under each of the 32 categories of bench/data.py's tree.

@@ -1,6 +1,6 @@
 """flask commands: seed-demo, serve, jobs, and the chores by hand (outbox deliver, orders
 expire, backorders report/allocate/repromise, reorder report, forecasts refresh, payouts
-demo, refunds retry: the same jobs the worker's schedule runs, shop/jobs/chores.py)."""
+demo, refunds retry: the same jobs the worker's schedule runs, shop/chores.py)."""
 
 import click
 from flask import Flask, current_app
@@ -87,7 +87,7 @@ def _seed_history(seed: int | None) -> None:
     from shop import demo_history
     from shop.clock import store_today
     from shop.db import refresh_statistics
-    from shop.reports.demand import refresh_forecasts
+    from shop.planning.demand import refresh_forecasts
 
     result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
     db.session.commit()
@@ -113,7 +113,7 @@ def outbox():
 @click.option("--limit", default=500, show_default=True)
 def outbox_deliver(limit: int):
     """Deliver every email that is due (the job worker does this every minute)."""
-    from shop.jobs.chores import deliver_mail
+    from shop.chores import deliver_mail
 
     click.echo(deliver_mail(limit))
 

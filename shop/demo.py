@@ -22,13 +22,9 @@ from shop.accounting.services import seed_chart
 from shop.accounts import roles, second_factor
 from shop.accounts.services import create_user, find_user_by_email, save_address
 from shop.catalogue.models import Category, Product
-from shop.catalogue.services import (
-    add_image,
-    save_category,
-    save_product,
-    save_variant,
-)
+from shop.catalogue.services import add_image, save_category, save_product
 from shop.extensions import db
+from shop.inventory.variants import save_variant
 from shop.links import public_url
 from shop.media import delete_image
 from shop.payables.demo_bills import seed_bills
