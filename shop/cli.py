@@ -84,12 +84,12 @@ def _store_has_orders() -> bool:
 
 def _seed_history(seed: int | None) -> None:
     """The demo's past year of sales, in one transaction."""
-    from shop import demo_history
+    from shop import demo
     from shop.clock import store_today
     from shop.db import refresh_statistics
     from shop.reports.demand import refresh_forecasts
 
-    result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
+    result = demo.generate_history(seed=demo.HISTORY_SEED if seed is None else seed)
     db.session.commit()
     click.echo(result.summary())
     refresh_statistics(db)

@@ -10,6 +10,7 @@ does not pay it: the outcome is REFUND_DUE, and the provider gives the money bac
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -73,8 +74,10 @@ def already_applied(provider: str, event_id: str) -> bool:
     return db.session.scalar(query) is not None
 
 
-def apply_payment_event(data: PaymentEventData) -> str:
-    """Apply a provider's event to its order once; returns what was done, for logs."""
+def apply_payment_event(data: PaymentEventData, *, now: datetime | None = None) -> str:
+    """Apply a provider's event to its order once; returns what was done, for logs.
+
+    `now` is when a payment counts as received (the current time unless given)."""
     if already_applied(data.provider, data.event_id):
         return "duplicate"
     record = PaymentEvent(
@@ -84,7 +87,7 @@ def apply_payment_event(data: PaymentEventData) -> str:
     db.session.flush()  # a concurrent copy of this event now fails on the unique key
     payment, order = _find(data)
     record.order_id = order.id if order else None
-    record.outcome = _apply(data, payment, order) if order else "no matching order"
+    record.outcome = _apply(data, payment, order, now) if order else "no matching order"
     db.session.flush()
     return record.outcome
 
@@ -111,7 +114,7 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
     return payment, locks.lock_order(order_id)
 
 
-def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+def _apply(data: PaymentEventData, payment: Payment | None, order: Order, now=None) -> str:
     if data.outcome in (REFUND_SUCCEEDED, REFUND_FAILED):
         if order.payment_provider != data.provider:
             reason = f"the order was paid through {order.payment_provider}, not {data.provider}"
@@ -122,7 +125,7 @@ def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str
             succeeded=data.outcome == REFUND_SUCCEEDED, reason=data.reason,
         )  # fmt: skip
     if data.outcome == SUCCEEDED:
-        return _succeeded(data, payment, order)
+        return _succeeded(data, payment, order, now)
     if data.outcome == REFUND:
         from shop.refunds import provider_events  # it builds on this module's constants
 
@@ -149,7 +152,7 @@ def _close(payment: Payment | None, status: str) -> None:
         payment.status = status
 
 
-def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order, now=None) -> str:
     if data.amount != order.total or (data.currency or "").upper() != order.currency:
         reason = (
             f"amount {data.amount} {data.currency} does not match the order's "
@@ -170,7 +173,9 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
     if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
         return f"ignored: order is already {order.status}"
     try:
-        orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)
+        orders.mark_paid(
+            order, provider=data.provider, amount=data.amount, method=data.method, now=now
+        )
     except CannotSupply as err:  # sold to someone else since this order gave its stock back
         current_app.logger.error(
             "payment event %s for order %s: %s", data.event_id, order.number, err.message
