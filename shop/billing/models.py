@@ -65,6 +65,8 @@ class Invoice(Base):
     taxes: Mapped[list["InvoiceTax"]] = relationship(
         order_by="InvoiceTax.id", cascade="all, delete-orphan"
     )
+    # By name: billing sits below orders and imports nothing of it (shop.orders.models).
+    order: Mapped["Order"] = relationship(viewonly=True)  # noqa: F821
 
     @property
     def title(self) -> str:

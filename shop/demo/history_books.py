@@ -19,7 +19,7 @@ from shop.demo.history_plan import INSERT_ROWS, PROVIDER, PROVIDER_LABEL, Clock
 from shop.extensions import db
 from shop.inventory.valuation import OPENING_STOCK
 from shop.orders.models import Order
-from shop.payments import payouts
+from shop.payouts import services as payouts
 from shop.store_details.services import store_settings
 
 

@@ -40,7 +40,7 @@ milliseconds per order (about 10-20 s for the demo's ~3,500 orders on
 SQLite). Two summary entries per month keep the balance sheet plausible
 without purchase orders: stock bought to replace what shipped (inventory /
 bank, "history:2026-03:restock"); the processor's payouts are daily, as the
-demo provider's job makes them (shop.payments.payouts.pay_out_demo, up to yesterday).
+demo provider's job makes them (shop.payouts.services.pay_out_demo, up to yesterday).
 The seeded stock's opening entries (inventory / opening balance equity) are dated the
 history's first day; shipments and restocks both go at the variant's cost, which is
 its average cost (the stock never moved), so the inventory account stays equal to

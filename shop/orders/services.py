@@ -15,6 +15,7 @@ from shop import clock, locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
 from shop.billing import services as billing
+from shop.billing.files import pdf_attachment
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
 from shop.catalogue.models import Product, Variant
@@ -349,8 +350,6 @@ def expire_due_orders(*, now, after_id: int = 0, limit: int = EXPIRY_BATCH) -> E
 
 def send_confirmation(order: Order) -> None:
     """The order-confirmation email, with the invoice PDF once the invoice is issued."""
-    from shop.billing.files import pdf_attachment
-
     invoice = billing.invoice_for_order(order)
     queue_email(
         to=order.email,
@@ -391,14 +390,6 @@ def order_for_customer(*, number: str, user, token: str | None, session_orders) 
     return None
 
 
-# --- cancelling -------------------------------------------------------------------
-
+# Which orders staff may cancel (the back office asks before showing its button); the
+# cancellation itself, with its shipments and refund, is shop.after_sale.cancellations.
 CANCELLABLE = (st.PENDING_PAYMENT, st.PAID)
-
-
-def cancel_order(*, order: Order, user, reason: str = "") -> Order:
-    """Staff cancel an order that has shipped nothing: see
-    shop.orders.cancellations.cancel_order_by_staff (a paid order is refunded)."""
-    from shop.orders import cancellations  # it builds on this module
-
-    return cancellations.cancel_order_by_staff(order=order, user=user, reason=reason).order

@@ -37,9 +37,11 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from shop import locks
+from shop.billing.files import pdf_attachment
 from shop.billing.services import next_number
 from shop.clock import store_date
 from shop.db import utcnow
+from shop.documents.return_slip import render_return_slip
 from shop.extensions import db
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.models import Shipment, ShipmentLine
@@ -49,6 +51,10 @@ from shop.money import format_money
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
+from shop.purchasing.backorders import SERVED, allocate_to_backorders
+from shop.refunds import services as refunds
+from shop.refunds import status as refund_status
+from shop.refunds.models import Refund
 from shop.returns import status as return_status
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.returns.status import ReturnError
@@ -290,8 +296,6 @@ class Receipt:
 
 def _queue_order_ids(variant_ids) -> list[int]:
     """Orders waiting for these variants (their backorders get the units back in stock)."""
-    from shop.purchasing.backorders import SERVED
-
     return list(
         db.session.scalars(
             sa.select(OrderLine.order_id)
@@ -329,8 +333,6 @@ def receive_return(
 
 
 def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: str):
-    from shop.purchasing.backorders import allocate_to_backorders
-
     # Orders first, by id: this order and every order whose backorders may get the units.
     variant_ids = sorted({line.order_line.variant_id for line in request.lines})
     locks.lock_orders([request.order_id, *_queue_order_ids(variant_ids)])
@@ -381,10 +383,6 @@ def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: s
 
 
 def _refund(request: ReturnRequest, fee_percent, shipping, user):
-    from shop.billing.files import pdf_attachment
-    from shop.refunds import services as refunds
-    from shop.refunds import status as refund_status
-
     terms = refund_terms(request)
     fee = terms.restocking_fee_percent if fee_percent is None else Decimal(fee_percent)
     if not Decimal(0) <= fee <= Decimal(100):
@@ -527,9 +525,6 @@ def request_by_number(number: str) -> ReturnRequest | None:
 
 def refunded_by_request(order: Order) -> dict[int, int]:
     """What went back for each of the order's return requests (refunds not failed), cents."""
-    from shop.refunds import status as refund_status
-    from shop.refunds.models import Refund
-
     rows = db.session.execute(
         sa.select(Refund.return_id, sa.func.sum(Refund.amount))
         .where(
@@ -572,8 +567,6 @@ def slip_available(request: ReturnRequest) -> bool:
 
 
 def slip_pdf(request: ReturnRequest) -> bytes:
-    from shop.documents.return_slip import render_return_slip
-
     cfg = current_app.config
     return render_return_slip(
         request, settings=store_settings(), locale=cfg["LOCALE"], timezone=cfg["TIMEZONE"]
