@@ -44,7 +44,7 @@ def seed_demo(if_empty: bool, seed: int | None, history: bool):
     from shop import demo
 
     if current_app.config["STORE_ENV"] == "production":
-        # Its staff accounts have the passwords printed in shop/demo.py.
+        # Its staff accounts have the passwords printed in shop/demo/people.py.
         raise click.ClickException(
             "seed-demo fills a demo store and does not run with STORE_ENV=production: its "
             "staff accounts (owner@example.com, ...) have passwords anyone can read in the "
