@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from shop import demo
 from shop.catalogue.models import Variant
 from shop.clock import store_today
-from shop.demo_history import generate_history
+from shop.demo import generate_history
 from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.planning.demand import refresh_forecasts

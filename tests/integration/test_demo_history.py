@@ -22,7 +22,7 @@ from shop.accounts.models import User
 from shop.billing.models import INVOICE, Invoice, InvoiceSequence
 from shop.books.ledgers import trial_balance
 from shop.db import utcnow
-from shop.demo_history import HistoryError, generate_history
+from shop.demo import HistoryError, generate_history
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory import valuation
