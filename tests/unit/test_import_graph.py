@@ -102,3 +102,18 @@ def test_the_promise_counts_the_orders_statuses_it_names():
         order_status.PAID,
         order_status.PARTIALLY_SHIPPED,
     )
+
+
+def test_every_module_of_the_shop_has_a_layer():
+    """A package nobody placed in the layers would be free to import anything."""
+    import re
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in contracts["contracts"] if c["id"] == "layers")["layers"]
+    placed = {name.strip().strip("()") for layer in layers for name in re.split(r"[:|]", layer)}
+    shop = ROOT / "shop"
+    modules = {p.stem for p in shop.glob("*.py") if p.stem != "__init__"}
+    modules |= {p.name for p in shop.iterdir() if (p / "__init__.py").exists()}
+    assert modules - placed == set(), "not in any layer of pyproject.toml"
+    assert placed - modules == set(), "a layer names a module that does not exist"
