@@ -28,11 +28,12 @@ from backoffice.views import (
     service_call,
 )
 from shop.accounts import roles
+from shop.backorders import purchase_orders as po_use_cases
+from shop.backorders import queue
 from shop.forms import EmptyForm
 from shop.payables import bills
 from shop.payables import models as bill_models
-from shop.purchasing import backorders as queue
-from shop.purchasing import reorder as reordering
+from shop.planning import reorder as reordering
 from shop.purchasing import services
 from shop.purchasing import status as st
 from shop.purchasing.models import PurchaseOrder, Supplier
@@ -146,7 +147,7 @@ def purchase_order_edit(po_id: int):
     form = PurchaseOrderEditForm()
     if form.validate_on_submit():
         with service_call(form) as call:
-            told = services.edit_purchase_order(
+            told = po_use_cases.edit_purchase_order(
                 po=po,
                 expected_date=form.expected_date.data,
                 note=form.note.data or "",
@@ -202,7 +203,7 @@ def purchase_order_send(po_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         with service_call(form) as call:
-            services.send_purchase_order(po=po, user=current_user)
+            po_use_cases.send_purchase_order(po=po, user=current_user)
         if call.ok:
             flash(f"{po.number} sent to {po.supplier.email}.", "success")
     return redirect(url_for("backoffice.purchase_order", po_id=po_id))
@@ -215,7 +216,7 @@ def purchase_order_cancel(po_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         with service_call(form) as call:
-            services.cancel_purchase_order(po=po, user=current_user)
+            po_use_cases.cancel_purchase_order(po=po, user=current_user)
         if call.ok:
             flash(f"{po.number} cancelled.", "success")
     return redirect(url_for("backoffice.purchase_order", po_id=po_id))
@@ -228,7 +229,7 @@ def purchase_order_receive(po_id: int):
     form = receive_form(po)
     if po.status in st.OPEN and form.validate_on_submit():
         with service_call(form) as call:
-            receipt = services.receive_purchase_order(
+            receipt = po_use_cases.receive_purchase_order(
                 po=po,
                 quantities=form.quantities(),
                 user=current_user,

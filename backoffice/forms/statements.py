@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.forms.accounting import PeriodForm
-from shop.accounting.tax_returns import FREQUENCIES, QUARTERLY
+from shop.books.tax_returns import FREQUENCIES, QUARTERLY
 from shop.forms import StoreForm
 from shop.forms.fields import DayField
 

@@ -12,7 +12,7 @@ Bad input raises OrderError with a message a person can read and changes nothing
 Cancelled units move to OrderLine.quantity_cancelled, so the line's status
 (shop.fulfilment.line_status) says "cancelled" and they are owed no more. Stock an
 order gave back goes at once to the oldest paid backorders of the same variants
-(shop.purchasing.backorders), as a receipt would.
+(shop.backorders.queue), as a receipt would.
 
 Locks, in shop.locks order: the cancelled order and the orders waiting for its
 variants (by id, together), its packing shipments (staff only), the stock rows,
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shop import locks
+from shop.backorders import queue as backorders
 from shop.billing.files import pdf_attachment
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
@@ -36,7 +37,6 @@ from shop.orders import events, pricing
 from shop.orders import status as st
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
-from shop.purchasing import backorders
 from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 
@@ -144,7 +144,8 @@ def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     elif all(_settled(line) for line in order.lines) and order.status == st.PARTIALLY_SHIPPED:
         # Everything left has shipped: the order is complete (PARTIALLY_SHIPPED -> SHIPPED).
         _change_status(order, st.SHIPPED)
-    events.backorder_cancelled(order, items, user)
+    cancelled = [(line.sku, units[line.id]) for line in order.lines if line.id in units]
+    events.backorder_cancelled(order, cancelled, user)
     if nothing_ships:
         events.order_cancelled(order, user, "nothing left to ship")
     shipping = True if nothing_ships else _shipping_not_needed(order)
@@ -198,7 +199,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
         line.quantity_cancelled += line.quantity_allocated + line.quantity_backordered
         line.quantity_allocated = 0
         line.quantity_backordered = 0
-    events.allocation_released(order, "order cancelled")
+    events.allocation_released(order, "cancelled")
     db.session.flush()
     if waiting:  # the oldest paid backorders of these items take the released units
         backorders.allocate_queue(waiting, reference=f"cancelled order {order.number}", user=user)

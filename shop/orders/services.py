@@ -6,7 +6,7 @@ commits once, so all of it happens or none of it.
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -179,7 +179,8 @@ def change_status(order: Order, new_status: str) -> None:
 
 
 def release_allocation(order: Order, why: str) -> None:
-    """Give an unpaid order's stock back; its lines keep no claim on stock."""
+    """Give an unpaid order's stock back; its lines keep no claim on stock. `why`:
+    "payment_failed", "expired" or "cancelled" (shop.order_history.RELEASED)."""
     locks.lock_stock_rows([line.variant_id for line in order.lines])
     for line in order.lines:
         stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
@@ -241,15 +242,19 @@ def check_can_supply(order: Order) -> Order:
     return order
 
 
-def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> None:
+def mark_paid(
+    order: Order, *, provider: str, amount: int, method: str = "", now: datetime | None = None
+) -> None:
     """Paid: the invoice is issued (PAID), the sale and any commission are posted, the
-    customer is emailed; all in the transaction that records the payment."""
+    customer is emailed; all in the transaction that records the payment.
+
+    `now` is the moment of payment (the current time unless given)."""
     if order.status in st.RELEASED:
         reallocate(order)
     change_status(order, st.PAID)
-    order.paid_at = utcnow()
+    order.paid_at = utcnow() if now is None else now
     events.order_paid(order, provider, amount, method)
-    invoice = billing.issue_invoice(order=order, payment_method=method or provider)
+    invoice = billing.issue_invoice(order=order, payment_method=method or provider, now=now)
     events.invoice_issued(order, invoice.number)
     books.post_sale(order=order, invoice=invoice)
     books.post_commission(order=order, on=clock.store_date(order.paid_at))
@@ -260,7 +265,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
     """Money taken for an order that can no longer be supplied went back: the history
     says so and the customer is told which items are gone. The order stays unpaid."""
     items = unavailable_items(order)
-    events.payment_refunded(order, provider, amount, refund_id, "; ".join(items))
+    events.payment_refunded(order, provider, amount, refund_id, items)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
@@ -275,7 +280,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
 def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
     """Money taken for an order already cancelled (paid on a payment page left open) went
     back: the history says so and the customer is told. The order stays cancelled."""
-    events.payment_refunded(order, provider, amount, refund_id, "", why="the order was cancelled")
+    events.payment_refunded_cancelled(order, provider, amount, refund_id)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
@@ -291,13 +296,13 @@ def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)
-    release_allocation(order, "payment failed")
+    release_allocation(order, "payment_failed")
 
 
 def expire_order(order: Order) -> None:
     change_status(order, st.EXPIRED)
     events.order_expired(order)
-    release_allocation(order, "not paid in time")
+    release_allocation(order, "expired")
 
 
 EXPIRY_BATCH = 100

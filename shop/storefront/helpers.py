@@ -11,6 +11,7 @@ from shop.cart.services import item_count
 from shop.formatting import local_date, local_datetime, local_number, local_percent, money
 from shop.fulfilment.line_status import order_line_statuses
 from shop.inventory import reasons
+from shop.order_history import event_text
 from shop.orders import services as orders
 from shop.payments.providers import demo_mode
 
@@ -96,6 +97,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["percent"] = local_percent
+    app.jinja_env.filters["event_text"] = event_text  # an order event's sentence
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["role_labels"] = roles.LABELS

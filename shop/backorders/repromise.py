@@ -42,14 +42,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
+from shop.backorders import queue as backorders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
-from shop.purchasing import backorders
+from shop.promise.incoming import expected_date
 from shop.purchasing import status as st
-from shop.purchasing.incoming import expected_date
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 # What the customer reads as the reason of a delay.
@@ -96,12 +96,10 @@ def tell_customers(changes: list[backorders.DateChange], *, why: str, user=None)
     return told
 
 
-def _describe(changes: list[backorders.DateChange]) -> str:
-    return "; ".join(
-        f"{c.line.quantity_backordered} x {c.line.sku} from "
-        f"{c.old.isoformat() if c.old else 'no date'} to {c.new.isoformat()}"
-        for c in changes
-    )
+def _describe(changes: list[backorders.DateChange]) -> list[dict]:
+    return [
+        events.date_move(c.line.quantity_backordered, c.line.sku, c.old, c.new) for c in changes
+    ]
 
 
 def replan_and_tell(variant_ids, *, why: str, user=None) -> list[Told]:
