@@ -2,7 +2,7 @@
 
 One builder instead of a hand-made copy per test module. The figures are the ones the
 tests' assertions are written against (prices, costs, weights, boxes); a module that
-needs a different figure passes it (`ridge_tent(stock=3)`), and says so where it does.
+needs a different figure passes it (`ridge_tent(classes, stock=3)`).
 """
 
 from shop.catalogue.models import Variant
