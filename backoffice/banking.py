@@ -20,7 +20,7 @@ from shop.banking import matching, reports, statements
 from shop.banking.models import BankLine, BankStatement
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.payments import payouts
+from shop.payouts import services as payouts
 
 BOOKKEEPING = (roles.BOOKKEEPER,)
 

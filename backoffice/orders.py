@@ -14,10 +14,11 @@ from backoffice.access import allow
 from backoffice.forms import CancelOrderForm, OrderFilterForm
 from backoffice.views import form_page, page_number, show_error
 from shop.accounts import roles
+from shop.after_sale import cancellations
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.formatting import money
-from shop.orders import cancellations, queries, services
+from shop.orders import queries, services
 from shop.refunds import services as refunds
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)

@@ -13,9 +13,7 @@ import argparse
 import contextlib
 import json
 import re
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -28,7 +26,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import Server, load_average, start_server, stop_server, wait_until_serving
+from bench.harness import (
+    Server,
+    analyze_if_postgresql,
+    drop_pg_schema,
+    fresh_pg_schema,
+    interrupted_by_signals,
+    load_average,
+    start_server,
+    stop_server,
+    store_env,
+    wait_until_serving,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -107,25 +116,8 @@ def fetch(url: str) -> tuple[int, str]:
 def prepare_database(args, workdir: Path) -> str:
     """An empty database for the run: a file in the temp folder, or a fresh schema."""
     if args.database_url:
-        base = sa.engine.make_url(args.database_url).set(drivername="postgresql+psycopg")
-        admin = sa.create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-            conn.execute(sa.text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-        admin.dispose()
-        url = base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-        url = url.render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{workdir / 'bench.db'}"
-    return url
-
-
-def drop_pg_schema(args) -> None:
-    base = sa.engine.make_url(args.database_url).set(drivername="postgresql+psycopg")
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-    engine.dispose()
+        return fresh_pg_schema(args.database_url, PG_SCHEMA)
+    return f"sqlite:///{workdir / 'bench.db'}"
 
 
 def seed(url: str, workdir: Path, args):
@@ -141,9 +133,7 @@ def seed(url: str, workdir: Path, args):
             catalogue = data.build(
                 conn, products=args.products, variants_per_product=args.variants, seed=args.seed
             )
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("ANALYZE"))
+        analyze_if_postgresql(db.engine)
     return app, catalogue
 
 
@@ -227,28 +217,20 @@ def main(argv=None) -> int:
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="bench-catalogue-"))
     servers: list[Server] = []
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    # Ctrl-C and SIGTERM both end in the finally below (SIGINT explicitly too: a
-    # shell starting us in the background would otherwise have it ignored).
-    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _run(args, workdir, servers)
+        with interrupted_by_signals():
+            return _run(args, workdir, servers)
     except KeyboardInterrupt:
         print("\nInterrupted; stopping the servers.", file=sys.stderr)
         return 130
     finally:
         for server in servers:
             stop_server(server)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
             if args.database_url:
                 with contextlib.suppress(sa.exc.SQLAlchemyError):
-                    drop_pg_schema(args)
+                    drop_pg_schema(args.database_url, PG_SCHEMA)
 
 
 def _run(args, workdir: Path, servers: list[Server]) -> int:
@@ -274,15 +256,10 @@ def _run(args, workdir: Path, servers: list[Server]) -> int:
     for page in pages[2:]:
         page.queries = count_queries(app, page.path)
 
-    env = {"DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    store_env = {
-        **env,
-        "STORE_ENV": "production",  # production settings: no mail delivery after requests
-        "STORE_BASE_URL": "http://127.0.0.1",  # the servers answer on 127.0.0.1 only
-        "SECRET_KEY": secrets.token_hex(32),
-    }
-    servers.append(start_server("store", "shop:create_app()", store_env, workdir, args.workers))
-    servers.append(start_server("bare", "bench.bare:create_app()", env, workdir, args.workers))
+    store = store_env(url)
+    servers.append(start_server("store", "shop:create_app()", store, workdir, args.workers))
+    bare = {"DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    servers.append(start_server("bare", "bench.bare:create_app()", bare, workdir, args.workers))
     by_name = {s.name: s for s in servers}
     for page in pages:
         wait_until_serving(by_name[page.server], page.path)

@@ -15,13 +15,9 @@ See bench/README.md.
 import argparse
 import contextlib
 import json
-import os
 import random
-import secrets
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,9 +35,14 @@ from bench.harness import (
     Outcome,
     Plan,
     Server,
-    free_port,
+    analyze_if_postgresql,
+    drop_pg_schema,
+    fresh_pg_schema,
+    interrupted_by_signals,
     load_average,
+    start_server,
     stop_server,
+    store_env,
     wait_until_serving,
 )
 
@@ -69,21 +70,7 @@ def prepare_database(backend: str, args, workdir: Path) -> str:
     """An empty database: a file in the temp folder, or a fresh schema in PostgreSQL."""
     if backend == "sqlite":
         return f"sqlite:///{workdir / 'checkout.db'}"
-    base = sa.engine.make_url(args.pg_url).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-        conn.execute(sa.text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-    admin.dispose()
-    url = base.update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
-    return url.render_as_string(hide_password=False)
-
-
-def drop_pg_schema(args) -> None:
-    engine = sa.create_engine(sa.engine.make_url(args.pg_url).set(drivername="postgresql+psycopg"))
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-    engine.dispose()
+    return fresh_pg_schema(args.pg_url, PG_SCHEMA)
 
 
 def seed(url: str, workdir: Path, args) -> Shop:
@@ -160,9 +147,7 @@ def seed(url: str, workdir: Path, args) -> Shop:
         service_ids = list(
             db.session.scalars(sa.select(ShippingService.id).order_by(ShippingService.position))
         )
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("ANALYZE"))
+        analyze_if_postgresql(db.engine)
         db.session.remove()
         db.engine.dispose()
     return Shop(items=items, popular=items[:30], hot=hot, service_ids=service_ids)
@@ -173,34 +158,15 @@ def seed(url: str, workdir: Path, args) -> Shop:
 
 def start_store(url: str, workdir: Path, args) -> Server:
     """gunicorn with gthread workers: `--workers` processes of `--threads` threads each."""
-    port = free_port()
-    log = workdir / "store.log"
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(args.workers)]
-    if args.threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(args.threads)]
-    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "--error-logfile", str(log)]
-    command.append("shop:create_app()")
-    env = {
-        "DATABASE_URL": url,
-        "PYTHONPATH": str(ROOT),
-        "SECRET_KEY": secrets.token_hex(32),
-        "STORE_ENV": "production",
-        "STORE_BASE_URL": "http://127.0.0.1",  # the servers answer on 127.0.0.1 only
-        "STORE_INSTANCE_PATH": str(workdir / "instance"),
+    env = store_env(
+        url,
+        STORE_INSTANCE_PATH=str(workdir / "instance"),
         # Production settings, but over plain HTTP and with the demo provider:
-        "STORE_DEMO_PAYMENTS_ALLOWED": "true",
-        "STORE_SESSION_COOKIE_SECURE": "false",
-        "STORE_OUTBOX_DELIVER_AFTER_REQUEST": "false",  # as in production: a worker mails
-    }
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: master and workers stop together
+        STORE_DEMO_PAYMENTS_ALLOWED="true",
+        STORE_SESSION_COOKIE_SECURE="false",
+        STORE_OUTBOX_DELIVER_AFTER_REQUEST="false",  # as in production: a worker mails
     )
-    return Server("store", process, port, log)
+    return start_server("store", "shop:create_app()", env, workdir, args.workers, args.threads)
 
 
 # --- buyers ------------------------------------------------------------------------------
@@ -471,34 +437,28 @@ def main(argv=None) -> int:
         return 2
     servers: list[Server] = []
     workdirs: list[Path] = []
-
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
     results = {}
     try:
-        for backend in backends:
-            workdir = Path(tempfile.mkdtemp(prefix=f"bench-checkout-{backend}-"))
-            workdirs.append(workdir)
-            results[backend] = run_backend(backend, args, workdir, servers)
-            for server in servers:
-                stop_server(server)
-            servers.clear()
+        with interrupted_by_signals():
+            for backend in backends:
+                workdir = Path(tempfile.mkdtemp(prefix=f"bench-checkout-{backend}-"))
+                workdirs.append(workdir)
+                results[backend] = run_backend(backend, args, workdir, servers)
+                for server in servers:
+                    stop_server(server)
+                servers.clear()
     except KeyboardInterrupt:
         print("\nInterrupted; stopping the server.", file=sys.stderr)
         return 130
     finally:
         for server in servers:
             stop_server(server)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if not args.keep:
             for workdir in workdirs:
                 shutil.rmtree(workdir, ignore_errors=True)
             if "postgresql" in backends:
                 with contextlib.suppress(sa.exc.SQLAlchemyError):
-                    drop_pg_schema(args)
+                    drop_pg_schema(args.pg_url, PG_SCHEMA)
     return report(args, results)
 
 

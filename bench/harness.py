@@ -1,4 +1,5 @@
-"""What the benchmarks share: starting and stopping servers, and a buyer's browser.
+"""What the benchmarks share: a database for the run, starting and stopping servers,
+Ctrl-C handling, and a buyer's browser.
 
 Servers run in process groups of their own (start_new_session), so a master and its
 workers stop together; every wait is bounded in time. The buyer goes through the whole
@@ -8,6 +9,7 @@ checkout over HTTP with CSRF on, as bench/checkout.py and bench/scale_out.py dri
 import contextlib
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,11 +17,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,10 +47,15 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def start_server(name: str, app: str, env: dict, workdir: Path, workers: int) -> Server:
+def start_server(
+    name: str, app: str, env: dict, workdir: Path, workers: int, threads: int = 1
+) -> Server:
+    """gunicorn serving `app`: `workers` processes, of `threads` threads each (gthread)."""
     port = free_port()
     log = workdir / f"{name}.log"
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
     command += ["--log-level", "warning", "--error-logfile", str(log), app]
     process = subprocess.Popen(
         command,
@@ -92,6 +100,69 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=timeout)
+
+
+def store_env(database_url: str, **settings: str) -> dict:
+    """The store's environment under gunicorn: production settings, answering on
+    127.0.0.1 only, a fresh secret key; `settings` adds or overrides (STORE_...)."""
+    return {
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "STORE_ENV": "production",  # production settings: no mail delivery after requests
+        "STORE_BASE_URL": "http://127.0.0.1",
+        "SECRET_KEY": secrets.token_hex(32),
+        **settings,
+    }
+
+
+@contextlib.contextmanager
+def interrupted_by_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM both raise KeyboardInterrupt inside, so the caller's finally
+    stops its servers (SIGINT explicitly too: a shell starting us in the background would
+    otherwise have it ignored); the previous handlers come back afterwards."""
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_term) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+def _pg_base(pg_url: str) -> sa.URL:
+    return sa.engine.make_url(pg_url).set(drivername="postgresql+psycopg")
+
+
+def fresh_pg_schema(pg_url: str, schema: str) -> str:
+    """An empty schema in the PostgreSQL database (dropped first if it is there); returns
+    the URL whose search_path is that schema."""
+    admin = sa.create_engine(_pg_base(pg_url))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = _pg_base(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def drop_pg_schema(pg_url: str, schema: str) -> None:
+    engine = sa.create_engine(_pg_base(pg_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def analyze_if_postgresql(engine: sa.Engine) -> None:
+    """Fresh statistics after a bulk seed, so the planner sees the real table sizes."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE"))
 
 
 def load_average() -> str:

@@ -40,7 +40,7 @@ milliseconds per order (about 10-20 s for the demo's ~3,500 orders on
 SQLite). Two summary entries per month keep the balance sheet plausible
 without purchase orders: stock bought to replace what shipped (inventory /
 bank, "history:2026-03:restock"); the processor's payouts are daily, as the
-demo provider's job makes them (shop.payments.payouts.pay_out_demo, up to yesterday).
+demo provider's job makes them (shop.payouts.services.pay_out_demo, up to yesterday).
 The seeded stock's opening entries (inventory / opening balance equity) are dated the
 history's first day; shipments and restocks both go at the variant's cost, which is
 its average cost (the stock never moved), so the inventory account stays equal to
@@ -82,10 +82,9 @@ from shop.fulfilment.services import NUMBER_PREFIX as SHIPMENT_PREFIX
 from shop.fulfilment.services import OWN_PACKAGING, luhn_check_digit
 from shop.inventory.models import StockLevel
 from shop.inventory.valuation import OPENING_STOCK
-from shop.money import format_money
 from shop.orders import status as order_status
-from shop.orders.models import POLICY_LABELS, SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine
-from shop.payments import payouts
+from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine
+from shop.payouts import services as payouts
 from shop.purchasing.models import Supplier
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.shipping.packing import BoxSpec, Unit, pack
@@ -761,7 +760,6 @@ class Generator:
         self.days = days
         self.prefix = current_app.config["ORDER_NUMBER_PREFIX"]
         self.currency = current_app.config["BASE_CURRENCY"]
-        self.locale = current_app.config["LOCALE"]
         self.payment_minutes = current_app.config["ORDER_PAYMENT_MINUTES"]
         self.order_id = _next_id(Order)
         self.line_id = _next_id(OrderLine)
@@ -1131,41 +1129,34 @@ class Generator:
         })  # fmt: skip
         return card, reference
 
-    def _event(self, order_id: int, kind: str, message: str, at: datetime, user_id=None):
+    def _event(self, order_id: int, kind: str, at: datetime, user_id=None, **params):
+        """An order event row: its kind and parameters as shop.orders.events keeps them."""
         self.writer.add("order_events", {
-            "order_id": order_id, "kind": kind, "message": message[:500], "user_id": user_id,
+            "order_id": order_id, "kind": kind, "params": params, "user_id": user_id,
             "created_at": at,
         })  # fmt: skip
 
     def _sold_events(self, sale, order_id, placed, paid_at, total, card, shipments, units):
-        backordered = sum(sale.later)
-        extra = f"; {backordered} unit(s) backordered" if backordered else ""
-        label = POLICY_LABELS[sale.policy].lower()
-        self._event(order_id, "placed", f"Order placed ({label}){extra}.", placed)
-        money = format_money(total, self.currency, self.locale)
-        self._event(
-            order_id, "paid", f"Payment of {money} received through {PROVIDER} by {card}.", paid_at
-        )
+        self._event(order_id, "placed", placed, policy=sale.policy, backordered=sum(sale.later))
+        self._event(order_id, "paid", paid_at, provider=PROVIDER, method=card, amount=total,
+                    currency=self.currency)  # fmt: skip
         for s, shipped in zip(shipments, units, strict=True):
             count = sum(q for _, q in shipped)
-            self._event(order_id, "shipped",
-                        f"Shipment {s['number']} shipped: {count} unit(s), tracking "
-                        f"{s['tracking_number']}.", s["shipped_at"], self.warehouse_id)  # fmt: skip
+            self._event(
+                order_id, "shipped", s["shipped_at"], self.warehouse_id,
+                shipment=s["number"], units=count, tracking=s["tracking_number"],
+            )  # fmt: skip
 
     def _unpaid_events(self, sale, order_id, placed, status) -> None:
-        label = POLICY_LABELS[sale.policy].lower()
-        self._event(order_id, "placed", f"Order placed ({label}).", placed)
+        self._event(order_id, "placed", placed, policy=sale.policy, backordered=0)
         if status == order_status.EXPIRED:
             expired = placed + timedelta(minutes=self.payment_minutes + self.rng.randint(1, 9))
-            self._event(order_id, "expired", "Not paid in time; the order expired.", expired)
-            self._event(order_id, "released", "Stock allocation released (not paid in time).",
-                        expired)  # fmt: skip
+            self._event(order_id, "expired", expired)
+            self._event(order_id, "released", expired, why="expired")
         else:
             cancelled = placed + timedelta(minutes=self.rng.randint(5, 50))
-            self._event(order_id, "cancelled", "Order cancelled: the customer changed their mind.",
-                        cancelled)  # fmt: skip
-            self._event(order_id, "released", "Stock allocation released (order cancelled).",
-                        cancelled)  # fmt: skip
+            self._event(order_id, "cancelled", cancelled, reason="the customer changed their mind")
+            self._event(order_id, "released", cancelled, why="cancelled")
 
     def _count(self, sale: Sale, status: str, paid_at, shipments) -> None:
         r = self.result
@@ -1297,7 +1288,7 @@ def post_history_books(generator: Generator, clock: Clock, progress=None) -> dic
                 _book_shipment(order, shipment, months)
             events[order.id].append({
                 "order_id": order.id, "kind": "invoice", "user_id": None,
-                "message": f"Invoice {invoice.number} issued, marked paid.",
+                "params": {"number": invoice.number},
                 "created_at": order.paid_at,
             })  # fmt: skip
         db.session.flush()

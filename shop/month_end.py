@@ -24,7 +24,7 @@ from shop.payables import checks as payables
 from shop.payables.bills import SOURCE as BILL_SOURCE
 from shop.payables.bills import VOID_SOURCE as BILL_VOID_SOURCE
 from shop.payables.models import VOID, SupplierBill, SupplierBillTax
-from shop.payments import payouts
+from shop.payouts import services as payouts
 
 # The entries that carry tax charged to customers: a sale, and a refund's reversal.
 TAX_CHARGED_SOURCES = ("sale", "refund")

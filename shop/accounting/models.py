@@ -50,6 +50,9 @@ class JournalEntry(Base):
     source_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     # Amounts are in the base currency; an order in another currency keeps its own and the rate.
+    # Nothing writes these two yet: every order is in the base currency today. They stay for
+    # the multi-currency work DESIGN.md promises (orders in other currencies), which will
+    # write them when it posts such an order; until then they are always NULL.
     original_currency: Mapped[str | None] = mapped_column(sa.String(3))
     exchange_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(18, 8))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -93,7 +96,7 @@ class JournalLine(Base):
 
 
 @sa.event.listens_for(JournalLine, "before_insert")
-def _line_takes_its_entrys_date(mapper, connection, line: JournalLine) -> None:
+def _line_takes_its_entrys_date(_mapper, _connection, line: JournalLine) -> None:
     line.date = line.entry.date
 
 

@@ -15,7 +15,6 @@ from shop.documents.invoice import render_invoice
 from shop.extensions import db
 from shop.notifications import attachments
 from shop.notifications.attachments import Later
-from shop.orders.models import Order
 from shop.store_details.services import store_settings
 
 PDF = "application/pdf"
@@ -41,7 +40,7 @@ def credited_number(invoice: Invoice) -> str:
 
 
 def order_number(invoice: Invoice) -> str:
-    return db.session.scalar(sa.select(Order.number).where(Order.id == invoice.order_id)) or ""
+    return invoice.order.number if invoice.order is not None else ""
 
 
 def logo_data(settings) -> bytes | None:

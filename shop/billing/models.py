@@ -9,10 +9,8 @@ from shop.db import Base, UTCDateTime
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 
-PAID = "paid"
-OPEN = "open"
-VOID = "void"
-STATUS_LABELS = {PAID: "Paid", OPEN: "Open", VOID: "Void"}
+PAID = "paid"  # every invoice is issued paid (the status column has no other value yet)
+STATUS_LABELS = {PAID: "Paid"}
 
 
 class InvoiceSequence(Base):
@@ -65,6 +63,8 @@ class Invoice(Base):
     taxes: Mapped[list["InvoiceTax"]] = relationship(
         order_by="InvoiceTax.id", cascade="all, delete-orphan"
     )
+    # By name: billing sits below orders and imports nothing of it (shop.orders.models).
+    order: Mapped["Order"] = relationship(viewonly=True)  # noqa: F821
 
     @property
     def title(self) -> str:

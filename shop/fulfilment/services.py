@@ -23,6 +23,7 @@ from shop.extensions import db
 from shop.fulfilment import status as st
 from shop.fulfilment.errors import FulfilmentError
 from shop.fulfilment.models import Parcel, Shipment, ShipmentLine
+from shop.fulfilment.tracking import tracking_link
 from shop.inventory import services as stock
 from shop.inventory import valuation
 from shop.notifications.services import queue_email
@@ -420,8 +421,6 @@ def still_to_come(order: Order) -> list[tuple[OrderLine, int]]:
 
 
 def _email_shipped(order: Order, shipment: Shipment) -> None:
-    from shop.orders.after_sale import tracking_link  # reads the order page's way
-
     service = (
         db.session.get(ShippingService, shipment.shipping_service_id)
         if shipment.shipping_service_id

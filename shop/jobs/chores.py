@@ -90,7 +90,7 @@ def refresh_forecasts() -> str:
 
 def demo_payouts() -> str:
     from shop.money import format_money
-    from shop.payments.payouts import pay_out_demo
+    from shop.payouts.services import pay_out_demo
 
     made = pay_out_demo()
     db.session.commit()

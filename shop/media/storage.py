@@ -198,7 +198,7 @@ class _S3Answer:
     def __enter__(self):
         return self
 
-    def __exit__(self, kind, exc, tb):
+    def __exit__(self, kind, exc, _tb):
         if exc is None:
             return False
         from botocore.exceptions import BotoCoreError, ClientError

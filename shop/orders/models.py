@@ -162,8 +162,10 @@ class OrderEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(30))
-    message: Mapped[str] = mapped_column(sa.String(500))
+    kind: Mapped[str] = mapped_column(sa.String(30))  # shop.orders.events: one per kind
+    # The kind's facts (numbers, SKUs, ISO dates, minor units + currency); shop.order_history
+    # turns kind + params into the sentence shown.
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -15,6 +15,7 @@ from shop import clock, locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
 from shop.billing import services as billing
+from shop.billing.files import pdf_attachment
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
 from shop.catalogue.models import Product, Variant
@@ -181,7 +182,8 @@ def change_status(order: Order, new_status: str) -> None:
 
 
 def release_allocation(order: Order, why: str) -> None:
-    """Give an unpaid order's stock back; its lines keep no claim on stock."""
+    """Give an unpaid order's stock back; its lines keep no claim on stock. `why`:
+    "payment_failed", "expired" or "cancelled" (shop.order_history.RELEASED)."""
     locks.lock_stock_rows([line.variant_id for line in order.lines])
     for line in order.lines:
         stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
@@ -262,7 +264,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
     """Money taken for an order that can no longer be supplied went back: the history
     says so and the customer is told which items are gone. The order stays unpaid."""
     items = unavailable_items(order)
-    events.payment_refunded(order, provider, amount, refund_id, "; ".join(items))
+    events.payment_refunded(order, provider, amount, refund_id, items)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
@@ -277,7 +279,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
 def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
     """Money taken for an order already cancelled (paid on a payment page left open) went
     back: the history says so and the customer is told. The order stays cancelled."""
-    events.payment_refunded(order, provider, amount, refund_id, "", why="the order was cancelled")
+    events.payment_refunded_cancelled(order, provider, amount, refund_id)
     queue_email(
         to=order.email,
         subject=f"Order {order.number}: your payment was refunded",
@@ -293,13 +295,13 @@ def refund_cancelled(order: Order, *, provider: str, amount: int, refund_id: str
 def mark_payment_failed(order: Order, *, provider: str, reason: str) -> None:
     change_status(order, st.PAYMENT_FAILED)
     events.payment_failed(order, provider, reason)
-    release_allocation(order, "payment failed")
+    release_allocation(order, "payment_failed")
 
 
 def expire_order(order: Order) -> None:
     change_status(order, st.EXPIRED)
     events.order_expired(order)
-    release_allocation(order, "not paid in time")
+    release_allocation(order, "expired")
 
 
 EXPIRY_BATCH = 100
@@ -345,8 +347,6 @@ def expire_due_orders(*, now, after_id: int = 0, limit: int = EXPIRY_BATCH) -> E
 
 def send_confirmation(order: Order) -> None:
     """The order-confirmation email, with the invoice PDF once the invoice is issued."""
-    from shop.billing.files import pdf_attachment
-
     invoice = billing.invoice_for_order(order)
     queue_email(
         to=order.email,
@@ -387,14 +387,6 @@ def order_for_customer(*, number: str, user, token: str | None, session_orders) 
     return None
 
 
-# --- cancelling -------------------------------------------------------------------
-
+# Which orders staff may cancel (the back office asks before showing its button); the
+# cancellation itself, with its shipments and refund, is shop.after_sale.cancellations.
 CANCELLABLE = (st.PENDING_PAYMENT, st.PAID)
-
-
-def cancel_order(*, order: Order, user, reason: str = "") -> Order:
-    """Staff cancel an order that has shipped nothing: see
-    shop.orders.cancellations.cancel_order_by_staff (a paid order is refunded)."""
-    from shop.orders import cancellations  # it builds on this module
-
-    return cancellations.cancel_order_by_staff(order=order, user=user, reason=reason).order

@@ -25,7 +25,7 @@ TRANSITIONS: dict[str, set[str]] = {
     PAYMENT_FAILED: {PAID},  # a late success after a decline still counts
     EXPIRED: {PAID},  # money that arrives after expiry is honoured (stock is re-allocated)
     # PAID -> CANCELLED also when the customer cancels the backordered rest of an order
-    # that has nothing else to ship (shop.orders.cancellations).
+    # that has nothing else to ship (shop.after_sale.cancellations).
     PAID: {PARTIALLY_SHIPPED, SHIPPED, CANCELLED},
     # -> SHIPPED also when the backordered rest is cancelled and everything left has left.
     PARTIALLY_SHIPPED: {SHIPPED},

@@ -1,8 +1,10 @@
-"""apply_payment_event(): the one door through which any provider changes an order.
+"""apply_payment_event(): the door through which any provider's payment changes an order.
 
 Paid means the same thing whether the demo provider or Stripe says so. Each
-provider event is applied once (a unique key on its id); an amount or currency
-that does not match the order is refused and written in the order's history.
+provider event is applied once (a unique key on its id, apply_event()); an amount
+or currency that does not match the order is refused and written in the order's
+history. A provider's events about refunds go through the same apply_event(), from
+shop.refunds (provider_events.apply_provider_event, outcomes.apply_refund_reply).
 Money that arrives for an order whose items were sold meanwhile (and may not be
 backordered), or for an order cancelled while its payment page was still open,
 does not pay it: the outcome is REFUND_DUE, and the provider gives the money back
@@ -21,7 +23,6 @@ from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CannotSupply
 from shop.orders.models import Order, Payment, PaymentEvent
-from shop.refunds import services as refunds
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
@@ -74,7 +75,14 @@ def already_applied(provider: str, event_id: str) -> bool:
 
 
 def apply_payment_event(data: PaymentEventData) -> str:
-    """Apply a provider's event to its order once; returns what was done, for logs."""
+    """Apply a provider's payment event to its order once; returns what was done, for logs."""
+    return apply_event(data, apply_payment_outcome)
+
+
+def apply_event(data: PaymentEventData, apply) -> str:
+    """Apply a provider's event once, with the order locked: `apply(data, payment, order)`
+    says what it did, kept as the event's outcome; a second copy of the event is a
+    "duplicate" and changes nothing."""
     if already_applied(data.provider, data.event_id):
         return "duplicate"
     record = PaymentEvent(
@@ -84,7 +92,7 @@ def apply_payment_event(data: PaymentEventData) -> str:
     db.session.flush()  # a concurrent copy of this event now fails on the unique key
     payment, order = _find(data)
     record.order_id = order.id if order else None
-    record.outcome = _apply(data, payment, order) if order else "no matching order"
+    record.outcome = apply(data, payment, order) if order else "no matching order"
     db.session.flush()
     return record.outcome
 
@@ -111,22 +119,13 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
     return payment, locks.lock_order(order_id)
 
 
-def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
-    if data.outcome in (REFUND_SUCCEEDED, REFUND_FAILED):
-        if order.payment_provider != data.provider:
-            reason = f"the order was paid through {order.payment_provider}, not {data.provider}"
-            events.payment_rejected(order, data.provider, reason)
-            return "rejected: " + reason
-        return refunds.apply_refund_outcome(
-            order=order, refund_id=data.refund_id, reference=data.refund_reference,
-            succeeded=data.outcome == REFUND_SUCCEEDED, reason=data.reason,
-        )  # fmt: skip
+def apply_payment_outcome(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    """A payment succeeded, failed or expired (the order locked); anything else is ignored.
+    A refund's outcome is not a payment's: it goes through shop.refunds, never lost here."""
+    if data.outcome in (REFUND, REFUND_SUCCEEDED, REFUND_FAILED):
+        raise ValueError(f"{data.outcome}: apply it with shop.refunds.provider_events")
     if data.outcome == SUCCEEDED:
         return _succeeded(data, payment, order)
-    if data.outcome == REFUND:
-        from shop.refunds import provider_events  # it builds on this module's constants
-
-        return provider_events.apply_refund_reports(data, payment, order)
     if data.outcome == FAILED:
         _close(payment, FAILED)
         if order.status != st.PENDING_PAYMENT:

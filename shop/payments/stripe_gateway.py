@@ -2,15 +2,14 @@
 
 Card data never touches our server: the customer pays on Stripe's page. The
 amount is the order's total computed here; every create call carries an
-idempotency key; webhooks are verified against the raw body and applied
-through apply_payment_event() like every other provider's events, except
-charge.updated, which brings Stripe's fee for the books (record_fee()), and
-payout.paid / payout.failed, which move money from clearing to the bank
-(record_payout_event()). Money that arrives for what can no longer be supplied is
-refunded at once (refund()). The store's refunds go out through refund_payment()
-(the Refund API, one idempotency key per refund); Stripe's refund events
-(REFUND_EVENTS) come back as reports of each refund (refund_event_data()), applied
-through apply_payment_event() like the rest: ours settle, the dashboard's are recorded.
+idempotency key; webhooks are verified against the raw body (parse_webhook())
+and translated into the store's own events (event_data(), refund_event_data()),
+which shop.stripe_webhooks applies: payments and refunds like every other
+provider's events, charge.updated's fee for the books (record_fee()), and
+payout.paid / payout.failed in shop.payouts. Money that arrives for what can no
+longer be supplied is refunded at once (refund()). The store's refunds go out
+through refund_payment() (the Refund API, one idempotency key per refund);
+Stripe's refund events (REFUND_EVENTS) come back as reports of each refund.
 """
 
 import hashlib
@@ -22,23 +21,18 @@ from flask import current_app
 
 from shop import clock
 from shop.accounting import services as books
-from shop.db import utcnow
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.orders.models import Order, Payment, PaymentEvent
-from shop.payments import payouts
 from shop.payments.services import (
     EXPIRED,
     FAILED,
     IGNORED,
     REFUND,
-    REFUND_DUE,
     SUCCEEDED,
     PaymentEventData,
     RefundReport,
     already_applied,
-    apply_payment_event,
-    record_refund,
 )
 
 NAME = "stripe"
@@ -185,7 +179,7 @@ def event_data(event: stripe.Event) -> PaymentEventData:
             amount=obj.get("amount_total"),
             currency=(obj.get("currency") or "").upper(),
             method="Card (Stripe)",
-            charge_reference=_id_of(obj.get("payment_intent")),
+            charge_reference=id_of(obj.get("payment_intent")),
         )
     if kind == "payment_intent.payment_failed":
         error = obj.get("last_payment_error") or {}
@@ -205,25 +199,6 @@ def _order_id(obj) -> int | None:
     value = metadata.get("order_id") or obj.get("client_reference_id")
     text = str(value or "")
     return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
-
-
-def handle_webhook(payload: bytes, signature: str | None) -> str:
-    """Verify and apply one webhook delivery; returns what was done."""
-    event = parse_webhook(payload, signature)
-    if event.type == "charge.updated":
-        return record_fee(event)
-    if event.type in PAYOUT_EVENTS:
-        return record_payout_event(event)
-    try:
-        data = refund_event_data(event) if event.type in REFUND_EVENTS else event_data(event)
-    except (KeyError, TypeError, ValueError) as err:  # signed, but not as Stripe sends it
-        current_app.logger.error("Stripe event %s could not be read: %r", event.id, err)
-        return f"ignored: {event.type} could not be read"
-    outcome = apply_payment_event(data)
-    if outcome == REFUND_DUE:
-        intent = _id_of(event.data.object.to_dict().get("payment_intent"))
-        return record_refund(data, refund_id=refund(intent, order_id=data.order_id))
-    return outcome
 
 
 def refund(payment_intent: str, *, order_id: int | None) -> str:
@@ -312,7 +287,7 @@ def payment_intent_of(payment: Payment) -> str:
     paid; a payment made before it was kept asks Stripe for its Checkout Session."""
     if not payment.charge_reference:
         session = _stripe_call(lambda api: api.v1.checkout.sessions.retrieve(payment.reference))
-        payment.charge_reference = _id_of(session.payment_intent)
+        payment.charge_reference = id_of(session.payment_intent)
     return payment.charge_reference
 
 
@@ -353,7 +328,7 @@ def refund_event_data(event: stripe.Event) -> PaymentEventData:
         event_type=event.type,
         outcome=REFUND,
         order_id=order_id,
-        charge_reference=_id_of(obj.get("payment_intent")),
+        charge_reference=id_of(obj.get("payment_intent")),
         refunds=reports,
     )
 
@@ -366,7 +341,7 @@ def _refund_id(obj: dict) -> int | None:
 # --- the processor's fee ------------------------------------------------------------
 
 
-def _once(event: stripe.Event, apply) -> str:
+def apply_once(event: stripe.Event, apply) -> str:
     """Apply a bookkeeping event once, kept by its id like the payment events."""
     if already_applied(NAME, event.id):
         return "duplicate"
@@ -387,11 +362,11 @@ def record_fee(event: stripe.Event) -> str:
     carry no new fee. The fee is posted once per balance transaction, whichever
     event brings it; every event is kept by its id like the others.
     """
-    return _once(event, _post_fee)
+    return apply_once(event, _post_fee)
 
 
 def _post_fee(charge: dict, record: PaymentEvent) -> str:
-    txn_id = _id_of(charge.get("balance_transaction"))
+    txn_id = id_of(charge.get("balance_transaction"))
     if not txn_id:
         return "ignored: no balance transaction yet"
     source_key = f"fee:{NAME}:{txn_id}"
@@ -425,41 +400,7 @@ def _post_fee_of(txn, order: Order) -> str:
     return "fee posted"
 
 
-# --- payouts: clearing to the bank ---------------------------------------------------
-
-PAYOUT_EVENTS = ("payout.paid", "payout.failed")
-
-
-def record_payout_event(event: stripe.Event) -> str:
-    """payout.paid posts bank / processor clearing for the payout's amount (net of fees),
-    dated its arrival; payout.failed after it reverses it. Fees of the payout's charges
-    that no charge.updated brought yet are fetched first, so clearing empties to the cent."""
-    return _once(event, _apply_payout)
-
-
-def _apply_payout(obj: dict, record: PaymentEvent) -> str:
-    payout_id, amount, currency = obj["id"], int(obj["amount"]), obj["currency"]
-    arrival = datetime.fromtimestamp(int(obj["arrival_date"]), UTC).date()  # midnight UTC
-    try:
-        if record.event_type == "payout.failed":
-            payouts.fail_payout(
-                provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
-                on=clock.store_date(utcnow()),
-            )  # fmt: skip
-            return "payout failed"
-        # Stripe lists a payout's transactions for automatic payouts only.
-        fees = _fetch_missing_fees(payout_id) if obj.get("automatic") else 0
-        payouts.record_payout(
-            provider=NAME, payout_id=payout_id, amount=amount, currency=currency,
-            arrival_date=arrival,
-        )  # fmt: skip
-    except payouts.PayoutError as err:
-        current_app.logger.error("Stripe payout %s refused: %s", payout_id, err.message)
-        return "rejected: " + err.message
-    return f"payout posted ({fees} fee(s) fetched)" if fees else "payout posted"
-
-
-def _fetch_missing_fees(payout_id: str) -> int:
+def fetch_missing_fees(payout_id: str) -> int:
     """Post the fee of each charge in the payout whose fee is not in the books yet."""
     listed = _stripe_call(
         lambda api: api.v1.balance_transactions.list(
@@ -489,7 +430,7 @@ def _order_of_charge(charge: dict) -> Order | None:
     return db.session.get(Order, order_id) if order_id is not None else None
 
 
-def _id_of(value) -> str | None:
+def id_of(value) -> str | None:
     """An expandable field: an id, or the object itself when expanded."""
     return value.get("id") if isinstance(value, dict) else value
 

@@ -117,9 +117,8 @@ def allocate_queue(lines: list[OrderLine], *, reference: str, user=None) -> list
 
 def _tell(entry: Allocated, reference: str, user) -> None:
     order = entry.order
-    items = ", ".join(f"{units} x {line.sku}" for line, units in entry.lines)
-    message = f"Backordered stock allocated from {reference}: {items}."
-    events.backorder_allocated(order, message, user)
+    items = [(line.sku, units) for line, units in entry.lines]
+    events.backorder_allocated(order, reference, items, user)
     waiting = order.shipping_policy == SHIP_COMPLETE and order.has_backorders
     queue_email(
         to=order.email,

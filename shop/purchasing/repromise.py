@@ -96,12 +96,10 @@ def tell_customers(changes: list[backorders.DateChange], *, why: str, user=None)
     return told
 
 
-def _describe(changes: list[backorders.DateChange]) -> str:
-    return "; ".join(
-        f"{c.line.quantity_backordered} x {c.line.sku} from "
-        f"{c.old.isoformat() if c.old else 'no date'} to {c.new.isoformat()}"
-        for c in changes
-    )
+def _describe(changes: list[backorders.DateChange]) -> list[dict]:
+    return [
+        events.date_move(c.line.quantity_backordered, c.line.sku, c.old, c.new) for c in changes
+    ]
 
 
 def replan_and_tell(variant_ids, *, why: str, user=None) -> list[Told]:

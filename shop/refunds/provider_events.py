@@ -1,8 +1,11 @@
 """What a payment provider reports about refunds, applied to the store's own.
 
-apply_payment_event() calls apply_refund_reports() with the order locked, once per
-provider event. A refund of ours (found by the provider's id, or by our id in the
-metadata when its webhook comes before the API's answer was recorded) settles:
+apply_provider_event() is the door for every event a provider's webhook brings:
+payments go to shop.payments (apply_payment_outcome), refund replies to
+shop.refunds.outcomes, and refund reports to apply_refund_reports(), each with
+the order locked, once per provider event (the payments' apply_event()). A refund
+of ours (found by the provider's id, or by our id in the metadata when its webhook
+comes before the API's answer was recorded) settles:
 pending becomes refunded or failed. A refund we do not know was made in the
 provider's dashboard: it becomes a refund of the store's (reason PROVIDER) through
 the one refund use case, with its credit note, entries and email. Statuses only
@@ -16,12 +19,36 @@ from shop.extensions import db
 from shop.money import format_money
 from shop.orders import events
 from shop.orders.models import Order, Payment
+from shop.payments.services import (
+    REFUND,
+    REFUND_FAILED,
+    REFUND_SUCCEEDED,
+    PaymentEventData,
+    apply_event,
+    apply_payment_outcome,
+)
+from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund
+from shop.refunds.outcomes import apply_refund_outcome, apply_reply_outcome
 
 SETTLED = {"succeeded": refund_status.SUCCEEDED, "failed": refund_status.FAILED,
            "canceled": refund_status.FAILED}  # fmt: skip
 PROVIDER_NAMES = {"stripe": "Stripe", "demo": "the demo provider"}
+
+
+def apply_provider_event(data: PaymentEventData) -> str:
+    """Apply a provider's event, about a payment or a refund, to its order once; returns
+    what was done, for logs."""
+    return apply_event(data, _apply)
+
+
+def _apply(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+    if data.outcome in (REFUND_SUCCEEDED, REFUND_FAILED):
+        return apply_reply_outcome(data, payment, order)
+    if data.outcome == REFUND:
+        return apply_refund_reports(data, payment, order)
+    return apply_payment_outcome(data, payment, order)
 
 
 def apply_refund_reports(data, payment: Payment | None, order: Order) -> str:
@@ -64,15 +91,13 @@ def _ours(report, provider: str, order: Order) -> Refund | None:
 def settle(refund: Refund, report) -> str:
     """What the provider says of the refund now, applied if it settles it (the refund use
     case's apply_refund_outcome: a status only moves forward)."""
-    from shop.refunds import services as refunds
-
     settled = SETTLED.get(report.status)
     if settled is None and refund.status != refund_status.PENDING:  # an older report
         return f"ignored: refund already {refund.status}"
     if settled is None:  # pending, requires_action: wait for the next report
         db.session.flush()
         return f"still {report.status or 'pending'}"
-    return refunds.apply_refund_outcome(
+    return apply_refund_outcome(
         order=refund.order, refund_id=refund.id, reference=report.reference,
         succeeded=settled == refund_status.SUCCEEDED,
         reason=report.failure_reason or f"{report.status} at the provider",
@@ -84,8 +109,6 @@ def _from_dashboard(report, provider: str, order: Order) -> str:
     own (reason PROVIDER): credit note, reversing entries, the customer's email."""
     if SETTLED.get(report.status) == refund_status.FAILED:
         return f"ignored: {report.reference} failed and gave nothing back"
-    from shop.refunds import services as refunds
-
     name = PROVIDER_NAMES.get(provider, provider)
     try:
         with db.session.begin_nested():

@@ -1,19 +1,16 @@
 """Sending a decided refund to the provider that took the money, and applying its reply.
 
-The reply goes through apply_payment_event() like every provider event, so a reply
-and a webhook about the same refund are applied once between them.
+The reply goes through apply_refund_reply() (the payments' apply_event(), like every
+provider event), so a reply and a webhook about the same refund are applied once
+between them.
 """
 
 import secrets
 
 from shop.payments import demo, stripe_gateway
-from shop.payments.services import (
-    REFUND_FAILED,
-    REFUND_SUCCEEDED,
-    PaymentEventData,
-    apply_payment_event,
-)
+from shop.payments.services import REFUND_FAILED, REFUND_SUCCEEDED, PaymentEventData
 from shop.refunds.models import Refund
+from shop.refunds.outcomes import apply_refund_reply
 
 # Stripe's statuses of a refund: still on its way, or settled one way or the other.
 STRIPE_SETTLED = {"succeeded": REFUND_SUCCEEDED, "failed": REFUND_FAILED, "canceled": REFUND_FAILED}
@@ -37,7 +34,7 @@ def send(refund: Refund) -> str:
 
 
 def _apply(refund: Refund, reference: str, outcome: str, reason: str = "") -> str:
-    return apply_payment_event(
+    return apply_refund_reply(
         PaymentEventData(
             provider=refund.provider,
             event_id=f"{refund.provider}:refund-reply:{reference}",
@@ -55,7 +52,7 @@ def _apply(refund: Refund, reference: str, outcome: str, reason: str = "") -> st
 
 def _refused(refund: Refund, reason: str) -> str:
     """The provider answered and refused the refund: it fails (no provider id to record)."""
-    return apply_payment_event(
+    return apply_refund_reply(
         PaymentEventData(
             provider=refund.provider,
             event_id=f"{refund.provider}:refund-refused:{refund.id}:{refund.idempotency_token}",

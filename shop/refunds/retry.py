@@ -24,6 +24,8 @@ from shop.errors import DomainError
 from shop.extensions import db
 from shop.orders import events
 from shop.orders.models import Order
+from shop.refunds import providers
+from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund
 
@@ -68,9 +70,6 @@ def retry_due_refunds(*, now: datetime | None = None) -> RetryRun:
 def ask_provider(refund: Refund) -> str:
     """One call to the refund's provider, its answer applied (the caller holds the order's
     and the refund's locks, and commits). Returns succeeded, waiting, failed or postponed."""
-    from shop.refunds import providers
-    from shop.refunds import services as refunds
-
     refund.attempts += 1
     try:
         providers.send(refund)

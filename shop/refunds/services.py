@@ -5,9 +5,10 @@ order's row lock, what is asked is checked against what is left to refund (every
 refund counts, whatever its status: each has its credit note), the credit note is
 issued and the reversing entries posted, and the refund is left PENDING. After the
 commit, send_refunds() asks the provider that took the money; its answer comes back
-through apply_payment_event() like a payment's, by the API's reply or by webhook,
-and moves the refund to SUCCEEDED or FAILED. A provider that cannot be reached
-leaves it PENDING with its error and a time to try again (`flask refunds retry`).
+once like a payment's event, by the API's reply or by webhook (shop.refunds.outcomes,
+shop.refunds.provider_events), and moves the refund to SUCCEEDED or FAILED. A
+provider that cannot be reached leaves it PENDING with its error and a time to try
+again (`flask refunds retry`).
 """
 
 from datetime import timedelta
@@ -28,6 +29,7 @@ from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine, Payment
 from shop.refunds import amounts as figures
+from shop.refunds import providers
 from shop.refunds import status as st
 from shop.refunds.models import Refund, RefundLine
 from shop.refunds.status import RefundError
@@ -291,47 +293,6 @@ def _money(amount: int, order: Order) -> str:
     return format_money(amount, order.currency, current_app.config["LOCALE"])
 
 
-# --- the provider's answer --------------------------------------------------------------
-
-
-def apply_refund_outcome(
-    *, order: Order, refund_id: int | None, reference: str | None, succeeded: bool,
-    reason: str = "",
-) -> str:  # fmt: skip
-    """A provider says a refund succeeded or failed: called by apply_payment_event, under
-    the order's lock, once per provider event. Returns what was done, for logs."""
-    refund = _find_refund(order, refund_id, reference)
-    if refund is None:
-        return "no matching refund"
-    if reference and refund.reference is None:
-        refund.reference = reference
-    new = st.SUCCEEDED if succeeded else st.FAILED
-    if refund.status == new or refund.status == st.SUCCEEDED:
-        return f"ignored: refund already {refund.status}"
-    st.check_transition(refund.status, new)
-    refund.status = new
-    refund.next_attempt_at = None
-    if succeeded:
-        refund.succeeded_at = utcnow()
-        events.refund_succeeded(order, refund)
-        return "refund succeeded"
-    refund.last_error = (reason or "refused by the provider")[:500]
-    events.refund_failed(order, refund)
-    return "refund failed"
-
-
-def _find_refund(order: Order, refund_id: int | None, reference: str | None) -> Refund | None:
-    conditions = []
-    if refund_id is not None:
-        conditions.append(Refund.id == refund_id)
-    if reference:
-        conditions.append(Refund.reference == reference)
-    if not conditions:
-        return None
-    found = locks.lock_refunds(Refund.order_id == order.id, sa.or_(*conditions))
-    return found[0] if found else None
-
-
 # --- sending to the provider, after the commit --------------------------------------------
 
 
@@ -342,10 +303,6 @@ def send_refunds(refund_ids) -> list[str]:
 
 
 def send_refund(refund_id: int) -> str:
-    # Imported here: the gateways apply their answers through payments.services, which
-    # applies refund outcomes from this module.
-    from shop.refunds import providers
-
     # Orders first (shop.locks): a webhook about this refund, which locks the order and then
     # the refund, waits for this call's answer instead of deadlocking with it.
     order_id = db.session.scalar(sa.select(Refund.order_id).where(Refund.id == refund_id))

@@ -37,9 +37,11 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from shop import locks
+from shop.billing.files import pdf_attachment
 from shop.billing.services import next_number
 from shop.clock import store_date
 from shop.db import utcnow
+from shop.documents.return_slip import render_return_slip
 from shop.extensions import db
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.models import Shipment, ShipmentLine
@@ -49,6 +51,10 @@ from shop.money import format_money
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
+from shop.purchasing.backorders import SERVED, allocate_to_backorders
+from shop.refunds import services as refunds
+from shop.refunds import status as refund_status
+from shop.refunds.models import Refund
 from shop.returns import status as return_status
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.returns.status import ReturnError
@@ -181,8 +187,7 @@ def request_return(
         request.lines.append(ReturnLine(order_line_id=line_id, quantity=units, reason=reason))
     db.session.add(request)
     db.session.flush()
-    items = _items(request)
-    events.return_event(order, "requested", f"Return {request.number} requested: {items}.", user)
+    events.return_requested(order, request.number, _asked(request), user)
     _email(request, "return_requested", f"Return {request.number} for order {order.number}")
     return request
 
@@ -240,8 +245,7 @@ def authorise_return(*, request: ReturnRequest, note: str = "", user=None) -> Re
     request.decided_by_id = getattr(user, "id", None)
     request.decided_at = utcnow()
     db.session.flush()
-    said = f" Note: {note}" if note else ""
-    events.return_event(order, "authorised", f"Return {request.number} authorised.{said}", user)
+    events.return_authorised(order, request.number, note, user)
     slip = (f"{request.number}.pdf", PDF, slip_pdf(request))
     _email(
         request, "return_authorised",
@@ -261,7 +265,7 @@ def refuse_return(*, request: ReturnRequest, note: str, user=None) -> ReturnRequ
     request.decided_by_id = getattr(user, "id", None)
     request.decided_at = utcnow()
     db.session.flush()
-    events.return_event(order, "refused", f"Return {request.number} refused: {note}", user)
+    events.return_refused(order, request.number, note, user)
     _email(request, "return_refused", f"Return {request.number} for order {order.number}")
     return request
 
@@ -272,7 +276,7 @@ def withdraw_return(*, request: ReturnRequest, user=None) -> ReturnRequest:
     order, request = _locked(request)
     _move(request, return_status.CANCELLED)
     db.session.flush()
-    events.return_event(order, "withdrawn", f"Return {request.number} withdrawn.", user)
+    events.return_withdrawn(order, request.number, user)
     _email(request, "return_withdrawn", f"Return {request.number} withdrawn")
     return request
 
@@ -290,8 +294,6 @@ class Receipt:
 
 def _queue_order_ids(variant_ids) -> list[int]:
     """Orders waiting for these variants (their backorders get the units back in stock)."""
-    from shop.purchasing.backorders import SERVED
-
     return list(
         db.session.scalars(
             sa.select(OrderLine.order_id)
@@ -329,8 +331,6 @@ def receive_return(
 
 
 def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: str):
-    from shop.purchasing.backorders import allocate_to_backorders
-
     # Orders first, by id: this order and every order whose backorders may get the units.
     variant_ids = sorted({line.order_line.variant_id for line in request.lines})
     locks.lock_orders([request.order_id, *_queue_order_ids(variant_ids)])
@@ -371,20 +371,13 @@ def _receive(request: ReturnRequest, received: dict[int, Receipt], user, note: s
     if note:
         request.staff_note = "\n".join(n for n in (request.staff_note, note) if n)[:MAX_NOTE]
     db.session.flush()
-    events.return_event(
-        order, "received",
-        f"Return {request.number} received: {_received_items(request)}.", user,
-    )  # fmt: skip
+    events.return_received(order, request.number, _received(request), user)
     if moved:
         allocate_to_backorders(moved, reference=f"return {request.number}", user=user)
     return request
 
 
 def _refund(request: ReturnRequest, fee_percent, shipping, user):
-    from shop.billing.files import pdf_attachment
-    from shop.refunds import services as refunds
-    from shop.refunds import status as refund_status
-
     terms = refund_terms(request)
     fee = terms.restocking_fee_percent if fee_percent is None else Decimal(fee_percent)
     if not Decimal(0) <= fee <= Decimal(100):
@@ -400,12 +393,8 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
     shipping = terms.shipping if shipping is None else shipping
     kept_all = units and fee == 100 and not shipping  # staff keep the whole price
     if not units or kept_all:
-        why = (
-            "the whole price is kept as restocking fee"
-            if kept_all
-            else "every unit received was already refunded"
-        )
-        events.return_event(order, "received", f"Return {request.number}: {why}; no refund.", user)
+        cause = "fee_kept" if kept_all else "already_refunded"
+        events.return_not_refunded(order, request.number, cause, user)
         _email(request, "return_refunded", f"Return {request.number} received", refund=None)
         return None
     refund = refunds.refund_order(
@@ -416,12 +405,9 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
     _move(request, return_status.REFUNDED)
     db.session.flush()
     money = _money(refund.amount, order)
-    kept = f", restocking fee of {_money(refund.restocking_fee, order)} kept"
-    kept = kept if refund.restocking_fee else ""
-    events.return_event(
-        order, "refunded",
-        f"Return {request.number} refunded: {money}, credit note {refund.credit_note.number}"
-        f"{kept}.", user,
+    events.return_refunded(
+        order, request.number, refund.amount, refund.restocking_fee or 0,
+        refund.credit_note.number, user,
     )  # fmt: skip
     _email(
         request, "return_refunded",
@@ -527,9 +513,6 @@ def request_by_number(number: str) -> ReturnRequest | None:
 
 def refunded_by_request(order: Order) -> dict[int, int]:
     """What went back for each of the order's return requests (refunds not failed), cents."""
-    from shop.refunds import status as refund_status
-    from shop.refunds.models import Refund
-
     rows = db.session.execute(
         sa.select(Refund.return_id, sa.func.sum(Refund.amount))
         .where(
@@ -572,8 +555,6 @@ def slip_available(request: ReturnRequest) -> bool:
 
 
 def slip_pdf(request: ReturnRequest) -> bytes:
-    from shop.documents.return_slip import render_return_slip
-
     cfg = current_app.config
     return render_return_slip(
         request, settings=store_settings(), locale=cfg["LOCALE"], timezone=cfg["TIMEZONE"]
@@ -583,20 +564,20 @@ def slip_pdf(request: ReturnRequest) -> bytes:
 # --- telling the customer ------------------------------------------------------------
 
 
-def _items(request: ReturnRequest) -> str:
-    return ", ".join(
-        f"{line.quantity} x {line.order_line.sku} ({line.reason_label.lower()})"
+def _asked(request: ReturnRequest) -> list[dict]:
+    """The lines asked back, as the history keeps them (shop.orders.events)."""
+    return [
+        {"sku": line.order_line.sku, "units": line.quantity, "reason": line.reason}
         for line in request.lines
-    )
+    ]
 
 
-def _received_items(request: ReturnRequest) -> str:
-    parts = []
-    for line in request.lines:
-        sku = line.order_line.sku
-        parts.append(f"{line.quantity_resellable} resellable, {line.quantity_damaged} damaged of "
-                     f"{line.quantity} x {sku}")  # fmt: skip
-    return "; ".join(parts)
+def _received(request: ReturnRequest) -> list[dict]:
+    return [
+        {"sku": line.order_line.sku, "units": line.quantity,
+         "resellable": line.quantity_resellable, "damaged": line.quantity_damaged}
+        for line in request.lines
+    ]  # fmt: skip
 
 
 def _email(request: ReturnRequest, kind: str, subject: str, attachments=(), **context) -> None:

@@ -20,11 +20,12 @@ from flask import (
 from flask_login import current_user, user_logged_out
 
 from shop.accounting import agents
+from shop.after_sale import services as after_sale
 from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.links import public_url
-from shop.orders import after_sale, pricing
+from shop.orders import pricing
 from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CheckoutChanged

@@ -9,9 +9,10 @@ from shop import media
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.formatting import local_date, local_datetime, local_number, local_percent, money
+from shop.fulfilment.line_status import order_line_statuses
 from shop.inventory import reasons
+from shop.order_history import event_text
 from shop.orders import services as orders
-from shop.orders.line_status import order_line_statuses
 from shop.payments.providers import demo_mode
 
 # The orders placed in this browser (by id), which it may open without the link's token,
@@ -104,10 +105,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["percent"] = local_percent
+    app.jinja_env.filters["event_text"] = event_text  # an order event's sentence
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url
     app.jinja_env.globals["role_labels"] = roles.LABELS
-    # Each line's status, from one place (shop.orders.line_status): pages and emails alike.
+    # Each line's status, from one place (shop.fulfilment.line_status): pages and emails alike.
     app.jinja_env.globals["line_statuses"] = order_line_statuses
 
     @app.context_processor

@@ -19,11 +19,12 @@ from flask import (
 )
 from flask_login import current_user
 
+from shop.after_sale import cancellations
+from shop.after_sale import services as after_sale
 from shop.billing import files as invoice_files
 from shop.cart import services as carts
 from shop.errors import DomainError
 from shop.extensions import db, limiter
-from shop.orders import after_sale, cancellations
 from shop.refunds import services as refunds
 from shop.storefront.forms import EmptyForm, TrackOrderForm
 from shop.storefront.helpers import (

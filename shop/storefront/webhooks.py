@@ -11,11 +11,12 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 @bp.post("/stripe")
 @csrf.exempt
 def stripe_events():
+    from shop import stripe_webhooks
     from shop.payments import stripe_gateway
 
     payload = request.get_data(cache=False)
     try:
-        outcome = stripe_gateway.handle_webhook(payload, request.headers.get("Stripe-Signature"))
+        outcome = stripe_webhooks.handle_webhook(payload, request.headers.get("Stripe-Signature"))
     except stripe_gateway.BadWebhook as err:
         db.session.rollback()
         current_app.logger.warning("Stripe webhook refused: %s", err)

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from shop import month_end
 from shop.accounting import chart, statements
 from shop.accounting.models import JournalEntry
+from shop.after_sale import cancellations
 from shop.billing.models import Invoice
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Variant
@@ -41,11 +42,10 @@ from shop.fulfilment import services as fulfilment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
-from shop.orders import cancellations
 from shop.orders.models import Order, OrderLine
 from shop.payables import bills, payments
 from shop.payables import models as payables
-from shop.payments import payouts
+from shop.payouts import services as payouts
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrderLine
 from shop.refunds import services as refunds

@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounts.models import User
+from shop.after_sale import cancellations
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.fulfilment.models import Shipment
 from shop.inventory.services import movement_total, stock_for
-from shop.orders import cancellations
 from shop.orders.models import Order
 from shop.refunds.models import Refund
 from tests.factories import ProductFactory, VariantFactory

@@ -10,11 +10,11 @@ never both, never a deadlock (on PostgreSQL: DeadlockDetected, a 500).
 import pytest
 
 from shop.accounts.models import User
+from shop.after_sale import cancellations
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.fulfilment.models import Shipment
 from shop.inventory.services import movement_total, stock_for
-from shop.orders import services as orders
 from shop.orders.models import Order
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
@@ -44,7 +44,7 @@ def packing_order(app, variant, warehouse) -> tuple[int, int]:
 def cancel(order_id: int, user_id: int):
     def cancel_order():
         order = db.session.get(Order, order_id)  # as the page reads it, no lock
-        orders.cancel_order(order=order, user=db.session.get(User, user_id), reason="race")
+        cancellations.cancel_order(order=order, user=db.session.get(User, user_id), reason="race")
 
     return cancel_order
 

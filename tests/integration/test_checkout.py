@@ -214,7 +214,7 @@ def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(cli
 def test_money_arriving_for_a_cancelled_order_does_not_pay_it_and_is_due_back(client, store):
     """The provider gives such money back (Stripe: test_after_sale_attacks); the order stays
     cancelled and claims no stock."""
-    from shop.orders import services as orders
+    from shop.after_sale import cancellations
     from shop.payments.services import REFUND_DUE, PaymentEventData, apply_payment_event
 
     add(client, store["tent"], 1)
@@ -222,7 +222,7 @@ def test_money_arriving_for_a_cancelled_order_does_not_pay_it_and_is_due_back(cl
     choose_delivery(client, store["services"]["regular"].id)
     location = place(client).headers["Location"]
     order = db.session.scalar(sa.select(Order))
-    orders.cancel_order(order=order, user=None, reason="customer phoned")
+    cancellations.cancel_order(order=order, user=None, reason="customer phoned")
     db.session.commit()
     assert client.post(location, data={"card_number": "4242424242424242"}).status_code == 302
     # A provider may still report money for it (a Checkout page left open, say).

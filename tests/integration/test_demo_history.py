@@ -167,8 +167,8 @@ def check_books_balance_and_every_sale_is_invoiced(history):
         assert invoices[order.id].total == order.total
         assert invoices[order.id].issued_at == order.paid_at
     # The demo provider paid out every day up to yesterday, one payout a day, as its job does.
-    from shop.payments import payouts
     from shop.payments.models import Payout
+    from shop.payouts import services as payouts
 
     paid = dict(db.session.execute(sa.select(Payout.provider_payout_id, Payout.amount)).all())
     cleared = payouts.demo_cleared_by_day(utcnow().date() + timedelta(days=1))

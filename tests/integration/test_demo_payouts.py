@@ -10,8 +10,8 @@ from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalEntry
 from shop.extensions import db
-from shop.payments import payouts
 from shop.payments.models import Payout
+from shop.payouts import services as payouts
 from tests.conftest import CLOCK_START
 from tests.integration.books_helpers import balances
 from tests.integration.checkout_helpers import seed_reference_data

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from shop.accounting.models import JournalEntry
 from shop.accounts import roles
+from shop.after_sale.cancellations import cancel_order
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.fulfilment.models import Shipment
@@ -18,7 +19,6 @@ from shop.inventory.models import StockMovement
 from shop.inventory.services import movement_total, stock_for
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
-from shop.orders.services import cancel_order
 from shop.shipping.models import Carrier, ShippingService
 from tests.conftest import log_in
 from tests.factories import VariantFactory
@@ -545,7 +545,7 @@ def test_the_shipment_list_filters_by_status(warehouse, orders):
 
 
 def test_cancelling_an_order_cancels_its_shipment_still_being_packed(orders):
-    from shop.orders.services import cancel_order
+    from shop.after_sale.cancellations import cancel_order
 
     order = orders["complete"]
     shipment = fulfilment.start_shipment(order=order, user=None)

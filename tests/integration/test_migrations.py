@@ -197,3 +197,28 @@ def test_receipts_posted_to_accounts_payable_before_bills_move_to_goods_not_bill
     downgrade(revision="i11_periods")
     db.session.expire_all()
     assert balances()[chart.PAYABLE] == -5000
+
+
+def test_events_written_as_sentences_still_read_the_same_after_i14(empty_app):
+    """Order events stored as finished sentences before i14_event_kinds keep their kind and
+    read exactly as before; going back down gives the sentences back."""
+    from shop.order_history import event_text
+    from shop.orders.models import OrderEvent
+
+    revision = snapshot_files()[0].name.split(".")[0]
+    upgrade(revision=revision)
+    snapshots.load(db.engine, revision)
+    upgrade(revision="i13_document_batches")
+    query = sa.text("SELECT id, kind, message FROM order_events ORDER BY id")
+    with db.engine.connect() as conn:
+        before = conn.execute(query).all()
+    assert before
+
+    upgrade()
+
+    after = db.session.scalars(sa.select(OrderEvent).order_by(OrderEvent.id)).all()
+    assert [(e.id, e.kind, event_text(e)) for e in after] == [tuple(row) for row in before]
+    db.session.rollback()
+    downgrade(revision="i13_document_batches")
+    with db.engine.connect() as conn:
+        assert conn.execute(query).all() == before

@@ -17,7 +17,7 @@ from shop.clock import store_today
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.payables import payments
-from shop.payments import payouts
+from shop.payouts import services as payouts
 from tests.integration.order_helpers import buy
 from tests.integration.payables_helpers import enter, received_po
 

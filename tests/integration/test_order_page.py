@@ -16,9 +16,9 @@ from shop.billing.models import Invoice
 from shop.cart.models import Cart
 from shop.catalogue.models import Product
 from shop.extensions import db
+from shop.fulfilment.line_status import line_status
 from shop.fulfilment.models import Shipment
-from shop.orders.after_sale import tracking_link
-from shop.orders.line_status import line_status
+from shop.fulfilment.tracking import tracking_link
 from shop.orders.models import Order, OrderLine
 from shop.shipping.models import Carrier
 from shop.storefront.orders import NOT_FOUND, READ_ONLY

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from shop.accounting import chart
 from shop.accounting.models import JournalEntry
 from shop.extensions import db
-from shop.payments import payouts
 from shop.payments.models import Payout
+from shop.payouts import services as payouts
 from tests.integration import test_stripe_checkout as checkout
 from tests.integration.books_helpers import balances
 from tests.integration.test_stripe_checkout import deliver, session_id

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from shop.clock import store_today
 from shop.extensions import db
 from shop.formatting import local_date
+from shop.order_history import event_text
 from shop.orders.models import OrderEvent, OrderLine
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
@@ -52,13 +53,15 @@ def line_of(order, variant) -> OrderLine:
 
 
 def history(order, kind: str) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(OrderEvent.message)
+    """The sentences the order page shows for the order's events of this kind."""
+    return [
+        event_text(e)
+        for e in db.session.scalars(
+            sa.select(OrderEvent)
             .where(OrderEvent.order_id == order.id, OrderEvent.kind == kind)
             .order_by(OrderEvent.id)
         )
-    )
+    ]
 
 
 def delayed_mails(to: str | None = None):

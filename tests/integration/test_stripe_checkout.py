@@ -13,6 +13,7 @@ from shop.accounting.models import JournalEntry
 from shop.extensions import db
 from shop.inventory.services import stock_for
 from shop.notifications.models import OutboxMessage
+from shop.order_history import event_text
 from shop.orders.models import Order, OrderEvent, PaymentEvent
 from shop.payments import stripe_gateway
 from shop.shipping.models import ShippingService
@@ -243,7 +244,7 @@ def test_a_declined_card_fails_the_order_and_a_later_success_pays_it(
     assert order.status == "payment_failed"
     assert stock_for(tent.id).allocated == 0
     [failed] = [e for e in order.events if e.kind == "payment_failed"]
-    assert "Your card has insufficient funds." in failed.message
+    assert "Your card has insufficient funds." in event_text(failed)
     # The customer tries another card on the same Stripe page: the stock is claimed again.
     assert client.get(f"/checkout/pay/{order.number}").status_code == 303
     assert deliver(client, stripe_fake.pay(session_id(order))).json == {"outcome": "order paid"}
@@ -491,7 +492,7 @@ def test_a_late_success_for_items_sold_meanwhile_is_refunded_and_the_customer_to
     assert [(ln.quantity_allocated, ln.quantity_backordered) for ln in order.lines] == [(0, 0)]
     assert count(JournalEntry, JournalEntry.order_id == order.id) == 0  # no sale in the books
     [refunded] = [e for e in order.events if e.kind == "refunded"]
-    assert refund["id"] in refunded.message and "10 x Storm Lantern" in refunded.message
+    assert refund["id"] in event_text(refunded) and "10 x Storm Lantern" in event_text(refunded)
     [mail] = db.session.scalars(sa.select(OutboxMessage).filter_by(kind="payment_refunded"))
     assert mail.to_address == "guest@example.com" and order.number in mail.subject
     assert "10 x Storm Lantern" in mail.body_text and "refunded" in mail.body_text

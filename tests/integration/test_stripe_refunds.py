@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from shop.db import utcnow
 from shop.extensions import db
+from shop.order_history import event_text
 from shop.orders.models import Order, PaymentEvent
 from shop.payments import stripe_gateway
 from shop.payments.services import REFUND
@@ -306,7 +307,7 @@ def test_a_pending_refund_of_ours_succeeds_once_whatever_order_the_events_come_i
     assert refund.status == "succeeded" and refund.succeeded_at is not None
     assert refund_kinds(paid) == ["refund_succeeded"]
     [event] = [e for e in paid.events if e.kind == "refund_succeeded"]
-    assert refund.reference in event.message and "$50.00" in event.message
+    assert refund.reference in event_text(event) and "$50.00" in event_text(event)
 
     # charge.refunded, sent before, arrives after; the same event twice; an old "pending".
     assert deliver(client, charge_refunded).json == {
@@ -594,7 +595,7 @@ def test_a_part_refunded_in_the_dashboard_becomes_a_refund_with_its_credit_note(
     assert stripe_fake.charge_of(session_id(paid))["amount_refunded"] == 10000
     assert refund_requests(stripe_fake) == []  # the store never asked Stripe itself
 
-    page_events = [e.message for e in paid.events if e.kind == "refund_decided"]
+    page_events = [event_text(e) for e in paid.events if e.kind == "refund_decided"]
     assert len(page_events) == 1 and "made in the payment provider" in page_events[0]
 
 
@@ -642,7 +643,7 @@ def test_a_dashboard_refund_larger_than_what_is_left_is_refused_and_written(
     assert db.session.scalars(sa.select(Refund)).all() == [ours]
     assert len(credit_notes_of(paid)) == 1
     [event] = [e for e in paid.events if e.kind == "refund_rejected"]
-    assert "$200.00" in event.message and created["data"]["object"]["id"] in event.message
+    assert "$200.00" in event_text(event) and created["data"]["object"]["id"] in event_text(event)
 
 
 def test_a_failed_dashboard_refund_records_nothing(client, paid, stripe_fake):

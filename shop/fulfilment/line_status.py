@@ -1,7 +1,7 @@
 """Where each unit of an order line is: one function, used by every page, email and report.
 
 A line's units are split into parts by state, from its quantities and its
-shipments (packing or shipped, shop.fulfilment):
+shipments (packing or shipped):
 
     returned     shipped units that came back under a return (quantity_returned)
     shipped      units that left, less those returned
@@ -25,6 +25,8 @@ from babel.dates import format_date
 from flask import current_app
 
 from shop.extensions import db
+from shop.fulfilment import status as shipment_status
+from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.orders.models import Order, OrderLine
 
 RETURNED = "returned"
@@ -114,9 +116,6 @@ def line_status(line: OrderLine, packing: int = 0) -> LineStatus:
 
 def packing_units(order_ids) -> dict[int, int]:
     """Order line id -> units in shipments being packed, for these orders (one query)."""
-    from shop.fulfilment import status as shipment_status  # fulfilment builds on orders
-    from shop.fulfilment.models import Shipment, ShipmentLine
-
     ids = list(order_ids)
     if not ids:
         return {}

@@ -1,5 +1,8 @@
 """Cancellations: the customer's (the whole order, or only its backordered rest) and staff's.
 
+The one place that cancels an order with its shipments, refunds and backorders: it
+calls orders, fulfilment, refunds and the backorder release, which know nothing of it.
+
 Each public function is one use case: it locks what it changes, checks, writes the
 order's lines, stock, status, events, the refund (shop.refunds: credit note and
 reversing entries) and one email to the customer, and flushes; the caller commits
@@ -7,7 +10,7 @@ once and then asks the provider for the money with refunds.send_refunds([refund.
 Bad input raises OrderError with a message a person can read and changes nothing.
 
 Cancelled units move to OrderLine.quantity_cancelled, so the line's status
-(shop.orders.line_status) says "cancelled" and they are owed no more. Stock an
+(shop.fulfilment.line_status) says "cancelled" and they are owed no more. Stock an
 order gave back goes at once to the oldest paid backorders of the same variants
 (shop.purchasing.backorders), as a receipt would.
 
@@ -21,7 +24,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shop import locks
+from shop.billing.files import pdf_attachment
 from shop.extensions import db
+from shop.fulfilment import services as fulfilment
+from shop.fulfilment import status as shipment_status
+from shop.fulfilment.models import Shipment
+from shop.fulfilment.tracking import shipments_of
 from shop.inventory import services as stock
 from shop.notifications.services import queue_email
 from shop.orders import events, pricing
@@ -56,9 +64,6 @@ class Cancellation:
 
 def started_shipments(order: Order) -> list[str]:
     """Numbers of the order's shipments being packed or shipped."""
-    from shop.fulfilment import status as shipment_status  # fulfilment builds on orders
-    from shop.fulfilment.models import Shipment
-
     return list(
         db.session.scalars(
             sa.select(Shipment.number)
@@ -139,7 +144,8 @@ def cancel_backordered_rest(*, order: Order, user=None) -> Cancellation:
     elif all(_settled(line) for line in order.lines) and order.status == st.PARTIALLY_SHIPPED:
         # Everything left has shipped: the order is complete (PARTIALLY_SHIPPED -> SHIPPED).
         _change_status(order, st.SHIPPED)
-    events.backorder_cancelled(order, items, user)
+    cancelled = [(line.sku, units[line.id]) for line in order.lines if line.id in units]
+    events.backorder_cancelled(order, cancelled, user)
     if nothing_ships:
         events.order_cancelled(order, user, "nothing left to ship")
     shipping = True if nothing_ships else _shipping_not_needed(order)
@@ -167,6 +173,12 @@ def cancel_order_by_staff(*, order: Order, user, reason: str = "") -> Cancellati
     return _cancel_whole(order, user, reason=reason.strip(), by_customer=False)
 
 
+def cancel_order(*, order: Order, user, reason: str = "") -> Order:
+    """Staff cancel an order that has shipped nothing: cancel_order_by_staff (a paid order
+    is refunded), returning the order."""
+    return cancel_order_by_staff(order=order, user=user, reason=reason).order
+
+
 # --- the steps ------------------------------------------------------------------
 
 
@@ -187,7 +199,7 @@ def _cancel_whole(order: Order, user, *, reason: str, by_customer: bool) -> Canc
         line.quantity_cancelled += line.quantity_allocated + line.quantity_backordered
         line.quantity_allocated = 0
         line.quantity_backordered = 0
-    events.allocation_released(order, "order cancelled")
+    events.allocation_released(order, "cancelled")
     db.session.flush()
     if waiting:  # the oldest paid backorders of these items take the released units
         backorders.allocate_queue(waiting, reference=f"cancelled order {order.number}", user=user)
@@ -300,10 +312,6 @@ def _email(
     order: Order, units: dict[int, int], refund, *, whole: bool, by_staff: bool = False
 ) -> None:
     """One email: what was cancelled, where each line stands, the money and its credit note."""
-    from shop.billing.files import pdf_attachment
-    from shop.fulfilment import status as shipment_status
-    from shop.orders.after_sale import shipments_of  # it reads this module
-
     shipped = [s for s in shipments_of(order) if s.shipment.status == shipment_status.SHIPPED]
     note = refund.credit_note if refund is not None else None
     subject = (
@@ -328,10 +336,6 @@ def _email(
 
 
 def _cancel_packing_shipments(order: Order, user) -> None:
-    from shop.fulfilment import services as fulfilment
-    from shop.fulfilment import status as shipment_status
-    from shop.fulfilment.models import Shipment
-
     packing = db.session.scalars(
         sa.select(Shipment).where(
             Shipment.order_id == order.id, Shipment.status == shipment_status.PACKING

@@ -1,43 +1,24 @@
 """What the customer sees of an order after paying, and finding it without an account.
 
-Reading only: the order page's shipments (with the carrier's tracking link), each
-line's status (shop.orders.line_status), the invoice and credit notes, the refunds,
-and which cancellations are open. No writes.
+Reading only: the order page's shipments (with the carrier's tracking link,
+shop.fulfilment.tracking), each line's status (shop.fulfilment.line_status), the
+invoice and credit notes, the refunds, and which cancellations are open. No writes.
 """
 
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
+from shop.after_sale import cancellations
 from shop.billing.models import CREDIT_NOTE, INVOICE, Invoice
 from shop.extensions import db
-from shop.orders import cancellations
-from shop.orders.line_status import LineStatus, order_line_statuses
+from shop.fulfilment.line_status import LineStatus, order_line_statuses
+from shop.fulfilment.tracking import ShipmentView, shipments_of
 from shop.orders.models import Order
 from shop.refunds import services as refunds
 
 MAX_NUMBER = 20  # the longest order number the column holds
-
-
-def tracking_link(template: str | None, number: str | None) -> str | None:
-    """The carrier's tracking page for this number: {number} replaced, URL-escaped."""
-    if not template or not number or "{number}" not in template:
-        return None
-    return template.replace("{number}", quote(number, safe=""))
-
-
-@dataclass(frozen=True)
-class ShipmentView:
-    shipment: object  # shop.fulfilment.models.Shipment
-    carrier: str
-    tracking_url: str | None
-
-    @property
-    def lines(self):
-        return self.shipment.lines
 
 
 @dataclass(frozen=True)
@@ -50,38 +31,6 @@ class OrderOverview:
     refunds: list = field(default_factory=list)  # shop.refunds.models.Refund
     may_cancel: bool = False
     may_cancel_rest: bool = False
-
-
-def shipments_of(order: Order) -> list[ShipmentView]:
-    """The order's shipments being packed or shipped (not those abandoned), oldest first."""
-    from shop.fulfilment import status as shipment_status  # fulfilment builds on orders
-    from shop.fulfilment.models import Shipment, ShipmentLine
-    from shop.shipping.models import ShippingService
-
-    shipments = db.session.scalars(
-        sa.select(Shipment)
-        .where(Shipment.order_id == order.id, Shipment.status != shipment_status.CANCELLED)
-        .options(selectinload(Shipment.lines).selectinload(ShipmentLine.order_line))
-        .order_by(Shipment.id)
-    ).all()
-    service_ids = {s.shipping_service_id for s in shipments if s.shipping_service_id}
-    services = {
-        s.id: s
-        for s in db.session.scalars(
-            sa.select(ShippingService)
-            .where(ShippingService.id.in_(service_ids or [0]))
-            .options(selectinload(ShippingService.carrier))
-        )
-    }
-    views = []
-    for shipment in shipments:
-        service = services.get(shipment.shipping_service_id)
-        carrier = service.carrier if service is not None else None
-        link = None
-        if shipment.status == shipment_status.SHIPPED and carrier is not None:
-            link = tracking_link(carrier.tracking_url, shipment.tracking_number)
-        views.append(ShipmentView(shipment, carrier.name if carrier else "", link))
-    return views
 
 
 def documents_of(order: Order) -> tuple[Invoice | None, list[Invoice]]:

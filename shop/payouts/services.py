@@ -1,6 +1,6 @@
 """Payouts: the processor sends what it cleared to the bank (bank / processor clearing).
 
-Stripe says so with payout.paid (stripe_gateway hands it here); the demo provider pays
+Stripe says so with payout.paid (shop.payouts.stripe_events hands it here); the demo provider pays
 out once a day what each store day cleared: its payments less their fees and refunds
 (pay_out_demo(), run by `flask payouts demo`). A payout is posted once, by the
 provider's payout id (the demo's is its day, demo:2026-11-30): the unique key on
