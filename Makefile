@@ -51,10 +51,11 @@ db: install
 run: db
 	$(BIN)/flask serve --host 127.0.0.1 --port 5000
 
-## Lint, then the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+## Lint, check the import graph (lint-imports), then the whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 format: install-dev

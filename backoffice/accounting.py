@@ -35,10 +35,11 @@ from backoffice.views import (
     show_error,
     stream_download,
 )
-from shop.accounting import exports, reports, services
+from shop.accounting import services
 from shop.accounting.models import ACCOUNT_TYPES, Account
 from shop.accounts import roles
 from shop.billing.models import STATUS_LABELS
+from shop.books import exports, ledgers
 from shop.errors import DomainError
 from shop.extensions import db
 
@@ -50,10 +51,10 @@ DOCUMENT_PATH = "/admin/invoices/{number}.{ext}"  # the invoice files' pages, if
 # --- invoices ---------------------------------------------------------------------
 
 
-def _invoice_filters() -> tuple[InvoiceFilterForm, reports.InvoiceFilters]:
+def _invoice_filters() -> tuple[InvoiceFilterForm, ledgers.InvoiceFilters]:
     form = InvoiceFilterForm(request.args, statuses=STATUS_LABELS)
     form.validate()
-    return form, reports.InvoiceFilters(**form.filters())
+    return form, ledgers.InvoiceFilters(**form.filters())
 
 
 def _document_links() -> list[str]:
@@ -77,8 +78,8 @@ def invoices():
     return render_template(
         "backoffice/invoices.html",
         filters=form,
-        pagination=reports.invoices(chosen, page=page_number()),
-        totals=reports.invoice_totals(chosen),
+        pagination=ledgers.invoices(chosen, page=page_number()),
+        totals=ledgers.invoice_totals(chosen),
         document_path=DOCUMENT_PATH,
         document_links=_document_links(),
         status_labels=STATUS_LABELS,
@@ -100,12 +101,12 @@ def invoices_csv():
 # --- the journal ------------------------------------------------------------------
 
 
-def _journal_filters() -> tuple[JournalFilterForm, reports.JournalFilters]:
+def _journal_filters() -> tuple[JournalFilterForm, ledgers.JournalFilters]:
     form = JournalFilterForm(
-        request.args, accounts=services.accounts_in_order(), sources=reports.source_types()
+        request.args, accounts=services.accounts_in_order(), sources=ledgers.source_types()
     )
     form.validate()
-    return form, reports.JournalFilters(**form.filters())
+    return form, ledgers.JournalFilters(**form.filters())
 
 
 @bp.get("/accounting/journal")
@@ -115,8 +116,8 @@ def journal():
     return render_template(
         "backoffice/journal.html",
         filters=form,
-        pagination=reports.journal(chosen, page=page_number()),
-        totals=reports.journal_totals(chosen),
+        pagination=ledgers.journal(chosen, page=page_number()),
+        totals=ledgers.journal_totals(chosen),
     )
 
 
@@ -175,7 +176,7 @@ def journal_entry_new():
 @bp.get("/accounting/accounts")
 @allow(*BOOKKEEPING)
 def accounts():
-    balances = {row.account.id: row.closing for row in reports.trial_balance().rows}
+    balances = {row.account.id: row.closing for row in ledgers.trial_balance().rows}
     return render_template(
         "backoffice/accounts.html",
         accounts=services.accounts_in_order(),
@@ -257,7 +258,7 @@ def account_ledger(account_id: int):
     return render_template(
         "backoffice/ledger.html",
         period=period,
-        ledger=reports.account_ledger(account, *period.period(), page=page_number()),
+        ledger=ledgers.account_ledger(account, *period.period(), page=page_number()),
     )
 
 
@@ -272,7 +273,7 @@ def trial_balance():
     return render_template(
         "backoffice/trial_balance.html",
         period=period,
-        report=reports.trial_balance(*period.period()),
+        report=ledgers.trial_balance(*period.period()),
         type_labels=ACCOUNT_TYPES,
     )
 
@@ -285,5 +286,5 @@ def tax_collected():
     return render_template(
         "backoffice/tax_collected.html",
         period=period,
-        report=reports.tax_collected(*period.period()),
+        report=ledgers.tax_collected(*period.period()),
     )

@@ -16,7 +16,7 @@ from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalLine
 from shop.accounts import roles
-from shop.banking import matching, reports, statements
+from shop.banking import matching, reconciliation, statements
 from shop.banking.models import BankLine, BankStatement
 from shop.errors import DomainError
 from shop.extensions import db
@@ -55,7 +55,9 @@ def bank_statements():
                     url_for("backoffice.bank_statement", statement_id=result.statements[0].id)
                 )
             return redirect(url_for("backoffice.bank_statements"))
-    return form_page("backoffice/bank_statements.html", form=form, statements=reports.statements())
+    return form_page(
+        "backoffice/bank_statements.html", form=form, statements=reconciliation.statements()
+    )
 
 
 def _line_forms(statement: BankStatement) -> dict[int, dict]:
@@ -87,7 +89,7 @@ def bank_statement(statement_id: int):
     statement = get_or_404(BankStatement, statement_id)
     return render_template(
         "backoffice/bank_statement.html",
-        totals=reports.totals(statement),
+        totals=reconciliation.totals(statement),
         statement=statement,
         forms=_line_forms(statement),
     )
@@ -169,6 +171,6 @@ def bank_line_post(bank_line_id: int):
 def bank_unmatched():
     return render_template(
         "backoffice/bank_unmatched.html",
-        bank_lines=reports.unmatched_bank_lines(),
-        journal_lines=reports.unmatched_journal_lines(),
+        bank_lines=reconciliation.unmatched_bank_lines(),
+        journal_lines=reconciliation.unmatched_journal_lines(),
     )

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.forms import DayField, PeriodForm
-from shop.accounting.tax_returns import FREQUENCIES, QUARTERLY
+from shop.books.tax_returns import FREQUENCIES, QUARTERLY
 from shop.forms import StoreForm
 
 # The books' days: a statement reaches back a period and forward a day from the one asked,

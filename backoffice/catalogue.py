@@ -23,6 +23,8 @@ from shop.catalogue import queries, services
 from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.inventory import variants
+from shop.promise import listings
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES)
 EDITORS = (roles.SALES,)
@@ -67,14 +69,14 @@ def category_edit(category_id: int | None = None):
 def products():
     q = search_text()
     return render_template(
-        "backoffice/products.html", q=q, pagination=queries.admin_products(q, page=page_number())
+        "backoffice/products.html", q=q, pagination=listings.admin_products(q, page=page_number())
     )
 
 
 @bp.get("/products/<int:product_id>")
 @allow(*VIEWERS)
 def product(product_id: int):
-    found = get_or_404(Product, product_id, options=queries.admin_product_options())
+    found = get_or_404(Product, product_id, options=listings.admin_product_options())
     return render_template("backoffice/product.html", product=found, remove_form=EmptyForm())
 
 
@@ -106,7 +108,7 @@ def variant_new(product_id: int):
     form = NewVariantForm(product=found)
     if form.validate_on_submit():
         try:
-            variant = services.save_variant(
+            variant = variants.save_variant(
                 product=found,
                 data=form.data_for_service(),
                 opening_stock=form.opening_stock.data or 0,
@@ -128,7 +130,7 @@ def variant_edit(variant_id: int):
     form = VariantForm(obj=variant, stock=variant.stock, product=variant.product)
     if form.validate_on_submit():
         try:
-            services.save_variant(
+            variants.save_variant(
                 product=variant.product,
                 variant=variant,
                 data=form.data_for_service(),

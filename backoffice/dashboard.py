@@ -9,7 +9,7 @@ from backoffice.forms import ReportFilterForm
 from backoffice.menu import can
 from backoffice.reports import revenue_chart, sales_tiles, top_chart
 from shop.accounts import roles
-from shop.inventory.reports import dashboard_figures
+from shop.inventory.stock_figures import dashboard_figures
 from shop.reports.dashboard import owner_dashboard
 
 

@@ -23,8 +23,8 @@ from backoffice.access import allow
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.fulfilment import batch_files, batches, documents
-from shop.purchasing import documents as purchasing_documents
+from shop.fulfilment import batch_files, batches, printing
+from shop.purchasing import po_files
 
 PRINTERS = (roles.WAREHOUSE,)
 PO_PRINTERS = (roles.WAREHOUSE, roles.SALES)
@@ -32,20 +32,20 @@ PO_PRINTERS = (roles.WAREHOUSE, roles.SALES)
 
 def _pdf(data: bytes, filename: str):
     response = send_file(
-        BytesIO(data), mimetype=documents.PDF, download_name=filename, as_attachment=False
+        BytesIO(data), mimetype=printing.PDF, download_name=filename, as_attachment=False
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 def _nothing_chosen(what: str):
-    message = f"Choose at least one {what} to print (at most {documents.MAX_BATCH})."
+    message = f"Choose at least one {what} to print (at most {printing.MAX_BATCH})."
     return render_template("errors/error.html", code=400, title="Nothing to print",
                            message=message), 400  # fmt: skip
 
 
 def _shipment_or_404(number: str):
-    shipment = documents.shipment_by_number(number)
+    shipment = printing.shipment_by_number(number)
     if shipment is None:
         abort(404)
     return shipment
@@ -53,9 +53,9 @@ def _shipment_or_404(number: str):
 
 def _chosen_shipments():
     numbers = request.form.getlist("shipment")
-    if not numbers or len(numbers) > documents.MAX_BATCH:
+    if not numbers or len(numbers) > printing.MAX_BATCH:
         return None
-    shipments = documents.shipments_by_numbers(numbers)
+    shipments = printing.shipments_by_numbers(numbers)
     if shipments is None:
         abort(404)
     return shipments
@@ -65,14 +65,14 @@ def _chosen_shipments():
 @allow(*PRINTERS)
 def packing_slip_pdf(shipment_number: str):
     shipment = _shipment_or_404(shipment_number)
-    return _pdf(documents.packing_slips_pdf([shipment]), f"packing-slip-{shipment.number}.pdf")
+    return _pdf(printing.packing_slips_pdf([shipment]), f"packing-slip-{shipment.number}.pdf")
 
 
 @bp.get("/shipments/<shipment_number>/label.pdf")
 @allow(*PRINTERS)
 def label_pdf(shipment_number: str):
     shipment = _shipment_or_404(shipment_number)
-    return _pdf(documents.labels_pdf([shipment]), f"label-{shipment.number}.pdf")
+    return _pdf(printing.labels_pdf([shipment]), f"label-{shipment.number}.pdf")
 
 
 def _batch(kind: str):
@@ -133,7 +133,7 @@ def document_batch_pdf(token: str):
     if found is None:
         abort(404)
     response = send_file(
-        found, mimetype=documents.PDF, download_name=batches.FILENAMES[batch.kind],
+        found, mimetype=printing.PDF, download_name=batches.FILENAMES[batch.kind],
         as_attachment=True,
     )  # fmt: skip
     response.headers["Cache-Control"] = "private, no-store"
@@ -145,21 +145,21 @@ def document_batch_pdf(token: str):
 def pick_list_pdf():
     source = request.form if request.method == "POST" else request.args
     numbers = [n for n in source.getlist("order") if n.strip()]
-    if len(numbers) > documents.MAX_BATCH:
+    if len(numbers) > printing.MAX_BATCH:
         return _nothing_chosen("order")
     if numbers:
-        orders = documents.orders_by_numbers(numbers)
+        orders = printing.orders_by_numbers(numbers)
         if orders is None:
             abort(404)
     else:
-        orders = documents.orders_to_pick()
-    return _pdf(documents.pick_list_pdf(orders), "pick-list.pdf")
+        orders = printing.orders_to_pick()
+    return _pdf(printing.pick_list_pdf(orders), "pick-list.pdf")
 
 
 @bp.get("/purchase-orders/<po_number>.pdf")
 @allow(*PO_PRINTERS)
 def purchase_order_pdf(po_number: str):
-    po = purchasing_documents.purchase_order_by_number(po_number)
+    po = po_files.purchase_order_by_number(po_number)
     if po is None:
         abort(404)
-    return _pdf(purchasing_documents.purchase_order_pdf(po), f"{po.number}.pdf")
+    return _pdf(po_files.purchase_order_pdf(po), f"{po.number}.pdf")

@@ -18,7 +18,7 @@ from shop.accounts import roles
 from shop.catalogue.models import Variant
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.inventory import reports, services
+from shop.inventory import services, stock_figures
 
 VIEWERS = (roles.WAREHOUSE, roles.SALES, roles.BOOKKEEPER)
 KEEPERS = (roles.WAREHOUSE,)
@@ -103,13 +103,15 @@ VALUERS = (roles.WAREHOUSE, roles.BOOKKEEPER)
 @bp.get("/stock/valuation")
 @allow(*VALUERS)
 def stock_valuation():
-    return render_template("backoffice/stock_valuation.html", valuation=reports.stock_valuation())
+    return render_template(
+        "backoffice/stock_valuation.html", valuation=stock_figures.stock_valuation()
+    )
 
 
 @bp.get("/stock/valuation.csv")
 @allow(*VALUERS)
 def stock_valuation_csv():
-    lines = reports.stock_valuation_csv(
-        reports.stock_valuation(), current_app.config["BASE_CURRENCY"]
+    lines = stock_figures.stock_valuation_csv(
+        stock_figures.stock_valuation(), current_app.config["BASE_CURRENCY"]
     )
     return download("".join(lines), "stock-valuation.csv")

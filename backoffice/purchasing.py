@@ -23,12 +23,13 @@ from backoffice.forms import (
 )
 from backoffice.views import download, form_page, get_or_404, page_number, show_error
 from shop.accounts import roles
+from shop.backorders import purchase_orders as po_use_cases
+from shop.backorders import queue
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.payables import bills
 from shop.payables import models as bill_models
-from shop.purchasing import backorders as queue
-from shop.purchasing import reorder as reordering
+from shop.planning import reorder as reordering
 from shop.purchasing import services
 from shop.purchasing import status as st
 from shop.purchasing.models import PurchaseOrder, Supplier
@@ -151,7 +152,7 @@ def purchase_order_edit(po_id: int):
     form = PurchaseOrderEditForm()
     if form.validate_on_submit():
         try:
-            told = services.edit_purchase_order(
+            told = po_use_cases.edit_purchase_order(
                 po=po,
                 expected_date=form.expected_date.data,
                 note=form.note.data or "",
@@ -216,7 +217,7 @@ def purchase_order_send(po_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.send_purchase_order(po=po, user=current_user)
+            po_use_cases.send_purchase_order(po=po, user=current_user)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -232,7 +233,7 @@ def purchase_order_cancel(po_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.cancel_purchase_order(po=po, user=current_user)
+            po_use_cases.cancel_purchase_order(po=po, user=current_user)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -248,7 +249,7 @@ def purchase_order_receive(po_id: int):
     form = receive_form(po)
     if po.status in st.OPEN and form.validate_on_submit():
         try:
-            receipt = services.receive_purchase_order(
+            receipt = po_use_cases.receive_purchase_order(
                 po=po,
                 quantities=form.quantities(),
                 user=current_user,

@@ -14,7 +14,8 @@ from shop.catalogue.models import Variant
 from shop.clock import store_today
 from shop.errors import DomainError
 from shop.formatting import local_date
-from shop.reports import backorders, charts, customers, demand, refresh, sales, shipping, stock
+from shop.planning import demand
+from shop.reports import backorders, charts, customers, refresh, sales, shipping, stock
 from shop.reports.filters import ReportFilters
 from shop.reports.tables import Table, change, table_csv
 

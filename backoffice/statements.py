@@ -23,9 +23,10 @@ from backoffice.books_forms import (
 from backoffice.forms import PeriodForm
 from backoffice.views import download, form_page, show_error
 from shop import month_end
-from shop.accounting import exports, periods, reports, statements, tax_returns
+from shop.accounting import periods, statements
 from shop.accounting.models import Account
 from shop.accounts import roles
+from shop.books import exports, ledgers, tax_returns
 from shop.clock import store_date
 from shop.db import utcnow
 from shop.errors import DomainError
@@ -80,7 +81,7 @@ def balance_sheet():
 def trial_balance_csv():
     period = PeriodForm(request.args)
     period.validate()
-    report = reports.trial_balance(*period.period())
+    report = ledgers.trial_balance(*period.period())
     return _csv(exports.trial_balance_csv(report), "trial-balance.csv")
 
 

@@ -76,8 +76,9 @@ def prepare_database(backend: str, args, workdir: Path) -> str:
 def seed(url: str, workdir: Path, args) -> Shop:
     """Tables from the models; taxes, Canada Post and the catalogue through the services."""
     from shop import create_app
-    from shop.catalogue.services import save_category, save_product, save_variant
+    from shop.catalogue.services import save_category, save_product
     from shop.extensions import db
+    from shop.inventory.variants import save_variant
     from shop.purchasing.models import Supplier
     from shop.shipping.models import ShippingService
     from shop.shipping.services import seed_canada_post

@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from shop.catalogue.models import Category, Product, Variant
-from shop.catalogue.services import slugify
 from shop.demo import ean13
 from shop.inventory import reasons
 from shop.inventory.models import StockLevel, StockMovement
 from shop.purchasing.models import Supplier
 from shop.tax.models import TaxClass
+from shop.text import slugify
 
 # Top category -> (child categories, nouns its products are named with).
 TREE = {

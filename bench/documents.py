@@ -12,7 +12,7 @@
    and for each order one shipment being packed (1-3 parcels) with every
    allocated unit.
 2. Loading: the shipments by number with everything a slip reads, as the
-   back office loads a batch (shop.fulfilment.documents), timed on its own.
+   back office loads a batch (shop.fulfilment.printing), timed on its own.
 3. Rounds (--rounds, 3), each in turn:
    - *store*: render_packing_slips() of all the shipments into one PDF;
    - *bare*: a reportlab canvas drawing, per slip, the same strings at fixed
@@ -80,9 +80,9 @@ def run(args, workdir: Path) -> int:
     from pypdf import PdfReader
 
     from shop import create_app
-    from shop.documents.packing_slip import render_packing_slips, shipments_by_order
+    from shop.documents.packing_slip import render_packing_slips
     from shop.extensions import db
-    from shop.fulfilment.documents import shipments_by_numbers
+    from shop.fulfilment.printing import shipments_by_numbers, shipments_by_order
     from shop.store_details.services import store_settings
 
     url = f"sqlite:///{workdir / 'documents.db'}"

@@ -203,7 +203,7 @@ def refresh_forecasts() -> None:
     """What the nightly job does before anyone opens the forecast pages."""
     try:
         from shop.clock import store_today
-        from shop.reports import demand
+        from shop.planning import demand
     except ImportError:
         print("forecast refresh: not built yet")
         return

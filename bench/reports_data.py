@@ -10,7 +10,7 @@ Wipes the store's tables in that database (refused unless its name says "bench",
 services, zones, rates and boxes, the chart of accounts, the settings row), then in bulk:
 ~100 nested categories (8 top, 32 below them, 64 leaves), 1,000 products x 10 variants
 (sizes x colours) with suppliers, stock levels (reorder points, lead times, bins) and
-their INITIAL stock movements, and finally shop.demo_history.generate_history(books=False):
+their INITIAL stock movements, and finally shop.demo.generate_history(books=False):
 50,000 customer accounts (plus guests), 200,000 orders of ~3 lines over 365 days, their
 taxes, payments, shipments and parcels. Prints the time of each step and the row counts.
 See bench/README.md.
@@ -29,7 +29,6 @@ import sqlalchemy as sa
 from bench.data import ADJECTIVES, COLOURS, MATERIALS, SENTENCES, SIZES, TREE
 from shop import create_app
 from shop.catalogue.models import Category, Product, Variant
-from shop.catalogue.services import slugify
 from shop.db import refresh_statistics
 from shop.demo import ean13
 from shop.extensions import db
@@ -37,6 +36,7 @@ from shop.inventory import reasons
 from shop.inventory.models import StockLevel, StockMovement
 from shop.purchasing.models import Supplier
 from shop.tax.models import TaxClass
+from shop.text import slugify
 
 SEED = 2026
 # A third level under each of the 32 categories of bench/data.py's tree.
@@ -136,7 +136,7 @@ def seed_reference() -> None:
 
 
 def generate(args):
-    from shop.demo_history import generate_history
+    from shop.demo import generate_history
 
     return generate_history(
         days=args.days, orders_per_day=args.orders / args.days, customers=args.customers,
@@ -258,7 +258,7 @@ def insert(model, rows: list[dict], chunk: int = 5000) -> None:
 
 
 def advance_sequences(tables) -> None:
-    from shop.demo_history import advance_sequences as advance
+    from shop.demo import advance_sequences as advance
 
     advance(tables)
 

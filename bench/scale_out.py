@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 BUCKET = "scale-out-media"
-STAFF_PASSWORD = "maple-pine-demo"  # shop/demo.py: every demo staff account's password
+STAFF_PASSWORD = "maple-pine-demo"  # shop/demo/people.py: every demo staff account's password
 OWNER, WAREHOUSE = "owner@example.com", "warehouse@example.com"
 LIVE = ("pending_payment", "paid", "partially_shipped", "shipped")  # orders holding stock
 # A request counts as "in flight at a kill" when the kill fell between its start and its

@@ -208,7 +208,8 @@ def print_counts(start, end) -> None:
 
 
 def print_figures(start, end) -> None:
-    from shop.accounting import statements, tax_returns
+    from shop.accounting import statements
+    from shop.books import tax_returns
 
     pl = statements.profit_and_loss(start, end)
     print(f"P&L {start} to {end}: sales {pl.sales / 100:,.2f}, returns {pl.returns / 100:,.2f}, "

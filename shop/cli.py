@@ -1,6 +1,6 @@
 """flask commands: seed-demo, serve, jobs, and the chores by hand (outbox deliver, orders
 expire, backorders report/allocate/repromise, reorder report, forecasts refresh, payouts
-demo, refunds retry: the same jobs the worker's schedule runs, shop/jobs/chores.py)."""
+demo, refunds retry: the same jobs the worker's schedule runs, shop/chores.py)."""
 
 import click
 from flask import Flask, current_app
@@ -44,7 +44,7 @@ def seed_demo(if_empty: bool, seed: int | None, history: bool):
     from shop import demo
 
     if current_app.config["STORE_ENV"] == "production":
-        # Its staff accounts have the passwords printed in shop/demo.py.
+        # Its staff accounts have the passwords printed in shop/demo/people.py.
         raise click.ClickException(
             "seed-demo fills a demo store and does not run with STORE_ENV=production: its "
             "staff accounts (owner@example.com, ...) have passwords anyone can read in the "
@@ -84,12 +84,12 @@ def _store_has_orders() -> bool:
 
 def _seed_history(seed: int | None) -> None:
     """The demo's past year of sales, in one transaction."""
-    from shop import demo_history
+    from shop import demo
     from shop.clock import store_today
     from shop.db import refresh_statistics
-    from shop.reports.demand import refresh_forecasts
+    from shop.planning.demand import refresh_forecasts
 
-    result = demo_history.generate_history(seed=demo_history.DEFAULT_SEED if seed is None else seed)
+    result = demo.generate_history(seed=demo.HISTORY_SEED if seed is None else seed)
     db.session.commit()
     click.echo(result.summary())
     refresh_statistics(db)
@@ -113,7 +113,7 @@ def outbox():
 @click.option("--limit", default=500, show_default=True)
 def outbox_deliver(limit: int):
     """Deliver every email that is due (the job worker does this every minute)."""
-    from shop.jobs.chores import deliver_mail
+    from shop.chores import deliver_mail
 
     click.echo(deliver_mail(limit))
 

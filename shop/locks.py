@@ -26,7 +26,7 @@ one order can wait for each other but never deadlock: cancelling an order
 (order -> its packing shipments -> stock) and confirming a shipment (order ->
 shipment -> stock) queue on the order. Re-dating backorders (a purchase order's date
 edited, the purchase order cancelled, `flask backorders repromise`) locks the orders
-waiting for its variants, then the purchase order(s) by id (shop.purchasing.repromise),
+waiting for its variants, then the purchase order(s) by id (shop.backorders.repromise),
 so two copies of the job, or the job and a staff edit, queue on the orders and the second
 sees the dates the first wrote. Locking a row the transaction already
 holds again is free, so a use case may re-read a row under its lock.
@@ -37,22 +37,24 @@ SQLite has no row locks (SQLAlchemy drops FOR UPDATE there); its write
 transactions hold the database's single write lock from BEGIN (shop.configuration.loading),
 which serialises them just as well.
 
-This module imports models only, never a domain service, so every domain
-package can import it without an import circle.
+This module imports no model and no domain package: it names rows by their TABLE
+("orders", "stock_levels") and finds the class mapped to that table at run time, so every
+domain package, however low, can import it without an arrow back up the house.
 """
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.accounts.models import AccountThrottle, LoginChallenge, TotpFactor
 from shop.extensions import db
-from shop.fulfilment.models import DocumentBatch, Shipment, ShipmentLine
-from shop.inventory.models import StockLevel
-from shop.notifications.models import OutboxMessage
-from shop.orders.models import Order
-from shop.payables.models import SupplierBill
-from shop.purchasing.models import PurchaseOrder
-from shop.refunds.models import Refund
+
+
+def _mapped(table_name: str):
+    """The model class mapped to this table (every model is imported before a request or a
+    job runs: shop.models). By name, so this module needs no model import."""
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table is not None and mapper.local_table.name == table_name:
+            return mapper.class_
+    raise LookupError(f"no model is mapped to the table {table_name!r}")
 
 
 def _fresh(query):
@@ -68,34 +70,41 @@ def _lock_one(model, row_id: int, *loads):
 # --- 1. orders ----------------------------------------------------------------------
 
 
-def lock_order(order_id: int) -> Order | None:
-    """The order and its lines read afresh under the order's row lock."""
-    return _lock_one(Order, order_id, selectinload(Order.lines))
+def lock_order(order_id: int):
+    """The order (shop.orders.models.Order) and its lines read afresh under the order's
+    row lock; None if there is no such order."""
+    order = _mapped("orders")
+    return _lock_one(order, order_id, selectinload(order.lines))
 
 
 def lock_orders(order_ids) -> None:
     """Lock these orders, by id ascending (their rows are not loaded)."""
     ids = sorted(set(order_ids))
     if ids:
+        orders = sa.table("orders", sa.column("id"))
         db.session.execute(
-            sa.select(Order.id).where(Order.id.in_(ids)).order_by(Order.id).with_for_update()
+            sa.select(orders.c.id)
+            .where(orders.c.id.in_(ids))
+            .order_by(orders.c.id)
+            .with_for_update()
         ).all()
 
 
-def claim_orders(*conditions, limit: int) -> list[Order]:
+def claim_orders(*conditions, limit: int) -> list:
     """Up to `limit` orders matching, by id ascending, locked and read afresh with their lines.
 
     Orders another transaction holds are skipped, not waited for (PostgreSQL SKIP
     LOCKED): a job takes only what no one else is working on, and two copies of
     the job share the work instead of doing it twice.
     """
+    order = _mapped("orders")
     query = (
-        sa.select(Order)
+        sa.select(order)
         .where(*conditions)
-        .order_by(Order.id)
+        .order_by(order.id)
         .limit(limit)
-        .options(selectinload(Order.lines))
-        .with_for_update(of=Order, skip_locked=True)
+        .options(selectinload(order.lines))
+        .with_for_update(of=order, skip_locked=True)
     )
     return list(db.session.scalars(_fresh(query)))
 
@@ -103,58 +112,61 @@ def claim_orders(*conditions, limit: int) -> list[Order]:
 # --- 2. shipments -------------------------------------------------------------------
 
 
-def lock_refunds(*conditions, skip_locked: bool = False) -> list[Refund]:
+def lock_refunds(*conditions, skip_locked: bool = False) -> list:
     """Refunds matching, by id ascending, read afresh under their locks. Their order is
     locked first, so a webhook about a refund and the call that sent it queue on the order.
     skip_locked: leave out those another transaction holds (a job claiming its work)."""
+    refund = _mapped("refunds")
     query = (
-        sa.select(Refund).where(*conditions).order_by(Refund.id)
+        sa.select(refund).where(*conditions).order_by(refund.id)
         .with_for_update(skip_locked=skip_locked)
     )  # fmt: skip
     return list(db.session.scalars(_fresh(query)))
 
 
-def lock_document_batch(batch_id: int) -> DocumentBatch | None:
+def lock_document_batch(batch_id: int):
     """A document batch read afresh under its row lock (its job keeps the PDF under it;
     it locks nothing else)."""
-    return _lock_one(DocumentBatch, batch_id)
+    return _lock_one(_mapped("document_batches"), batch_id)
 
 
-def lock_shipment(shipment_id: int) -> Shipment | None:
+def lock_shipment(shipment_id: int):
     """The shipment with its lines and parcels read afresh under its row lock.
 
     Lock its order first (lock_order): a shipment's order_id never changes, so
     it can be read without a lock to know which order to lock.
     """
+    shipment, shipment_line = _mapped("shipments"), _mapped("shipment_lines")
     return _lock_one(
-        Shipment,
+        shipment,
         shipment_id,
-        selectinload(Shipment.lines).selectinload(ShipmentLine.order_line),
-        selectinload(Shipment.parcels),
+        selectinload(shipment.lines).selectinload(shipment_line.order_line),
+        selectinload(shipment.parcels),
     )
 
 
 # --- 3. purchase orders -------------------------------------------------------------
 
 
-def lock_purchase_order(po_id: int) -> PurchaseOrder | None:
+def lock_purchase_order(po_id: int):
     """The purchase order and its lines read afresh under its row lock."""
-    return _lock_one(PurchaseOrder, po_id, selectinload(PurchaseOrder.lines))
+    purchase_order = _mapped("purchase_orders")
+    return _lock_one(purchase_order, po_id, selectinload(purchase_order.lines))
 
 
 # --- 4. supplier bills ---------------------------------------------------------------
 
 
-def lock_supplier_bill(bill_id: int) -> SupplierBill | None:
+def lock_supplier_bill(bill_id: int):
     """A supplier bill read afresh under its row lock: two payments of it queue, and the
     second sees what the first paid. Lock its purchase order first, if at all."""
-    return _lock_one(SupplierBill, bill_id)
+    return _lock_one(_mapped("supplier_bills"), bill_id)
 
 
 # --- 5. stock rows ------------------------------------------------------------------
 
 
-def lock_stock_rows(variant_ids) -> list[StockLevel]:
+def lock_stock_rows(variant_ids) -> list:
     """Lock these variants' stock rows, by id ascending, and read them afresh.
 
     The allocation itself is also a guarded UPDATE, so even without a lock it
@@ -164,10 +176,11 @@ def lock_stock_rows(variant_ids) -> list[StockLevel]:
     ids = sorted(set(variant_ids))
     if not ids:
         return []
+    stock_level = _mapped("stock_levels")
     query = (
-        sa.select(StockLevel)
-        .where(StockLevel.variant_id.in_(ids))
-        .order_by(StockLevel.id)
+        sa.select(stock_level)
+        .where(stock_level.variant_id.in_(ids))
+        .order_by(stock_level.id)
         .with_for_update()
     )
     return list(db.session.scalars(_fresh(query)))
@@ -176,21 +189,22 @@ def lock_stock_rows(variant_ids) -> list[StockLevel]:
 # --- sign-in (apart from the six above) -----------------------------------------------
 
 
-def lock_login_challenge(*conditions) -> LoginChallenge | None:
+def lock_login_challenge(*conditions):
     """The sign-in waiting for a code, under its row lock: wrong codes are counted once."""
-    query = sa.select(LoginChallenge).where(*conditions).with_for_update()
+    query = sa.select(_mapped("login_challenges")).where(*conditions).with_for_update()
     return db.session.scalar(_fresh(query))
 
 
-def lock_totp_factor(user_id: int) -> TotpFactor | None:
+def lock_totp_factor(user_id: int):
     """The user's authenticator row, under its lock, so a code is spent only once."""
-    query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id).with_for_update()
+    totp_factor = _mapped("totp_factors")
+    query = sa.select(totp_factor).where(totp_factor.user_id == user_id).with_for_update()
     return db.session.scalar(_fresh(query))
 
 
-def lock_account_throttle(*conditions) -> AccountThrottle | None:
+def lock_account_throttle(*conditions):
     """One account's failure count, under its lock: failures at the same moment all count."""
-    query = sa.select(AccountThrottle).where(*conditions).with_for_update()
+    query = sa.select(_mapped("account_throttles")).where(*conditions).with_for_update()
     return db.session.scalar(_fresh(query))
 
 
@@ -206,10 +220,11 @@ def claim_rows(ids_query) -> list[int]:
 def claim_outbox_message(*conditions) -> int | None:
     """The id of the first outbox message matching, locked; a message another deliverer
     is claiming this moment is skipped, not waited for (PostgreSQL SKIP LOCKED)."""
+    outbox = _mapped("outbox_messages")  # the conditions name its columns
     query = (
-        sa.select(OutboxMessage.id)
+        sa.select(outbox.id)
         .where(*conditions)
-        .order_by(OutboxMessage.id)
+        .order_by(outbox.id)
         .limit(1)
         .with_for_update(skip_locked=True)
     )

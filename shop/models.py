@@ -19,9 +19,9 @@ from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
 from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
 from shop.payments.models import Payout
+from shop.planning.models import DemandForecast
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from shop.refunds.models import Refund, RefundLine
-from shop.reports.models import DemandForecast
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.shipping.models import (
     Box,

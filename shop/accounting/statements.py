@@ -28,11 +28,22 @@ from shop.accounting.models import (
     Account,
     JournalLine,
 )
-from shop.accounting.reports import natural_sign, without_jit
 from shop.extensions import db
 
 # Expense roles counted in cost of goods sold (above gross profit): what stock cost.
 COST_OF_GOODS_ROLES = (chart.COGS, chart.SHRINKAGE, chart.PRICE_VARIANCE, chart.REVALUATION)
+
+
+def without_jit() -> None:
+    """PostgreSQL would compile the big sums of the statements to machine code (JIT) for
+    seconds when they run in well under one: off for the rest of this transaction."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+
+
+def natural_sign(account_type: str) -> int:
+    """+1 for accounts whose balance is normally a debit (assets, expenses), else -1."""
+    return 1 if account_type in (ASSET, EXPENSE) else -1
 
 
 def _int(value) -> int:

@@ -12,7 +12,7 @@ Bad input raises OrderError with a message a person can read and changes nothing
 Cancelled units move to OrderLine.quantity_cancelled, so the line's status
 (shop.fulfilment.line_status) says "cancelled" and they are owed no more. Stock an
 order gave back goes at once to the oldest paid backorders of the same variants
-(shop.purchasing.backorders), as a receipt would.
+(shop.backorders.queue), as a receipt would.
 
 Locks, in shop.locks order: the cancelled order and the orders waiting for its
 variants (by id, together), its packing shipments (staff only), the stock rows,
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shop import locks
+from shop.backorders import queue as backorders
 from shop.billing.files import pdf_attachment
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
@@ -36,7 +37,6 @@ from shop.orders import events, pricing
 from shop.orders import status as st
 from shop.orders.errors import OrderError
 from shop.orders.models import Order, OrderLine
-from shop.purchasing import backorders
 from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.db import Base, UTCDateTime
+from shop.tax.lines import TaxLine
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
@@ -90,16 +91,8 @@ class InvoiceLine(Base):
     line_total: Mapped[int] = mapped_column(sa.BigInteger)
 
 
-class InvoiceTax(Base):
+class InvoiceTax(TaxLine, Base):
     __tablename__ = "invoice_taxes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
-    component: Mapped[str] = mapped_column(sa.String(10))
-    rate: Mapped[Decimal] = mapped_column(sa.Numeric(7, 5))
-    taxable: Mapped[int] = mapped_column(sa.BigInteger)
-    amount: Mapped[int] = mapped_column(sa.BigInteger)
-
-    @property
-    def label(self) -> str:
-        return f"{self.component} {(self.rate * 100).normalize():f}%"

@@ -1,6 +1,7 @@
 """Invoices: issued in the transaction that marks the order paid, numbered without gaps."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -57,12 +58,15 @@ def invoice_for_order(order) -> Invoice | None:
     )
 
 
-def issue_invoice(*, order, payment_method: str) -> Invoice:
-    """The paid invoice of an order, frozen from the order as it stands; once per order."""
+def issue_invoice(*, order, payment_method: str, now: datetime | None = None) -> Invoice:
+    """The paid invoice of an order, frozen from the order as it stands; once per order.
+
+    `now` (the current time unless given) dates the invoice and picks its year's series:
+    the demo's history passes the moment each order was paid."""
     existing = invoice_for_order(order)
     if existing is not None:
         return existing
-    issued = utcnow()
+    issued = utcnow() if now is None else now
     # The number first: from here to commit, payments queue on the series row, so
     # the first ones on a new store do not each create the settings row.
     number = _number(INVOICE, issued)

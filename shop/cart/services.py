@@ -12,8 +12,8 @@ from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Variant
 from shop.db import utcnow
 from shop.extensions import db
-from shop.inventory.availability import Availability, availabilities, availability
 from shop.inventory.models import StockLevel
+from shop.promise.availability import Availability, availabilities, availability
 
 SESSION_KEY = "cart_token"
 CHECKOUT_CHOICES = ("email", "address", "service_id", "policy")

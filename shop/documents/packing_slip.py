@@ -14,8 +14,10 @@ barcode the packing bench can scan) and the shipment, then three sections:
 Stock is allocated when the order is placed and consumed when a shipment
 leaves, so until this shipment is confirmed its units are still counted in
 the order line's quantity_allocated. No price is printed and nothing is
-recomputed beyond these counts. Many slips can go into one PDF (a batch for the
-packing bench); each slip begins on a new page and counts its own pages.
+recomputed beyond these counts, and nothing is read from the database here: the
+caller (shop.fulfilment.printing) loads the shipments and hands them over. Many slips
+can go into one PDF (a batch for the packing bench); each slip begins on a new page
+and counts its own pages.
 """
 
 from collections import defaultdict
@@ -24,11 +26,9 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
-import sqlalchemy as sa
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
-from sqlalchemy.orm import selectinload
 
 from shop.documents.fonts import document_canvas
 from shop.documents.layout import (
@@ -49,8 +49,6 @@ from shop.documents.layout import (
     spacer,
     text_block,
 )
-from shop.extensions import db
-from shop.fulfilment.models import Shipment, ShipmentLine
 
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
 MARGIN = 40.0
@@ -77,9 +75,11 @@ class SlipContents:
     already_sent: list[SlipLine]
 
 
-def render_packing_slip(shipment, *, settings, locale: str, **options) -> bytes:
+def render_packing_slip(shipment, *, settings, locale: str, order_shipments, **options) -> bytes:
     """The packing slip of one shipment as PDF bytes (options: see render_packing_slips)."""
-    return render_packing_slips([shipment], settings=settings, locale=locale, **options)
+    return render_packing_slips(
+        [shipment], settings=settings, locale=locale, order_shipments=order_shipments, **options
+    )
 
 
 def render_packing_slips(
@@ -88,18 +88,16 @@ def render_packing_slips(
     settings,
     locale: str,
     timezone: str = "UTC",
-    order_shipments: Mapping[int, Sequence] | None = None,
+    order_shipments: Mapping[int, Sequence],
 ) -> bytes:
     """One PDF with a packing slip per shipment, in the order given.
 
     settings is the store's (StoreSettings: name, address, email, phone);
     locale and timezone decide how dates are written. order_shipments maps an
-    order id to all of that order's shipments (for "Already sent"); when it is
-    None they are read from the database.
+    order id to all of that order's shipments (for "Already sent":
+    shop.fulfilment.printing.shipments_by_order).
     """
     shipments = list(shipments)
-    if order_shipments is None:
-        order_shipments = shipments_by_order({s.order_id for s in shipments})
     formats = Formats(locale, timezone)
     buffer = BytesIO()
     canvas = document_canvas(buffer, pagesize=LETTER)
@@ -113,23 +111,6 @@ def render_packing_slips(
         _Slip(canvas, shipment, contents, store, formats).draw()
     canvas.save()
     return buffer.getvalue()
-
-
-def shipments_by_order(order_ids: Iterable[int]) -> dict[int, list]:
-    """Every shipment of these orders, with its lines, keyed by order id."""
-    found: dict[int, list] = defaultdict(list)
-    ids = sorted(order_ids)
-    if not ids:
-        return found
-    rows = db.session.scalars(
-        sa.select(Shipment)
-        .where(Shipment.order_id.in_(ids))
-        .options(selectinload(Shipment.lines).joinedload(ShipmentLine.order_line))
-        .order_by(Shipment.id)
-    )
-    for row in rows:
-        found[row.order_id].append(row)
-    return found
 
 
 def slip_contents(shipment, order_shipments: Sequence, formats: Formats) -> SlipContents:

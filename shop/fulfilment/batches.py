@@ -19,7 +19,7 @@ from shop.accounts import roles
 from shop.db import read_only, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
-from shop.fulfilment import batch_files, documents
+from shop.fulfilment import batch_files, printing
 from shop.fulfilment.models import DocumentBatch, Shipment
 from shop.jobs import enqueue
 
@@ -28,7 +28,7 @@ PACKING_SLIPS = "packing_slips"
 LABELS = "labels"
 KINDS = {PACKING_SLIPS: "Packing slips", LABELS: "Labels"}
 FILENAMES = {PACKING_SLIPS: "packing-slips.pdf", LABELS: "labels.pdf"}
-RENDERERS = {PACKING_SLIPS: documents.packing_slips_pdf, LABELS: documents.labels_pdf}
+RENDERERS = {PACKING_SLIPS: printing.packing_slips_pdf, LABELS: printing.labels_pdf}
 PREPARING = "preparing"
 READY = "ready"
 FAILED = "failed"
@@ -83,7 +83,7 @@ def make_batch(batch_id: int) -> str:
                 db.session.commit()
                 return f"batch {batch_id}: nothing to do"
             kind, count = batch.kind, batch.count
-            shipments = documents.shipments_by_numbers(batch.shipment_numbers.split("\n"))
+            shipments = printing.shipments_by_numbers(batch.shipment_numbers.split("\n"))
             if shipments is None:
                 raise DomainError("a shipment of the batch is no longer there")
             data = RENDERERS[kind](shipments)

@@ -6,7 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.accounts.models import User
 from shop.catalogue.models import Variant
 from shop.db import Base, UTCDateTime, utcnow
-from shop.purchasing.models import Supplier
 
 
 class StockLevel(Base):
@@ -37,7 +36,8 @@ class StockLevel(Base):
     bin_location: Mapped[str | None] = mapped_column(sa.String(20))
 
     variant: Mapped[Variant] = relationship(back_populates="stock")
-    supplier: Mapped[Supplier | None] = relationship()
+    # shop.purchasing.models.Supplier, named by string: purchasing stands above inventory.
+    supplier = relationship("Supplier")
 
     @property
     def available(self) -> int:

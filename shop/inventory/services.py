@@ -157,11 +157,10 @@ def stock_list(*, text: str = "", low_only: bool = False, page: int = 1, per_pag
         .order_by(Product.name, Variant.position, Variant.sku)
     )
     for word in text.lower().split()[:8]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
             sa.or_(
-                sa.func.lower(Variant.sku).like(pattern, escape="\\"),
-                sa.func.lower(Product.name).like(pattern, escape="\\"),
+                sa.func.lower(Variant.sku).contains(word, autoescape=True),
+                sa.func.lower(Product.name).contains(word, autoescape=True),
             )
         )
     if low_only:

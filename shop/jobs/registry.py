@@ -3,16 +3,16 @@ records; the function (module:attribute, imported when the job runs, so this pac
 imports no domain code) does the work and returns a line saying what it did."""
 
 JOBS = {
-    "outbox.deliver": "shop.jobs.chores:deliver_mail",
-    "orders.expire": "shop.jobs.chores:expire_orders",
-    "backorders.allocate": "shop.jobs.chores:allocate_backorders",
-    "backorders.repromise": "shop.jobs.chores:repromise_backorders",
-    "backorders.report": "shop.jobs.chores:backorder_report",
-    "reorder.report": "shop.jobs.chores:reorder_report",
-    "forecasts.refresh": "shop.jobs.chores:refresh_forecasts",
+    "outbox.deliver": "shop.chores:deliver_mail",
+    "orders.expire": "shop.chores:expire_orders",
+    "backorders.allocate": "shop.chores:allocate_backorders",
+    "backorders.repromise": "shop.chores:repromise_backorders",
+    "backorders.report": "shop.chores:backorder_report",
+    "reorder.report": "shop.chores:reorder_report",
+    "forecasts.refresh": "shop.chores:refresh_forecasts",
     "documents.batch": "shop.fulfilment.batches:make_batch",
-    "payouts.demo": "shop.jobs.chores:demo_payouts",
-    "refunds.retry": "shop.jobs.chores:retry_refunds",
+    "payouts.demo": "shop.chores:demo_payouts",
+    "refunds.retry": "shop.chores:retry_refunds",
     "housekeeping.purge": "shop.housekeeping.purge:nightly_purge",
 }
 

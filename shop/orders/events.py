@@ -159,7 +159,7 @@ def refund_retried(order: Order, refund, user=None) -> OrderEvent:
     return _add(order, "refund_retried", user, **_money(order, refund.amount))
 
 
-# --- backorders (cancellations, purchasing.backorders, purchasing.repromise) -------------
+# --- backorders (cancellations, shop.backorders.queue, shop.backorders.repromise) -------------
 
 
 def backorder_cancelled(order: Order, items: list[tuple[str, int]], user=None) -> OrderEvent:

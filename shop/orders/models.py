@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.accounts.models import User
 from shop.db import Base, TimestampMixin, UTCDateTime, utcnow
 from shop.orders import status as order_status
+from shop.tax.lines import TaxLine
 
 SHIP_AVAILABLE_NOW = "ship_available_now"
 SHIP_COMPLETE = "ship_complete"
@@ -140,19 +141,11 @@ class OrderLine(Base):
     order: Mapped[Order] = relationship(back_populates="lines")
 
 
-class OrderTax(Base):
+class OrderTax(TaxLine, Base):
     __tablename__ = "order_taxes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
-    component: Mapped[str] = mapped_column(sa.String(10))
-    rate: Mapped[Decimal] = mapped_column(sa.Numeric(7, 5))
-    taxable: Mapped[int] = mapped_column(sa.BigInteger)
-    amount: Mapped[int] = mapped_column(sa.BigInteger)
-
-    @property
-    def label(self) -> str:
-        return f"{self.component} {(self.rate * 100).normalize():f}%"
 
 
 class OrderEvent(Base):

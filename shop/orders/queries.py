@@ -13,11 +13,6 @@ LIST_PER_PAGE = 50
 MAX_SEARCH_WORDS = 8
 
 
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def admin_orders(
     *, text: str = "", status: str | None = None, placed_from: date | None = None,
     placed_to: date | None = None, backordered: bool = False, page: int = 1,
@@ -30,11 +25,10 @@ def admin_orders(
     """
     query = sa.select(Order).options(selectinload(Order.lines)).order_by(Order.id.desc())
     for word in text.lower().split()[:MAX_SEARCH_WORDS]:
-        pattern = _like(word)
         query = query.where(
             sa.or_(
-                sa.func.lower(Order.number).like(pattern, escape="\\"),
-                sa.func.lower(Order.email).like(pattern, escape="\\"),
+                sa.func.lower(Order.number).contains(word, autoescape=True),
+                sa.func.lower(Order.email).contains(word, autoescape=True),
             )
         )
     if status:

@@ -6,7 +6,7 @@ commits once, so all of it happens or none of it.
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -245,15 +245,19 @@ def check_can_supply(order: Order) -> Order:
     return order
 
 
-def mark_paid(order: Order, *, provider: str, amount: int, method: str = "") -> None:
+def mark_paid(
+    order: Order, *, provider: str, amount: int, method: str = "", now: datetime | None = None
+) -> None:
     """Paid: the invoice is issued (PAID), the sale and any commission are posted, the
-    customer is emailed; all in the transaction that records the payment."""
+    customer is emailed; all in the transaction that records the payment.
+
+    `now` is the moment of payment (the current time unless given)."""
     if order.status in st.RELEASED:
         reallocate(order)
     change_status(order, st.PAID)
-    order.paid_at = utcnow()
+    order.paid_at = utcnow() if now is None else now
     events.order_paid(order, provider, amount, method)
-    invoice = billing.issue_invoice(order=order, payment_method=method or provider)
+    invoice = billing.issue_invoice(order=order, payment_method=method or provider, now=now)
     events.invoice_issued(order, invoice.number)
     books.post_sale(order=order, invoice=invoice)
     books.post_commission(order=order, on=clock.store_date(order.paid_at))

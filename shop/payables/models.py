@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.accounting.models import Account, JournalEntry
 from shop.db import Base, TimestampMixin, UTCDateTime
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from shop.tax.lines import TaxAmount
 
 OPEN = "open"
 PARTLY_PAID = "partly_paid"
@@ -110,7 +111,7 @@ class SupplierBillLine(Base):
         return self.quantity * (self.unit_cost - self.po_unit_cost)
 
 
-class SupplierBillTax(Base):
+class SupplierBillTax(TaxAmount, Base):
     """Tax the supplier charged, one component (GST, HST, QST, PST) as on their invoice."""
 
     __tablename__ = "supplier_bill_taxes"
@@ -121,8 +122,6 @@ class SupplierBillTax(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bill_id: Mapped[int] = mapped_column(sa.ForeignKey("supplier_bills.id"), index=True)
-    component: Mapped[str] = mapped_column(sa.String(10))
-    amount: Mapped[int] = mapped_column(sa.BigInteger)
 
     bill: Mapped[SupplierBill] = relationship(back_populates="taxes")
 

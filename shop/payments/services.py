@@ -12,6 +12,8 @@ does not pay it: the outcome is REFUND_DUE, and the provider gives the money bac
 """
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
@@ -74,9 +76,11 @@ def already_applied(provider: str, event_id: str) -> bool:
     return db.session.scalar(query) is not None
 
 
-def apply_payment_event(data: PaymentEventData) -> str:
-    """Apply a provider's payment event to its order once; returns what was done, for logs."""
-    return apply_event(data, apply_payment_outcome)
+def apply_payment_event(data: PaymentEventData, *, now: datetime | None = None) -> str:
+    """Apply a provider's payment event to its order once; returns what was done, for logs.
+
+    `now` is when a payment counts as received (the current time unless given)."""
+    return apply_event(data, partial(apply_payment_outcome, now=now))
 
 
 def apply_event(data: PaymentEventData, apply) -> str:
@@ -119,13 +123,15 @@ def _find(data: PaymentEventData) -> tuple[Payment | None, Order | None]:
     return payment, locks.lock_order(order_id)
 
 
-def apply_payment_outcome(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+def apply_payment_outcome(
+    data: PaymentEventData, payment: Payment | None, order: Order, *, now: datetime | None = None
+) -> str:
     """A payment succeeded, failed or expired (the order locked); anything else is ignored.
     A refund's outcome is not a payment's: it goes through shop.refunds, never lost here."""
     if data.outcome in (REFUND, REFUND_SUCCEEDED, REFUND_FAILED):
         raise ValueError(f"{data.outcome}: apply it with shop.refunds.provider_events")
     if data.outcome == SUCCEEDED:
-        return _succeeded(data, payment, order)
+        return _succeeded(data, payment, order, now)
     if data.outcome == FAILED:
         _close(payment, FAILED)
         if order.status != st.PENDING_PAYMENT:
@@ -148,7 +154,7 @@ def _close(payment: Payment | None, status: str) -> None:
         payment.status = status
 
 
-def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) -> str:
+def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order, now=None) -> str:
     if data.amount != order.total or (data.currency or "").upper() != order.currency:
         reason = (
             f"amount {data.amount} {data.currency} does not match the order's "
@@ -169,7 +175,9 @@ def _succeeded(data: PaymentEventData, payment: Payment | None, order: Order) ->
     if order.status not in (st.PENDING_PAYMENT, *st.RELEASED):
         return f"ignored: order is already {order.status}"
     try:
-        orders.mark_paid(order, provider=data.provider, amount=data.amount, method=data.method)
+        orders.mark_paid(
+            order, provider=data.provider, amount=data.amount, method=data.method, now=now
+        )
     except CannotSupply as err:  # sold to someone else since this order gave its stock back
         current_app.logger.error(
             "payment event %s for order %s: %s", data.event_id, order.number, err.message

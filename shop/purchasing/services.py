@@ -1,14 +1,13 @@
 """Suppliers and purchase orders: write, send, receive, cancel.
 
-Each public function is one use case: it flushes but never commits; the caller
-commits once, so all of it happens or none of it. Receiving is the big one:
-stock in (a RECEIPT movement per line), inventory / goods received not billed in the
-books, and the received units allocated to the oldest paid backorders, whose
-customers are told, all in one transaction.
+Each public use case flushes but never commits; the caller commits once, so all of it
+happens or none of it. Sending, re-dating, cancelling and receiving a purchase order also
+move the backorders waiting for its goods, so those four use cases live above the orders,
+in shop.backorders.purchase_orders; the helpers they share (lock_for_change, transition,
+check_expected, check_quantities, receipt_number, post_receipt) are here.
 """
 
 import secrets
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -21,11 +20,9 @@ from shop.catalogue.models import Variant
 from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
-from shop.inventory import reasons, valuation
+from shop.inventory import reasons
 from shop.inventory.models import StockMovement
-from shop.inventory.services import MAX_MOVEMENT, record_movement
-from shop.notifications.services import queue_email
-from shop.purchasing import backorders, documents, repromise
+from shop.inventory.services import MAX_MOVEMENT
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
@@ -105,7 +102,7 @@ def create_purchase_order(
             f"{base} only, as the store does not record exchange rates for them yet.",
             field="supplier_id",
         )
-    _check_expected(expected_date)
+    check_expected(expected_date)
     po = PurchaseOrder(
         number=f"T{secrets.token_hex(8)}",  # replaced by the real number once the id is known
         supplier=supplier,
@@ -123,7 +120,7 @@ def create_purchase_order(
     return po
 
 
-def _check_expected(expected: date | None, field_name: str = "expected_date") -> None:
+def check_expected(expected: date | None, field_name: str = "expected_date") -> None:
     if expected is not None and expected < store_today() - timedelta(days=MAX_LEAD_DAYS):
         raise PurchasingError("Enter an expected date that is not long past.", field=field_name)
 
@@ -159,7 +156,7 @@ def add_line(
         raise PurchasingError(f"Enter a quantity from 1 to {MAX_MOVEMENT:,}.", "quantity")
     if not isinstance(unit_cost, int) or not 0 <= unit_cost <= MAX_UNIT_COST:
         raise PurchasingError("Enter the unit cost, like 12.50.", "unit_cost")
-    _check_expected(expected_date)
+    check_expected(expected_date)
     line = PurchaseOrderLine(
         variant=variant, quantity=quantity, unit_cost=unit_cost, expected_date=expected_date
     )
@@ -177,29 +174,7 @@ def remove_line(*, po: PurchaseOrder, line_id: int) -> None:
     db.session.flush()
 
 
-def edit_purchase_order(
-    *, po: PurchaseOrder, expected_date: date | None, note: str, user=None
-) -> list:
-    """The expected date and note; a sent order's date may change when the supplier says so,
-    and the ship dates of the backorders it covers move with it: their customers are told
-    when theirs moved later (shop.purchasing.repromise). Returns who was told."""
-    if po.status in st.OPEN:  # orders before purchase orders (shop.locks)
-        backorders.lock_queue(line.variant_id for line in po.lines)
-    po = _lock(po.id)
-    if po.status not in (st.DRAFT, *st.OPEN):
-        raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}; it cannot change.")
-    _check_expected(expected_date)
-    po.expected_date = expected_date
-    po.note = (note or "").strip()
-    db.session.flush()
-    if po.status not in st.OPEN:
-        return []
-    return repromise.replan_and_tell(
-        (line.variant_id for line in po.lines), why=repromise.SUPPLIER_LATER, user=user
-    )
-
-
-def _lock(po_id: int) -> PurchaseOrder:
+def lock_for_change(po_id: int) -> PurchaseOrder:
     """The purchase order and its lines read afresh under its row lock: two changes queue."""
     po = locks.lock_purchase_order(po_id)
     if po is None:
@@ -207,73 +182,12 @@ def _lock(po_id: int) -> PurchaseOrder:
     return po
 
 
-def _transition(po: PurchaseOrder, new: str) -> None:
+def transition(po: PurchaseOrder, new: str) -> None:
     st.check_transition(po.status, new)
     po.status = new
 
 
-# --- sending and cancelling ----------------------------------------------------------
-
-
-def send_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
-    """Sent: the supplier gets the order by email (through the outbox) with the PO as a PDF,
-    and its goods count as on order; the backorders it covers take its expected date."""
-    po = _lock(po.id)
-    if po.status != st.DRAFT:
-        raise PurchasingError(f"{po.number} is {st.LABELS[po.status].lower()}, not a draft.")
-    if not po.lines:
-        raise PurchasingError(f"Add at least one line to {po.number} before sending it.")
-    supplier = po.supplier
-    if not supplier.email:
-        raise PurchasingError(
-            f"{supplier.name} has no email address; add one to the supplier first."
-        )
-    _transition(po, st.SENT)
-    po.sent_at = utcnow()
-    if po.expected_date is None:
-        po.expected_date = store_today() + timedelta(days=supplier.lead_time_days)
-    db.session.flush()
-    queue_email(
-        to=supplier.email,
-        subject=f"Purchase order {po.number} from {current_app.config['STORE_NAME']}",
-        kind="purchase_order",
-        po=po,
-        supplier=supplier,
-        total=total_of(po),
-        attachments=[(f"{po.number}.pdf", documents.PDF, documents.purchase_order_pdf(po))],
-    )
-    backorders.replan(line.variant_id for line in po.lines)
-    return po
-
-
-def cancel_purchase_order(*, po: PurchaseOrder, user) -> PurchaseOrder:
-    """Withdrawn; from a partly received order, what has not come will not come.
-    The backorders it covered go back to the supplier lead time (or another order), and
-    the customers whose date moved later are told (shop.purchasing.repromise)."""
-    variant_ids = [line.variant_id for line in po.lines]
-    backorders.lock_queue(variant_ids)  # orders before purchase orders (shop.locks)
-    po = _lock(po.id)
-    _transition(po, st.CANCELLED)
-    db.session.flush()
-    repromise.replan_and_tell(
-        (line.variant_id for line in po.lines), why=repromise.ORDER_CANCELLED, user=user
-    )
-    return po
-
-
 # --- receiving -----------------------------------------------------------------------
-
-
-@dataclass
-class Receipt:
-    po: PurchaseOrder
-    units: int
-    entry: object | None  # the journal entry (None when the goods cost nothing)
-    allocated: list = field(default_factory=list)  # backorders.Allocated, per order
-
-    @property
-    def orders(self) -> list[str]:
-        return [a.order.number for a in self.allocated]
 
 
 def line_field(line_id: int) -> str:
@@ -281,58 +195,7 @@ def line_field(line_id: int) -> str:
     return f"line_{line_id}"
 
 
-def receive_purchase_order(
-    *, po: PurchaseOrder, quantities: dict, user, allow_over: bool = False
-) -> Receipt:
-    """Goods arrived: stock in, inventory / goods received not billed, backorders allocated.
-
-    quantities: {purchase-order line id: units arrived}; lines left out or 0 did
-    not arrive this time. More than is still to come is refused unless
-    allow_over (the supplier sent extra and the store keeps it).
-    """
-    # Orders come before purchase orders (shop.locks): the backorders this delivery may
-    # serve are locked first, found from the lines, which do not change once it is sent.
-    expected = set(
-        db.session.scalars(
-            sa.select(PurchaseOrderLine.variant_id).where(
-                PurchaseOrderLine.purchase_order_id == po.id
-            )
-        )
-    )
-    queue = backorders.lock_queue(expected)
-    po = _lock(po.id)
-    if po.status not in st.OPEN:
-        raise PurchasingError(
-            f"{po.number} is {st.LABELS[po.status].lower()}; only a sent order can be received."
-        )
-    if po.currency != current_app.config["BASE_CURRENCY"]:
-        raise PurchasingError(f"{po.number} is in {po.currency}; it cannot be posted.")
-    arrived = _check_quantities(po, quantities, allow_over)
-    variant_ids = sorted({line.variant_id for line, _ in arrived})
-    if not set(variant_ids) <= expected:  # a draft's lines changed just before it was sent
-        raise PurchasingError(f"{po.number} changed a moment ago; please receive it again.")
-    queue = [line for line in queue if line.variant_id in variant_ids]
-    locks.lock_stock_rows(variant_ids)
-    number = _receipt_number(po)
-    for line, units in arrived:
-        record_movement(
-            variant_id=line.variant_id, quantity=units, reason=reasons.RECEIPT,
-            reference=po.number, note=f"Receipt {number} of {po.number}", user=user,
-            unit_cost=line.unit_cost, post=False,  # at what the shop paid; one entry below
-        )  # fmt: skip
-        line.quantity_received += units
-    for variant_id in variant_ids:
-        valuation.follow_average(variant_id)
-    done = all(line.quantity_received >= line.quantity for line in po.lines)
-    _transition(po, st.RECEIVED if done else st.PARTIALLY_RECEIVED)
-    db.session.flush()
-    entry = _post_receipt(po, arrived, number, user)
-    allocated = backorders.allocate_queue(queue, reference=po.number, user=user)
-    backorders.replan(variant_ids)
-    return Receipt(po, sum(units for _, units in arrived), entry, allocated)
-
-
-def _check_quantities(po: PurchaseOrder, quantities: dict, allow_over: bool):
+def check_quantities(po: PurchaseOrder, quantities: dict, allow_over: bool):
     by_id = {line.id: line for line in po.lines}
     if not isinstance(quantities, dict) or any(key not in by_id for key in quantities):
         raise PurchasingError("Those lines are not on this purchase order; reload the page.")
@@ -365,7 +228,7 @@ def _check_quantities(po: PurchaseOrder, quantities: dict, allow_over: bool):
     return arrived
 
 
-def _receipt_number(po: PurchaseOrder) -> int:
+def receipt_number(po: PurchaseOrder) -> int:
     """1 for the first delivery of a purchase order, 2 for the next (read under its lock)."""
     return 1 + db.session.scalar(
         sa.select(sa.func.count(sa.distinct(StockMovement.note))).where(
@@ -374,7 +237,7 @@ def _receipt_number(po: PurchaseOrder) -> int:
     )
 
 
-def _post_receipt(po: PurchaseOrder, arrived, number: int, user):
+def post_receipt(po: PurchaseOrder, arrived, number: int, user):
     """Inventory / goods received not billed, at the purchase order's unit costs: accounts
     payable follows when the supplier's bill is entered."""
     total = sum(line.unit_cost * units for line, units in arrived)

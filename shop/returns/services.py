@@ -37,6 +37,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from shop import locks
+from shop.backorders.queue import SERVED, allocate_to_backorders
 from shop.billing.files import pdf_attachment
 from shop.billing.services import next_number
 from shop.clock import store_date
@@ -51,7 +52,6 @@ from shop.money import format_money
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
-from shop.purchasing.backorders import SERVED, allocate_to_backorders
 from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.catalogue.services import slugify
 from shop.extensions import db
 from shop.shipping import data
 from shop.shipping.errors import ShippingError
@@ -22,6 +21,7 @@ from shop.shipping.models import (
     ShippingZone,
     ZoneRegion,
 )
+from shop.text import slugify
 
 
 def seed_canada_post() -> bool:

@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, render_template, request
 
 from shop.catalogue import queries
-from shop.inventory.availability import availabilities
+from shop.promise import listings
+from shop.promise.availability import availabilities
 from shop.storefront.forms import AddToCartForm
 from shop.views import found_page, page_number
 
@@ -20,7 +21,7 @@ def home():
     return render_template(
         "shop/home.html",
         categories=queries.top_categories(),
-        cards=queries.cards_for(queries.featured_products()),
+        cards=listings.cards_for(queries.featured_products()),
     )
 
 
@@ -35,7 +36,7 @@ def category(slug: str):
         "shop/category.html",
         category=found,
         pagination=pagination,
-        cards=queries.cards_for(pagination.items),
+        cards=listings.cards_for(pagination.items),
         sort=sort,
         sorts=queries.SORTS,
     )
@@ -46,7 +47,7 @@ def search():
     text = request.args.get("q", "").strip()[:200]
     page, sort = _page_and_sort()
     pagination = found_page(queries.search_products(text, sort=sort, page=page)) if text else None
-    cards = queries.cards_for(pagination.items) if pagination else []
+    cards = listings.cards_for(pagination.items) if pagination else []
     return render_template(
         "shop/search.html",
         q=text,
@@ -59,7 +60,7 @@ def search():
 
 @bp.get("/p/<slug>")
 def product(slug: str):
-    found = queries.product_by_slug(slug)
+    found = listings.product_by_slug(slug)
     if found is None:
         abort(404)
     variants = found.active_variants

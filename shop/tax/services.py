@@ -10,12 +10,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.catalogue.services import slugify
 from shop.extensions import db
 from shop.tax.calculations import COMPONENT_ORDER
 from shop.tax.data import TAX_CLASSES, canada_rates
 from shop.tax.errors import TaxError
 from shop.tax.models import TaxClass, TaxRate
+from shop.text import slugify
 
 
 def ensure_tax_classes() -> dict[str, TaxClass]:

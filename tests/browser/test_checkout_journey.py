@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from shop.accounts.models import User
 from shop.catalogue.models import Variant
 from shop.extensions import db
-from shop.inventory.availability import availability
+from shop.promise.availability import availability
 from tests import factories
 from tests.browser.conftest import CATALOGUE
 from tests.integration.checkout_helpers import ADDRESS, seed_reference_data

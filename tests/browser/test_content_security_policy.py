@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 from shop import demo
 from shop.catalogue.models import Variant
 from shop.clock import store_today
-from shop.demo_history import generate_history
+from shop.demo import generate_history
 from shop.extensions import db
 from shop.inventory.models import StockLevel
-from shop.reports.demand import refresh_forecasts
+from shop.planning.demand import refresh_forecasts
 from tests.browser.conftest import serve_app
 from tests.browser.test_owner_dashboard import log_in_as_owner
 from tests.integration.checkout_helpers import ADDRESS

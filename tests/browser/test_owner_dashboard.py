@@ -9,9 +9,9 @@ from playwright.sync_api import Page, expect
 
 from shop import demo
 from shop.clock import store_today
-from shop.demo_history import generate_history
+from shop.demo import generate_history
 from shop.extensions import db
-from shop.reports.demand import refresh_forecasts
+from shop.planning.demand import refresh_forecasts
 from tests.browser.conftest import SCREENSHOTS, serve_app
 from tests.browser.test_staff_journey import log_in
 from tests.two_factor_helpers import factor_of

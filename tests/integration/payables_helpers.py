@@ -1,9 +1,9 @@
 """Shared steps for supplier-bill tests: a received purchase order, a bill as typed."""
 
+from shop.backorders import purchase_orders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.payables import bills
-from shop.purchasing import services as purchasing
 from tests.integration.purchasing_helpers import backordered_item, sent_po
 
 
@@ -13,7 +13,7 @@ def received_po(classes, *, quantity=10, unit_cost=1200, received=None, province
     variant = backordered_item(classes, name=f"Item {sku or 'A'}", sku=sku or "ITEM-A")
     variant.stock.supplier.province = province
     po = sent_po(variant, quantity, unit_cost=unit_cost)
-    purchasing.receive_purchase_order(
+    purchase_orders.receive_purchase_order(
         po=po, quantities={po.lines[0].id: received or quantity}, user=None
     )
     db.session.commit()

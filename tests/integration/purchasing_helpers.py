@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from shop.accounting.models import JournalEntry, JournalLine
+from shop.backorders import purchase_orders
 from shop.extensions import db
 from shop.inventory.services import movement_total, stock_for
 from shop.notifications.models import OutboxMessage
@@ -30,7 +31,7 @@ def sent_po(variant, quantity: int, *, unit_cost=1500, expected: date | None = N
         supplier_id=variant.stock.supplier_id, user=user, expected_date=expected
     )
     purchasing.add_line(po=po, sku=variant.sku, quantity=quantity, unit_cost=unit_cost)
-    purchasing.send_purchase_order(po=po, user=user)
+    purchase_orders.send_purchase_order(po=po, user=user)
     db.session.commit()
     return po
 

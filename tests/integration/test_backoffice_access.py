@@ -13,6 +13,7 @@ from backoffice.access import allowed_roles
 from shop.accounting.agents import create_agent
 from shop.accounting.models import Account
 from shop.accounts import roles
+from shop.backorders import purchase_orders
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.clock import store_today
@@ -220,8 +221,8 @@ def rows(app, tax_class, staff):
     db.session.commit()
     billed = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
     purchasing.add_line(po=billed, sku=variant.sku, quantity=1, unit_cost=1000)
-    purchasing.send_purchase_order(po=billed, user=None)
-    purchasing.receive_purchase_order(po=billed, quantities={billed.lines[0].id: 1}, user=None)
+    purchase_orders.send_purchase_order(po=billed, user=None)
+    purchase_orders.receive_purchase_order(po=billed, quantities={billed.lines[0].id: 1}, user=None)
     bill = bills.enter_bill(
         po=billed,
         draft=bills.Draft("ACC-1", store_today(), goods=[bills.Goods(billed.lines[0].id, 1, 1000)]),

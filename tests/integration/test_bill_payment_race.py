@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting.models import JournalEntry
+from shop.backorders import purchase_orders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.payables import bills, checks, payments
 from shop.payables import models as m
-from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.payables_helpers import draft, enter, received_po
@@ -83,7 +83,7 @@ def test_two_bills_of_the_same_receipts_at_once_bill_each_unit_once(app, classes
 def test_one_invoice_number_on_two_purchase_orders_at_once_is_entered_once(app, classes):
     first = received_po(classes, quantity=2, unit_cost=1000)
     second = sent_po(first.lines[0].variant, 3, unit_cost=1000)  # the same supplier
-    purchasing.receive_purchase_order(po=second, quantities={second.lines[0].id: 3}, user=None)
+    purchase_orders.receive_purchase_order(po=second, quantities={second.lines[0].id: 3}, user=None)
     db.session.commit()
     po_ids = [first.id, second.id]
 

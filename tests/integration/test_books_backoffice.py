@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shop.accounting import agents, chart, reports
+from shop.accounting import agents, chart
 from shop.accounting.models import Account, CommissionAgent, JournalEntry, JournalLine
 from shop.accounting.services import post_commission, post_cost_of_goods, post_refund
 from shop.accounts import roles
 from shop.billing.models import Invoice
 from shop.billing.services import invoice_for_order, issue_credit_note
+from shop.books import ledgers
 from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
@@ -171,7 +172,7 @@ def test_the_trial_balance_sums_to_zero_and_matches_the_figures_by_hand(
     }
     assert ontario.subtotal == 10000 and quebec.subtotal == 20000
 
-    report = reports.trial_balance()
+    report = ledgers.trial_balance()
     assert {r.account.code: r.closing for r in report.rows} == expected
     assert report.balances and report.closing == 0 and report.debits == report.credits
     assert report.debits == ontario.total + quebec.total + fees + opening
@@ -191,7 +192,7 @@ def test_the_trial_balance_sums_to_zero_and_matches_the_figures_by_hand(
 
 def test_a_range_after_the_sales_opens_with_their_balances(purchases, bookkeeper):
     tomorrow = store_date(utcnow()) + timedelta(days=1)
-    report = reports.trial_balance(tomorrow, None)
+    report = ledgers.trial_balance(tomorrow, None)
     assert report.debits == 0 and report.credits == 0
     assert all(r.opening == r.closing for r in report.rows)
     assert report.opening == 0 and report.balances
@@ -205,7 +206,7 @@ def test_a_range_after_the_sales_opens_with_their_balances(purchases, bookkeeper
 def test_tax_collected_is_hst_for_ontario_and_gst_qst_for_quebec(purchases, bookkeeper):
     ontario, quebec = purchases
     on_invoice, qc_invoice = invoice_for_order(ontario), invoice_for_order(quebec)
-    report = reports.tax_collected()
+    report = ledgers.tax_collected()
     by_key = {(r.component, r.province): r for r in report.rows}
     assert set(by_key) == {("HST", "ON"), ("GST", "QC"), ("QST", "QC")}
     for invoice in (on_invoice, qc_invoice):
@@ -241,8 +242,8 @@ def test_a_refund_and_a_shipment_keep_the_books_balanced_and_net_the_tax(purchas
         ("5000 Cost of goods sold", "$10.00", ""),
         ("1200 Inventory", "", "$10.00"),
     ]
-    assert reports.trial_balance().balances
-    hst = next(r for r in reports.tax_collected().rows if r.component == "HST")
+    assert ledgers.trial_balance().balances
+    hst = next(r for r in ledgers.tax_collected().rows if r.component == "HST")
     assert (hst.charged, hst.refunded, hst.collected, hst.invoiced) == (
         invoice.tax_total, invoice.tax_total, 0, 0,
     )  # fmt: skip
@@ -254,7 +255,7 @@ def test_a_refund_and_a_shipment_keep_the_books_balanced_and_net_the_tax(purchas
 def test_the_ledger_runs_a_balance_from_the_opening_balance(purchases, bookkeeper):
     ontario, quebec = purchases
     clearing = account(chart.CLEARING)
-    ledger = reports.account_ledger(clearing)
+    ledger = ledgers.account_ledger(clearing)
     steps = [
         ontario.total, ontario.total - fee_of(ontario.total),
         ontario.total - fee_of(ontario.total) + quebec.total,
@@ -269,7 +270,7 @@ def test_the_ledger_runs_a_balance_from_the_opening_balance(purchases, bookkeepe
     assert balances == [f"{money(s)} Dr" for s in steps]
 
     tomorrow = store_date(utcnow()) + timedelta(days=1)
-    later = reports.account_ledger(clearing, tomorrow, None)
+    later = ledgers.account_ledger(clearing, tomorrow, None)
     assert later.opening == steps[-1] and later.lines.items == [] and later.closing == steps[-1]
 
 
@@ -286,7 +287,7 @@ def test_the_journal_csv_has_every_line_of_the_table(purchases, bookkeeper):
     for row in rows:
         amount = Decimal(row["debit"] or "0") - Decimal(row["credit"] or "0")
         by_code[row["account_code"]] = by_code.get(row["account_code"], Decimal(0)) + amount
-    expected = {r.account.code: Decimal(r.closing) / 100 for r in reports.trial_balance().rows}
+    expected = {r.account.code: Decimal(r.closing) / 100 for r in ledgers.trial_balance().rows}
     assert by_code == expected
     sale = next(r for r in rows if r["source_type"] == "sale")
     assert re.fullmatch(r"[0-9]+\.[0-9]{2}", sale["debit"])
@@ -424,14 +425,14 @@ def test_a_balanced_manual_entry_is_posted_and_shows_in_the_reports(purchases, b
         [("1000 Bank", "$1,500.00", ""), ("3000 Owner's equity", "", "$1,500.00")]
     ]
 
-    report = reports.trial_balance()
+    report = ledgers.trial_balance()
     assert report.balances
     assert {r.account.code: r.closing for r in report.rows}["1000"] == 150000
     today = store_date(utcnow())
-    in_period = reports.trial_balance(today, today)
+    in_period = ledgers.trial_balance(today, today)
     row = next(r for r in in_period.rows if r.account.code == "1000")
     assert (row.opening, row.debits, row.closing) == (150000, 0, 150000)
-    ledger = reports.account_ledger(bank, today, None)
+    ledger = ledgers.account_ledger(bank, today, None)
     assert ledger.opening == 150000 and ledger.lines.total == 0
 
 
@@ -551,7 +552,7 @@ def test_an_agent_at_five_percent_on_200_dollars_of_goods_earns_ten(app, lamp, o
         (chart.COMMISSIONS, 1000, 0), (chart.COMMISSIONS_PAYABLE, 0, 1000),
     ]  # fmt: skip
     assert post_commission(order=order, on=store_date(order.paid_at)).id == entry.id
-    closing = {r.account.role: r.closing for r in reports.trial_balance().rows}
+    closing = {r.account.role: r.closing for r in ledgers.trial_balance().rows}
     assert closing[chart.COMMISSIONS] == 1000 and closing[chart.COMMISSIONS_PAYABLE] == -1000
 
 
@@ -607,4 +608,4 @@ def test_invoices_of_a_period_and_kind(purchases, bookkeeper):
     none = text_of(bookkeeper.get(f"/admin/accounting/invoices?issued_from={tomorrow}"))
     assert "No invoices match." in none
     count = db.session.scalar(sa.select(sa.func.count(Invoice.id)))
-    assert reports.invoice_totals(reports.InvoiceFilters()).count == count == 3
+    assert ledgers.invoice_totals(ledgers.InvoiceFilters()).count == count == 3

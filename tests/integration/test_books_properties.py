@@ -32,8 +32,8 @@ from shop import month_end
 from shop.accounting import chart, statements
 from shop.accounting.models import JournalEntry
 from shop.after_sale import cancellations
+from shop.backorders import purchase_orders
 from shop.billing.models import Invoice
-from shop.catalogue import services as catalogue
 from shop.catalogue.models import Variant
 from shop.clock import store_today
 from shop.errors import DomainError
@@ -42,6 +42,7 @@ from shop.fulfilment import services as fulfilment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
+from shop.inventory.variants import save_variant
 from shop.orders.models import Order, OrderLine
 from shop.payables import bills, payments
 from shop.payables import models as payables
@@ -101,8 +102,8 @@ class Store:
         """A purchase order for `units` at `unit_cost`, sent and received in full."""
         po = purchasing.create_purchase_order(supplier_id=variant.stock.supplier_id, user=None)
         purchasing.add_line(po=po, sku=variant.sku, quantity=units, unit_cost=unit_cost)
-        purchasing.send_purchase_order(po=po, user=None)
-        purchasing.receive_purchase_order(po=po, quantities={po.lines[0].id: units}, user=None)
+        purchase_orders.send_purchase_order(po=po, user=None)
+        purchase_orders.receive_purchase_order(po=po, quantities={po.lines[0].id: units}, user=None)
 
     def ship(self, variant, units: int) -> None:
         """A customer buys `units` (if they are free) and the warehouse ships them."""
@@ -226,7 +227,7 @@ class Store:
     def edit_cost(self, variant, cost: int) -> None:
         """The owner types a new cost on the variant's form: a revaluation."""
         edit = {"sku": variant.sku, "barcode": variant.barcode, "cost": cost}
-        catalogue.save_variant(product=variant.product, variant=variant, data=edit)
+        save_variant(product=variant.product, variant=variant, data=edit)
 
 
 NAMES = st.sampled_from(sorted(GOODS))

@@ -193,7 +193,7 @@ def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_ca
 
 def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(client, store):
     from shop.formatting import local_date
-    from shop.inventory.availability import availability
+    from shop.promise.availability import availability
 
     expected = local_date(availability(store["stove"], 1).ship_date)
     product_page = client.get(f"/p/{store['stove'].product.slug}").get_data(as_text=True)

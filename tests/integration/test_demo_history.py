@@ -17,17 +17,17 @@ from shop.accounting import chart, periods
 from shop.accounting import services as books
 from shop.accounting.errors import PeriodError
 from shop.accounting.models import JournalEntry
-from shop.accounting.reports import trial_balance
 from shop.accounts import roles
 from shop.accounts.models import User
 from shop.billing.models import INVOICE, Invoice, InvoiceSequence
+from shop.books.ledgers import trial_balance
 from shop.db import utcnow
-from shop.demo_history import HistoryError, generate_history
+from shop.demo import HistoryError, generate_history
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
-from shop.inventory.reports import stock_valuation
+from shop.inventory.stock_figures import stock_valuation
 from shop.orders import status as st
 from shop.orders.models import Order, OrderLine, OrderTax
 from shop.shipping.models import ShippingService

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalEntry
+from shop.clock import store_date
 from shop.extensions import db
 from shop.payments.models import Payout
 from shop.payouts import services as payouts
@@ -40,7 +41,7 @@ def test_the_demo_pays_out_each_day_once_however_often_the_job_runs(app, runner,
     second = buy(app, [(stove, 2)], email="b@example.com")
     clock.shift(timedelta(days=1))
     third = buy(app, [(stove, 1)], email="c@example.com")  # today: not paid out yet
-    day_one = clock.store_date(first.paid_at)
+    day_one = store_date(first.paid_at)
 
     done = runner.invoke(args=["payouts", "demo"])
     assert done.exit_code == 0, done.output

@@ -17,10 +17,10 @@ import lxml.html
 import pytest
 import sqlalchemy as sa
 
-from shop.accounting import exports, reports
 from shop.accounting.models import Account, JournalEntry, JournalLine
 from shop.accounts import roles
 from shop.billing.models import Invoice
+from shop.books import exports, ledgers
 from shop.db import utcnow
 from shop.extensions import db
 from shop.fulfilment import batch_files, batches
@@ -28,7 +28,7 @@ from shop.fulfilment.models import DocumentBatch
 from shop.jobs.models import DONE, RUNNING, JobRun
 from shop.jobs.queue import queue
 from shop.jobs.worker import consumer
-from shop.reports.models import DemandForecast
+from shop.planning.models import DemandForecast
 from tests.conftest import log_in, make_app
 from tests.factories import ProductFactory, UserFactory, VariantFactory
 from tests.integration.backoffice_helpers import flashes, text_of
@@ -395,7 +395,7 @@ def test_the_streamed_journal_is_what_the_export_writes(app, sales, bookkeeper):
         assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
         assert response.headers["Cache-Control"] == "private, no-store"
         with app.test_request_context():
-            whole = "".join(export(reports.JournalFilters()))
+            whole = "".join(export(ledgers.JournalFilters()))
         assert response.get_data(as_text=True) == whole, url
 
 
@@ -405,7 +405,7 @@ def test_the_streamed_invoice_list_is_what_the_export_writes(app, sales, bookkee
     assert "Content-Length" not in response.headers
     assert response.headers["Cache-Control"] == "private, no-store"
     with app.test_request_context():
-        whole = "".join(exports.invoices_csv(reports.InvoiceFilters()))
+        whole = "".join(exports.invoices_csv(ledgers.InvoiceFilters()))
     assert response.get_data(as_text=True) == whole
     assert len(list(csv.DictReader(io.StringIO(whole)))) == 2
 

@@ -16,6 +16,7 @@ from shop.documents.packing_slip import render_packing_slip
 from shop.documents.pick_list import render_pick_list
 from shop.documents.purchase_order import render_purchase_order
 from shop.extensions import db
+from shop.fulfilment.printing import bin_locations, shipments_by_order
 from shop.store_details.services import store_settings
 from tests.factories import ProductFactory, SupplierFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
@@ -85,14 +86,17 @@ def test_the_packing_slip_and_the_label_print_them_too(order):
         parcels=[("Small", 200, 150, 100, 900)],
     )  # fmt: skip
     settings = store_settings()
-    slip = render_packing_slip(shipment, settings=settings, locale=LOCALE)
+    history = shipments_by_order([shipment.order_id])
+    slip = render_packing_slip(shipment, settings=settings, locale=LOCALE, order_shipments=history)
     assert_prints_every_name(slip, POLISH, FRENCH, SYLLABICS, "Lampe de camping Écolo")
     label = render_label(shipment, settings=settings, locale=LOCALE)
     assert_prints_every_name(label, POLISH, FRENCH, SYLLABICS)
 
 
 def test_the_pick_list_and_the_purchase_order_use_the_same_font(order):
-    assert_prints_every_name(render_pick_list([order], locale=LOCALE), "Lampe de camping Écolo")
+    bins = bin_locations(line.variant_id for line in order.lines)
+    pick_list = render_pick_list([order], bins=bins, locale=LOCALE)
+    assert_prints_every_name(pick_list, "Lampe de camping Écolo")
     supplier = SupplierFactory(name="Fournitures Côté & Wiśniewski", contact_name=FRENCH)
     lamp = db.session.get(Variant, order.lines[0].variant_id)
     po = make_purchase_order(supplier, [(lamp, 4, 1200)])

@@ -128,7 +128,7 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     log_in(client, staff["warehouse"].email)
     page = text_of(client.get("/admin/reorder"))
     assert "ROPE-1" not in page
-    from shop.purchasing.reorder import reorder_list
+    from shop.planning.reorder import reorder_list
 
     assert {r.variant.sku: r.suggested for r in reorder_list()} == {
         "STOVE-9": 5,

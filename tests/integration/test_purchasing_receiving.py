@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting import chart
+from shop.backorders import purchase_orders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.inventory.models import StockMovement
 from shop.inventory.services import stock_for
 from shop.orders.models import OrderEvent, OrderLine
-from shop.purchasing import services as purchasing
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
 from shop.purchasing.models import PurchaseOrder
@@ -55,7 +55,7 @@ def test_receiving_less_than_both_need_serves_the_oldest_paid_order_first(app, s
     po = sent_po(stove, 4, unit_cost=1500)
     assert backorder_line(first).quantity_backordered == 3
 
-    receipt = purchasing.receive_purchase_order(
+    receipt = purchase_orders.receive_purchase_order(
         po=po, quantities={po.lines[0].id: 4}, user=staff["warehouse"]
     )
     db.session.commit()
@@ -98,7 +98,7 @@ def test_an_unpaid_order_waits_while_a_paid_one_is_served(app, stove, staff):
     unpaid = buy(app, [(stove, 1)], email="unpaid@example.com", card=None)
     paid = buy(app, [(stove, 1)], email="paid@example.com")
     po = sent_po(stove, 1)
-    receipt = purchasing.receive_purchase_order(
+    receipt = purchase_orders.receive_purchase_order(
         po=po, quantities={po.lines[0].id: 1}, user=staff["warehouse"]
     )
     db.session.commit()
@@ -112,7 +112,7 @@ def test_partial_receipt_then_the_rest(app, stove, staff):
     po = sent_po(stove, 5, unit_cost=1200)
     line_id = po.lines[0].id
 
-    purchasing.receive_purchase_order(po=po, quantities={line_id: 2}, user=staff["warehouse"])
+    purchase_orders.receive_purchase_order(po=po, quantities={line_id: 2}, user=staff["warehouse"])
     db.session.commit()
     db.session.refresh(po)
     assert po.status == st.PARTIALLY_RECEIVED
@@ -121,7 +121,7 @@ def test_partial_receipt_then_the_rest(app, stove, staff):
     assert (line.quantity_allocated, line.quantity_backordered) == (2, 3)
     assert_stock_is_its_movements(stove)
 
-    purchasing.receive_purchase_order(po=po, quantities={line_id: 3}, user=staff["owner"])
+    purchase_orders.receive_purchase_order(po=po, quantities={line_id: 3}, user=staff["owner"])
     db.session.commit()
     db.session.refresh(po)
     assert po.status == st.RECEIVED
@@ -140,7 +140,7 @@ def test_partial_receipt_then_the_rest(app, stove, staff):
     # One email per order per receipt: two deliveries, two emails.
     assert len(mails("backorder_allocated")) == 2
     with pytest.raises(PurchasingError, match="received"):
-        purchasing.receive_purchase_order(po=po, quantities={line_id: 1}, user=staff["owner"])
+        purchase_orders.receive_purchase_order(po=po, quantities={line_id: 1}, user=staff["owner"])
     db.session.rollback()
 
 
@@ -151,7 +151,7 @@ def test_the_expected_date_follows_the_purchase_order_until_it_is_cancelled(app,
     assert backorder_line(order).expected_ship_date == today + timedelta(days=10 + handling)
     po = sent_po(stove, 2, expected=today + timedelta(days=4))
     assert backorder_line(order).expected_ship_date == today + timedelta(days=4 + handling)
-    purchasing.cancel_purchase_order(po=po, user=staff["sales"])
+    purchase_orders.cancel_purchase_order(po=po, user=staff["sales"])
     db.session.commit()
     assert backorder_line(order).expected_ship_date == today + timedelta(days=10 + handling)
 

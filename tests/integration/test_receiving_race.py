@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounts.models import User
+from shop.backorders import purchase_orders
 from shop.extensions import db
 from shop.inventory.services import stock_for
 from shop.orders.models import OrderLine
-from shop.purchasing import services as purchasing
 from shop.purchasing import status as st
 from shop.purchasing.models import PurchaseOrder
 from tests.integration.checkout_helpers import seed_reference_data
@@ -47,7 +47,7 @@ def test_two_staff_receiving_the_same_order_at_once_add_the_stock_once(app, stov
         def receive():
             user = db.session.get(User, user_id)
             po = db.session.get(PurchaseOrder, po_id)
-            receipt = purchasing.receive_purchase_order(
+            receipt = purchase_orders.receive_purchase_order(
                 po=po, quantities={line_id: ORDERED}, user=user
             )
             received.append(receipt.units)
@@ -80,7 +80,7 @@ def test_two_partial_receipts_at_once_both_count(app, stove, staff):
         def receive():
             user = db.session.get(User, user_id)
             po = db.session.get(PurchaseOrder, po_id)
-            purchasing.receive_purchase_order(po=po, quantities={line_id: 3}, user=user)
+            purchase_orders.receive_purchase_order(po=po, quantities={line_id: 3}, user=user)
 
         return receive
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from shop.accounts import roles
 from shop.extensions import db
 from shop.orders import status as order_status
-from shop.reports.models import DemandForecast
+from shop.planning.models import DemandForecast
 from shop.reports.periods import bucket_start
 from tests.conftest import PASSWORD, log_in
 from tests.factories import ProductFactory, VariantFactory

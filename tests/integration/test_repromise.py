@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from shop.backorders import purchase_orders
+from shop.backorders.repromise import repromise_late
 from shop.clock import store_today
 from shop.extensions import db
 from shop.formatting import local_date
@@ -18,7 +20,6 @@ from shop.order_history import event_text
 from shop.orders.models import OrderEvent, OrderLine
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
-from shop.purchasing.repromise import repromise_late
 from tests.conftest import log_in
 from tests.integration.backoffice_helpers import flashes, text_of
 from tests.integration.checkout_helpers import seed_reference_data
@@ -194,7 +195,7 @@ def test_one_order_two_lines_on_one_po_get_one_email_naming_both(app, stove, lan
     )
     purchasing.add_line(po=po, sku=stove.sku, quantity=2, unit_cost=1500)
     purchasing.add_line(po=po, sku=lantern.sku, quantity=5, unit_cost=900)
-    purchasing.send_purchase_order(po=po, user=None)
+    purchase_orders.send_purchase_order(po=po, user=None)
     db.session.commit()
 
     edit_po(app, staff, po, today + timedelta(days=11))
@@ -272,7 +273,7 @@ def test_a_cancelled_purchase_order_tells_its_customers(app, stove, staff):
     today = store_today()
     order = buy(app, [(stove, 1)], email="cancel@example.com")
     po = sent_po(stove, 2, expected=today + timedelta(days=2))
-    purchasing.cancel_purchase_order(po=po, user=staff["warehouse"])
+    purchase_orders.cancel_purchase_order(po=po, user=staff["warehouse"])
     db.session.commit()
     assert line_of(order, stove).expected_ship_date == today + timedelta(days=10 + HANDLING)
     [mail] = delayed_mails()

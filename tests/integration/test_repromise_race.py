@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from shop.backorders.repromise import repromise_late
 from shop.clock import store_today
 from shop.extensions import db
 from shop.orders.models import OrderEvent, OrderLine
 from shop.purchasing.models import PurchaseOrder
-from shop.purchasing.repromise import repromise_late
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.purchasing_helpers import backordered_item, mails, sent_po

@@ -25,7 +25,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from shop.accounting import chart, exports, reports, statements, tax_returns
+from shop.accounting import chart, statements
 from shop.accounting.models import Account
 from shop.accounting.services import (
     ManualLine,
@@ -37,6 +37,7 @@ from shop.accounting.services import (
 )
 from shop.accounts import roles
 from shop.billing.services import invoice_for_order, issue_credit_note
+from shop.books import exports, ledgers, tax_returns
 from shop.extensions import db
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
@@ -337,7 +338,7 @@ def test_the_xero_journal_has_its_columns_and_each_journal_balances(month, bookk
 
 
 def test_the_journal_lines_read_by_the_exports_are_the_months(month):
-    lines = list(reports.journal_lines(reports.JournalFilters(*MARCH)))
+    lines = list(ledgers.journal_lines(ledgers.JournalFilters(*MARCH)))
     assert sum(r.debit for r in lines) == sum(r.credit for r in lines)
 
 

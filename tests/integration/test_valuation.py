@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from shop.accounting import chart
 from shop.accounting import services as books_services
 from shop.accounts import roles
+from shop.backorders import purchase_orders
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
-from shop.purchasing import services as purchasing
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import text_of
@@ -44,7 +44,7 @@ def test_bought_at_12_catalogue_15_receive_ship_count_books_agree_with_stock(app
     gave an inventory account of $60 against $75 of stock at cost."""
     variant = backordered_item(classes, cost=1500)
     po = sent_po(variant, 10, unit_cost=1200)
-    purchasing.receive_purchase_order(po=po, quantities={po.lines[0].id: 10}, user=None)
+    purchase_orders.receive_purchase_order(po=po, quantities={po.lines[0].id: 10}, user=None)
     db.session.commit()
     shipment = ship(app, variant, 4)
     inventory.count_stock(variant_id=variant.id, counted=5)
@@ -91,7 +91,7 @@ def test_adjustments_and_counts_post_shrinkage_at_average_cost(app, classes):
     one found comes back at the average, and the last unit out takes what is left."""
     variant = backordered_item(classes, on_hand=3, cost=1000)
     po = sent_po(variant, 2, unit_cost=1101)
-    purchasing.receive_purchase_order(po=po, quantities={po.lines[0].id: 2}, user=None)
+    purchase_orders.receive_purchase_order(po=po, quantities={po.lines[0].id: 2}, user=None)
     assert (variant.stock.on_hand, variant.stock.stock_value, variant.cost) == (5, 5202, 1040)
 
     lost = inventory.adjust_stock(variant_id=variant.id, quantity=-1, reason="adjustment")

@@ -11,12 +11,12 @@ more than there is).
 import pytest
 
 from shop.accounts.models import User
+from shop.backorders import purchase_orders
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.fulfilment.models import Shipment
 from shop.inventory import services as inventory
 from shop.inventory import valuation
-from shop.purchasing import services as purchasing
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.purchasing_helpers import backordered_item, sent_po
@@ -68,7 +68,7 @@ def count(variant_id: int, counted: int, user_id: int):
 
 def receive(variant, units: int, unit_cost: int) -> None:
     po = sent_po(variant, units, unit_cost=unit_cost)
-    purchasing.receive_purchase_order(po=po, quantities={po.lines[0].id: units}, user=None)
+    purchase_orders.receive_purchase_order(po=po, quantities={po.lines[0].id: units}, user=None)
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from shop.documents.packing_slip import render_packing_slip, render_packing_slip
 from shop.documents.pick_list import render_pick_list
 from shop.documents.purchase_order import render_purchase_order
 from shop.extensions import db
+from shop.fulfilment.printing import bin_locations, shipments_by_order
 from shop.fulfilment.services import confirm_shipment, start_shipment
 from shop.store_details.services import store_settings
 from tests.conftest import log_in
@@ -87,7 +88,10 @@ def shipment(order):
 
 
 def slip_pdf(shipments):
-    return render_packing_slips(shipments, settings=store_settings(), locale=LOCALE)
+    history = shipments_by_order({s.order_id for s in shipments})
+    return render_packing_slips(
+        shipments, settings=store_settings(), locale=LOCALE, order_shipments=history
+    )
 
 
 def words(data: bytes) -> list[str]:
@@ -107,8 +111,9 @@ def section(text, title, until=None):
 def test_the_packing_slip_names_both_addresses_the_parcel_what_is_to_come_and_what_left(
     shipment, order
 ):
+    history = shipments_by_order([shipment.order_id])
     text = " ".join(words(render_packing_slip(shipment, settings=store_settings(),
-                                                   locale=LOCALE)))  # fmt: skip
+                                              locale=LOCALE, order_shipments=history)))  # fmt: skip
 
     for line in ("Maple & Pine Outfitters", "1 Front St W", "Toronto ON M5J 2X5"):
         assert line in text, line
@@ -245,7 +250,8 @@ def test_a_shipment_without_tracking_number_carries_its_own_number(app, goods):
 def test_the_pick_list_walks_the_bins_with_each_orders_quantity(app, goods, shipment, order):
     second = buy(app, [(goods["lamp"], 2), (goods["mug"], 3)], email="b@example.com")
 
-    text = " ".join(words(render_pick_list([order, second], locale=LOCALE)))
+    bins = bin_locations(line.variant_id for o in (order, second) for line in o.lines)
+    text = " ".join(words(render_pick_list([order, second], bins=bins, locale=LOCALE)))
 
     assert order.number in text and second.number in text
     skus = re.findall(r"\b(?:STOVE|MUG|TENT|LAMP)-1\b", text)

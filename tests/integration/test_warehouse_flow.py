@@ -5,6 +5,7 @@ step's email is in the outbox, and stock still equals its movements."""
 
 import sqlalchemy as sa
 
+from shop.backorders import purchase_orders
 from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.inventory.services import movement_total, stock_for
@@ -60,9 +61,9 @@ def test_ship_now_then_receive_then_ship_the_rest(app, staff):
     # The supplier's goods arrive.
     po = purchasing.create_purchase_order(supplier_id=supplier.id, user=warehouse)
     po_line = purchasing.add_line(po=po, sku="LANTERN-1", quantity=5, unit_cost=2000)
-    purchasing.send_purchase_order(po=po, user=warehouse)
+    purchase_orders.send_purchase_order(po=po, user=warehouse)
     db.session.commit()
-    purchasing.receive_purchase_order(po=po, quantities={po_line.id: 5}, user=warehouse)
+    purchase_orders.receive_purchase_order(po=po, quantities={po_line.id: 5}, user=warehouse)
     db.session.commit()
     line = db.session.get(Order, order.id).lines[0]
     assert (line.quantity_allocated, line.quantity_backordered, line.quantity_shipped) == (2, 0, 1)

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shop.inventory.availability import (
+from shop.promise.availability import (
     BACKORDER,
     IN_STOCK,
     LOW_STOCK,
@@ -81,7 +81,7 @@ def test_no_stock_row_means_nothing_on_hand():
 
 
 def on_order(promised: int, *arrivals: tuple[date, int]):
-    from shop.inventory.availability import Incoming
+    from shop.promise.availability import Incoming
 
     return {
         7: Incoming(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.reports.forecast import (
+from shop.planning.forecast import (
     MIN_HISTORY_WEEKS,
     SERVICE_Z,
     Model,

@@ -1,4 +1,5 @@
-"""Figures about stock for the back office, computed in SQL."""
+"""Figures about stock for the back office (the dashboard's counts, the stock valuation and
+its CSV), computed in SQL."""
 
 import itertools
 from collections.abc import Iterator

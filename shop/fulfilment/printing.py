@@ -1,11 +1,12 @@
 """The warehouse's papers for shipments and orders: the rows they need, loaded at once.
 
-Packing slips, labels and pick lists are drawn by shop.documents from what
-is stored; this module finds the shipments and orders by number, loads what
-each document reads in a few queries (a batch of a thousand slips is not a
+Packing slips, labels and pick lists are drawn by shop.documents from what it is
+handed (it reads no database); this module finds the shipments and orders by number,
+loads what each document reads in a few queries (a batch of a thousand slips is not a
 thousand lazy loads), and passes the store's settings, locale and time zone.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -13,10 +14,11 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.documents.label import render_labels
-from shop.documents.packing_slip import render_packing_slips, shipments_by_order
+from shop.documents.packing_slip import render_packing_slips
 from shop.documents.pick_list import render_pick_list
 from shop.extensions import db
 from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.inventory.models import StockLevel
 from shop.orders import status as order_status
 from shop.orders.models import Order, OrderLine
 from shop.store_details.services import store_settings
@@ -82,6 +84,37 @@ def orders_to_pick() -> list[Order]:
     return list(db.session.scalars(query))
 
 
+def shipments_by_order(order_ids: Iterable[int]) -> dict[int, list]:
+    """Every shipment of these orders, with its lines, keyed by order id (a slip's
+    "Already sent")."""
+    found: dict[int, list] = defaultdict(list)
+    ids = sorted(order_ids)
+    if not ids:
+        return found
+    rows = db.session.scalars(
+        sa.select(Shipment)
+        .where(Shipment.order_id.in_(ids))
+        .options(selectinload(Shipment.lines).joinedload(ShipmentLine.order_line))
+        .order_by(Shipment.id)
+    )
+    for row in rows:
+        found[row.order_id].append(row)
+    return found
+
+
+def bin_locations(variant_ids: Iterable[int]) -> dict[int, str | None]:
+    """Each variant's bin (StockLevel.bin_location), for a pick list's walking order."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return {}
+    found = db.session.execute(
+        sa.select(StockLevel.variant_id, StockLevel.bin_location).where(
+            StockLevel.variant_id.in_(ids)
+        )
+    )
+    return {variant_id: bin_location for variant_id, bin_location in found}
+
+
 def packing_slips_pdf(shipments: list[Shipment]) -> bytes:
     cfg = current_app.config
     return render_packing_slips(
@@ -101,6 +134,7 @@ def pick_list_pdf(orders: list[Order]) -> bytes:
     cfg = current_app.config
     return render_pick_list(
         orders,
+        bins=bin_locations(line.variant_id for order in orders for line in order.lines),
         locale=cfg["LOCALE"],
         timezone=cfg["TIMEZONE"],
         store_name=store_settings().legal_name,

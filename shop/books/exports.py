@@ -11,9 +11,9 @@ from collections.abc import Iterable, Iterator
 import sqlalchemy as sa
 from flask import current_app
 
-from shop.accounting import reports
 from shop.accounting.models import ASSET, EQUITY, EXPENSE, INCOME, LIABILITY, Account, JournalEntry
 from shop.billing.models import STATUS_LABELS
+from shop.books import ledgers
 from shop.clock import store_date
 from shop.csv_export import csv_lines
 from shop.db import utcnow
@@ -49,12 +49,12 @@ def _amount(minor: int, currency: str) -> str:
 # --- journal CSV ------------------------------------------------------------------
 
 
-def journal_csv(filters: reports.JournalFilters) -> Iterator[str]:
+def journal_csv(filters: ledgers.JournalFilters) -> Iterator[str]:
     """One row per journal line, with its entry's date, source and description."""
     currency = _currency()
 
     def rows():
-        for r in reports.journal_lines(filters):
+        for r in ledgers.journal_lines(filters):
             yield [
                 r.entry_id, r.date.isoformat(), r.source_type, r.source_key,
                 r.description, r.order_number or "", r.account_code,
@@ -68,9 +68,9 @@ def journal_csv(filters: reports.JournalFilters) -> Iterator[str]:
 # --- invoice list CSV -------------------------------------------------------------
 
 
-def invoices_csv(filters: reports.InvoiceFilters) -> Iterator[str]:
+def invoices_csv(filters: ledgers.InvoiceFilters) -> Iterator[str]:
     def rows():
-        for inv in reports.invoice_rows(filters):
+        for inv in ledgers.invoice_rows(filters):
             cur = inv.currency
             yield [
                 inv.number, inv.title, STATUS_LABELS.get(inv.status, inv.status),
@@ -116,7 +116,7 @@ def _quoted(text: str) -> str:
     return '"' + flat.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def beancount(filters: reports.JournalFilters) -> Iterator[str]:
+def beancount(filters: ledgers.JournalFilters) -> Iterator[str]:
     """A Beancount ledger: an open directive for every account, then one transaction per entry
     with its lines as postings (debits positive, credits negative)."""
     currency = _currency()
@@ -132,7 +132,7 @@ def beancount(filters: reports.JournalFilters) -> Iterator[str]:
     by_code = {a.code: names[a.id] for a in accounts}
 
     entry_id = None
-    for r in reports.journal_lines(filters):
+    for r in ledgers.journal_lines(filters):
         if r.entry_id != entry_id:
             entry_id = r.entry_id
             yield f"\n{r.date.isoformat()} * {_quoted(r.description)}\n"
@@ -167,12 +167,12 @@ def _line_text(r) -> str:
     return f"{r.description} - {r.memo}" if r.memo else r.description
 
 
-def quickbooks_csv(filters: reports.JournalFilters) -> Iterator[str]:
+def quickbooks_csv(filters: ledgers.JournalFilters) -> Iterator[str]:
     """The journal as QuickBooks Online's journal entry import reads it."""
     currency = _currency()
 
     def rows():
-        for r in reports.journal_lines(filters):
+        for r in ledgers.journal_lines(filters):
             yield [
                 f"JE-{r.entry_id}", r.date.strftime("%d/%m/%Y"), r.account_name,
                 _amount(r.debit, currency) if r.debit else "",
@@ -182,12 +182,12 @@ def quickbooks_csv(filters: reports.JournalFilters) -> Iterator[str]:
     return csv_lines(QUICKBOOKS_COLUMNS, rows())
 
 
-def xero_csv(filters: reports.JournalFilters) -> Iterator[str]:
+def xero_csv(filters: ledgers.JournalFilters) -> Iterator[str]:
     """The journal as Xero's manual journal import reads it (one narration per entry)."""
     currency = _currency()
 
     def rows():
-        for r in reports.journal_lines(filters):
+        for r in ledgers.journal_lines(filters):
             yield [
                 f"Entry {r.entry_id}: {r.description}", r.date.strftime("%d/%m/%Y"),
                 r.memo or r.description, r.account_code, XERO_TAX_RATE,

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from shop.accounts import roles
 from shop.accounts.models import User
+from shop.backorders import queue as backorders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.notifications.services import queue_email
-from shop.purchasing import backorders, reorder
+from shop.planning import reorder
 
 RECIPIENT_ROLES = (roles.WAREHOUSE, roles.OWNER)
 

@@ -1,7 +1,7 @@
 """The reorder list: variants whose stock position (free stock, net of what orders wait
 for, plus what is on order) will not cover them; and draft purchase orders made from it.
 
-A variant with enough sales history has a demand forecast (shop/reports/demand.py): it is
+A variant with enough sales history has a demand forecast (shop/planning/demand.py): it is
 listed when its position is below the forecast demand over its lead time and a review week
 plus safety stock, and the suggestion tops the position up to that. A variant without one
 falls back to its reorder point and reorder quantity. Each row says which it used.
@@ -21,13 +21,13 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.orders.models import Order, OrderLine
+from shop.planning.forecast import order_for_cover
+from shop.planning.models import DemandForecast
+from shop.promise.incoming import PROMISING
 from shop.purchasing import services
 from shop.purchasing import status as st
 from shop.purchasing.errors import PurchasingError
-from shop.purchasing.incoming import PROMISING
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
-from shop.reports.forecast import order_for_cover
-from shop.reports.models import DemandForecast
 
 FORECAST = "forecast"
 REORDER_POINT = "reorder point"

@@ -1,84 +1,19 @@
-"""The demo store that `flask seed-demo` builds: a catalogue a person would believe.
-
-Everything goes through the catalogue, inventory and accounts services, so
-every opening stock is an INITIAL stock movement and on_hand equals the sum
-of movements. The data is fixed and the random choices (stock, costs, bins)
-come from random.Random(seed): the same seed builds the same store.
-Product images are drawn here with Pillow; nothing is downloaded.
+"""The demo's catalogue: categories, products and their variants, as fixed data, and
+how they are made through the catalogue and inventory services (every opening stock is
+an INITIAL stock movement, so on_hand equals the sum of movements).
 """
 
-import colorsys
-import hashlib
-import io
-import itertools
-import random
 import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from PIL import Image, ImageDraw, ImageFont
 
-from shop.accounting.services import seed_chart
-from shop.accounts import roles, second_factor
-from shop.accounts.services import create_user, find_user_by_email, save_address
-from shop.catalogue.models import Category, Product
-from shop.catalogue.services import (
-    add_image,
-    save_category,
-    save_product,
-    save_variant,
-)
+from shop.catalogue.models import Category
+from shop.catalogue.services import add_image, save_category
+from shop.demo.images import COLOURS, name_colour, product_image
 from shop.extensions import db
-from shop.links import public_url
-from shop.media import delete_image
-from shop.payables.demo_bills import seed_bills
-from shop.purchasing.models import Supplier
-from shop.shipping.services import seed_canada_post
-from shop.store_details.services import store_settings
+from shop.inventory.variants import save_variant
 from shop.tax.data import CHILDRENS_CLOTHING, PRINTED_BOOKS
-from shop.tax.services import ensure_tax_classes, seed_canadian_rates
-
-DEFAULT_SEED = 2024
-IMAGE_SIZE = 600
-
-# key: (name, email, phone, lead time in days)
-SUPPLIERS = {
-    "trail": ("Northern Trail Gear Co.", "orders@northerntrail.example", "604-555-0142", 21),
-    "cotton": ("Prairie Cotton Mills", "sales@prairiecotton.example", "306-555-0178", 10),
-    "outer": ("Cascade Outerwear Ltd.", "wholesale@cascadeouter.example", "250-555-0119", 30),
-    "coffee": ("Kawartha Coffee Roasters", "trade@kawarthacoffee.example", "705-555-0163", 5),
-    "house": ("Great Lakes Housewares", "orders@greatlakeshw.example", "416-555-0127", 14),
-    "wool": ("Laurentian Woollen Mills", "ventes@laurentianwool.example", "819-555-0184", 28),
-    "press": ("Cedar Press Distribution", "orders@cedarpress.example", "613-555-0190", 7),
-}
-
-# Where each supplier charges sales tax from (its bills' tax is checked at these rates).
-SUPPLIER_PROVINCES = {
-    "trail": "BC", "cotton": "SK", "outer": "BC", "coffee": "ON", "house": "ON", "wool": "QC",
-    "press": "ON",
-}  # fmt: skip
-
-STAFF_PASSWORD = "maple-pine-demo"
-CUSTOMER_PASSWORD = "camping-2024!"
-# (role, email, name, password)
-ACCOUNTS = [
-    (roles.OWNER, "owner@example.com", "Olivia Owner", STAFF_PASSWORD),
-    (roles.BOOKKEEPER, "books@example.com", "Ben Bookkeeper", STAFF_PASSWORD),
-    (roles.SALES, "sales@example.com", "Sam Sales", STAFF_PASSWORD),
-    (roles.WAREHOUSE, "warehouse@example.com", "Wes Warehouse", STAFF_PASSWORD),
-    (roles.CUSTOMER, "carla@example.com", "Carla Customer", CUSTOMER_PASSWORD),
-]
-CUSTOMER_ADDRESS = {
-    "full_name": "Carla Customer",
-    "company": "",
-    "line1": "12 Queen St W",
-    "line2": "Unit 4",
-    "city": "Toronto",
-    "province": "ON",
-    "postal_code": "M5H 2N2",
-    "country": "CA",
-    "phone": "416-555-0101",
-}
 
 
 @dataclass(frozen=True)
@@ -401,20 +336,6 @@ ITEMS = [
 ]  # fmt: skip
 
 # Colour names used above -> RGB. Other products get a colour from their name.
-COLOURS = {
-    "Forest green": (46, 94, 62), "Sand": (205, 186, 150), "Orange": (226, 112, 40),
-    "Slate": (92, 105, 120), "Red plaid": (170, 40, 45), "Blue plaid": (45, 75, 140),
-    "Charcoal": (60, 62, 66), "Rust": (176, 84, 44), "Lake blue": (42, 110, 160),
-    "Moss": (110, 128, 64), "Black": (30, 30, 32), "Yellow": (240, 196, 40),
-    "Navy": (32, 44, 84), "Heather grey": (150, 150, 155), "White": (238, 238, 232),
-    "Olive": (110, 112, 60), "Sage": (150, 170, 140), "Plum": (110, 50, 90),
-    "Clay": (190, 120, 95), "Sky": (120, 180, 225), "Coral": (240, 120, 100),
-    "Teal": (30, 120, 125), "Burgundy": (120, 30, 50), "Oatmeal": (215, 200, 175),
-    "Red": (200, 40, 40), "Pink": (235, 140, 175), "Matte black": (40, 40, 40),
-    "Cherry red": (180, 30, 40), "Cream": (240, 228, 200), "Speckled white": (230, 226, 215),
-    "White with blue rim": (235, 240, 245), "Cream stripe": (236, 224, 196),
-    "Red stripe": (190, 45, 45), "Grey plaid": (120, 124, 130),
-}  # fmt: skip
 
 
 # --- small pure helpers ----------------------------------------------------------------
@@ -439,226 +360,7 @@ def option_code(value: str) -> str:
     return "".join(w[0] for w in words).upper()[:4]
 
 
-def name_colour(text: str) -> tuple[int, int, int]:
-    """A pleasant colour that depends only on the text."""
-    digest = hashlib.sha256(text.encode()).digest()
-    hue = digest[0] / 255
-    r, g, b = colorsys.hls_to_rgb(hue, 0.42, 0.45)
-    return int(r * 255), int(g * 255), int(b * 255)
-
-
-def _mix(colour, other, amount: float) -> tuple[int, int, int]:
-    return tuple(int(c + (o - c) * amount) for c, o in zip(colour, other, strict=True))
-
-
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, fill, outline) -> None:
-    """A simple picture of the category's goods, in the middle of the image."""
-    w = dict(fill=fill, outline=outline, width=6)
-    if shape == "tent":
-        draw.polygon([(300, 90), (520, 400), (80, 400)], **w)
-        draw.polygon([(300, 200), (360, 400), (240, 400)], fill=outline)
-    elif shape == "bag":
-        draw.rounded_rectangle((170, 80, 430, 420), radius=110, **w)
-        draw.ellipse((220, 110, 380, 210), fill=_mix(fill, (255, 255, 255), 0.4), outline=outline)
-    elif shape == "pack":
-        draw.rounded_rectangle((170, 110, 430, 420), radius=50, **w)
-        draw.rounded_rectangle((170, 90, 430, 200), radius=40, **w)
-        draw.rectangle((240, 270, 360, 360), outline=outline, width=5)
-    elif shape == "lamp":
-        draw.rectangle((250, 110, 350, 140), fill=outline)
-        draw.rounded_rectangle((210, 140, 390, 380), radius=30, **w)
-        draw.ellipse((255, 200, 345, 320), fill=(255, 236, 150))
-        draw.rectangle((220, 380, 380, 410), fill=outline)
-    elif shape in ("tee", "jacket"):
-        body = [(210, 110), (390, 110), (500, 190), (450, 250), (400, 215), (400, 420),
-                (200, 420), (200, 215), (150, 250), (100, 190)]  # fmt: skip
-        if shape == "jacket":
-            body[3:5] = [(460, 330), (410, 330)]
-            body[7:9] = [(190, 330), (140, 330)]
-        draw.polygon(body, **w)
-        draw.arc((255, 80, 345, 150), 0, 180, fill=outline, width=6)
-        if shape == "jacket":
-            draw.line((300, 150, 300, 420), fill=outline, width=5)
-    elif shape == "coffee":
-        draw.polygon([(190, 140), (410, 140), (430, 420), (170, 420)], **w)
-        draw.rectangle((190, 100, 410, 140), fill=outline)
-        for x, y in ((260, 260), (340, 300), (290, 350)):
-            draw.ellipse((x - 28, y - 18, x + 28, y + 18), fill=(92, 58, 36))
-    elif shape == "pan":
-        draw.ellipse((110, 150, 410, 410), **w)
-        draw.ellipse((150, 190, 370, 370), fill=_mix(fill, (0, 0, 0), 0.25))
-        draw.rounded_rectangle((400, 255, 540, 300), radius=20, fill=outline)
-    elif shape == "mug":
-        draw.rounded_rectangle((170, 140, 390, 410), radius=30, **w)
-        draw.arc((330, 200, 470, 350), 270, 90, fill=outline, width=22)
-    elif shape == "blanket":
-        draw.rounded_rectangle((120, 130, 480, 400), radius=20, **w)
-        for y in (190, 260, 330):
-            draw.line((120, y, 480, y), fill=_mix(fill, (255, 255, 255), 0.5), width=14)
-    elif shape == "candle":
-        draw.rounded_rectangle((220, 200, 380, 420), radius=16, **w)
-        draw.line((300, 200, 300, 165), fill=outline, width=5)
-        draw.ellipse((280, 100, 320, 170), fill=(255, 190, 60))
-    elif shape == "book":
-        draw.rectangle((160, 90, 440, 420), **w)
-        draw.rectangle((160, 90, 200, 420), fill=outline)
-        draw.rectangle((230, 140, 410, 200), fill=_mix(fill, (255, 255, 255), 0.6))
-    else:
-        draw.rounded_rectangle((150, 120, 450, 400), radius=24, **w)
-
-
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        candidate = f"{lines[-1]} {word}" if lines else word
-        if lines and draw.textlength(candidate, font=font) <= width:
-            lines[-1] = candidate
-        else:
-            lines.append(word)
-    return lines
-
-
-def product_image(name: str, shape: str, colour: tuple[int, int, int], caption: str = "") -> bytes:
-    """A 600x600 PNG: a tinted background, the category's shape and the product name."""
-    background = _mix(colour, (250, 248, 244), 0.85)
-    image = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE), background)
-    draw = ImageDraw.Draw(image)
-    outline = _mix(colour, (0, 0, 0), 0.55)
-    _draw_shape(draw, shape, colour, outline)
-    font = ImageFont.load_default(size=34)
-    small = ImageFont.load_default(size=24)
-    lines = _wrap(draw, name, font, IMAGE_SIZE - 60)[:2]
-    y = 445 if len(lines) == 2 else 465
-    for line in lines:
-        draw.text((IMAGE_SIZE / 2, y), line, font=font, fill=(40, 38, 36), anchor="ma")
-        y += 42
-    if caption:
-        draw.text((IMAGE_SIZE / 2, y + 4), caption, font=small, fill=(90, 88, 84), anchor="ma")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
-    return out.getvalue()
-
-
-# --- seeding -----------------------------------------------------------------------
-
-
-@dataclass
-class Login:
-    email: str
-    password: str
-    role: str
-    created: bool
-    totp_secret: str = ""  # the authenticator's key, for the roles that need one
-
-
-@dataclass
-class SeedResult:
-    categories: int = 0
-    products: int = 0
-    variants: int = 0
-    images: int = 0
-    units: int = 0
-    logins: list[Login] = field(default_factory=list)
-
-
-def store_has_products() -> bool:
-    return db.session.scalar(sa.select(Product.id).limit(1)) is not None
-
-
-def seed_demo(seed: int = DEFAULT_SEED) -> SeedResult:
-    """Build the demo store in the current transaction (the caller commits).
-
-    Image files (every size, through the media storage) are written as the products are
-    made; if anything fails they are removed again, so a failed seed leaves neither rows
-    nor files.
-    """
-    written: list[str] = []
-    try:
-        return _seed(random.Random(seed), written)
-    except BaseException:
-        for filename in written:
-            delete_image(filename)
-        raise
-
-
-def _get_or_create(model, where: dict, **values):
-    row = db.session.scalar(sa.select(model).filter_by(**where))
-    if row is None:
-        row = model(**where, **values)
-        db.session.add(row)
-        db.session.flush()
-    return row
-
-
-def _seed_store_settings() -> None:
-    """What the demo's invoices say about the store (registration numbers in CRA's format)."""
-    settings = store_settings()
-    settings.legal_name = "Maple & Pine Outfitters Inc."
-    settings.address = "1 Front St W\nToronto ON  M5J 2X5\nCanada"
-    settings.email = "shop@example.com"
-    settings.phone = "416-555-0100"
-    settings.gst_hst_number = "123456789 RT0001"
-    settings.qst_number = "1234567890 TQ0001"
-    settings.invoice_footer = "Thank you for shopping with us. Returns within 30 days."
-
-
-def _seed(rng: random.Random, written: list[str]) -> SeedResult:
-    result = SeedResult()
-    tax = ensure_tax_classes()
-    seed_canadian_rates()
-    seed_canada_post()
-    seed_chart()
-    _seed_store_settings()
-    suppliers = {
-        key: _get_or_create(
-            Supplier,
-            {"name": name},
-            email=email,
-            phone=phone,
-            lead_time_days=lead,
-            province=SUPPLIER_PROVINCES[key],
-        )
-        for key, (name, email, phone, lead) in SUPPLIERS.items()
-    }
-    cats = _seed_categories()
-    result.categories = len(cats)
-    by_key = {c.key: c for c in CATEGORIES}
-    barcodes = itertools.count(1)
-    for position, item in enumerate(ITEMS):
-        meta = by_key[item.category]
-        product = save_product(
-            data={
-                "name": item.name,
-                "description": item.description,
-                "category_id": cats[item.category].id,
-                "option1_name": item.option1[0] if item.option1 else None,
-                "option2_name": item.option2[0] if item.option2 else None,
-                "is_active": True,
-                "backorderable": item.backorderable,
-            }
-        )
-        supplier = suppliers[item.supplier or meta.supplier]
-        combos = list(
-            itertools.product(
-                item.option1[1] if item.option1 else [None],
-                item.option2[1] if item.option2 else [None],
-            )
-        )
-        for index, (value1, value2) in enumerate(combos):
-            units = _seed_variant(
-                rng, item, product, index, value1, value2, tax[item.tax], supplier,
-                f"{meta.bin_aisle}-{position % 20 + 1:02d}-{index % 4 + 1}", next(barcodes),
-            )  # fmt: skip
-            result.variants += 1
-            result.units += units
-        result.images += _seed_images(item, product, meta.shape, written)
-        result.products += 1
-    seed_bills(unbilled_supplier=suppliers["coffee"], billed_supplier=suppliers["trail"])
-    result.logins = _seed_accounts()
-    return result
-
-
-def _seed_categories() -> dict[str, Category]:
+def seed_categories() -> dict[str, Category]:
     made: dict[str, Category] = {}
     for position, cat in enumerate(CATEGORIES):
         parent = made[cat.parent].id if cat.parent else None
@@ -675,7 +377,7 @@ def _seed_categories() -> dict[str, Category]:
     return made
 
 
-def _seed_variant(
+def seed_variant(
     rng, item: Item, product, index: int, value1, value2, tax_class, supplier, bin_location: str,
     barcode_no: int,
 ) -> int:  # fmt: skip
@@ -721,7 +423,7 @@ def _seed_variant(
     return stock
 
 
-def _seed_images(item: Item, product, shape: str, written: list[str]) -> int:
+def seed_images(item: Item, product, shape: str, written: list[str]) -> int:
     """One image per colour when the product comes in colours, else one."""
     colour_option = next(
         (opt for opt in (item.option1, item.option2) if opt and opt[0] == "Colour"), None
@@ -739,46 +441,3 @@ def _seed_images(item: Item, product, shape: str, written: list[str]) -> int:
         )
         written.append(image.filename)
     return len(pictures)
-
-
-def _seed_accounts() -> list[Login]:
-    logins = []
-    for role, email, name, password in ACCOUNTS:
-        user = find_user_by_email(email)
-        created = user is None
-        secret = ""
-        if created:
-            user = create_user(email=email, name=name, password=password, role=role)
-            if role == roles.CUSTOMER:
-                save_address(user=user, data=CUSTOMER_ADDRESS)
-            if second_factor.required_for(user):
-                # A new key each time, printed below: the demo is easy to enter, but a
-                # demo put on the internet does not share a key with every other one.
-                secret = second_factor.enrol_directly(user=user)
-        elif second_factor.required_for(user):
-            secret = "(unchanged)"
-        logins.append(
-            Login(email, password if created else "(unchanged)", user.role, created, secret)
-        )
-    return logins
-
-
-def login_table(logins: list[Login]) -> str:
-    """How to log in to the demo store, as a small text table."""
-    rows = [("Email", "Password", "Role", "TOTP secret")]
-    rows += [
-        (lg.email, lg.password, roles.LABELS.get(lg.role, lg.role), lg.totp_secret) for lg in logins
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    lines.append("")
-    lines.append(
-        "The owner and the bookkeeper sign in with a code too: add the TOTP secret to an "
-        "authenticator app, or run `oathtool --totp -b SECRET`."
-    )
-    lines.append(f"Store:       {public_url('catalogue.home')}")
-    lines.append(f"Back office: {public_url('backoffice.dashboard')} (log in with a staff account)")
-    return "\n".join(lines)

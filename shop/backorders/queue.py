@@ -21,13 +21,13 @@ from shop.clock import store_today
 from shop.csv_export import csv_lines
 from shop.extensions import db
 from shop.inventory import services as stock
-from shop.inventory.availability import lead_time_days
 from shop.inventory.models import StockLevel
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders import status as order_status
 from shop.orders.models import SHIP_COMPLETE, Order, OrderLine
-from shop.purchasing.incoming import Arrival, arrivals_for, covering
+from shop.promise.availability import lead_time_days
+from shop.promise.incoming import Arrival, arrivals_for, covering
 
 # Orders whose backorders receive stock, in this order of priority (by order time).
 SERVED = (order_status.PAID, order_status.PARTIALLY_SHIPPED)
@@ -233,7 +233,7 @@ def replan(variant_ids) -> list[DateChange]:
     Covered by an open purchase order: its expected date plus handling days. Not
     covered: the supplier lead time from today at the earliest (a date promised
     by a purchase order that was cancelled moves out). Returns the lines changed,
-    with their old and new dates (shop.purchasing.repromise tells their customers).
+    with their old and new dates (shop.backorders.repromise tells their customers).
     """
     ids = sorted(set(variant_ids))
     if not ids:

@@ -42,14 +42,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import locks
+from shop.backorders import queue as backorders
 from shop.clock import store_today
 from shop.extensions import db
 from shop.notifications.services import queue_email
 from shop.orders import events
 from shop.orders.models import Order, OrderLine
-from shop.purchasing import backorders
+from shop.promise.incoming import expected_date
 from shop.purchasing import status as st
-from shop.purchasing.incoming import expected_date
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 # What the customer reads as the reason of a delay.

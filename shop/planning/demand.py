@@ -1,5 +1,5 @@
 """Demand forecasts from sales history: weekly units sold per variant, a Holt model per
-variant (shop/reports/forecast.py), stored nightly for the reorder list and drawn live
+variant (shop/planning/forecast.py), stored nightly for the reorder list and drawn live
 for one variant with its back-test, projected stock and suggested order.
 
 Demand is units ordered on paid orders (backordered units included: customers wanted
@@ -16,15 +16,15 @@ from flask import current_app, url_for
 
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
-from shop.inventory.availability import lead_time_days
 from shop.inventory.models import StockLevel
 from shop.orders.models import Order, OrderLine
-from shop.purchasing.incoming import arrivals_for
+from shop.planning import forecast
+from shop.planning.models import DemandForecast
+from shop.planning.reorder import backordered_by_variant, by_reorder_point, on_order_by_variant
+from shop.promise.availability import lead_time_days
+from shop.promise.incoming import arrivals_for
 from shop.purchasing.models import Supplier
-from shop.purchasing.reorder import backordered_by_variant, by_reorder_point, on_order_by_variant
-from shop.reports import forecast
 from shop.reports.filters import SOLD, category_and_below
-from shop.reports.models import DemandForecast
 from shop.reports.periods import Period, as_date, bucket_start, local_bucket
 from shop.reports.tables import DATE, INTEGER, NUMBER, PERCENT, Column, Table
 
@@ -64,7 +64,7 @@ def weekly_sales(period: Period, variant_ids=None) -> dict[int, list[int]]:
 
 def lead_times() -> dict[int, int]:
     """Lead time in days of every variant in one query: the rule of
-    inventory.availability.lead_time_days (its own, else its supplier's, else the default)."""
+    promise.availability.lead_time_days (its own, else its supplier's, else the default)."""
     default = current_app.config["DEFAULT_LEAD_TIME_DAYS"]
     rows = db.session.execute(
         sa.select(StockLevel.variant_id, StockLevel.lead_time_days, Supplier.lead_time_days)

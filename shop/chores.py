@@ -1,28 +1,38 @@
 """The store's chores as jobs: each does its work, commits it and returns one line saying
 what it did (kept on its JobRun and printed by its flask command).
 
+The registry (shop.jobs.registry) names them as "shop.chores:function" and imports this
+module when a job runs: the chores call use cases from every floor of the house, so they
+stand at the top of the domain, above shop.jobs, which stays plumbing.
+
 Every chore is safe to run twice at once: the work underneath claims or locks its rows
 (shop.locks), so a second copy finds nothing left to do.
 """
 
 from flask import current_app
 
+from shop.backorders.queue import serve_backorders_from_free_stock
+from shop.backorders.repromise import repromise_late
+from shop.clock import store_today
 from shop.extensions import db
+from shop.money import format_money
+from shop.notifications.delivery import deliver_pending
+from shop.orders.jobs import expire_unpaid_orders
+from shop.payouts.services import pay_out_demo
+from shop.planning.daily_lists import send_backorder_report, send_reorder_report
+from shop.planning.demand import refresh_forecasts as refresh
+from shop.refunds.retry import retry_due_refunds
 
 NO_LATE_ORDER = "no late purchase order"
 
 
 def deliver_mail(limit: int = 500) -> str:
-    from shop.notifications.delivery import deliver_pending
-
     sent, failed = deliver_pending(limit)
     db.session.commit()
     return f"sent {sent}, failed {failed}"
 
 
 def expire_orders() -> str:
-    from shop.orders.jobs import expire_unpaid_orders
-
     numbers, failed = expire_unpaid_orders()
     line = f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
     if failed:
@@ -31,16 +41,12 @@ def expire_orders() -> str:
 
 
 def allocate_backorders() -> str:
-    from shop.purchasing.backorders import serve_backorders_from_free_stock
-
     served = serve_backorders_from_free_stock()
     db.session.commit()
     return f"allocated stock to {len(served)} order(s)"
 
 
 def repromise_backorders() -> str:
-    from shop.purchasing.repromise import repromise_late
-
     done = repromise_late()
     db.session.commit()
     if not (done.purchase_orders or done.told):
@@ -54,7 +60,6 @@ def repromise_backorders() -> str:
 def backorder_report() -> str:
     """Late purchase orders are re-promised first, so the list and the customers have the
     same new dates."""
-    from shop.purchasing.reports import send_backorder_report
 
     repromised = repromise_backorders()
     report = send_backorder_report()
@@ -68,8 +73,6 @@ def backorder_report() -> str:
 
 
 def reorder_report() -> str:
-    from shop.purchasing.reports import send_reorder_report
-
     report = send_reorder_report()
     db.session.commit()
     units = sum(r.suggested for r in report.rows)
@@ -80,18 +83,12 @@ def reorder_report() -> str:
 
 
 def refresh_forecasts() -> str:
-    from shop.clock import store_today
-    from shop.reports.demand import refresh_forecasts as refresh
-
     count = refresh(store_today())
     db.session.commit()
     return f"Demand forecasts: {count} variants with 8 weeks or more of sales."
 
 
 def demo_payouts() -> str:
-    from shop.money import format_money
-    from shop.payouts.services import pay_out_demo
-
     made = pay_out_demo()
     db.session.commit()
     config = current_app.config
@@ -100,8 +97,6 @@ def demo_payouts() -> str:
 
 
 def retry_refunds() -> str:
-    from shop.refunds.retry import retry_due_refunds
-
     run = retry_due_refunds()
     line = (
         f"refunded {len(run.succeeded)}, processing {len(run.waiting)}, "

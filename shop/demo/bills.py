@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from shop.backorders import purchase_orders
 from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
@@ -33,7 +34,7 @@ def _received_po(supplier, note: str):
     po.status, po.sent_at = st.SENT, utcnow()
     po.expected_date = store_today()
     db.session.flush()
-    purchasing.receive_purchase_order(
+    purchase_orders.receive_purchase_order(
         po=po, quantities={line.id: line.quantity for line in po.lines}, user=None
     )
     return po

@@ -18,7 +18,8 @@ from math import ceil
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from shop.accounting.models import ASSET, EXPENSE, Account, JournalEntry, JournalLine
+from shop.accounting.models import Account, JournalEntry, JournalLine
+from shop.accounting.statements import natural_sign, without_jit
 from shop.billing.models import Invoice, InvoiceTax
 from shop.clock import local_midnight
 from shop.extensions import db
@@ -33,11 +34,6 @@ TAX_ROLE_PREFIX = "tax:"
 def _int(value) -> int:
     """A SUM as an int (PostgreSQL gives Decimal for sums of bigint, SQLite int or None)."""
     return int(value or 0)
-
-
-def _like(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass
@@ -68,18 +64,6 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
-
-
-def without_jit() -> None:
-    """PostgreSQL would compile the big sums of the statements to machine code (JIT) for
-    seconds when they run in well under one: off for the rest of this transaction."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL jit = off"))
-
-
-def natural_sign(account_type: str) -> int:
-    """+1 for accounts whose balance is normally a debit (assets, expenses), else -1."""
-    return 1 if account_type in (ASSET, EXPENSE) else -1
 
 
 # --- the journal ------------------------------------------------------------------
@@ -463,11 +447,10 @@ def _issued_between(issued_from: date | None, issued_to: date | None) -> list:
 def _invoice_conditions(filters: InvoiceFilters) -> list:
     conditions = _issued_between(filters.issued_from, filters.issued_to)
     for word in filters.text.lower().split()[:MAX_SEARCH_WORDS]:
-        pattern = _like(word)
         conditions.append(
             sa.or_(
-                sa.func.lower(Invoice.number).like(pattern, escape="\\"),
-                sa.func.lower(Invoice.customer_email).like(pattern, escape="\\"),
+                sa.func.lower(Invoice.number).contains(word, autoescape=True),
+                sa.func.lower(Invoice.customer_email).contains(word, autoescape=True),
             )
         )
     if filters.kind:

@@ -24,8 +24,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from shop.accounting import chart, reports, statements
+from shop.accounting import chart, statements
 from shop.accounting.models import INCOME, Account, JournalEntry, JournalLine
+from shop.books import ledgers
 from shop.extensions import db
 
 MONTHLY, QUARTERLY, YEARLY = "monthly", "quarterly", "yearly"
@@ -103,7 +104,7 @@ def _classified_sums(date_from: date, date_to: date) -> dict[tuple[int, str], tu
     kind; what is left is tax on orders. Joining every sale's entry to sort it would
     cost seconds on a year of a busy store.
     """
-    reports.without_jit()
+    statements.without_jit()
     tax_account = sa.or_(Account.role.like("tax:%"), Account.role.like("itc:%"))
     in_days = (JournalLine.date >= date_from, JournalLine.date <= date_to)
     # The ids themselves, not a subquery: PostgreSQL then reads just their index ranges.
@@ -280,8 +281,8 @@ class PstRow:
 
 def pst_figures(date_from: date, date_to: date) -> tuple[list[PstRow], Account | None]:
     """PST per province that levies it, placed as the tax-collected report places it."""
-    reports.without_jit()
-    report = reports.tax_collected(date_from, date_to, component_only="PST")
+    statements.without_jit()
+    report = ledgers.tax_collected(date_from, date_to, component_only="PST")
     rows = []
     for province in PST_PROVINCES:
         found = [r for r in report.rows if r.component == "PST" and r.province == province]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from shop.clock import store_today
+from shop.promise.incoming import arrivals_for, covering, promised_for
 
 IN_STOCK = "in_stock"
 LOW_STOCK = "low_stock"
@@ -120,20 +121,16 @@ class Incoming:
     """What is on order for a variant, and how many units orders already wait for."""
 
     promised: int  # backordered units of open orders: they are served first
-    arrivals: tuple  # purchasing.incoming.Arrival, earliest first
+    arrivals: tuple  # promise.incoming.Arrival, earliest first
 
     def arrival_for(self, short: int, today: date) -> date | None:
         """The day the earliest open purchase order covering `short` more units comes."""
-        from shop.purchasing.incoming import covering
-
         found = covering(list(self.arrivals), self.promised, short)
         return max(found.expected, today) if found is not None else None
 
 
 def incoming_for(variant_ids, today: date | None = None) -> dict[int, Incoming]:
     """Incoming goods of many variants in two queries, whatever their number."""
-    from shop.purchasing.incoming import arrivals_for, promised_for
-
     ids = sorted(set(variant_ids))
     if not ids:
         return {}
