@@ -2,16 +2,21 @@
 the same tests again on PostgreSQL.
 
 Each PostgreSQL test run (each xdist worker) gets its own schema, so parallel
-workers never see each other's rows; tables are emptied after every test.
+workers never see each other's rows; after every test the tables it wrote are emptied.
+On SQLite each test gets a copy of a file holding the empty schema. The demo store
+(`demo_app`) is seeded once per worker and copied per test: see tests/templates.py.
 """
 
 import contextlib
 import contextvars
 import os
 import re
+import shutil
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -20,6 +25,7 @@ from flask.testing import FlaskClient
 from shop import create_app
 from shop.extensions import db
 from tests import factories
+from tests.templates import BASE_URL, TEMPLATES, Template, empty_written_tables
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -104,8 +110,30 @@ class IsolatedClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept for every app of this test process.
+
+    Each test makes its own app, and each app's Jinja environment would compile every
+    page it renders again; a template is looked up by its name and the checksum of its
+    source, so an edited template is compiled afresh.
+    """
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 def make_app(database: str, tmp_path, pg_state, **overrides):
-    config = {"INSTANCE_PATH": str(tmp_path / "instance"), "BASE_URL": "http://shop.test"}
+    config = {"INSTANCE_PATH": str(tmp_path / "instance"), "BASE_URL": BASE_URL}
     if database == "sqlite":
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
     else:
@@ -113,6 +141,7 @@ def make_app(database: str, tmp_path, pg_state, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     return app
 
 
@@ -128,23 +157,61 @@ def app(database, tmp_path, pg_state, app_config):
         yield app
 
 
+@pytest.fixture(scope="session", autouse=True)
+def database_templates():
+    """This worker's database templates (tests/templates.py), removed at the end."""
+    yield TEMPLATES
+    TEMPLATES.close()
+
+
+@pytest.fixture
+def demo_template(database, pg_state, worker_name) -> Template:
+    """The demo store as `flask seed-demo` built it, once per worker; `.output` is what it
+    printed (the login table)."""
+    return TEMPLATES.demo(database, PG_URL, worker_name)
+
+
+@pytest.fixture
+def demo_app(database, tmp_path, pg_state, app_config, demo_template):
+    """An app on a copy of the demo store (its database and its images)."""
+    with app_on(database, tmp_path, pg_state, template=demo_template, **app_config) as app:
+        yield app
+
+
 @contextlib.contextmanager
-def app_on(database: str, tmp_path, pg_state, **overrides):
-    """An app on empty tables, its app context pushed; emptied again afterwards."""
+def app_on(database: str, tmp_path, pg_state, *, template: Template | None = None, **overrides):
+    """An app on empty tables (or on a copy of `template`), its app context pushed;
+    emptied again afterwards."""
+    if template is not None:
+        overrides["SQLALCHEMY_DATABASE_URI"] = TEMPLATES.copy(template, tmp_path, PG_URL)
+    elif database == "sqlite" and "SQLALCHEMY_DATABASE_URI" not in overrides:
+        shutil.copyfile(TEMPLATES.empty_sqlite(), tmp_path / "test.db")
     app = make_app(database, tmp_path, pg_state, **overrides)
     with app.app_context():
-        if database == "sqlite" or not pg_state["created"]:
-            db.drop_all()
-            db.create_all()
-            if database == "postgresql":
-                pg_state["created"] = True
+        if template is None:
+            create_tables(database, pg_state, copied="SQLALCHEMY_DATABASE_URI" not in overrides)
         try:
             yield app
         finally:
             db.session.remove()
-            if database == "postgresql":
-                empty_all_tables()
+            if template is None and database == "postgresql":
+                empty_written_tables(db.engine, db.metadata.sorted_tables)
             db.engine.dispose()
+            if template is not None:
+                TEMPLATES.drop_copy(template)
+
+
+def create_tables(database: str, pg_state, copied: bool) -> None:
+    """Every table, empty: a SQLite file copied from the template has them already, and a
+    worker's PostgreSQL schema once its first test made them (each test empties its own)."""
+    if database == "sqlite" and copied:
+        return
+    if database == "postgresql" and pg_state["created"]:
+        return
+    db.drop_all()
+    db.create_all()
+    if database == "postgresql":
+        pg_state["created"] = True
 
 
 def empty_all_tables() -> None:

@@ -7,6 +7,7 @@ gets a fresh browser context (cookies, storage) and page.
 """
 
 import re
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,8 @@ from werkzeug.serving import make_server
 from shop import create_app
 from shop.extensions import db
 from tests import factories
-from tests.conftest import IsolatedClient
+from tests.conftest import COMPILED_TEMPLATES, IsolatedClient
+from tests.templates import TEMPLATES
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = f"Chromium not found at {CHROMIUM}; install Debian's chromium package"
@@ -104,31 +106,61 @@ def seed_catalogue() -> None:
     factories.UserFactory(email=CATALOGUE.customer_email, name=CATALOGUE.customer_name)
 
 
-def serve_app(tmp_path, seed):
-    """An app on its own SQLite file, tables created and `seed()` run in it; closed after."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'browser.db'}",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    app.test_client_class = IsolatedClient  # for steps taken without the browser
-    with app.app_context():
-        db.create_all()
-        seed()
-        db.session.remove()
+def serve_app(tmp_path, seed, template: str | None = None):
+    """An app on its own SQLite file, tables created and `seed()` run in it; closed after.
+
+    With a template name, `seed()` runs once per worker into a file of that name, and
+    each test gets a copy of the file and of its instance folder (the demo's images):
+    seeding the demo store takes seconds, copying it milliseconds.
+    """
+    if template is None:
+        shutil.copyfile(TEMPLATES.empty_sqlite(), tmp_path / "browser.db")
+    else:
+        copy_seeded(template, seed, tmp_path)
+    app = browser_app(tmp_path)
+    if template is None:
+        with app.app_context():
+            seed()
+            db.session.remove()
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
+def browser_app(folder: Path):
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'browser.db'}",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    app.test_client_class = IsolatedClient  # for steps taken without the browser
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
+def copy_seeded(template: str, seed, tmp_path: Path) -> None:
+    """Copy the store `seed()` makes into tmp_path, seeding it first if this worker has not."""
+    folder = TEMPLATES.folder / f"browser-{template}"
+    if not (folder / "browser.db").exists():
+        folder.mkdir()
+        shutil.copyfile(TEMPLATES.empty_sqlite(), folder / "browser.db")
+        app = browser_app(folder)
+        with app.app_context():
+            seed()
+            db.session.remove()
+            db.engine.dispose()
+    shutil.copyfile(folder / "browser.db", tmp_path / "browser.db")
+    shutil.copytree(folder / "instance", tmp_path / "instance", dirs_exist_ok=True)
+
+
 @pytest.fixture
 def live_app(tmp_path):
     """The app on its own SQLite file, tables created and the catalogue seeded."""
-    yield from serve_app(tmp_path, seed_catalogue)
+    yield from serve_app(tmp_path, seed_catalogue, template="catalogue")
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def live_app(tmp_path):
         refresh_forecasts(store_today())
         db.session.commit()
 
-    yield from serve_app(tmp_path, seed)
+    yield from serve_app(tmp_path, seed, template="demo-60-days")
 
 
 @pytest.fixture

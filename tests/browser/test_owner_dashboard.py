@@ -22,7 +22,7 @@ MONEY = re.compile(r"^\$\d{1,3}(,\d{3})*\.\d\d$")
 @pytest.fixture
 def live_app(tmp_path):
     """The demo store (catalogue, staff accounts) with 120 days of sales and forecasts."""
-    yield from serve_app(tmp_path, seed_demo_with_history)
+    yield from serve_app(tmp_path, seed_demo_with_history, template="demo-120-days")
 
 
 def seed_demo_with_history():

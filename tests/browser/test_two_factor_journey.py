@@ -27,7 +27,7 @@ def live_app(tmp_path):
         db.session.commit()
         PRINTED["table"] = demo.login_table(result.logins)
 
-    yield from serve_app(tmp_path, seed)
+    yield from serve_app(tmp_path, seed, template="demo")
 
 
 def secret_in_table(email: str) -> str:

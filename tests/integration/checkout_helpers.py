@@ -2,9 +2,7 @@
 
 import re
 
-from shop.extensions import db
-from shop.shipping.services import seed_canada_post
-from shop.tax.services import ensure_tax_classes, seed_canadian_rates
+from tests.factories.store import seed_reference_data  # noqa: F401  (imported from here too)
 
 ADDRESS = {
     "email": "guest@example.com",
@@ -14,14 +12,6 @@ ADDRESS = {
     "province": "ON",
     "postal_code": "M5H 2N2",
 }
-
-
-def seed_reference_data():
-    classes = ensure_tax_classes()
-    seed_canadian_rates()
-    seed_canada_post()
-    db.session.commit()
-    return classes
 
 
 def fill_address(client, **changes):

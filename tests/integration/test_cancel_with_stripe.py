@@ -8,9 +8,8 @@ from shop.extensions import db
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.refunds.models import Refund
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent, seed_reference_data
 from tests.integration.backoffice_helpers import flashes, text_of
-from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.test_stripe_checkout import SECRET, check_out, deliver, session_id
 
 
@@ -26,11 +25,7 @@ def app_config(stripe_fake):
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], stock=5,
-    )  # fmt: skip
+    return ridge_tent(seed_reference_data(), boxed=False)
 
 
 def test_a_stripe_paid_order_cancelled_by_the_customer_is_refunded_through_stripe(

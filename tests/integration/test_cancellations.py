@@ -14,9 +14,8 @@ from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order, OrderEvent
 from shop.refunds.models import Refund
 from tests.conftest import log_in
-from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.factories.store import tent_and_stove
 from tests.integration.backoffice_helpers import flashes, text_of
-from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.document_helpers import pdf_pages
 from tests.integration.order_helpers import buy
 from tests.integration.test_order_page import (
@@ -30,18 +29,7 @@ from tests.integration.test_order_page import (
 
 @pytest.fixture
 def store(app):
-    classes = seed_reference_data()
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900, cost=15000,
-        tax_class=classes["standard"], weight_g=2400, stock=3,
-    )  # fmt: skip
-    stove = VariantFactory(
-        product=ProductFactory(name="Camp Stove"), sku="STOVE-1", price=8900, cost=4000,
-        tax_class=classes["standard"], weight_g=900, stock=0,
-    )  # fmt: skip
-    stove.stock.supplier = SupplierFactory(lead_time_days=10)
-    db.session.commit()
-    return {"tent": tent, "stove": stove}
+    return tent_and_stove(tent_stock=3, boxed=False, at_cost=True)
 
 
 @pytest.fixture

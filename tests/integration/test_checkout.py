@@ -9,35 +9,22 @@ from shop.inventory.services import stock_for
 from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.shipping.models import ShippingService
-from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import tent_and_stove
 from tests.integration.checkout_helpers import (
     choose_delivery,
     fill_address,
     pay,
     place,
     reviewed_token,
-    seed_reference_data,
 )
 
 
 @pytest.fixture
 def store(app):
-    classes = seed_reference_data()
-    supplier = SupplierFactory(lead_time_days=10)
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
-    stove = VariantFactory(
-        product=ProductFactory(name="Camp Stove"), sku="STOVE-1", price=8900,
-        tax_class=classes["standard"], weight_g=900, length_mm=200, width_mm=150, height_mm=120,
-        stock=0,
-    )  # fmt: skip
-    stove.stock.supplier = supplier
-    db.session.commit()
+    store = tent_and_stove()
     services = {s.code: s for s in db.session.scalars(sa.select(ShippingService))}
-    return {"tent": tent, "stove": stove, "services": services}
+    return {"tent": store["tent"], "stove": store["stove"], "services": services}
 
 
 def add(client, variant, quantity=1):

@@ -15,7 +15,7 @@ from shop.extensions import db
 from shop.orders.models import Order
 from shop.shipping.models import ShippingService
 from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.integration.checkout_helpers import (
     ADDRESS,
     choose_delivery,
@@ -30,12 +30,7 @@ PHONE = "416-555-0199"
 
 @pytest.fixture
 def store(app):
-    classes = seed_reference_data()
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, stock=5,
-    )  # fmt: skip
-    db.session.commit()
+    tent = ridge_tent(seed_reference_data(), boxed=False)
     regular = db.session.scalar(sa.select(ShippingService).filter_by(code="regular"))
     return {"tent": tent, "regular": regular}
 

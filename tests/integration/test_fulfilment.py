@@ -21,32 +21,16 @@ from shop.notifications.models import OutboxMessage
 from shop.orders.models import Order
 from shop.shipping.models import Carrier, ShippingService
 from tests.conftest import log_in
-from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.factories import VariantFactory
+from tests.factories.store import TENT_COST, tent_and_stove
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
-from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.test_query_count import count_queries
-
-TENT_COST = 15000
-STOVE_COST = 4000
 
 
 @pytest.fixture
 def store(app):
-    classes = seed_reference_data()
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900, cost=TENT_COST,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
-    stove = VariantFactory(
-        product=ProductFactory(name="Camp Stove"), sku="STOVE-1", price=8900, cost=STOVE_COST,
-        tax_class=classes["standard"], weight_g=900, length_mm=200, width_mm=150, height_mm=120,
-        stock=0,
-    )  # fmt: skip
-    stove.stock.supplier = SupplierFactory(lead_time_days=10)
-    db.session.commit()
-    return {"tent": tent, "stove": stove}
+    return tent_and_stove(at_cost=True)
 
 
 @pytest.fixture

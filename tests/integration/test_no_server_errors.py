@@ -33,15 +33,15 @@ PYTHON_ERROR = b"invalid literal for int()"  # Python's own words, never shown t
 
 
 @pytest.fixture
-def demo(app, runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    guest = app.test_client()
+def demo(demo_app):
+    """The demo store (seeded once per worker, copied here) with one order paid."""
+    guest = demo_app.test_client()
     guest.post("/cart/add", data={"variant_id": "1", "quantity": "1"})
     page = fill_address(guest).get_data(as_text=True)
     service = re.search(r'name="service" value="(\d+)"', page).group(1)
     guest.post("/checkout/delivery", data={"service": service, "policy": "ship_complete"})
     pay(guest, place(guest).headers["Location"])
-    owner = app.test_client()
+    owner = demo_app.test_client()
     log_in(owner, "owner@example.com", "maple-pine-demo")
     return {"guest": guest, "owner": owner, "number": db.session.scalar(sa.select(Order.number))}
 
@@ -59,15 +59,15 @@ def urls(app, method: str, number: str):
             yield url
 
 
-def test_no_page_answers_with_a_server_error(app, demo):
+def test_no_page_answers_with_a_server_error(demo_app, demo):
     errors = []
-    for url in set(urls(app, "GET", demo["number"])):
+    for url in set(urls(demo_app, "GET", demo["number"])):
         for who in ("guest", "owner"):
             for query in ("", ODD_QUERY, HUGE_QUERY):
                 response = demo[who].get(url + query)
                 if response.status_code >= 500:
                     errors.append(f"{who} GET {url + query}: {response.status_code}")
-    for url in set(urls(app, "POST", demo["number"])) - {"/account/logout"}:
+    for url in set(urls(demo_app, "POST", demo["number"])) - {"/account/logout"}:
         for form in GARBAGE_FORMS:
             response = demo["owner"].post(url, data=form)
             if response.status_code >= 500 or PYTHON_ERROR in response.data:

@@ -23,9 +23,9 @@ from shop.orders.models import Order, OrderLine
 from shop.shipping.models import Carrier
 from shop.storefront.orders import NOT_FOUND, READ_ONLY
 from tests.conftest import log_in
-from tests.factories import ProductFactory, SupplierFactory, UserFactory, VariantFactory
+from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.factories.store import tent_and_stove
 from tests.integration.backoffice_helpers import flashes, text_of
-from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.document_helpers import pdf_pages
 from tests.integration.order_helpers import buy
 
@@ -34,22 +34,12 @@ CANADA_POST_TRACKING = "https://www.canadapost-postescanada.ca/track-reperez/en#
 
 @pytest.fixture
 def store(app):
-    classes = seed_reference_data()
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900, cost=15000,
-        tax_class=classes["standard"], weight_g=2400, stock=5,
-    )  # fmt: skip
-    stove = VariantFactory(
-        product=ProductFactory(name="Camp Stove"), sku="STOVE-1", price=8900, cost=4000,
-        tax_class=classes["standard"], weight_g=900, stock=0,
-    )  # fmt: skip
-    stove.stock.supplier = SupplierFactory(lead_time_days=10)
+    store = tent_and_stove(boxed=False, at_cost=True)
     lamp = VariantFactory(
         product=ProductFactory(name="Lantern", backorderable=False), sku="LAMP-1", price=3900,
-        tax_class=classes["standard"], stock=1,
+        tax_class=store["classes"]["standard"], stock=1,
     )  # fmt: skip
-    db.session.commit()
-    return {"tent": tent, "stove": stove, "lamp": lamp}
+    return {"tent": store["tent"], "stove": store["stove"], "lamp": lamp}
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from shop.orders.models import Order
 from shop.purchasing import services as purchasing
 from shop.purchasing.models import PurchaseOrder
 from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.purchasing_helpers import backordered_item, mails, sent_po
@@ -78,11 +78,7 @@ def classes(app):
 
 @pytest.fixture
 def tent(classes):
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
+    return ridge_tent(classes)
 
 
 def test_the_reset_link_points_at_the_public_address(app, client, customer):

@@ -21,11 +21,16 @@ from tests.two_factor_helpers import CODE_STEP_PATH, code_at
 
 
 @pytest.fixture
-def seeded(app, runner):
-    result = runner.invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    db.session.expire_all()
-    return result
+def app(demo_app):
+    """Every test here reads the demo store: seeded once per worker, copied for each test."""
+    return demo_app
+
+
+@pytest.fixture
+def seeded(app, demo_template):
+    """The store `flask seed-demo` built, and what it printed (`.output`: the login table)."""
+    assert demo_template.exit_code == 0, demo_template.output
+    return demo_template
 
 
 def count(model) -> int:

@@ -18,6 +18,7 @@ from shop.orders.models import Order, OrderEvent, PaymentEvent
 from shop.payments import stripe_gateway
 from shop.shipping.models import ShippingService
 from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.fakes.stripe_server import closed_port_url, sign
 from tests.integration.checkout_helpers import (
     choose_delivery,
@@ -41,12 +42,7 @@ def app_config(stripe_fake):
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
+    return ridge_tent(seed_reference_data())
 
 
 def check_out(client, tent, quantity=2):

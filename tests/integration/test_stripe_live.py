@@ -13,7 +13,7 @@ from shop.extensions import db
 from shop.orders.models import Order
 from shop.payments import stripe_gateway
 from shop.shipping.models import ShippingService
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.integration.checkout_helpers import (
     choose_delivery,
     fill_address,
@@ -33,12 +33,7 @@ def app_config():
 
 
 def test_a_real_test_mode_checkout_session_asks_for_the_order_total(app, client):
-    classes = seed_reference_data()
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
+    tent = ridge_tent(seed_reference_data())
     client.post("/cart/add", data={"variant_id": str(tent.id), "quantity": "1"})
     fill_address(client)
     regular = db.session.scalar(sa.select(ShippingService).where(ShippingService.code == "regular"))

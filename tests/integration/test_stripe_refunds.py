@@ -19,6 +19,7 @@ from shop.refunds import services as refunds
 from shop.refunds import status as refund_status
 from shop.refunds.models import Refund
 from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.fakes.stripe_server import closed_port_url, sign
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.test_stripe_checkout import SECRET, check_out, deliver, session_id
@@ -36,12 +37,7 @@ def app_config(stripe_fake):
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=5,
-    )  # fmt: skip
+    return ridge_tent(seed_reference_data())
 
 
 @pytest.fixture
