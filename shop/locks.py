@@ -81,6 +81,7 @@ def lock_orders(order_ids) -> None:
     """Lock these orders, by id ascending (their rows are not loaded)."""
     ids = sorted(set(order_ids))
     if ids:
+        db.session.flush()  # as an ORM query would: what this session changed goes first
         orders = sa.table("orders", sa.column("id"))
         db.session.execute(
             sa.select(orders.c.id)

@@ -15,6 +15,7 @@
 Tests that check seed-demo itself (its --if-empty, its refusal) still run the command.
 """
 
+import hashlib
 import re
 import shutil
 import tempfile
@@ -143,13 +144,22 @@ class Templates:
 
 
 def template_database_name(pg_url: str, suffix: str) -> str:
-    """`<TEST_DATABASE_URL's database>_<suffix>`: a run's own, beside its main database."""
+    """`<TEST_DATABASE_URL's database>_<suffix>`: a run's own, beside its main database.
+    A name longer than PostgreSQL's 63 characters keeps a hash of the whole, so two
+    workers' names never become the same when cut."""
     base = sa.engine.make_url(pg_url).database
-    return re.sub(r"\W", "_", f"{base}_{suffix}")[:63]
+    return _fitted(re.sub(r"\W", "_", f"{base}_{suffix}"), 63)
 
 
 def copy_name(template: Template) -> str:
-    return template.pg_database[:58] + "_copy"
+    return _fitted(template.pg_database + "_copy", 63)
+
+
+def _fitted(name: str, limit: int) -> str:
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f"{name[: limit - 11]}_{digest}"
 
 
 def dirty_tables(conn, tables: list[sa.Table]) -> list[str]:

@@ -30,12 +30,10 @@ events = sa.table(
 def upgrade():
     with op.batch_alter_table("order_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("params", sa.JSON(), server_default="{}", nullable=False))
+    # One statement for the whole history, however long: the sentence becomes {"text": ...}.
     conn = op.get_bind()
-    rows = conn.execute(sa.select(events.c.id, events.c.message)).all()
-    for event_id, message in rows:
-        conn.execute(
-            events.update().where(events.c.id == event_id).values(params={"text": message})
-        )
+    make = "json_build_object" if conn.dialect.name == "postgresql" else "json_object"
+    conn.execute(sa.text(f"UPDATE order_events SET params = {make}('text', message)"))
     with op.batch_alter_table("order_events", schema=None) as batch_op:
         batch_op.drop_column("message")
 

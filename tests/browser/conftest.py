@@ -145,14 +145,19 @@ def browser_app(folder: Path):
 def copy_seeded(template: str, seed, tmp_path: Path) -> None:
     """Copy the store `seed()` makes into tmp_path, seeding it first if this worker has not."""
     folder = TEMPLATES.folder / f"browser-{template}"
-    if not (folder / "browser.db").exists():
-        folder.mkdir()
-        shutil.copyfile(TEMPLATES.empty_sqlite(), folder / "browser.db")
-        app = browser_app(folder)
+    if not folder.exists():
+        # Seeded beside, then renamed: a seed that fails leaves no half-made store behind
+        # for the worker's next test to take as ready.
+        making = folder.with_name(folder.name + "-making")
+        shutil.rmtree(making, ignore_errors=True)
+        making.mkdir()
+        shutil.copyfile(TEMPLATES.empty_sqlite(), making / "browser.db")
+        app = browser_app(making)
         with app.app_context():
             seed()
             db.session.remove()
             db.engine.dispose()
+        making.rename(folder)
     shutil.copyfile(folder / "browser.db", tmp_path / "browser.db")
     shutil.copytree(folder / "instance", tmp_path / "instance", dirs_exist_ok=True)
 

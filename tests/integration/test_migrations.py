@@ -88,6 +88,10 @@ RELEASED = {
     "i11_receipts_to_grni.py": ("e5b0795600e5569f74f4d2b432c809a01d7f7f74ca19e72a5b0d3a1a7d1d5ab0"),
     "i11_tax_classes.py": ("33ce3f81d7ff2e89137c5cdddca851ff17222457ca78d9a9bf247fe50b6fb403"),
     "i11_valuation.py": ("e9df00980ec0466f1afbb2da21c01b7298b3832307d15ef83d9d89beb489ec0d"),
+    "i12_after_sale.py": ("a7f47a4628a7b1d975b577e15d1341d35c8b44fc76a3d49bad0d504671a777b4"),
+    "i12_stripe_refunds.py": ("a7cfb33e4f8cbc06ec40e4e266dbcf95968631bdcf5f2f67470b63f094ac8fa4"),
+    "i13_document_batches.py": ("9700b6294f145974533f19cc91e8643b878b5ffbd7b0455a26e82dafec0d5afd"),
+    "i13_jobs.py": ("d313a905347c9b6e9694319d4ff4a690e0de53625097185c4db99832ee20beda"),
     "totp_second_factor.py": ("f3d11f35163d78898758c473606ee88d30a5be4bb886894fde26f74e6e0f8dba"),
 }
 
