@@ -12,11 +12,11 @@ from shop.demo.catalogue import ITEMS, ean13, option_code
 from shop.demo.history_plan import DEFAULT_SEED as HISTORY_SEED
 from shop.demo.history_plan import HistoryError, HistoryResult
 from shop.demo.history_writer import advance_sequences, generate_history
-from shop.demo.people import CUSTOMER_PASSWORD, STAFF_PASSWORD, login_table
+from shop.demo.people import ACCOUNTS, CUSTOMER_PASSWORD, STAFF_PASSWORD, login_table
 from shop.demo.seed import DEFAULT_SEED, SeedResult, seed_demo, store_has_products
 
 __all__ = [
-    "CUSTOMER_PASSWORD", "DEFAULT_SEED", "HISTORY_SEED", "ITEMS", "STAFF_PASSWORD",
+    "ACCOUNTS", "CUSTOMER_PASSWORD", "DEFAULT_SEED", "HISTORY_SEED", "ITEMS", "STAFF_PASSWORD",
     "HistoryError", "HistoryResult", "SeedResult", "advance_sequences", "ean13",
     "generate_history", "login_table", "option_code", "seed_demo", "store_has_products",
 ]  # fmt: skip
