@@ -3,7 +3,7 @@ shipping, tax, accounting, ...). The field types are shop.forms.fields, shared w
 storefront; here are the back office's base form and the pieces several areas use.
 """
 
-from wtforms import Form, SelectField, StringField
+from wtforms import Form, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -79,3 +79,14 @@ def status_filter_form(labels: dict[str, str]) -> type[StatusFilterForm]:
         )
 
     return Filter
+
+
+def check_last_day(first_day, last_day) -> None:
+    """A period's last day may not come before its first (both optional)."""
+    if last_day.data and first_day.data and last_day.data < first_day.data:
+        raise ValidationError("Choose a day on or after the first day.")
+
+
+def readable(field):
+    """A filter's value, or None when what was typed could not be read."""
+    return field.data if not field.errors else None

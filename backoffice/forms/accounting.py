@@ -6,7 +6,7 @@ from wtforms import BooleanField, FieldList, Form, FormField, SelectField, Strin
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional, ValidationError
 
-from backoffice.forms import BackofficeForm, name_field
+from backoffice.forms import BackofficeForm, check_last_day, name_field, readable
 from shop.forms.fields import (
     DayField,
     IdSelectField,
@@ -28,8 +28,7 @@ class PeriodForm(Form):
     date_to = DayField("Up to", validators=[Optional()])
 
     def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("Choose a day on or after the first day.")
+        check_last_day(self.date_from, field)
 
     def period(self) -> tuple[date | None, date | None]:
         """The days to report on; a day that could not be read is left open."""
@@ -96,19 +95,15 @@ class InvoiceFilterForm(Form):
         ]
 
     def validate_issued_to(self, field):
-        if field.data and self.issued_from.data and field.data < self.issued_from.data:
-            raise ValidationError("Choose a day on or after the first day.")
+        check_last_day(self.issued_from, field)
 
     def filters(self) -> dict:
-        def ok(field):
-            return field.data if not field.errors else None
-
         return {
-            "text": ok(self.q) or "",
-            "kind": ok(self.kind) or None,
-            "status": ok(self.status) or None,
-            "issued_from": ok(self.issued_from),
-            "issued_to": ok(self.issued_to),
+            "text": readable(self.q) or "",
+            "kind": readable(self.kind) or None,
+            "status": readable(self.status) or None,
+            "issued_from": readable(self.issued_from),
+            "issued_to": readable(self.issued_to),
         }
 
     def query_args(self) -> dict:

@@ -2,9 +2,9 @@
 
 from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
-from backoffice.forms import BackofficeForm
+from backoffice.forms import BackofficeForm, check_last_day, readable
 from shop.forms.fields import DayField, at_most, without_nul
 from shop.orders import status as order_status
 
@@ -25,20 +25,16 @@ class OrderFilterForm(Form):
     backordered = BooleanField("Only orders with backorders")
 
     def validate_placed_to(self, field):
-        if field.data and self.placed_from.data and field.data < self.placed_from.data:
-            raise ValidationError("Choose a day on or after the first day.")
+        check_last_day(self.placed_from, field)
 
     def filters(self) -> dict:
         """What to filter by; a filter whose text could not be read is left out."""
 
-        def ok(field):
-            return field.data if not field.errors else None
-
         return {
-            "text": ok(self.q) or "",
-            "status": ok(self.status) or None,
-            "placed_from": ok(self.placed_from),
-            "placed_to": ok(self.placed_to),
+            "text": readable(self.q) or "",
+            "status": readable(self.status) or None,
+            "placed_from": readable(self.placed_from),
+            "placed_to": readable(self.placed_to),
             "backordered": bool(self.backordered.data),
         }
 

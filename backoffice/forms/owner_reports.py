@@ -4,7 +4,7 @@ from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from backoffice.forms import category_choices
+from backoffice.forms import category_choices, check_last_day
 from shop import clock
 from shop.forms.fields import DayField, IdSelectField, day_arg
 from shop.reports import filters as report_filters
@@ -52,8 +52,7 @@ class ReportFilterForm(Form):
         return ok
 
     def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("Choose a day on or after the first day.")
+        check_last_day(self.date_from, field)
         if field.data and field.data > clock.store_today():
             raise ValidationError("Choose a day up to today.")
 
