@@ -2,6 +2,7 @@
 
 import factory
 import pyotp
+from flask import current_app
 
 from shop.accounts import roles
 from shop.accounts.models import Address, TotpFactor, User
@@ -12,6 +13,21 @@ from shop.extensions import db
 from tests.factories.base import BaseFactory
 
 PASSWORD = "correct horse battery"
+HASH_SETTINGS = ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_PARALLELISM")
+_PASSWORD_HASHES: dict[tuple, str] = {}
+
+
+def shared_password_hash() -> str:
+    """PASSWORD's Argon2 hash with the app's parameters, made once per set of parameters.
+
+    Signing in still verifies it with the real parameters; only the making is shared
+    (each hash costs as much as a sign-in, and most tests make several people).
+    """
+    cfg = current_app.config
+    key = tuple(cfg[name] for name in HASH_SETTINGS)
+    if key not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[key] = hash_password(PASSWORD)
+    return _PASSWORD_HASHES[key]
 
 
 class UserFactory(BaseFactory):
@@ -21,7 +37,7 @@ class UserFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name")
     role = roles.CUSTOMER
-    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+    password_hash = factory.LazyFunction(shared_password_hash)
 
     @factory.post_generation
     def totp(user, create, extracted, **_kwargs):
