@@ -11,7 +11,6 @@ import contextlib
 import contextvars
 import os
 import re
-import shutil
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -25,7 +24,8 @@ from flask.testing import FlaskClient
 from shop import create_app
 from shop.extensions import db
 from tests import factories
-from tests.templates import BASE_URL, TEMPLATES, Template, empty_written_tables
+from tests.app_shelf import SHELF
+from tests.templates import BASE_URL, NO_FLUSH_WAIT, TEMPLATES, Template, empty_written_tables
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -34,9 +34,8 @@ DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 def pg_url_for_worker(worker: str, base: str | None = None) -> str:
     """TEST_DATABASE_URL with search_path set to a schema of this worker's own."""
     url = sa.engine.make_url(base or PG_URL).set(drivername="postgresql+psycopg")
-    return url.update_query_dict({"options": f"-csearch_path={worker}"}).render_as_string(
-        hide_password=False
-    )
+    options = f"-csearch_path={worker} {NO_FLUSH_WAIT}"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 def ensure_schema(url: str, schema: str) -> None:
@@ -159,8 +158,9 @@ def app(database, tmp_path, pg_state, app_config):
 
 @pytest.fixture(scope="session", autouse=True)
 def database_templates():
-    """This worker's database templates (tests/templates.py), removed at the end."""
+    """This worker's database templates (tests/templates.py) and kept apps, removed at the end."""
     yield TEMPLATES
+    SHELF.close()
     TEMPLATES.close()
 
 
@@ -181,12 +181,18 @@ def demo_app(database, tmp_path, pg_state, app_config, demo_template):
 @contextlib.contextmanager
 def app_on(database: str, tmp_path, pg_state, *, template: Template | None = None, **overrides):
     """An app on empty tables (or on a copy of `template`), its app context pushed;
-    emptied again afterwards."""
+    emptied again afterwards. The app is the previous test's when it asked for the same
+    kind (tests/app_shelf.py); its files are then in a folder of the shelf's, not tmp_path."""
+    key = SHELF.key(database, template, overrides)
+    kept = SHELF.take(key) if key is not None else None
+    home = kept.folder if kept else (SHELF.folder_for_new() if key is not None else tmp_path)
     if template is not None:
-        overrides["SQLALCHEMY_DATABASE_URI"] = TEMPLATES.copy(template, tmp_path, PG_URL)
+        overrides["SQLALCHEMY_DATABASE_URI"] = TEMPLATES.copy(template, home, PG_URL)
     elif database == "sqlite" and "SQLALCHEMY_DATABASE_URI" not in overrides:
-        shutil.copyfile(TEMPLATES.empty_sqlite(), tmp_path / "test.db")
-    app = make_app(database, tmp_path, pg_state, **overrides)
+        TEMPLATES.copy_empty_sqlite(home / "test.db")
+    app = kept.app if kept else make_app(database, home, pg_state, **overrides)
+    if key is not None and kept is None:
+        SHELF.keep(key, app, home)
     with app.app_context():
         if template is None:
             create_tables(database, pg_state, copied="SQLALCHEMY_DATABASE_URI" not in overrides)
@@ -199,6 +205,8 @@ def app_on(database: str, tmp_path, pg_state, *, template: Template | None = Non
             db.engine.dispose()
             if template is not None:
                 TEMPLATES.drop_copy(template)
+            if key is not None:
+                SHELF.after_test(key)
 
 
 def create_tables(database: str, pg_state, copied: bool) -> None:

@@ -28,6 +28,10 @@ from shop import create_app
 from shop.extensions import db
 
 BASE_URL = "http://shop.test"  # the public address every test app is given
+# A commit of a test's session does not wait for PostgreSQL to flush its log to disk:
+# what is committed is seen, locked and conflicts exactly as with the flush (only a crash
+# of the server could lose it), and a test commits tens of times.
+NO_FLUSH_WAIT = "-csynchronous_commit=off"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class Templates:
             self._built[key] = Template(path, None, self.folder / "empty-instance")
         return self._built[key].sqlite_file
 
+    def copy_empty_sqlite(self, path: Path) -> None:
+        copy_sqlite(self.empty_sqlite(), path)
+
     def demo(self, database: str, pg_url: str | None, worker: str) -> Template:
         """The demo store `flask seed-demo` builds, on SQLite or in a PostgreSQL database."""
         key = ("demo", database)
@@ -96,7 +103,7 @@ class Templates:
         """Copy the template for one test; the database URI the test's app uses."""
         shutil.copytree(template.instance, tmp_path / "instance", dirs_exist_ok=True)
         if template.sqlite_file is not None:
-            shutil.copyfile(template.sqlite_file, tmp_path / "test.db")
+            copy_sqlite(template.sqlite_file, tmp_path / "test.db")
             return f"sqlite:///{tmp_path / 'test.db'}"
         return self.recreate_database(pg_url, copy_name(template), template=template.pg_database)
 
@@ -111,6 +118,7 @@ class Templates:
         with self._admin_engine(pg_url).connect() as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
         url = sa.engine.make_url(pg_url).set(drivername="postgresql+psycopg", database=name)
+        url = url.update_query_dict({"options": NO_FLUSH_WAIT})
         return url.render_as_string(hide_password=False)
 
     def _drop(self, name: str, pg_url: str | None = None) -> None:
@@ -141,6 +149,23 @@ class Templates:
             "INSTANCE_PATH": str(instance),
             "BASE_URL": BASE_URL,
         }
+
+
+def copy_sqlite(source: Path, path: Path) -> None:
+    """A SQLite file copied to `path`, in place of whatever a previous test left there.
+
+    The copy is a new file moved into place, never written into the old one: an engine a
+    test forgot to close still holds the old file, and SQLite would take writing into it
+    under that engine for a broken disk ("disk I/O error"). The old write-ahead log goes
+    too, or SQLite would replay it into the new file.
+    """
+    fresh = path.with_name(path.name + ".new")
+    shutil.copyfile(source, fresh)
+    if path.exists():
+        shutil.copymode(path, fresh)  # the mode create_app gave it (private_file)
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    fresh.replace(path)
 
 
 def template_database_name(pg_url: str, suffix: str) -> str:

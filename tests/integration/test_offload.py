@@ -287,6 +287,7 @@ def test_a_batch_drawn_by_a_worker_on_another_host_is_handed_out_by_this_one(
     with worker_host.app_context():
         batches.make_batch(batch_id)
         db.session.remove()
+        db.engine.dispose()
     client = app.test_client()
     log_in(client, staff[roles.WAREHOUSE].email)
     response = client.get(f"/admin/documents/batches/{token}.pdf")

@@ -39,10 +39,10 @@ def _locked_for_others(path) -> bool:
     return False
 
 
-def test_a_request_that_has_only_read_lets_go_of_the_write_lock(app, database, tmp_path):
+def test_a_request_that_has_only_read_lets_go_of_the_write_lock(app, database):
     if database != "sqlite":
         pytest.skip("SQLite's write lock")
-    path = tmp_path / "test.db"
+    path = db.engine.url.database
     with app.test_request_context("/account/login", method="POST"):
         db.session.execute(sa.text("SELECT 1"))
         assert _locked_for_others(path)  # a write request locks at its first statement
@@ -56,10 +56,10 @@ def test_a_request_that_has_only_read_lets_go_of_the_write_lock(app, database, t
     assert not _locked_for_others(path)
 
 
-def test_reading_outside_a_request_takes_no_write_lock_in_read_only(app, database, tmp_path):
+def test_reading_outside_a_request_takes_no_write_lock_in_read_only(app, database):
     if database != "sqlite":
         pytest.skip("SQLite's write lock")
-    path = tmp_path / "test.db"
+    path = db.engine.url.database
     db.session.execute(sa.text("SELECT 1"))  # a job, a command: locked at BEGIN
     assert _locked_for_others(path)
     db.session.rollback()
