@@ -6,8 +6,6 @@ loaded and no entity expanded, so a file cannot make it read another file.
 
 import io
 
-from ofxtools.Parser import OFXTree
-
 from shop.banking.errors import BankingError
 from shop.banking.parsed import ParsedLine, ParsedStatement, cents
 
@@ -19,6 +17,10 @@ def looks_like(data: bytes) -> bool:
 
 
 def parse(data: bytes) -> list[ParsedStatement]:
+    # Imported here: ofxtools takes a third of a second to import, which every start of
+    # the store (each cron command, each worker) would pay for a page few people open.
+    from ofxtools.Parser import OFXTree
+
     tree = OFXTree()
     try:
         tree.parse(io.BytesIO(data))

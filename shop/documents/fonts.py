@@ -9,10 +9,12 @@ subset of glyphs a document uses, so the PDF shows the same text everywhere.
 """
 
 import importlib.util
+from functools import cache
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
@@ -28,10 +30,11 @@ def font_folder() -> Path:
     return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
 
 
+@cache
 def register_fonts() -> None:
-    """Register the regular and bold faces with reportlab, once per process."""
-    if REGULAR in pdfmetrics.getRegisteredFontNames():
-        return
+    """Register the regular and bold faces with reportlab, once per process, when the
+    first document is drawn (reading the two font files takes a sixth of a second, which
+    a start of the store that prints nothing need not pay)."""
     folder = font_folder()
     pdfmetrics.registerFont(TTFont(REGULAR, str(folder / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
@@ -41,11 +44,16 @@ def register_fonts() -> None:
         addMapping(REGULAR, 1, italic, BOLD)
 
 
+def string_width(text: str, font: str, size: float) -> float:
+    """reportlab's stringWidth, our fonts registered first: a document's text may be
+    measured (cut, wrapped) before its canvas exists."""
+    register_fonts()
+    return stringWidth(text, font, size)
+
+
 def document_canvas(*args, **kwargs) -> Canvas:
     """A canvas whose first font is ours: reportlab would otherwise list Helvetica, a font
     not embedded, in every page's resources."""
+    register_fonts()
     kwargs.setdefault("initialFontName", REGULAR)
     return Canvas(*args, **kwargs)
-
-
-register_fonts()

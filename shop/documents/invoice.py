@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from shop.documents.fonts import BOLD, REGULAR
+from shop.documents.fonts import BOLD, REGULAR, register_fonts
 from shop.money import format_money
 
 PAGE_WIDTH, PAGE_HEIGHT = LETTER
@@ -86,6 +86,7 @@ def render_invoice(
     order_number is the order's and credited_number, for a credit note, the number of
     the invoice it credits.
     """
+    register_fonts()
     doc = _Document(
         invoice, locale=locale, timezone=timezone, order=order_number, credited=credited_number
     )

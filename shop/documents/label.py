@@ -14,10 +14,9 @@ from io import BytesIO
 
 from reportlab.lib import colors
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from shop.documents.fonts import document_canvas
+from shop.documents.fonts import document_canvas, string_width
 from shop.documents.layout import BOLD, GREY, REGULAR, Formats, clean, code128, fit, lines_of
 
 LABEL_SIZE = (4 * inch, 6 * inch)  # 288 x 432 pt
@@ -94,7 +93,7 @@ def _draw_label(canvas: Canvas, shipment, parcel, number: int, count: int, sende
     # Service and parcel
     service = clean(shipment.service_name)
     size = 15.0
-    while size > 10 and stringWidth(service, BOLD, size) > INNER - 84:
+    while size > 10 and string_width(service, BOLD, size) > INNER - 84:
         size -= 0.5
     canvas.setFont(BOLD, size)
     canvas.drawString(MARGIN, y - 19, fit(service, BOLD, size, INNER - 84))

@@ -20,10 +20,9 @@ from babel.numbers import format_decimal
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from shop.documents.fonts import BOLD, REGULAR
+from shop.documents.fonts import BOLD, REGULAR, string_width
 
 GREY = colors.Color(0.4, 0.4, 0.4)
 RULE = colors.Color(0.75, 0.75, 0.75)
@@ -46,9 +45,9 @@ def lines_of(text: str | None) -> list[str]:
 
 def fit(text: str, font: str, size: float, width: float) -> str:
     """text cut with an ellipsis so it fits in width."""
-    if stringWidth(text, font, size) <= width:
+    if string_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "...", font, size) > width:
+    while text and string_width(text + "...", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "..."
 
@@ -56,7 +55,7 @@ def fit(text: str, font: str, size: float, width: float) -> str:
 def wrap(text: str, font: str, size: float, width: float, max_lines: int = 4) -> list[str]:
     """text in lines no wider than width; at most max_lines, the last one cut short."""
     text = clean(text)
-    if stringWidth(text, font, size) <= width:  # most cells: one line, measured once
+    if string_width(text, font, size) <= width:  # most cells: one line, measured once
         return [text]
     lines = simpleSplit(text, font, size, width) or [""]
     if len(lines) > max_lines:
