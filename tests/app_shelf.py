@@ -157,16 +157,22 @@ def shape_of(app: Flask) -> tuple:
     )
 
 
+def _store_handler() -> logging.Handler | None:
+    return next((h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME), None)
+
+
 def _log_state() -> tuple:
-    root = logging.getLogger()
-    handler = next((h for h in root.handlers if h.get_name() == HANDLER_NAME), None)
-    return root.level, handler, handler.formatter if handler else None
+    handler = _store_handler()
+    return logging.getLogger().level, handler.formatter if handler else None
 
 
 def _restore_log_state(state: tuple) -> None:
-    level, handler, formatter = state
+    """The level and format the app set, on the store's handler as it is now (a test may
+    have put another in its place)."""
+    level, formatter = state
     logging.getLogger().setLevel(level)
-    if handler is not None:
+    handler = _store_handler()
+    if handler is not None and formatter is not None:
         handler.setFormatter(formatter)
 
 

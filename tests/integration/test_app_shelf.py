@@ -1,6 +1,7 @@
 """The app a test hands on to the next (tests/app_shelf.py) comes back as it was made:
 what one test changed must not be seen by the next."""
 
+import logging
 import os
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from shop.catalogue.models import Category
 from shop.extensions import db, limiter
 from tests.app_shelf import AppShelf
-from tests.conftest import app_on
+from tests.conftest import app_on, make_app
 
 
 def test_a_kept_app_comes_back_with_its_settings_files_and_limits_as_made(
@@ -49,4 +50,21 @@ def test_an_app_a_test_added_a_route_to_is_not_handed_on(database, tmp_path, pg_
     with app_on(database, tmp_path, pg_state) as second:
         assert second is not first
         assert second.test_client().get("/only-for-this-test").status_code == 404
+    shelf.close()
+
+
+def test_a_kept_app_writes_its_own_log_format_after_an_app_that_wrote_json(
+    database, tmp_path, pg_state, monkeypatch
+):
+    shelf = AppShelf()
+    monkeypatch.setattr("tests.conftest.SHELF", shelf)
+    with app_on(database, tmp_path, pg_state) as first:
+        pass
+    make_app(database, tmp_path / "json", pg_state, LOG_FORMAT="json")
+    with app_on(database, tmp_path, pg_state) as second:
+        assert second is first
+        handler = next(h for h in logging.getLogger().handlers if h.get_name() == "shop")
+        record = logging.LogRecord("shop.access", logging.INFO, __file__, 1, "GET /", (), None)
+        record.request_id = "r1"
+        assert not handler.format(record).startswith("{")
     shelf.close()
