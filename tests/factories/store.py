@@ -50,6 +50,15 @@ def camp_stove(classes: dict[str, TaxClass], *, boxed: bool = True, **fields) ->
     return stove
 
 
+def two_person_tent(classes: dict[str, TaxClass], *, stock: int = 10) -> Variant:
+    """TENT-2P, $200.00 at a cost of $80.00, standard rated: the tent the returns tests
+    sell, ship and take back."""
+    return VariantFactory(
+        product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
+        tax_class=classes["standard"], stock=stock,
+    )  # fmt: skip
+
+
 def tent_and_stove(
     *, tent_stock: int = 5, boxed: bool = True, at_cost: bool = False
 ) -> dict[str, Variant]:

@@ -16,7 +16,8 @@ from shop.returns import services as returns
 from shop.returns import status as return_status
 from shop.returns.models import ReturnRequest
 from tests.conftest import log_in
-from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.factories import UserFactory
+from tests.factories.store import two_person_tent
 from tests.integration.backoffice_helpers import flashes
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
@@ -25,11 +26,7 @@ from tests.integration.returns_helpers import bought_and_shipped, page_text, req
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
-        tax_class=classes["standard"], stock=10,
-    )  # fmt: skip
+    return two_person_tent(seed_reference_data(), stock=10)
 
 
 def staff_client(app, staff, role):

@@ -20,6 +20,7 @@ from shop.shipping.models import ShippingService
 from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.factories.store import ridge_tent
 from tests.integration.checkout_helpers import (
     choose_delivery,
     fill_address,
@@ -53,11 +54,7 @@ def store(app):
     settings.gst_hst_number = GST_HST
     settings.qst_number = QST
     settings.phone = "416-555-0100"
-    tent = VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-1", price=34900,
-        tax_class=classes["standard"], weight_g=2400, length_mm=550, width_mm=180, height_mm=180,
-        stock=20,
-    )  # fmt: skip
+    tent = ridge_tent(classes, stock=20)
     lamp = VariantFactory(
         product=ProductFactory(name="Camp Lamp"), sku="LAMP-7", price=2450,
         tax_class=classes["standard"], weight_g=300, length_mm=150, width_mm=100, height_mm=100,

@@ -18,7 +18,8 @@ from shop.returns import services as returns
 from shop.returns import status as return_status
 from shop.returns.models import ReturnRequest
 from tests.conftest import log_in
-from tests.factories import ProductFactory, UserFactory, VariantFactory
+from tests.factories import UserFactory
+from tests.factories.store import two_person_tent
 from tests.integration.backoffice_helpers import errors_beside, flashes
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.returns_helpers import (
@@ -32,11 +33,7 @@ from tests.integration.returns_helpers import (
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
-        tax_class=classes["standard"], stock=10,
-    )  # fmt: skip
+    return two_person_tent(seed_reference_data(), stock=10)
 
 
 def counts() -> tuple[int, int, int]:

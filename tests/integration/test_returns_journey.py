@@ -28,7 +28,7 @@ from shop.refunds.models import Refund
 from shop.returns import status as return_status
 from shop.returns.models import ReturnRequest
 from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories.store import two_person_tent
 from tests.integration.backoffice_helpers import flashes
 from tests.integration.books_helpers import balances, source_keys_posted_twice, unbalanced_entries
 from tests.integration.checkout_helpers import seed_reference_data
@@ -48,11 +48,7 @@ GAIL = "gail@example.com"
 
 @pytest.fixture
 def tent(app):
-    classes = seed_reference_data()
-    return VariantFactory(
-        product=ProductFactory(name="Ridge Tent"), sku="TENT-2P", price=20000, cost=8000,
-        tax_class=classes["standard"], stock=2,
-    )  # fmt: skip
+    return two_person_tent(seed_reference_data(), stock=2)
 
 
 def books_agree() -> None:
