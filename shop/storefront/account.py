@@ -36,12 +36,12 @@ from shop.views import file_response, service_call, show_error
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _login_limit() -> str:
+def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def register():
     # Continued by email for a new and a taken address alike: the page never tells which.
     form = RegisterForm()
@@ -84,7 +84,7 @@ def _status(err: DomainError, refused: int = 200) -> int:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("account.overview"))
@@ -112,7 +112,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():

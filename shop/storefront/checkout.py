@@ -31,7 +31,7 @@ from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.errors import CheckoutChanged
 from shop.orders.models import POLICY_LABELS
-from shop.payments import demo, providers
+from shop.payments import demo, providers, stripe_gateway
 from shop.storefront.forms import (
     CheckoutAddressForm,
     DeliveryForm,
@@ -254,8 +254,6 @@ def _to_stripe(order):
     stock rows (or SQLite's write lock) are held. If Stripe cannot be reached, the
     order stays reserved and "Pay now" tries again with the same idempotency key.
     """
-    from shop.payments import stripe_gateway
-
     try:
         url = stripe_gateway.checkout_url_for(
             order,

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from shop.accounts import second_factor, services, sessions
 from shop.accounts.errors import AccountError
 from shop.extensions import db, limiter
-from shop.storefront.account import _login_limit
+from shop.storefront.account import login_rate_limit
 from shop.storefront.forms import EmptyForm
 from shop.storefront.signin import PENDING, landing_url, log_in, start_session
 from shop.storefront.two_factor_forms import CODE_HELP, CodeForm, TurnOffForm
@@ -30,7 +30,7 @@ def _refused(form, err: AccountError) -> None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def code():
     """The second step: a code from the app or a recovery code."""
     token = session.get(PENDING)
@@ -59,7 +59,7 @@ def _recovery_note(left: int) -> str:
 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def enrol_at_login():
     """A user whose role needs a second factor sets it up before getting in."""
     token = session.get(PENDING)

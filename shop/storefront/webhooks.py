@@ -3,7 +3,9 @@
 from flask import Blueprint, current_app, request
 from sqlalchemy.exc import IntegrityError
 
+from shop import stripe_webhooks
 from shop.extensions import csrf, db
+from shop.payments import stripe_gateway
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -11,9 +13,6 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 @bp.post("/stripe")
 @csrf.exempt
 def stripe_events():
-    from shop import stripe_webhooks
-    from shop.payments import stripe_gateway
-
     payload = request.get_data(cache=False)
     try:
         outcome = stripe_webhooks.handle_webhook(payload, request.headers.get("Stripe-Signature"))
