@@ -6,12 +6,13 @@ and reorder the fields; the parameters' lists (items, dates moved) are joined he
 Rows written before events were data (migration i14_event_kinds) keep their sentence
 whole, as params {"text": ...}.
 
-It sits above the packages whose labels it reads (orders, refunds, returns) and below
+It sits above the packages whose labels it reads (orders, backorders, refunds, returns) and below
 the pages that show it (the back office's order page, through the filter `event_text`).
 """
 
 from collections.abc import Callable
 
+from shop.backorders.repromise import DELAY_REASONS
 from shop.formatting import money
 from shop.orders.models import POLICY_LABELS, OrderEvent
 from shop.refunds.status import REASON_LABELS as REFUND_REASONS
@@ -113,8 +114,8 @@ def _backorder_cancelled(p: dict) -> str:
 
 def _delayed(p: dict) -> str:
     text = "Expected ship date moved later: {moved}. {why} Customer emailed.".format(
-        moved=_moves(p["moves"]), why=p["why"]
-    )
+        moved=_moves(p["moves"]), why=DELAY_REASONS.get(p["why"], p["why"])
+    )  # a row written before the reasons were codes holds the sentence itself
     return text[:MAX_DATES_TEXT]
 
 

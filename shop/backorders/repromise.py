@@ -52,11 +52,18 @@ from shop.promise.incoming import expected_date
 from shop.purchasing import status as st
 from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
-# What the customer reads as the reason of a delay.
-SUPPLIER_LATER = "Our supplier now expects to deliver later than planned."
-SUPPLIER_LATE = "The delivery we are waiting for from our supplier has not arrived on time."
-ORDER_CANCELLED = "The delivery we were waiting for will not come; we are ordering again."
-LEAD_TIME_PASSED = "The item has not come in as soon as we expected."
+# Why a ship date moved later: the order's history keeps the code, the customer reads
+# the sentence (in the email, and on the order page through shop.order_history).
+SUPPLIER_LATER = "supplier_later"
+SUPPLIER_LATE = "supplier_late"
+ORDER_CANCELLED = "order_cancelled"
+LEAD_TIME_PASSED = "lead_time_passed"
+DELAY_REASONS = {
+    SUPPLIER_LATER: "Our supplier now expects to deliver later than planned.",
+    SUPPLIER_LATE: "The delivery we are waiting for from our supplier has not arrived on time.",
+    ORDER_CANCELLED: "The delivery we were waiting for will not come; we are ordering again.",
+    LEAD_TIME_PASSED: "The item has not come in as soon as we expected.",
+}
 
 
 @dataclass
@@ -69,7 +76,8 @@ class Told:
 
 
 def tell_customers(changes: list[backorders.DateChange], *, why: str, user=None) -> list[Told]:
-    """An event per order whose backorders moved; one email per order with a later date."""
+    """An event per order whose backorders moved; one email per order with a later date.
+    why: a code of DELAY_REASONS."""
     by_order: dict[int, list[backorders.DateChange]] = {}
     for change in changes:
         by_order.setdefault(change.line.order_id, []).append(change)
@@ -88,7 +96,7 @@ def tell_customers(changes: list[backorders.DateChange], *, why: str, user=None)
                 kind="backorder_delayed",
                 order=order,
                 changes=later,
-                why=why,
+                why=DELAY_REASONS[why],
             )
         if earlier:
             events.backorder_sooner(order, _describe(earlier), user)

@@ -255,6 +255,12 @@ def test_a_late_supplier_moves_the_dates_and_tells_each_customer_once(app, stove
         mail.body_text
     )
     assert "has not arrived on time" in mail.body_text
+    # The history keeps why as a code (French is coming) and the page reads the sentence.
+    [event] = db.session.scalars(
+        sa.select(OrderEvent).where(OrderEvent.kind == "backorder_delayed")
+    )
+    assert event.params["why"] == "supplier_late"
+    assert "has not arrived on time" in event_text(event)
 
     # The job runs again the same day (and the morning report runs it too): nothing new.
     again = app.test_cli_runner().invoke(args=["backorders", "repromise"])
