@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from shop.backorders.repromise import DELAY_REASONS
 from shop.formatting import money
+from shop.orders.errors import unavailable_text
 from shop.orders.models import POLICY_LABELS, OrderEvent
 from shop.refunds.status import REASON_LABELS as REFUND_REASONS
 from shop.returns.status import REASONS as RETURN_REASONS
@@ -74,7 +75,9 @@ def _refunded(p: dict) -> str:
     if p.get("order_cancelled"):
         why = "the order was cancelled"
     else:
-        why = "no longer available: {items}".format(items="; ".join(p["unavailable"]))
+        why = "no longer available: {items}".format(
+            items="; ".join(map(unavailable_text, p["unavailable"]))
+        )
     return "Payment of {money} refunded through {provider} ({refund_id}): {why}.".format(
         money=_amount(p), provider=p["provider"], refund_id=p["refund_id"], why=why
     )

@@ -9,12 +9,21 @@ class CheckoutChanged(OrderError):
     """What the customer reviewed is no longer true (cart, stock or prices changed)."""
 
 
+def unavailable_text(item: dict | str) -> str:
+    """One item an order can no longer get ({"units", "name", "left"}), as the customer
+    reads it: "2 x Ridge Tent (0 left)". Histories written before items were data hold
+    the text."""
+    if isinstance(item, str):
+        return item
+    return "{units} x {name} ({left} left)".format(**item)
+
+
 class CannotSupply(OrderError):
     """An order that gave its stock back can no longer be supplied: payment is refused."""
 
-    def __init__(self, items: list[str]):
+    def __init__(self, items: list[dict]):
         super().__init__(
             "Sorry, these items are no longer available: "
-            f"{'; '.join(items)}. Your payment was not taken."
+            f"{'; '.join(map(unavailable_text, items))}. Your payment was not taken."
         )
         self.items = items

@@ -52,10 +52,10 @@ def payment_rejected(order: Order, provider: str, reason: str) -> OrderEvent:
 
 
 def payment_refunded(
-    order: Order, provider: str, amount: int, refund_id: str, unavailable: list[str]
+    order: Order, provider: str, amount: int, refund_id: str, unavailable: list[dict]
 ) -> OrderEvent:
-    """Money taken for an order that cannot be supplied went back: `unavailable` names
-    the items gone ("2 x Ridge Tent (0 left)")."""
+    """Money taken for an order that cannot be supplied went back: `unavailable` holds
+    the items gone ({"units", "name", "left"}, as services.unavailable_items gives them)."""
     return _add(
         order, "refunded", provider=provider, refund_id=refund_id, unavailable=unavailable,
         **_money(order, amount),

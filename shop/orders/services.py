@@ -26,7 +26,7 @@ from shop.inventory import services as stock
 from shop.notifications.services import queue_email
 from shop.orders import events, pricing
 from shop.orders import status as st
-from shop.orders.errors import CannotSupply, CheckoutChanged, OrderError
+from shop.orders.errors import CannotSupply, CheckoutChanged, OrderError, unavailable_text
 from shop.orders.models import POLICY_LABELS, Order, OrderLine, OrderTax
 
 
@@ -204,9 +204,10 @@ def reallocate(order: Order) -> None:
         line.quantity_backordered = owed - line.quantity_allocated
 
 
-def unavailable_items(order: Order) -> list[str]:
-    """The items a released order could not get again: short of free stock and not
-    backorderable. Locks their stock rows, so the answer holds until the commit."""
+def unavailable_items(order: Order) -> list[dict]:
+    """The items a released order could not get again, short of free stock and not
+    backorderable: {"units", "name", "left"} each (unavailable_text reads one). Locks
+    their stock rows, so the answer holds until the commit."""
     owed: dict[int, int] = {}
     for line in order.lines:
         owed[line.variant_id] = (
@@ -225,7 +226,7 @@ def unavailable_items(order: Order) -> list[str]:
     )
     names = {line.variant_id: line.name for line in order.lines}
     return [
-        f"{units} x {names[variant_id]} ({max(free.get(variant_id, 0), 0)} left)"
+        {"units": units, "name": names[variant_id], "left": max(free.get(variant_id, 0), 0)}
         for variant_id, units in owed.items()
         if units > free.get(variant_id, 0) and not backorderable.get(variant_id, False)
     ]
@@ -271,7 +272,7 @@ def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: st
         subject=f"Order {order.number}: your payment was refunded",
         kind="payment_refunded",
         order=order,
-        items=items,
+        items=[unavailable_text(item) for item in items],
         amount=amount,
     )
     events.refund_notice_sent(order)

@@ -493,6 +493,7 @@ def test_a_late_success_for_items_sold_meanwhile_is_refunded_and_the_customer_to
     assert count(JournalEntry, JournalEntry.order_id == order.id) == 0  # no sale in the books
     [refunded] = [e for e in order.events if e.kind == "refunded"]
     assert refund["id"] in event_text(refunded) and "10 x Storm Lantern" in event_text(refunded)
+    assert refunded.params["unavailable"] == [{"units": 10, "name": "Storm Lantern", "left": 0}]
     [mail] = db.session.scalars(sa.select(OutboxMessage).filter_by(kind="payment_refunded"))
     assert mail.to_address == "guest@example.com" and order.number in mail.subject
     assert "10 x Storm Lantern" in mail.body_text and "refunded" in mail.body_text

@@ -33,9 +33,15 @@ SENTENCES = [
     ("paid", {"provider": "Stripe", "method": "", "amount": 500, **CAD},
      "Payment of $5.00 received through Stripe."),
     ("refunded", {"provider": "Stripe", "refund_id": "re_1", "amount": 100, **CAD,
-                  "unavailable": ["2 x Ridge Tent (0 left)", "1 x Camp Stove (0 left)"]},
+                  "unavailable": [{"units": 2, "name": "Ridge Tent", "left": 0},
+                                  {"units": 1, "name": "Camp Stove", "left": 0}]},
      "Payment of $1.00 refunded through Stripe (re_1): no longer available: "
      "2 x Ridge Tent (0 left); 1 x Camp Stove (0 left)."),
+    # written before the items were data: their text is kept
+    ("refunded", {"provider": "Stripe", "refund_id": "re_1", "amount": 100, **CAD,
+                  "unavailable": ["2 x Ridge Tent (0 left)"]},
+     "Payment of $1.00 refunded through Stripe (re_1): no longer available: "
+     "2 x Ridge Tent (0 left)."),
     ("refunded", {"provider": "Stripe", "refund_id": "re_2", "amount": 100, **CAD,
                   "order_cancelled": True},
      "Payment of $1.00 refunded through Stripe (re_2): the order was cancelled."),
