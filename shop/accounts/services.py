@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
 from shop.accounts.models import ADDRESS_FIELDS, Address, LoginChallenge, User, new_session_token
+from shop.addresses import postal_code_problem
 from shop.db import end_reading, utcnow
 from shop.extensions import db
 from shop.links import public_url
@@ -294,7 +295,14 @@ def _minutes(seconds: int) -> str:
 
 
 def save_address(*, user: User, data: dict, address: Address | None = None) -> Address:
-    """Add an address to the user's book, or update one of theirs."""
+    """Add an address to the user's book, or update one of theirs; refused (AccountError
+    beside the postal code) when the postal code cannot be the province's."""
+    problem = postal_code_problem(
+        country=data.get("country") or "CA", province=data.get("province") or "",
+        postal_code=data.get("postal_code") or "",
+    )  # fmt: skip
+    if problem:
+        raise AccountError(problem, field="postal_code")
     if address is None:
         address = Address(user=user)
         db.session.add(address)

@@ -9,6 +9,11 @@ class CheckoutChanged(OrderError):
     """What the customer reviewed is no longer true (cart, stock or prices changed)."""
 
 
+class AddressProblem(OrderError):
+    """The shipping address cannot be right (a postal code of another province): the
+    customer must correct it at the address step."""
+
+
 def unavailable_text(item: dict | str) -> str:
     """One item an order can no longer get ({"units", "name", "left"}), as the customer
     reads it: "2 x Ridge Tent (0 left)". Histories written before items were data hold

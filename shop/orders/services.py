@@ -15,6 +15,7 @@ from shop import clock, locks
 from shop.accounting import services as books
 from shop.accounting.agents import agent_for_code
 from shop.accounts.models import ADDRESS_FIELDS
+from shop.addresses import postal_code_problem
 from shop.billing import services as billing
 from shop.billing.files import pdf_attachment
 from shop.cart.models import Cart
@@ -26,7 +27,13 @@ from shop.inventory import services as stock
 from shop.notifications.services import queue_email
 from shop.orders import events, pricing
 from shop.orders import status as st
-from shop.orders.errors import CannotSupply, CheckoutChanged, OrderError, unavailable_text
+from shop.orders.errors import (
+    AddressProblem,
+    CannotSupply,
+    CheckoutChanged,
+    OrderError,
+    unavailable_text,
+)
 from shop.orders.models import POLICY_LABELS, Order, OrderLine, OrderTax
 
 
@@ -52,9 +59,22 @@ def price_checkout(*, cart: Cart, request: CheckoutRequest) -> pricing.Pricing:
     return price_summary(summarise(cart), request)
 
 
+def check_address(address: dict) -> None:
+    """Raises AddressProblem when the postal code cannot be the province's: the province
+    decides the tax and the postal code the shipping zone, so both must agree whatever
+    way the address came (the form, a saved address, a tampered session)."""
+    problem = postal_code_problem(
+        country=address["country"], province=address["province"],
+        postal_code=address["postal_code"],
+    )  # fmt: skip
+    if problem:
+        raise AddressProblem(problem, field="postal_code")
+
+
 def price_summary(summary: CartSummary, request: CheckoutRequest) -> pricing.Pricing:
     if not summary.lines:
         raise OrderError("Your cart is empty.")
+    check_address(request.address)
     if request.policy not in POLICY_LABELS or request.policy not in pricing.policies_for(summary):
         raise CheckoutChanged("Please choose how to ship your order again.")
     for line in summary.lines:

@@ -29,7 +29,7 @@ from shop.links import public_url
 from shop.orders import pricing
 from shop.orders import services as orders
 from shop.orders import status as st
-from shop.orders.errors import CheckoutChanged
+from shop.orders.errors import AddressProblem, CheckoutChanged
 from shop.orders.models import POLICY_LABELS
 from shop.payments import demo, providers, stripe_gateway
 from shop.storefront.forms import (
@@ -136,6 +136,11 @@ def delivery():
     if "address" not in state:
         flash("Please enter your shipping address first.", "info")
         return redirect(url_for("checkout.address"))
+    try:
+        orders.check_address(state["address"])
+    except AddressProblem as err:  # a saved address from before postal codes were checked
+        flash(err.message, "error")
+        return redirect(url_for("checkout.address"))
     summary = carts.summarise(cart)
     short = next((line for line in summary.lines if not line.availability.can_order), None)
     if short is not None:  # sold out since it went into the cart, and not backorderable
@@ -208,7 +213,8 @@ def review():
         priced = orders.price_checkout(cart=cart, request=checkout)
     except DomainError as err:
         flash(err.message, "error")
-        return redirect(url_for("checkout.delivery"))
+        step = "checkout.address" if isinstance(err, AddressProblem) else "checkout.delivery"
+        return redirect(url_for(step))
     form.reviewed.data = orders.review_fingerprint(cart=cart, request=checkout, priced=priced)
     return render_template(
         "shop/checkout/review.html",
@@ -230,6 +236,10 @@ def _place(cart, checkout, reviewed: str):
         )
         if provider == demo.NAME:
             demo.start_payment(order)
+    except AddressProblem as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("checkout.address"))
     except CheckoutChanged as err:
         db.session.rollback()
         flash(err.message, "error")

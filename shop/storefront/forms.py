@@ -19,9 +19,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from shop.accounts.passwords import LONGEST_EXISTING
+from shop.addresses import PROVINCE_NAMES, postal_code_problem
 from shop.forms import EmptyForm, NewPassword, StoreForm, whole_number
 from shop.forms.fields import OneMessage
 
@@ -30,22 +32,7 @@ __all__ = ["EmptyForm"]  # the storefront's views take it from here too
 MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
 
-PROVINCE_NAMES = [
-    ("AB", "Alberta"),
-    ("BC", "British Columbia"),
-    ("MB", "Manitoba"),
-    ("NB", "New Brunswick"),
-    ("NL", "Newfoundland and Labrador"),
-    ("NS", "Nova Scotia"),
-    ("NT", "Northwest Territories"),
-    ("NU", "Nunavut"),
-    ("ON", "Ontario"),
-    ("PE", "Prince Edward Island"),
-    ("QC", "Quebec"),
-    ("SK", "Saskatchewan"),
-    ("YT", "Yukon"),
-]
-PROVINCES = [SelectChoice(code, name) for code, name in PROVINCE_NAMES]
+PROVINCES = [SelectChoice(code, name) for code, name in PROVINCE_NAMES.items()]
 POSTAL_CODE = r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$"
 
 
@@ -150,6 +137,16 @@ class AddressForm(StoreForm):
     )
     phone = StringField("Phone", validators=[Optional(), Length(max=30)])
     is_default = BooleanField("Use as my default address")
+
+    def validate_postal_code(self, field) -> None:
+        """Its first letters must be the province's (the province decides the tax)."""
+        if field.errors or not self.province.data:
+            return
+        problem = postal_code_problem(
+            country="CA", province=self.province.data, postal_code=field.data
+        )
+        if problem:
+            raise ValidationError(problem)
 
     def data_for_service(self) -> dict:
         data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
