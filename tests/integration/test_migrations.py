@@ -92,6 +92,7 @@ RELEASED = {
     "i12_stripe_refunds.py": ("a7cfb33e4f8cbc06ec40e4e266dbcf95968631bdcf5f2f67470b63f094ac8fa4"),
     "i13_document_batches.py": ("9700b6294f145974533f19cc91e8643b878b5ffbd7b0455a26e82dafec0d5afd"),
     "i13_jobs.py": ("d313a905347c9b6e9694319d4ff4a690e0de53625097185c4db99832ee20beda"),
+    "i14_event_kinds.py": ("9da718747207b0c81e4a949a86bf9c875ab3b3f57aef7998b6fcc3da4bfe8ab3"),
     "totp_second_factor.py": ("f3d11f35163d78898758c473606ee88d30a5be4bb886894fde26f74e6e0f8dba"),
 }
 
