@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         orders,
         referrals,
         returns,
+        site_files,
         two_factor,
         webhooks,
     )
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter  # before any route is added
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(site_files.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
