@@ -27,9 +27,9 @@ def test_a_kept_app_comes_back_with_its_settings_files_and_limits_as_made(
         client = first.test_client()
         codes = [client.post("/orders/track", data={}).status_code for _ in range(12)]
         assert 429 in codes  # the limit was reached in this test
-    with app_on(database, tmp_path, pg_state, RATELIMIT_ENABLED=False):
-        pass
     # another kind of app made in between resets the process's limiter
+    with app_on(database, tmp_path, pg_state, RATELIMIT_ENABLED=False) as between:
+        assert between is not first and not limiter.enabled
     with app_on(database, tmp_path, pg_state, RATELIMIT_ENABLED=True) as second:
         assert second is first  # the same app, handed on
         assert second.config["STORE_NAME"] != "Changed by a test"
@@ -59,7 +59,7 @@ def test_a_kept_app_writes_its_own_log_format_after_an_app_that_wrote_json(
     shelf = AppShelf()
     monkeypatch.setattr("tests.conftest.SHELF", shelf)
     with app_on(database, tmp_path, pg_state) as first:
-        pass
+        assert first.config["LOG_FORMAT"] in (None, "text")
     make_app(database, tmp_path / "json", pg_state, LOG_FORMAT="json")
     with app_on(database, tmp_path, pg_state) as second:
         assert second is first
