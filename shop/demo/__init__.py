@@ -3,9 +3,11 @@
 seed.py builds the store from catalogue.py (products, variants, images.py's pictures),
 people.py (staff and customer accounts) and store.py (the store's details, tax, shipping,
 suppliers). The history: history_plan.py decides what happens on which day (seeded, so the
-same seed gives the same year), history_people.py and history_reference.py hold its
-customers and price tables, history_orders.py makes each order, history_books.py invoices
-and posts them through the real services and history_writer.py writes it all.
+same seed gives the same year), history_people.py holds its customers, history_orders.py
+makes each order with the checkout's own pricing and the order's own constructors and event
+functions (shop.orders.pricing, shop.orders.services.new_order / frozen_line,
+shop.orders.events), history_books.py invoices and posts them through the real services,
+and history_writer.py writes the rows (rows.py turns each object into its row).
 """
 
 from shop.demo.catalogue import ITEMS, ean13, option_code

@@ -4,15 +4,17 @@ priced and shipped.
 
 import bisect
 import itertools
-import secrets
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from shop.accounts import roles
 from shop.accounts.models import User
+from shop.cart.services import CartLineView, CartSummary
+from shop.catalogue.models import Variant
 from shop.demo.history_people import Customer
 from shop.demo.history_plan import (
     BACKORDER_SHARE,
@@ -31,25 +33,28 @@ from shop.demo.history_plan import (
     Sale,
     next_id,
 )  # fmt: skip
-from shop.demo.history_reference import Service
+from shop.demo.rows import row_of
 from shop.extensions import db
-from shop.fulfilment.models import Shipment
-from shop.fulfilment.services import NUMBER_PREFIX as SHIPMENT_PREFIX
-from shop.fulfilment.services import OWN_PACKAGING, luhn_check_digit
+from shop.fulfilment.models import Shipment, ShipmentLine
+from shop.fulfilment.services import make_tracking_number, proposed_parcel, shipment_number
+from shop.fulfilment.status import SHIPPED
+from shop.orders import events, pricing
 from shop.orders import status as order_status
-from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine
-from shop.shipping.rates import band_price
-from shop.tax.calculations import compute_taxes
+from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE, Order, OrderLine, Payment
+from shop.orders.services import CheckoutRequest, frozen_line, new_order, order_number
+from shop.promise.availability import BACKORDER, IN_STOCK, PARTIAL, Availability
+from shop.shipping import packing
+from shop.shipping.rates import box_specs, variant_unit
+
+CHANGED_MIND = "the customer changed their mind"
 
 
 class Generator:
     """Makes the orders of one day after another and hands their rows to the writer."""
 
-    def __init__(self, rng, *, products, reference, people, writer, clock, books, events,
-                 basket, days):  # fmt: skip
+    def __init__(self, rng, *, products, people, writer, clock, books, events, basket, days):
         self.rng = rng
         self.products = products
-        self.reference = reference
         self.people = people
         self.writer = writer
         self.clock = clock
@@ -63,9 +68,11 @@ class Generator:
         self.order_id = next_id(Order)
         self.line_id = next_id(OrderLine)
         self.shipment_id = next_id(Shipment)
-        self.warehouse_id = db.session.scalar(
-            sa.select(User.id).where(User.role == roles.WAREHOUSE).order_by(User.id).limit(1)
+        self.warehouse = db.session.scalar(
+            sa.select(User).where(User.role == roles.WAREHOUSE).order_by(User.id).limit(1)
         )
+        self.variants = _variants({i.id for p in products for i in p.items})
+        self.boxes = box_specs()
         self.short_pool = self._short_pool()
         self.result = HistoryResult()
         self.paid: list[tuple] = []  # (paid at, order id, card, payment reference): the books
@@ -254,208 +261,180 @@ class Generator:
             return order_status.SHIPPED
         return order_status.PARTIALLY_SHIPPED if any(shipped) else order_status.PAID
 
-    # -- prices
+    # -- prices: the checkout's own (shop.orders.pricing)
 
-    def _quote(self, sale: Sale, zone: int, subtotal: int):
-        """(service, price, cost, parcels per departure) of the service the customer chose."""
-        packed = [
-            self.reference.pack([(sale.lines[i].item, q) for i, q in d.units])
-            for d in sale.departures
-        ]
-        choices = self._service_choices(subtotal)
-        for service in choices:
-            bands = service.bands.get(zone)
-            if not bands:
-                continue
-            prices = [
-                band_price(bands, p.billable_weight_g(service.dim_divisor))
-                for parcels in packed for p in parcels
-            ]  # fmt: skip
-            if all(price is not None for price in prices):
-                cost = sum(prices)
-                free = service.free_over is not None and subtotal >= service.free_over
-                return service, 0 if free else cost, cost, packed
-        return None
+    def _summary(self, sale: Sale) -> CartSummary:
+        """The cart as the customer reviewed it: each line's availability as planned."""
+        views = []
+        for index, ln in enumerate(sale.lines):
+            now, later = sale.shipped_now[index], sale.later[index]
+            status = IN_STOCK if not later else PARTIAL if now else BACKORDER
+            availability = Availability(
+                requested=ln.quantity, available_now=now, backordered=later,
+                ship_date=sale.expected[index] if later else None, ship_in_days=None,
+                status=status, on_hand_free=now,
+            )  # fmt: skip
+            variant = self.variants[ln.item.id]
+            views.append(CartLineView(None, variant, ln.quantity, variant.price,
+                                      variant.price * ln.quantity, availability))  # fmt: skip
+        subtotal = sum(v.total for v in views)
+        return CartSummary(views, subtotal, sum(v.quantity for v in views), self.currency)
 
-    def _service_choices(self, subtotal: int) -> list[Service]:
-        services = self.reference.services
-        free = [s for s in services if s.free_over is not None and subtotal >= s.free_over]
+    def _choose(self, quotes: list, subtotal: int):
+        """The service the customer picked of those the checkout offered: mostly a free one
+        when there is one, otherwise by the usual shares."""
+        if not quotes:
+            return None
+        free = [q for q in quotes if q.free]
         if free and self.rng.random() < 0.85:
-            return free + [s for s in services if s not in free]
-        weights = [SERVICE_SHARES.get(s.code, 0.02) for s in services]
-        first = self.rng.choices(services, weights=weights)[0]
-        return [first] + [s for s in services if s is not first]
+            return free[0]
+        weights = [SERVICE_SHARES.get(q.service.code, 0.02) for q in quotes]
+        return self.rng.choices(quotes, weights=weights)[0]
 
-    # -- rows
+    # -- rows: the order as shop.orders.services freezes it
 
     def _write(self, sale: Sale, customer: Customer, placed: datetime, status: str, *, paid_at):
         """The order's rows; False when no service ships there (nothing written)."""
         address = customer.address
-        zone = self.reference.zone(address["province"], address["postal_code"])
-        subtotal = sum(ln.item.price * ln.quantity for ln in sale.lines)
-        quote = self._quote(sale, zone, subtotal) if zone is not None else None
+        summary = self._summary(sale)
+        destination = pricing.Destination(
+            address["country"], address["province"], address["postal_code"]
+        )
+        quote = self._choose(pricing.quotes_for(summary, destination, sale.policy),
+                             summary.subtotal)  # fmt: skip
         if quote is None:
             return False  # nowhere to ship it: the customer never got past the delivery step
-        service, shipping, cost, packed = quote
-        goods: dict[int, int] = defaultdict(int)
-        for ln in sale.lines:
-            goods[ln.item.tax_class_id] += ln.item.price * ln.quantity
-        taxes = compute_taxes(
-            goods_by_class=dict(goods), shipping=shipping,
-            rates=self.reference.rates.get(address["province"], {}),
+        priced = pricing.price(summary, destination, quote, sale.policy)
+        request = CheckoutRequest(customer.email, address, quote.service.id, sale.policy)
+        order = new_order(
+            user_id=customer.user_id, request=request, priced=priced, provider=PROVIDER,
+            lines=[frozen_line(v, v.availability.available_now) for v in summary.lines],
+            now=placed,
         )  # fmt: skip
-        tax_total = sum(t.amount for t in taxes)
-        order_id = self.order_id
+        order.id = self.order_id
         self.order_id += 1
-        shipments, units, parcels = (
-            self._shipments(sale, order_id, service, packed) if paid_at else ([], [], [])
-        )
-        last = max([s["shipped_at"] for s in shipments], default=paid_at or placed)
-        self.writer.add("orders", {
-            "id": order_id, "number": f"{self.prefix}{order_id + 10000}",
-            "user_id": customer.user_id, "email": customer.email, "status": status,
-            "currency": self.currency, "shipping_policy": sale.policy,
-            "access_token": secrets.token_urlsafe(24),
-            **{f"ship_{k}": v for k, v in address.items()},
-            "shipping_service_id": service.id, "shipping_service_name": service.full_name,
-            "shipment_count": len(sale.departures), "subtotal": subtotal,
-            "units": sum(ln.quantity for ln in sale.lines),
-            "goods_cost": sum(ln.item.cost * ln.quantity for ln in sale.lines),
-            "shipping_total": shipping, "tax_total": tax_total,
-            "total": subtotal + shipping + tax_total, "payment_provider": PROVIDER,
-            "channel": "web", "shipping_cost": cost, "commission_agent_id": None,
-            "commission_rate": None,
-            "expires_at": placed + timedelta(minutes=self.payment_minutes),
-            "paid_at": paid_at, "created_at": placed,
-            "updated_at": last if paid_at else placed + timedelta(minutes=self.payment_minutes),
-        })  # fmt: skip
-        line_ids = self._lines(sale, order_id, status)
-        for tax in taxes:
-            self.writer.add("order_taxes", {
-                "order_id": order_id, "component": tax.component, "rate": tax.rate,
-                "taxable": tax.taxable, "amount": tax.amount,
-            })  # fmt: skip
-        for shipment, shipped_units, boxes in zip(shipments, units, parcels, strict=True):
-            self._shipment_rows(shipment, shipped_units, boxes, sale, line_ids)
-        total = subtotal + shipping + tax_total
+        order.number = order_number(order.id)
+        events.order_placed(order)
+        self._set_lines(sale, order, status)
+        shipments = self._shipments(sale, order) if paid_at else []
+        order.status = status
+        order.paid_at = paid_at
+        last = max([s.shipped_at for s in shipments], default=paid_at)
+        order.updated_at = last if paid_at else order.expires_at
         self._count(sale, status, paid_at, shipments)
         if paid_at is not None:
-            card, reference = self._payment(order_id, total, paid_at)
+            card, reference = self._payment(order, paid_at)
             if self.books:
-                self.paid.append((paid_at, order_id, card, reference))
+                self.paid.append((paid_at, order.id, card, reference))
                 for s in shipments:
-                    self.shipped[order_id].append(
-                        (s["id"], s["number"], s["shipped_at"], s["cost_of_goods"])
-                    )
-            if self.events:
-                self._sold_events(sale, order_id, placed, paid_at, total, card, shipments, units)
-        elif self.events:
-            self._unpaid_events(sale, order_id, placed, status)
+                    self.shipped[order.id].append((s.id, s.number, s.shipped_at, s.cost_of_goods))
+            self._sold_events(order, paid_at, card, shipments)
+        else:
+            self._unpaid_events(order, placed, status)
+        self._add_rows(order, shipments)
         return True
 
-    def _lines(self, sale: Sale, order_id: int, status: str) -> list[int]:
-        ids = []
+    def _set_lines(self, sale: Sale, order: Order, status: str) -> None:
+        """Where each line ended: nothing stays allocated (history never holds stock)."""
         sold = status not in order_status.RELEASED
-        for index, ln in enumerate(sale.lines):
-            item = ln.item
-            shipped = self._units_shipped(sale, index) if sold else 0
-            backordered = (ln.quantity - shipped) if sold else 0
-            self.writer.add("order_lines", {
-                "id": self.line_id, "order_id": order_id, "variant_id": item.id,
-                "sku": item.sku, "name": item.name, "unit_price": item.price,
-                "quantity": ln.quantity, "line_total": item.price * ln.quantity,
-                "unit_cost": item.cost, "tax_class_id": item.tax_class_id,
-                "tax_class_name": item.tax_class_name, "quantity_allocated": 0,
-                "quantity_backordered": backordered, "quantity_shipped": shipped,
-                "expected_ship_date": sale.expected[index] if sold else None,
-            })  # fmt: skip
-            ids.append(self.line_id)
+        for index, (ln, line) in enumerate(zip(sale.lines, order.lines, strict=True)):
+            line.id = self.line_id
             self.line_id += 1
-        return ids
+            line.quantity_allocated = 0
+            line.quantity_shipped = self._units_shipped(sale, index) if sold else 0
+            line.quantity_backordered = (ln.quantity - line.quantity_shipped) if sold else 0
+            line.expected_ship_date = sale.expected[index] if sold else None
 
     @staticmethod
     def _units_shipped(sale: Sale, index: int) -> int:
         return sum(q for d in sale.departures if d.shipped_at for i, q in d.units if i == index)
 
-    def _shipments(self, sale: Sale, order_id: int, service: Service, packed):
-        """Rows of the departures that left, with their (line, units) and their parcels."""
-        rows, units, boxes = [], [], []
-        for departure, parcels in zip(sale.departures, packed, strict=True):
+    def _shipments(self, sale: Sale, order: Order) -> list[Shipment]:
+        """The departures that left, packed as the warehouse would have packed them."""
+        shipments = []
+        for departure in sale.departures:
             if departure.shipped_at is None or not departure.units:
                 continue
             sid = self.shipment_id
             self.shipment_id += 1
-            body = f"70{sid:09d}{self.rng.randrange(10_000):04d}"
-            cost = sum(sale.lines[i].item.cost * q for i, q in departure.units)
-            started = departure.shipped_at - timedelta(minutes=self.rng.randint(20, 180))
-            rows.append({
-                "id": sid, "number": f"{SHIPMENT_PREFIX}{sid:06d}", "order_id": order_id,
-                "status": "shipped", "shipping_service_id": service.id,
-                "service_name": service.full_name,
-                "tracking_number": body + str(luhn_check_digit(body)),
-                "shipped_at": departure.shipped_at, "cost_of_goods": cost,
-                "user_id": self.warehouse_id, "created_at": started,
-            })  # fmt: skip
-            units.append(departure.units)
-            boxes.append(parcels)
-        return rows, units, boxes
+            units = [
+                variant_unit(self.variants[sale.lines[i].item.id])
+                for i, q in departure.units for _ in range(q)
+            ]  # fmt: skip
+            shipments.append(Shipment(
+                id=sid, number=shipment_number(sid), order_id=order.id, status=SHIPPED,
+                shipping_service_id=order.shipping_service_id,
+                service_name=order.shipping_service_name,
+                tracking_number=make_tracking_number(sid), shipped_at=departure.shipped_at,
+                cost_of_goods=sum(order.lines[i].unit_cost * q for i, q in departure.units),
+                user_id=self.warehouse.id if self.warehouse else None,
+                created_at=departure.shipped_at - timedelta(minutes=self.rng.randint(20, 180)),
+                lines=[ShipmentLine(order_line_id=order.lines[i].id, quantity=q,
+                                    unit_cost=order.lines[i].unit_cost,
+                                    cost=order.lines[i].unit_cost * q)
+                       for i, q in departure.units],
+                parcels=[proposed_parcel(p) for p in packing.pack(units, self.boxes)],
+            ))  # fmt: skip
+        return shipments
 
-    def _shipment_rows(self, shipment: dict, units, parcels, sale: Sale, line_ids) -> None:
-        self.writer.add("shipments", shipment)
-        for i, q in units:
-            self.writer.add("shipment_lines", {
-                "shipment_id": shipment["id"], "order_line_id": line_ids[i], "quantity": q,
-                "unit_cost": sale.lines[i].item.cost, "cost": sale.lines[i].item.cost * q,
-            })  # fmt: skip
-        for parcel in parcels:
-            length, width, height = parcel.dims_mm
-            self.writer.add("parcels", {
-                "shipment_id": shipment["id"], "box_id": parcel.box.id if parcel.box else None,
-                "box_name": parcel.box.name if parcel.box else OWN_PACKAGING,
-                "length_mm": length, "width_mm": width, "height_mm": height,
-                "weight_g": parcel.weight_g,
-            })  # fmt: skip
-
-    def _payment(self, order_id: int, total: int, paid_at: datetime) -> tuple[str, str]:
+    def _payment(self, order: Order, paid_at: datetime) -> tuple[str, str]:
         """The demo charge that paid the order: (card, reference)."""
         card = self.rng.choices([c for c, _ in CARDS], weights=[w for _, w in CARDS])[0]
         reference = f"demo_{self.rng.getrandbits(96):024x}"
-        self.writer.add("payments", {
-            "order_id": order_id, "provider": PROVIDER,
-            "reference": reference, "amount": total,
-            "currency": self.currency, "status": "succeeded", "method": card,
-            "checkout_url": None, "created_at": paid_at - timedelta(minutes=1),
-        })  # fmt: skip
+        order.payments.append(Payment(
+            order_id=order.id, provider=PROVIDER, reference=reference, amount=order.total,
+            currency=order.currency, status="succeeded", method=card, checkout_url=None,
+            created_at=paid_at - timedelta(minutes=1),
+        ))  # fmt: skip
         return card, reference
 
-    def _event(self, order_id: int, kind: str, at: datetime, user_id=None, **params):
-        """An order event row: its kind and parameters as shop.orders.events keeps them."""
-        self.writer.add("order_events", {
-            "order_id": order_id, "kind": kind, "params": params, "user_id": user_id,
-            "created_at": at,
-        })  # fmt: skip
+    def _sold_events(self, order: Order, paid_at, card, shipments) -> None:
+        """What the real use cases record as the order is paid and ships."""
+        self._at(paid_at, events.order_paid(order, PROVIDER, order.total, card))
+        self._at(paid_at, events.confirmation_sent(order))
+        for s in shipments:
+            count = sum(line.quantity for line in s.lines)
+            self._at(s.created_at, events.shipment_created(order, s.number, count, self.warehouse))
+            self._at(
+                s.shipped_at,
+                events.shipment_shipped(order, s.number, count, s.tracking_number, self.warehouse),
+            )
+            self._at(s.shipped_at, events.shipment_emailed(order, s.number))  # fmt: skip
 
-    def _sold_events(self, sale, order_id, placed, paid_at, total, card, shipments, units):
-        self._event(order_id, "placed", placed, policy=sale.policy, backordered=sum(sale.later))
-        self._event(order_id, "paid", paid_at, provider=PROVIDER, method=card, amount=total,
-                    currency=self.currency)  # fmt: skip
-        for s, shipped in zip(shipments, units, strict=True):
-            count = sum(q for _, q in shipped)
-            self._event(
-                order_id, "shipped", s["shipped_at"], self.warehouse_id,
-                shipment=s["number"], units=count, tracking=s["tracking_number"],
-            )  # fmt: skip
-
-    def _unpaid_events(self, sale, order_id, placed, status) -> None:
-        self._event(order_id, "placed", placed, policy=sale.policy, backordered=0)
+    def _unpaid_events(self, order: Order, placed, status) -> None:
         if status == order_status.EXPIRED:
             expired = placed + timedelta(minutes=self.payment_minutes + self.rng.randint(1, 9))
-            self._event(order_id, "expired", expired)
-            self._event(order_id, "released", expired, why="expired")
+            self._at(expired, events.order_expired(order))
+            self._at(expired, events.allocation_released(order, "expired"))
         else:
             cancelled = placed + timedelta(minutes=self.rng.randint(5, 50))
-            self._event(order_id, "cancelled", cancelled, reason="the customer changed their mind")
-            self._event(order_id, "released", cancelled, why="cancelled")
+            self._at(cancelled, events.order_cancelled(order, None, CHANGED_MIND))
+            self._at(cancelled, events.allocation_released(order, "cancelled"))
+
+    @staticmethod
+    def _at(moment: datetime, event) -> None:
+        event.created_at = moment
+
+    def _add_rows(self, order: Order, shipments: list[Shipment]) -> None:
+        """Everything the order holds, as rows for the writer (its own columns only)."""
+        order.events[0].created_at = order.created_at  # placed
+        add = self.writer.add
+        add("orders", row_of(order))
+        for line in order.lines:
+            add("order_lines", row_of(line, order_id=order.id))
+        for tax in order.taxes:
+            add("order_taxes", row_of(tax, order_id=order.id))
+        for payment in order.payments:
+            add("payments", row_of(payment))
+        for s in shipments:
+            add("shipments", row_of(s))
+            for line in s.lines:
+                add("shipment_lines", row_of(line, shipment_id=s.id))
+            for parcel in s.parcels:
+                add("parcels", row_of(parcel, shipment_id=s.id))
+        if self.events:
+            for event in order.events:
+                add("order_events", row_of(event, order_id=order.id))
 
     def _count(self, sale: Sale, status: str, paid_at, shipments) -> None:
         r = self.result
@@ -466,3 +445,12 @@ class Generator:
             r.sold += 1
             if status != order_status.SHIPPED:
                 r.open_backorders += 1
+
+
+def _variants(ids) -> dict[int, Variant]:
+    """The variants sold, with what pricing and order lines read of them, loaded once."""
+    rows = db.session.scalars(
+        sa.select(Variant).where(Variant.id.in_(ids))
+        .options(selectinload(Variant.product), selectinload(Variant.tax_class))
+    )  # fmt: skip
+    return {v.id: v for v in rows}

@@ -21,8 +21,6 @@ from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.orders.models import SHIP_COMPLETE
 from shop.purchasing.models import Supplier
-from shop.shipping.packing import Unit
-from shop.tax.models import TaxClass
 
 DEFAULT_SEED = 2025
 DEMO_ORDERS_PER_DAY = 10.0
@@ -92,16 +90,10 @@ class HistoryResult:
 
 @dataclass(slots=True)
 class Item:
-    """A variant, with what an order line, a parcel and a backorder need of it."""
+    """A variant, with what the plan needs of it (what is bought, what runs short)."""
 
     id: int
-    sku: str
-    name: str
     price: int
-    cost: int
-    tax_class_id: int
-    tax_class_name: str
-    unit: Unit
     backorderable: bool
     on_hand: int
     lead_days: int
@@ -182,39 +174,27 @@ def load_catalogue(rng: random.Random, days: int) -> list[ProductPlan]:
     paths = _category_paths()
     rows = db.session.execute(
         sa.select(
-            Variant, Product.name, Product.category_id, Product.backorderable, TaxClass.name,
-            StockLevel.on_hand, sa.func.coalesce(StockLevel.lead_time_days,
-                                                 Supplier.lead_time_days, default_lead),
+            Variant, Product.category_id, Product.backorderable, StockLevel.on_hand,
+            sa.func.coalesce(StockLevel.lead_time_days, Supplier.lead_time_days, default_lead),
         )
         .join(Product, Product.id == Variant.product_id)
-        .join(TaxClass, TaxClass.id == Variant.tax_class_id)
         .outerjoin(StockLevel, StockLevel.variant_id == Variant.id)
         .outerjoin(Supplier, Supplier.id == StockLevel.supplier_id)
         .where(Variant.is_active.is_(True), Product.is_active.is_(True))
         .order_by(Variant.product_id, Variant.position, Variant.id)
     ).all()  # fmt: skip
     plans: dict[int, ProductPlan] = {}
-    for variant, product_name, category_id, backorderable, class_name, on_hand, lead in rows:
+    for variant, category_id, backorderable, on_hand, lead in rows:
         plan = plans.get(variant.product_id)
         if plan is None:
             plan = plans[variant.product_id] = ProductPlan(variant.product_id, [], [], 1.0)
             plan.season = _season_of(paths.get(category_id, ""))
-        plan.items.append(_item(variant, product_name, class_name, backorderable, on_hand, lead))
+        plan.items.append(
+            Item(variant.id, variant.price, bool(backorderable), on_hand or 0, int(lead))
+        )
     products = list(plans.values())
     _shape_products(rng, products, days)
     return products
-
-
-def _item(variant, product_name, class_name, backorderable, on_hand, lead) -> Item:
-    values = [v for v in (variant.option1, variant.option2) if v]
-    name = f"{product_name} ({' / '.join(values)})" if values else product_name
-    unit = Unit(variant.id, variant.length_mm or 1, variant.width_mm or 1,
-                variant.height_mm or 1, variant.weight_g or 1)  # fmt: skip
-    return Item(
-        id=variant.id, sku=variant.sku, name=name, price=variant.price, cost=variant.cost,
-        tax_class_id=variant.tax_class_id, tax_class_name=class_name, unit=unit,
-        backorderable=bool(backorderable), on_hand=on_hand or 0, lead_days=int(lead),
-    )  # fmt: skip
 
 
 def _shape_products(rng: random.Random, products: list[ProductPlan], days: int) -> None:

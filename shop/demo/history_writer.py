@@ -79,7 +79,6 @@ from shop.demo.history_plan import (
     open_backorder_plan,
     poisson,
 )  # fmt: skip
-from shop.demo.history_reference import load_reference
 from shop.demo.people import CUSTOMER_PASSWORD
 from shop.extensions import db
 from shop.orders.models import Order
@@ -178,7 +177,6 @@ def generate_history(
     products = load_catalogue(rng, days)
     if not products:
         raise HistoryError("The store has nothing to sell; seed the catalogue first.")
-    reference = load_reference()
     means = daily_means(first, days, orders_per_day)
     writer = Writer(hold_events=books and events)
     people = People(
@@ -186,7 +184,7 @@ def generate_history(
         expected_new=sum(means) * (1 - RETURNING_SHARE),
     )  # fmt: skip
     generator = Generator(
-        rng, products=products, reference=reference, people=people, writer=writer,
+        rng, products=products, people=people, writer=writer,
         clock=clock, books=books, events=events, basket=basket, days=days,
     )  # fmt: skip
     _generate_days(generator, means, first, open_backorder_plan(rng, means), progress)

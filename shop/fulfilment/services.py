@@ -34,7 +34,7 @@ from shop.orders.services import change_status
 from shop.shipping import data as shipping_data
 from shop.shipping import packing
 from shop.shipping.models import Box, ShippingService
-from shop.shipping.rates import box_specs
+from shop.shipping.rates import box_specs, variant_unit
 
 SHIPPABLE = (order_status.PAID, order_status.PARTIALLY_SHIPPED)
 BUILT_IN_CARRIER = shipping_data.CARRIER["code"]  # tracking numbers are made here
@@ -176,7 +176,9 @@ def start_shipment(*, order: Order, user) -> Shipment:
         raise FulfilmentError(f"Nothing of order {order.number} is allocated to ship yet.")
     variants = _variants([line.variant_id for line in lines])
     units = [
-        _unit(variants[line.variant_id]) for line in lines for _ in range(line.quantity_allocated)
+        variant_unit(variants[line.variant_id])
+        for line in lines
+        for _ in range(line.quantity_allocated)
     ]
     shipment = Shipment(
         number=f"T{secrets.token_hex(8)}",  # replaced once the id is known
@@ -186,11 +188,11 @@ def start_shipment(*, order: Order, user) -> Shipment:
         service_name=order.shipping_service_name,
         user_id=getattr(user, "id", None),
         lines=[ShipmentLine(order_line=line, quantity=line.quantity_allocated) for line in lines],
-        parcels=[_parcel(p) for p in packing.pack(units, box_specs())],
+        parcels=[proposed_parcel(p) for p in packing.pack(units, box_specs())],
     )
     db.session.add(shipment)
     db.session.flush()
-    shipment.number = f"{NUMBER_PREFIX}{shipment.id:06d}"
+    shipment.number = shipment_number(shipment.id)
     if tracking_made_here(shipment):  # known now, so the label can be printed before it leaves
         shipment.tracking_number = make_tracking_number(shipment.id)
     events.shipment_created(order, shipment.number, len(units), user)
@@ -203,13 +205,12 @@ def _variants(variant_ids) -> dict[int, Variant]:
     return {v.id: v for v in rows}
 
 
-def _unit(variant: Variant) -> packing.Unit:
-    return packing.Unit(
-        variant.id, variant.length_mm, variant.width_mm, variant.height_mm, variant.weight_g
-    )
+def shipment_number(shipment_id: int) -> str:
+    return f"{NUMBER_PREFIX}{shipment_id:06d}"
 
 
-def _parcel(proposed: packing.Parcel) -> Parcel:
+def proposed_parcel(proposed: packing.Parcel) -> Parcel:
+    """A parcel as packing proposed it (box, outer size, weight), ready to be kept."""
     length, width, height = proposed.dims_mm
     return Parcel(
         box_id=proposed.box.id if proposed.box else None,

@@ -16,7 +16,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE
 from shop.shipping.packing import Unit
-from shop.shipping.rates import ServiceQuote, Shipment, quote_services, zone_for
+from shop.shipping.rates import ServiceQuote, Shipment, quote_services, variant_unit, zone_for
 from shop.tax.calculations import TaxLine, compute_taxes, rates_for
 
 
@@ -48,10 +48,7 @@ class Pricing:
 
 
 def _units(variant, quantity: int) -> list[Unit]:
-    unit = Unit(
-        variant.id, variant.length_mm, variant.width_mm, variant.height_mm, variant.weight_g
-    )
-    return [unit] * quantity
+    return [variant_unit(variant)] * quantity
 
 
 def shipments_for(summary: CartSummary, policy: str) -> list[Shipment]:

@@ -115,7 +115,14 @@ def place_order(
             "Please check the new figures and place your order again."
         )
     lines = [_order_line(view) for view in summary.lines]
-    order = _new_order(user=user, request=request, priced=priced, provider=provider, lines=lines)
+    customer = user if getattr(user, "is_authenticated", False) else None
+    order = new_order(
+        user_id=getattr(customer, "id", None), request=request, priced=priced,
+        provider=provider, lines=lines,
+    )  # fmt: skip
+    db.session.add(order)
+    db.session.flush()
+    order.number = order_number(order.id)
     agent = agent_for_code(request.referral_code)
     if agent is not None:  # the commission is posted when the order is paid
         order.commission_agent_id, order.commission_rate = agent.id, agent.rate
@@ -125,12 +132,23 @@ def place_order(
     return order
 
 
-def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provider: str, lines):
+def new_order(
+    *,
+    user_id,
+    request: CheckoutRequest,
+    priced: pricing.Pricing,
+    provider: str,
+    lines,
+    now=None,
+) -> Order:
+    """The order as placing freezes it, not yet in the session: placing adds it, and the
+    demo's history writes its columns as rows. `now` is the moment placed (the current
+    time unless given)."""
     address = request.address
-    now = utcnow()
+    now = utcnow() if now is None else now
     order = Order(
         number=f"T{secrets.token_hex(8)}",  # replaced by the real number once the id is known
-        user_id=user.id if getattr(user, "is_authenticated", False) else None,
+        user_id=user_id,
         email=request.email,
         status=st.PENDING_PAYMENT,
         currency=current_app.config["BASE_CURRENCY"],
@@ -148,6 +166,8 @@ def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provi
         total=priced.total,
         payment_provider=provider,
         expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"]),
+        created_at=now,
+        updated_at=now,
         **{f"ship_{name}": address.get(name) for name in ADDRESS_FIELDS},
         lines=lines,
         taxes=[
@@ -157,10 +177,11 @@ def _new_order(*, user, request: CheckoutRequest, priced: pricing.Pricing, provi
         events=[],  # new: nothing to load before the first event is added
         payments=[],
     )
-    db.session.add(order)
-    db.session.flush()
-    order.number = f"{current_app.config['ORDER_NUMBER_PREFIX']}{order.id + 10000}"
     return order
+
+
+def order_number(order_id: int) -> str:
+    return f"{current_app.config['ORDER_NUMBER_PREFIX']}{order_id + 10000}"
 
 
 def _order_line(view) -> OrderLine:
@@ -169,11 +190,18 @@ def _order_line(view) -> OrderLine:
     allocated = stock.allocate(
         variant_id=variant.id, quantity=view.quantity, stock_row=variant.stock
     )
-    short = view.quantity - allocated
-    if short and not variant.product.backorderable:
+    if allocated < view.quantity and not variant.product.backorderable:
         raise CheckoutChanged(
             f"Only {allocated} of {variant.full_name} left; someone bought the rest a moment ago."
         )
+    return frozen_line(view, allocated)
+
+
+def frozen_line(view, allocated: int) -> OrderLine:
+    """A cart line (a CartLineView) as the order keeps it: price, cost and tax class of the
+    moment, `allocated` units held and the rest backordered with its expected ship date."""
+    variant = view.variant
+    short = view.quantity - allocated
     return OrderLine(
         variant_id=variant.id,
         sku=variant.sku,

@@ -53,6 +53,13 @@ def zone_for(*, country: str, province: str, postal_code: str = "") -> ShippingZ
     return max(matching, key=lambda r: len(r.postal_prefix)).zone
 
 
+def variant_unit(variant) -> Unit:
+    """One unit of a variant as packing sees it: its size and weight."""
+    return Unit(
+        variant.id, variant.length_mm, variant.width_mm, variant.height_mm, variant.weight_g
+    )
+
+
 def box_specs() -> list[BoxSpec]:
     boxes = db.session.scalars(sa.select(Box).where(Box.is_active.is_(True)))
     return [

@@ -29,7 +29,7 @@ from shop.inventory import valuation
 from shop.inventory.models import StockLevel, StockMovement
 from shop.inventory.stock_figures import stock_valuation
 from shop.orders import status as st
-from shop.orders.models import Order, OrderLine, OrderTax
+from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment
 from shop.shipping.models import ShippingService
 from tests.integration.order_helpers import buy
 
@@ -52,6 +52,7 @@ def test_a_history_the_reports_can_trust(app):
     check_the_inventory_account_is_the_stock_at_cost()
     check_the_bookkeeper_closes_the_last_month(app)
     check_the_next_checkout_continues_the_invoice_series(app)
+    check_history_orders_are_made_like_the_checkouts()
     with pytest.raises(HistoryError):  # only into a store without orders
         generate_history(days=3)
 
@@ -226,3 +227,39 @@ def check_the_next_checkout_continues_the_invoice_series(app):
     invoice = db.session.scalar(sa.select(Invoice).where(Invoice.order_id == order.id))
     assert invoice.number == f"{series}-{last + 1:06d}"
     assert order.created_at > utcnow() - timedelta(minutes=5)
+
+
+def filled_columns(table, where) -> set[str]:
+    """The columns of `table` that hold a value in any row matching `where`."""
+    row_count = sa.func.count()
+    filled = set()
+    for column in table.columns:
+        count = db.session.scalar(
+            sa.select(row_count).select_from(table).where(where, column.is_not(None))
+        )
+        if count:
+            filled.add(column.name)
+    return filled
+
+
+def check_history_orders_are_made_like_the_checkouts():
+    """The history builds its orders with the checkout's own code: every column a real
+    checkout fills on a paid order, its lines, taxes, payment and events, the history's
+    paid orders fill too (a new column the checkout writes cannot be forgotten there)."""
+    real = db.session.scalar(sa.select(Order).where(Order.email == "next@example.com"))
+    past = Order.paid_at.is_not(None), Order.id != real.id
+    history_ids = sa.select(Order.id).where(*past).scalar_subquery()
+    pairs = [
+        (Order.__table__, Order.id == real.id, sa.and_(*past)),
+        (OrderLine.__table__, OrderLine.order_id == real.id, OrderLine.order_id.in_(history_ids)),
+        (OrderTax.__table__, OrderTax.order_id == real.id, OrderTax.order_id.in_(history_ids)),
+        (Payment.__table__, Payment.order_id == real.id, Payment.order_id.in_(history_ids)),
+    ]
+    for table, real_rows, history_rows in pairs:
+        missing = filled_columns(table, real_rows) - filled_columns(table, history_rows)
+        assert not missing, f"{table.name}: the history leaves {sorted(missing)} empty"
+    real_kinds = set(db.session.scalars(sa.select(OrderEvent.kind).where(
+        OrderEvent.order_id == real.id)))  # fmt: skip
+    history_kinds = set(db.session.scalars(sa.select(OrderEvent.kind).where(
+        OrderEvent.order_id.in_(history_ids))))  # fmt: skip
+    assert real_kinds - {"payment_started"} <= history_kinds
