@@ -156,6 +156,7 @@ def test_an_in_stock_product_tells_search_engines_its_price_and_that_it_ships_no
     assert len(description) <= 155 and kept != description and LONG_TEXT.startswith(kept)
     assert not LONG_TEXT[len(kept)].isalnum()  # cut between words
     assert page.meta["og:type"] == "product"
+    assert page.meta["og:site_name"] == "Maple & Pine Outfitters"
     assert page.meta["og:title"] == "Ridge Tent 2P"
     assert page.meta["og:description"] == description
     assert page.meta["og:url"] == canonical
