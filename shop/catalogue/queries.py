@@ -5,6 +5,8 @@ Which products a page lists, and in what order. What a listing shows of each
 shop.promise.listings, above the stock and the purchase orders they read.
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import defer
@@ -72,6 +74,16 @@ def _sorted(query, sort: str):
 def products_in_category(category: Category, *, sort: str = "name", page: int = 1):
     query = sellable_products().where(Product.category_id.in_(subtree_ids(category)))
     return _paginate(_sorted(query, sort), page)
+
+
+def sitemap_products() -> list[tuple[str, datetime]]:
+    """(slug, updated_at) of every product on sale, in one query (the sitemap)."""
+    columns = sellable_products().with_only_columns(Product.slug, Product.updated_at)
+    return [tuple(row) for row in db.session.execute(columns.order_by(Product.id))]
+
+
+def category_slugs() -> list[str]:
+    return list(db.session.scalars(sa.select(Category.slug).order_by(Category.id)))
 
 
 def featured_products(limit: int = 8) -> list[Product]:

@@ -6,6 +6,12 @@ import os
 
 class Config:
     STORE_NAME = "Maple & Pine Outfitters"
+    # One sentence about the store: the home page says it, and it is the meta description
+    # of the home page and of any category without a description of its own.
+    TAGLINE = (
+        "Outdoor gear, clothing and kitchen goods, with honest stock and ship dates on every "
+        "product."
+    )
     BASE_CURRENCY = "CAD"
     LOCALE = "en_CA"
     TIMEZONE = "America/Toronto"

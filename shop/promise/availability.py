@@ -32,6 +32,11 @@ class Availability:
     def can_order(self) -> bool:
         return self.status != UNAVAILABLE
 
+    @property
+    def ships_later(self) -> bool:
+        """Orderable, but none of it ships now: buying it is a pre-order."""
+        return self.status == BACKORDER
+
     def message(self) -> str:
         """The line a customer reads beside the product or cart line."""
         if self.status == IN_STOCK:
@@ -40,7 +45,8 @@ class Availability:
             return f"Only {self.on_hand_free} left"
         if self.status == UNAVAILABLE:
             return f"Only {self.on_hand_free} left" if self.on_hand_free else "Out of stock"
-        days = f"ships in about {self.ship_in_days} days"
+        unit = "day" if self.ship_in_days == 1 else "days"
+        days = f"ships in about {self.ship_in_days} {unit}"
         if self.status == PARTIAL:
             return f"{self.available_now} in stock now; {self.backordered} {days}"
         return f"Out of stock - {days}"

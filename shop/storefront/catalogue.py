@@ -5,6 +5,7 @@ from flask import Blueprint, abort, render_template, request
 from shop.catalogue import queries
 from shop.promise import listings
 from shop.promise.availability import availabilities
+from shop.storefront import page_meta
 from shop.storefront.forms import AddToCartForm
 from shop.views import found_page, page_number
 
@@ -22,6 +23,7 @@ def home():
         "shop/home.html",
         categories=queries.top_categories(),
         cards=listings.cards_for(queries.featured_products()),
+        meta=page_meta.home_meta(),
     )
 
 
@@ -39,6 +41,7 @@ def category(slug: str):
         cards=listings.cards_for(pagination.items),
         sort=sort,
         sorts=queries.SORTS,
+        meta=page_meta.category_meta(found, pagination.page),
     )
 
 
@@ -79,6 +82,7 @@ def product(slug: str):
         chosen=chosen,
         availabilities=answers,
         form=form,
+        meta=page_meta.product_meta(found, variants, answers),
     )
 
 

@@ -75,20 +75,21 @@ def back_or(default_endpoint: str, **values) -> str:
     return url_for(default_endpoint, **values)
 
 
-def image_url(image, size: str | None = "product") -> str:
+def image_url(image, size: str | None = "product", build=url_for) -> str:
     """Where a browser fetches an image (a ProductImage or a file name such as the logo's)
     at one of shop.media.SIZES ("card", "product"), or its original when size is None.
 
     A size missing from an image kept before sizes existed is drawn when /media/ is first
     asked for it; from MEDIA_PUBLIC_URL (a public bucket or a CDN) it is not, so
-    `flask media renditions` must have drawn it.
+    `flask media renditions` must have drawn it. build=public_url: the address at the
+    store's public address, for pages read elsewhere (Open Graph, structured data).
     """
     filename = getattr(image, "filename", image)
     name = filename if size is None else media.rendition_name(filename, size)
     public = current_app.config.get("MEDIA_PUBLIC_URL")
     if public:
         return f"{public}/{name}"
-    return url_for("media.image", filename=name)
+    return build("media.image", filename=name)
 
 
 def register(app: Flask) -> None:

@@ -1,7 +1,10 @@
 """The files browsers and crawlers ask every site for at fixed addresses: the favicon
-(without it, every page's first visit logged a 404) and robots.txt."""
+(without it, every page's first visit logged a 404), robots.txt and the sitemap."""
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
+
+from shop.catalogue import queries
+from shop.links import public_url
 
 bp = Blueprint("site_files", __name__)
 
@@ -21,4 +24,18 @@ def favicon():
 @bp.get("/robots.txt")
 def robots():
     rules = ["User-agent: *", *(f"Disallow: {path}" for path in PRIVATE_PATHS)]
+    rules += ["", f"Sitemap: {public_url('site_files.sitemap')}"]
     return Response("\n".join(rules) + "\n", mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """The home page, every category and every product on sale, at the public address:
+    one query for the products and one for the categories, however many there are (a
+    sitemap holds up to 50,000 addresses; a catalogue beyond that needs a sitemap index)."""
+    xml = render_template(
+        "shop/sitemap.xml",
+        products=queries.sitemap_products(),
+        categories=queries.category_slugs(),
+    )
+    return Response(xml, mimetype="application/xml")

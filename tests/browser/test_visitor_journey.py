@@ -99,12 +99,16 @@ def test_visitor_browses_fills_cart_registers_and_keeps_it(page: Page, live_app,
     expect(price).to_have_text("$359.00")
     expect(availability).to_have_text("Only 3 left")
     expect(page.get_by_text("SKU TENT-2P-ORG")).to_be_visible()
+    expect(page.get_by_role("button", name="Add to cart")).to_be_visible()
 
     page.get_by_role("link", name="3-person / Green").click()
     expect(price).to_have_text("$429.00")
     expect(availability).to_contain_text(
         f"Out of stock - ships in about {backorder_days} days (around "
     )
+    # Nothing of it ships now: pressing the button is a pre-order, and it says so.
+    expect(page.get_by_role("button", name="Pre-order")).to_be_visible()
+    expect(page.get_by_role("button", name="Add to cart")).to_have_count(0)
     shot(page, "04-product-backorder")
 
     page.get_by_role("link", name="2-person / Green").click()

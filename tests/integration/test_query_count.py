@@ -55,3 +55,17 @@ def test_search_costs_the_same_queries_for_few_or_many_results(app, tax_class):
     fill(shelf, 24)
     client = app.test_client()
     assert queries_for(client, "/search?q=item+1") == queries_for(client, "/search?q=item")
+
+
+def test_the_sitemap_costs_the_same_queries_for_ten_products_as_for_one(app, client, tax_class):
+    def sitemap_queries() -> int:
+        with count_queries() as statements:
+            response = client.get("/sitemap.xml")
+        assert response.status_code == 200
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    VariantFactory(product=ProductFactory(name="Mug 0"))
+    one = sitemap_queries()
+    for n in range(1, 10):
+        VariantFactory(product=ProductFactory(name=f"Mug {n}"))
+    assert sitemap_queries() == one <= 2  # the products, the categories

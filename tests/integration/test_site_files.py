@@ -4,10 +4,13 @@ checkout and the back office."""
 
 import io
 import re
+from datetime import datetime
+from xml.etree import ElementTree
 
 from PIL import Image
 
 from tests.conftest import log_in
+from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 
 def icon_links(page: str) -> list[str]:
@@ -39,3 +42,37 @@ def test_robots_txt_keeps_crawlers_out_of_private_pages(client):
     for private in ("/admin/", "/account/", "/cart/", "/checkout/", "/orders/"):
         assert f"Disallow: {private}" in rules
     assert not any(rule.strip() == "Disallow: /" for rule in rules)  # the catalogue is open
+
+
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def test_the_sitemap_lists_every_active_product_and_category_at_the_public_address(app, tax_class):
+    public = app.config["BASE_URL"]
+    tents = CategoryFactory(name="Tents", slug="tents")
+    tent = VariantFactory(product=ProductFactory(name="Ridge Tent", slug="ridge", category=tents))
+    VariantFactory(product=ProductFactory(name="Old Tent", slug="old-tent", is_active=False))
+    VariantFactory(product=ProductFactory(name="Gone Tent", slug="gone-tent"), is_active=False)
+
+    response = app.test_client().get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    root = ElementTree.fromstring(response.data)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    entries = {
+        url.findtext("sm:loc", namespaces=SITEMAP_NS): url.findtext(
+            "sm:lastmod", namespaces=SITEMAP_NS
+        )
+        for url in root.findall("sm:url", SITEMAP_NS)
+    }
+    assert f"{public}/" in entries
+    assert f"{public}/c/tents" in entries
+    product_url = f"{public}/p/ridge"
+    assert datetime.fromisoformat(entries[product_url]) == tent.product.updated_at.replace(
+        microsecond=0
+    )
+    assert f"{public}/p/old-tent" not in entries  # an inactive product
+    assert f"{public}/p/gone-tent" not in entries  # no variant left on sale
+    assert all(loc.startswith(public + "/") for loc in entries)
+
+    robots = app.test_client().get("/robots.txt").get_data(as_text=True).splitlines()
+    assert f"Sitemap: {public}/sitemap.xml" in robots

@@ -120,3 +120,16 @@ def test_a_late_purchase_order_counts_from_today():
     incoming = on_order(0, (date(2026, 11, 1), 5))
     a = availability(saved(on_hand=0, supplier_lead=10), 1, TODAY, incoming=incoming)
     assert a.ship_date == date(2026, 11, 26)
+
+
+def test_only_an_item_none_of_which_ships_now_is_a_pre_order(app):
+    assert not availability(variant(on_hand=3), 1, TODAY).ships_later
+    assert not availability(variant(on_hand=1), 2, TODAY).ships_later  # one ships now
+    assert not availability(variant(on_hand=0, backorderable=False), 1, TODAY).ships_later
+    assert availability(variant(on_hand=0, supplier_lead=10), 1, TODAY).ships_later
+
+
+def test_a_ship_date_one_day_away_says_day(app):
+    app.config["HANDLING_DAYS"] = 0
+    a = availability(variant(on_hand=0, lead=1), 1, TODAY)
+    assert a.message() == "Out of stock - ships in about 1 day"
