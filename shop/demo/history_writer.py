@@ -24,9 +24,14 @@ History never touches stock: today's stock is the seeded stock (no stock
 movements, no allocation is left open: quantity_allocated is 0 on every line),
 so on_hand still equals the sum of movements and `allocated` stays true.
 
-Everything is written with SQLAlchemy Core bulk inserts in chunks, with
-explicit ids (PostgreSQL's sequences are moved past them afterwards), so
-200,000 orders take minutes. Random choices come from random.Random(seed);
+Each order is made by the checkout's own code, as a customer would have left it:
+priced by shop.orders.pricing (the quote of the service chosen, taxes after it),
+frozen by shop.orders.services.new_order and frozen_line, its events recorded by
+shop.orders.events, its shipments numbered, packed and tracked by shop.fulfilment.
+Those objects never enter the session: rows.row_of turns each into its row, and
+everything is written with SQLAlchemy Core bulk inserts in chunks, with explicit
+ids (PostgreSQL's sequences are moved past them afterwards), so 200,000 orders
+take minutes rather than hours. Random choices come from random.Random(seed);
 only secrets (order access tokens, session tokens) come from `secrets`.
 
 The books (books=True, the demo): every sold order goes through the real
