@@ -13,6 +13,7 @@ PAYABLE = "payable"
 COMMISSIONS_PAYABLE = "commissions_payable"
 EQUITY_OPENING = "equity"
 SALES = "sales"
+SALES_DISCOUNTS = "sales_discounts"  # discount codes: what customers did not pay of the price
 SHIPPING_INCOME = "shipping_income"
 REFUNDS = "refunds"
 COGS = "cogs"
@@ -63,6 +64,7 @@ CHART = [
     ("3100", "Opening balance equity", EQUITY, OPENING_BALANCE),
     ("3900", "Retained earnings", EQUITY, RETAINED_EARNINGS),
     ("4000", "Sales", INCOME, SALES),
+    ("4050", "Sales discounts", INCOME, SALES_DISCOUNTS),
     ("4100", "Shipping income", INCOME, SHIPPING_INCOME),
     ("4900", "Refunds and returns", INCOME, REFUNDS),
     ("5000", "Cost of goods sold", EXPENSE, COGS),

@@ -136,8 +136,14 @@ def post_entry(
 def post_sale(*, order, invoice) -> JournalEntry:
     """Online order paid: processor clearing / sales, shipping income, tax payable per component."""
     lines = [Line(chart.CLEARING, debit=invoice.total, memo=f"Order {order.number}")]
-    lines.append(Line(chart.SALES, credit=invoice.subtotal, memo=f"Goods, {invoice.number}"))
-    lines.append(Line(chart.SHIPPING_INCOME, credit=invoice.shipping_total, memo="Shipping"))
+    goods = invoice.subtotal + invoice.discount_total  # at their prices
+    lines.append(Line(chart.SALES, credit=goods, memo=f"Goods, {invoice.number}"))
+    shipping = invoice.shipping_total + invoice.shipping_discount
+    lines.append(Line(chart.SHIPPING_INCOME, credit=shipping, memo="Shipping"))
+    taken = invoice.discount_total + invoice.shipping_discount
+    if taken:
+        memo = f"Discount code {invoice.discount_code}"
+        lines.append(Line(chart.SALES_DISCOUNTS, debit=taken, memo=memo))
     for tax in invoice.taxes:
         lines.append(Line(chart.tax_role(tax.component), credit=tax.amount, memo=tax.label))
     return post_entry(

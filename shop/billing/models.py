@@ -50,7 +50,10 @@ class Invoice(Base):
     ship_province: Mapped[str] = mapped_column(sa.String(3))
     ship_country: Mapped[str] = mapped_column(sa.String(2))
 
-    subtotal: Mapped[int] = mapped_column(sa.BigInteger)
+    subtotal: Mapped[int] = mapped_column(sa.BigInteger)  # the lines' totals: after a discount
+    discount_code: Mapped[str | None] = mapped_column(sa.String(40))
+    discount_total: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    shipping_discount: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     shipping_total: Mapped[int] = mapped_column(sa.BigInteger)
     shipping_description: Mapped[str] = mapped_column(sa.String(120), default="")
     tax_total: Mapped[int] = mapped_column(sa.BigInteger)
@@ -88,7 +91,8 @@ class InvoiceLine(Base):
     tax_rate: Mapped[Decimal] = mapped_column(
         sa.Numeric(7, 5), default=Decimal(0), server_default="0"
     )
-    line_total: Mapped[int] = mapped_column(sa.BigInteger)
+    line_total: Mapped[int] = mapped_column(sa.BigInteger)  # after the line's discount
+    discount: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class InvoiceTax(TaxLine, Base):

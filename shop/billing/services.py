@@ -90,6 +90,9 @@ def issue_invoice(*, order, payment_method: str, now: datetime | None = None) ->
         ship_province=order.ship_province,
         ship_country=order.ship_country,
         subtotal=order.subtotal,
+        discount_code=order.discount_code,
+        discount_total=order.discount_total,
+        shipping_discount=order.shipping_discount,
         shipping_total=order.shipping_total,
         shipping_description=order.shipping_service_name,
         tax_total=order.tax_total,
@@ -108,6 +111,7 @@ def issue_invoice(*, order, payment_method: str, now: datetime | None = None) ->
             tax_class_name=line.tax_class_name,
             tax_rate=combined_rate(rates.get(line.tax_class_id, [])),
             line_total=line.line_total,
+            discount=line.discount,
         )  # fmt: skip
         for n, line in enumerate(order.lines, start=1)
     ]

@@ -59,6 +59,7 @@ CREDIT_NOTE_TYPE = "381"  # UNTDID 1001: credit note
 UNIT = "C62"  # UN/ECE rec. 20: one (a unit)
 PAID_BY_CARD = "48"  # UNTDID 4461: bank card
 FREIGHT = "FC"  # UNTDID 7161: freight service
+DISCOUNT = "95"  # UNTDID 5189: discount
 
 ET.register_namespace("cac", NS_CAC)
 ET.register_namespace("cbc", NS_CBC)
@@ -252,6 +253,13 @@ class _Writer:
         self.amount(total, "PrepaidAmount", invoice.total)
         self.amount(total, "PayableAmount", 0)
 
+    def line_allowance(self, element, amount: int) -> None:
+        allowance = cac(element, "AllowanceCharge")
+        cbc(allowance, "ChargeIndicator", "false")
+        cbc(allowance, "AllowanceChargeReasonCode", DISCOUNT)
+        cbc(allowance, "AllowanceChargeReason", f"Discount code {self.invoice.discount_code}")
+        self.amount(allowance, "Amount", amount)
+
     def line(self, root, line) -> None:
         element = cac(root, "CreditNoteLine" if self.credit else "InvoiceLine")
         cbc(element, "ID", str(line.position))
@@ -259,6 +267,8 @@ class _Writer:
                        str(self.sign * line.quantity))  # fmt: skip
         quantity.set("unitCode", UNIT)
         self.amount(element, "LineExtensionAmount", line.line_total)
+        if line.discount:  # a discount code's share: the line's net amount is after it
+            self.line_allowance(element, line.discount)
         item = cac(element, "Item")
         cbc(item, "Name", line.description)
         cbc(cac(item, "SellersItemIdentification"), "ID", line.sku)

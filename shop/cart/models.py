@@ -66,4 +66,5 @@ class CheckoutState(Base):
     address: Mapped[dict | None] = mapped_column(sa.JSON)  # accounts.models.ADDRESS_FIELDS
     service_id: Mapped[int | None] = mapped_column()
     policy: Mapped[str | None] = mapped_column(sa.String(30))
+    discount_code: Mapped[str | None] = mapped_column(sa.String(40))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -17,6 +17,7 @@ from shop.promise.availability import Availability, availabilities, availability
 
 SESSION_KEY = "cart_token"
 CHECKOUT_CHOICES = ("email", "address", "service_id", "policy")
+OPTIONAL_CHOICES = ("discount_code",)
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def checkout_choices(cart: Cart | None) -> dict:
 
 def save_checkout_choices(*, cart: Cart, **choices) -> None:
     """Keep checkout choices on the server, beside the cart (it goes when the cart goes)."""
-    unknown = set(choices) - set(CHECKOUT_CHOICES)
+    unknown = set(choices) - set(CHECKOUT_CHOICES) - set(OPTIONAL_CHOICES)
     if unknown:
         raise ValueError(f"not a checkout choice: {', '.join(sorted(unknown))}")
     if cart.checkout is None:

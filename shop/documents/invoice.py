@@ -261,7 +261,8 @@ class _Document:
                     Paragraph(str(line.quantity), right),
                     Paragraph(self.money(line.unit_price), right),
                     Paragraph(escape(line.tax_class_name), cell),
-                    Paragraph(self.money(line.line_total), right),
+                    # At its price: a discount code's share is taken off in the totals.
+                    Paragraph(self.money(line.line_total + (line.discount or 0)), right),
                 ]
             )
         widths = [62 * mm, 26 * mm, 12 * mm, 23 * mm, 31 * mm]
@@ -284,7 +285,13 @@ class _Document:
         shipping = "Shipping"
         if invoice.shipping_description:
             shipping += f" ({invoice.shipping_description})"
-        rows = [("Subtotal", invoice.subtotal), (shipping, invoice.shipping_total)]
+        taken, shipping_taken = invoice.discount_total or 0, invoice.shipping_discount or 0
+        rows = [("Subtotal", invoice.subtotal + taken)]
+        if taken:
+            rows.append((f"Discount code {invoice.discount_code}", -taken))
+        rows.append((shipping, invoice.shipping_total + shipping_taken))
+        if shipping_taken:
+            rows.append((f"Free shipping, code {invoice.discount_code}", -shipping_taken))
         rows += [(tax.label, tax.amount) for tax in invoice.taxes]
         body = [
             [

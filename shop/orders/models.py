@@ -49,7 +49,12 @@ class Order(TimestampMixin, Base):
     shipping_service_name: Mapped[str] = mapped_column(sa.String(120))
     shipment_count: Mapped[int] = mapped_column(default=1)  # parcels' departures quoted
 
-    subtotal: Mapped[int] = mapped_column(sa.BigInteger)
+    subtotal: Mapped[int] = mapped_column(sa.BigInteger)  # the lines' totals: after a discount
+    # A discount code: what it took off the goods (spread over the lines, each line's
+    # `discount`) and off shipping (shipping_total is what is left of it).
+    discount_code: Mapped[str | None] = mapped_column(sa.String(40))
+    discount_total: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    shipping_discount: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # Frozen with the lines, so the owner's reports can sum orders without reading lines.
     units: Mapped[int] = mapped_column(default=0)
     goods_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # unit cost x quantity
@@ -124,7 +129,8 @@ class OrderLine(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     unit_price: Mapped[int] = mapped_column(sa.BigInteger)
     quantity: Mapped[int] = mapped_column()
-    line_total: Mapped[int] = mapped_column(sa.BigInteger)
+    line_total: Mapped[int] = mapped_column(sa.BigInteger)  # unit_price x quantity - discount
+    discount: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # The variant's cost when the order was placed: gross margin is measured against it.
     unit_cost: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     tax_class_id: Mapped[int] = mapped_column(sa.ForeignKey("tax_classes.id"))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from shop.cart.services import CartSummary
 from shop.catalogue.models import Variant
+from shop.discounts.rules import NOTHING, Offer, Taken, take
 from shop.extensions import db
 from shop.orders.models import SHIP_AVAILABLE_NOW, SHIP_COMPLETE
 from shop.shipping.packing import Unit
@@ -29,14 +30,23 @@ class Destination:
 
 @dataclass(frozen=True)
 class Pricing:
-    subtotal: int
+    subtotal: int  # the goods after any discount code
     quote: ServiceQuote
     taxes: list[TaxLine]
     policy: str
+    taken: Taken = NOTHING  # what a discount code took off, per line and off shipping
+
+    @property
+    def goods(self) -> int:
+        """The goods at their prices, before a discount code."""
+        return self.subtotal + self.taken.goods
 
     @property
     def shipping(self) -> int:
-        return self.quote.price
+        return self.quote.price - self.taken.shipping
+
+    def line_discount(self, index: int) -> int:
+        return self.taken.lines[index] if self.taken.lines else 0
 
     @property
     def tax_total(self) -> int:
@@ -84,17 +94,27 @@ def quotes_for(summary: CartSummary, destination: Destination, policy: str) -> l
     )
 
 
-def price(summary: CartSummary, destination: Destination, quote: ServiceQuote, policy: str):
+def price(
+    summary: CartSummary,
+    destination: Destination,
+    quote: ServiceQuote,
+    policy: str,
+    offer: Offer | None = None,
+) -> Pricing:
+    """The order's figures; with a discount code's `offer`, tax is on what is left after it."""
+    totals = [line.total for line in summary.lines]
+    taken = take(offer.terms, totals, list(offer.eligible), quote.price) if offer else NOTHING
     goods_by_class: dict[int, int] = {}
-    for line in summary.lines:
+    for index, line in enumerate(summary.lines):
         class_id = line.variant.tax_class_id
-        goods_by_class[class_id] = goods_by_class.get(class_id, 0) + line.total
+        net = line.total - (taken.lines[index] if taken.lines else 0)
+        goods_by_class[class_id] = goods_by_class.get(class_id, 0) + net
     taxes = compute_taxes(
         goods_by_class=goods_by_class,
-        shipping=quote.price,
+        shipping=quote.price - taken.shipping,
         rates=rates_for(destination.country, destination.province),
     )
-    return Pricing(summary.subtotal, quote, taxes, policy)
+    return Pricing(summary.subtotal - taken.goods, quote, taxes, policy, taken)
 
 
 def shipping_for(order, units_by_line: dict[int, int]) -> int | None:
@@ -117,9 +137,12 @@ def shipping_for(order, units_by_line: dict[int, int]) -> int | None:
     return next((q.price for q in quotes if q.service.id == order.shipping_service_id), None)
 
 
-def fingerprint(summary: CartSummary, address: dict, service_id: int, policy: str, total: int):
+def fingerprint(
+    summary: CartSummary, address: dict, service_id: int, policy: str, total: int, code: str = ""
+):
     """A digest of everything the customer reviewed; placing checks it still holds."""
     content = {
+        "code": code,
         "lines": [(v.variant.id, v.quantity, v.unit_price) for v in summary.lines],
         "address": sorted(address.items()),
         "service": service_id,

@@ -22,6 +22,7 @@ from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
 from shop.catalogue.models import Product, Variant
 from shop.db import utcnow
+from shop.discounts import services as discounts
 from shop.extensions import db
 from shop.inventory import services as stock
 from shop.notifications.services import queue_email
@@ -46,6 +47,7 @@ class CheckoutRequest:
     service_id: int
     policy: str
     referral_code: str | None = None  # a commission agent's ?ref= code, if one brought them
+    discount_code: str | None = None  # a discount code the customer entered
 
     @property
     def destination(self) -> pricing.Destination:
@@ -89,13 +91,26 @@ def price_summary(summary: CartSummary, request: CheckoutRequest) -> pricing.Pri
     quote = next((q for q in quotes if q.service.id == request.service_id), None)
     if quote is None:
         raise CheckoutChanged("Please choose a shipping service again.")
-    return pricing.price(summary, request.destination, quote, request.policy)
+    offer = discount_offer(summary, request)
+    return pricing.price(summary, request.destination, quote, request.policy, offer)
+
+
+def discount_offer(summary: CartSummary, request: CheckoutRequest):
+    """The entered discount code's offer for this cart (None without a code); raises
+    DiscountError when the code does not apply."""
+    if not request.discount_code:
+        return None
+    return discounts.offer_for(
+        request.discount_code, email=request.email, lines=summary.lines,
+        goods_subtotal=summary.subtotal,
+    )  # fmt: skip
 
 
 def review_fingerprint(*, cart: Cart, request: CheckoutRequest, priced: pricing.Pricing) -> str:
     return pricing.fingerprint(
-        summarise(cart), request.address, request.service_id, request.policy, priced.total
-    )
+        summarise(cart), request.address, request.service_id, request.policy, priced.total,
+        priced.taken.code,
+    )  # fmt: skip
 
 
 def place_order(
@@ -107,14 +122,15 @@ def place_order(
     summary = summarise(cart)
     priced = price_summary(summary, request)
     fingerprint = pricing.fingerprint(
-        summary, request.address, request.service_id, request.policy, priced.total
-    )
+        summary, request.address, request.service_id, request.policy, priced.total,
+        priced.taken.code,
+    )  # fmt: skip
     if fingerprint != reviewed:
         raise CheckoutChanged(
             "Your cart, prices or stock changed since you reviewed your order. "
             "Please check the new figures and place your order again."
         )
-    lines = [_order_line(view) for view in summary.lines]
+    lines = [_order_line(view, priced.line_discount(i)) for i, view in enumerate(summary.lines)]
     customer = user if getattr(user, "is_authenticated", False) else None
     order = new_order(
         user_id=getattr(customer, "id", None), request=request, priced=priced,
@@ -123,6 +139,8 @@ def place_order(
     db.session.add(order)
     db.session.flush()
     order.number = order_number(order.id)
+    if priced.taken.code:  # the database gives out the code's last use to one order only
+        discounts.hold(order, priced.taken)
     agent = agent_for_code(request.referral_code)
     if agent is not None:  # the commission is posted when the order is paid
         order.commission_agent_id, order.commission_rate = agent.id, agent.rate
@@ -158,6 +176,9 @@ def new_order(
         shipping_service_name=priced.quote.service.full_name,
         shipment_count=len(priced.quote.shipments),
         subtotal=priced.subtotal,
+        discount_code=priced.taken.code or None,
+        discount_total=priced.taken.goods,
+        shipping_discount=priced.taken.shipping,
         units=sum(line.quantity for line in lines),
         goods_cost=sum(line.unit_cost * line.quantity for line in lines),
         shipping_total=priced.shipping,
@@ -184,7 +205,7 @@ def order_number(order_id: int) -> str:
     return f"{current_app.config['ORDER_NUMBER_PREFIX']}{order_id + 10000}"
 
 
-def _order_line(view) -> OrderLine:
+def _order_line(view, discount: int = 0) -> OrderLine:
     """One cart line frozen into an order line, with its stock allocated or backordered."""
     variant = view.variant
     allocated = stock.allocate(
@@ -194,12 +215,13 @@ def _order_line(view) -> OrderLine:
         raise CheckoutChanged(
             f"Only {allocated} of {variant.full_name} left; someone bought the rest a moment ago."
         )
-    return frozen_line(view, allocated)
+    return frozen_line(view, allocated, discount)
 
 
-def frozen_line(view, allocated: int) -> OrderLine:
+def frozen_line(view, allocated: int, discount: int = 0) -> OrderLine:
     """A cart line (a CartLineView) as the order keeps it: price, cost and tax class of the
-    moment, `allocated` units held and the rest backordered with its expected ship date."""
+    moment, `allocated` units held and the rest backordered with its expected ship date.
+    `discount` is the line's share of a discount code: line_total is what is left."""
     variant = view.variant
     short = view.quantity - allocated
     return OrderLine(
@@ -208,7 +230,8 @@ def frozen_line(view, allocated: int) -> OrderLine:
         name=variant.full_name,
         unit_price=view.unit_price,
         quantity=view.quantity,
-        line_total=view.total,
+        line_total=view.total - discount,
+        discount=discount,
         unit_cost=variant.cost,
         tax_class_id=variant.tax_class_id,
         tax_class_name=variant.tax_class.name,
@@ -234,6 +257,7 @@ def release_allocation(order: Order, why: str) -> None:
         stock.release(variant_id=line.variant_id, quantity=line.quantity_allocated)
         line.quantity_allocated = 0
         line.quantity_backordered = 0
+    discounts.give_back(order)
     events.allocation_released(order, why)
 
 
@@ -250,6 +274,7 @@ def reallocate(order: Order) -> None:
         owed = line.quantity - line.quantity_shipped - line.quantity_cancelled
         line.quantity_allocated = stock.allocate(variant_id=line.variant_id, quantity=owed)
         line.quantity_backordered = owed - line.quantity_allocated
+    discounts.hold_again(order)
 
 
 def unavailable_items(order: Order) -> list[dict]:

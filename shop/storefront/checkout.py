@@ -6,6 +6,8 @@ a later step redirects back to the first one that is not done. Amounts are alway
 computed by the server from the cart and the catalogue.
 """
 
+import dataclasses
+
 from flask import (
     Blueprint,
     abort,
@@ -23,6 +25,8 @@ from shop.accounting import agents
 from shop.accounts.models import ADDRESS_FIELDS
 from shop.after_sale import services as after_sale
 from shop.cart import services as carts
+from shop.discounts import services as discounts
+from shop.discounts.errors import DiscountError
 from shop.errors import DomainError
 from shop.extensions import db
 from shop.links import public_url
@@ -36,6 +40,7 @@ from shop.storefront.forms import (
     CheckoutAddressForm,
     DeliveryForm,
     DemoCardForm,
+    DiscountCodeForm,
     EmptyForm,
     PlaceOrderForm,
 )
@@ -83,6 +88,7 @@ def _checkout_request(cart) -> orders.CheckoutRequest | None:
         state["service_id"],
         state["policy"],
         referral_code=session.get(agents.SESSION_KEY),
+        discount_code=cart.checkout.discount_code,
     )
 
 
@@ -210,7 +216,7 @@ def review():
     if form.validate_on_submit():
         return _place(cart, checkout, form.reviewed.data)
     try:
-        priced = orders.price_checkout(cart=cart, request=checkout)
+        priced = _price_with_code(cart, checkout)
     except DomainError as err:
         flash(err.message, "error")
         step = "checkout.address" if isinstance(err, AddressProblem) else "checkout.delivery"
@@ -224,8 +230,59 @@ def review():
         priced=priced,
         policy_label=POLICY_LABELS[checkout.policy],
         demo_mode=providers.demo_mode(),
+        code_form=DiscountCodeForm(formdata=None),
+        remove_form=EmptyForm(),
         step="review",
     )
+
+
+def _price_with_code(cart, checkout):
+    """The review's figures. A code that no longer applies (used up, over, the cart
+    changed) is taken off the checkout with its reason, and the order priced without it."""
+    try:
+        return orders.price_checkout(cart=cart, request=checkout)
+    except DiscountError as err:
+        flash(err.message, "error")
+        _save_state(cart, discount_code=None)
+        without = dataclasses.replace(checkout, discount_code=None)
+        return orders.price_checkout(cart=cart, request=without)
+
+
+@bp.route("/checkout/discount", methods=["POST"])
+def discount_code():
+    """Apply the code typed on the review page, after checking it against this cart."""
+    cart, back = _cart_or_redirect()
+    if back:
+        return back
+    checkout = _checkout_request(cart)
+    if checkout is None:
+        return redirect(url_for("checkout.delivery"))
+    form = DiscountCodeForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+        return redirect(url_for("checkout.review"))
+    code = discounts.normalise(form.code.data)
+    try:
+        orders.price_checkout(cart=cart, request=dataclasses.replace(checkout, discount_code=code))
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("checkout.review"))
+    _save_state(cart, discount_code=code)
+    flash(f"Discount code {code} applied.", "success")
+    return redirect(url_for("checkout.review"))
+
+
+@bp.route("/checkout/discount/remove", methods=["POST"])
+def remove_discount_code():
+    cart, back = _cart_or_redirect()
+    if back:
+        return back
+    if EmptyForm().validate_on_submit() and cart.checkout is not None:
+        _save_state(cart, discount_code=None)
+        flash("Discount code removed.", "info")
+    return redirect(url_for("checkout.review"))
 
 
 def _place(cart, checkout, reviewed: str):
@@ -240,7 +297,7 @@ def _place(cart, checkout, reviewed: str):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("checkout.address"))
-    except CheckoutChanged as err:
+    except (CheckoutChanged, DiscountError) as err:
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for("checkout.review"))
