@@ -8,6 +8,7 @@ from backoffice import (  # noqa: F401
     catalogue,
     chores,
     dashboard,
+    discounts,
     fulfilment,
     inventory,
     invoice_files,

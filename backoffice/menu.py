@@ -38,6 +38,7 @@ MENU = [
     ("backoffice.payouts_list", "Payouts"),
     ("backoffice.refunds_attention", "Refunds to see to"),
     ("backoffice.commission_agents", "Commission agents"),
+    ("backoffice.discounts", "Discount codes"),
     ("backoffice.staff", "Staff"),
     ("backoffice.chores", "Chores"),
     ("backoffice.store_settings", "Store settings"),

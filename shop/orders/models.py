@@ -90,6 +90,15 @@ class Order(TimestampMixin, Base):
     )
 
     @property
+    def goods_at_price(self) -> int:
+        """The goods at their prices, before a discount code."""
+        return self.subtotal + (self.discount_total or 0)
+
+    @property
+    def shipping_at_price(self) -> int:
+        return self.shipping_total + (self.shipping_discount or 0)
+
+    @property
     def status_label(self) -> str:
         return order_status.LABELS[self.status]
 
@@ -145,6 +154,11 @@ class OrderLine(Base):
     expected_ship_date: Mapped[date | None] = mapped_column(sa.Date)
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def price_total(self) -> int:
+        """The line at its price (unit price x quantity), before a discount code."""
+        return self.line_total + (self.discount or 0)
 
 
 class OrderTax(TaxLine, Base):

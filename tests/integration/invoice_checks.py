@@ -128,7 +128,16 @@ def check_en16931(root) -> dict:
         assert text(line, "cac:Item/cbc:Name")  # BR-25
         price = amount(line, "cac:Price/cbc:PriceAmount", currency)  # BR-26
         assert price >= 0  # BR-27
-        assert net == (quantity * price).quantize(CENT, ROUND_HALF_UP)  # PEPPOL-EN16931-R120
+        line_charges = line_allowances = Decimal(0)  # BG-27, BG-28
+        for charge in line.findall("cac:AllowanceCharge", NS):
+            value = amount(charge, "cbc:Amount", currency)
+            if text(charge, "cbc:ChargeIndicator") == "true":
+                line_charges += value
+            else:
+                assert text(charge, "cbc:AllowanceChargeReason")  # BR-42
+                line_allowances += value
+        expected = (quantity * price).quantize(CENT, ROUND_HALF_UP)
+        assert net == expected + line_charges - line_allowances  # PEPPOL-EN16931-R120
         category = one(line, "cac:Item/cac:ClassifiedTaxCategory")
         assert text(category, "cbc:ID") in ("S", "Z")  # BR-CO-04
         assert text(category, "cac:TaxScheme/cbc:ID") == "VAT"

@@ -1,0 +1,349 @@
+"""Discount codes, as the owner makes them and customers use them: the review page, the
+invoice (PDF and UBL, under the official rules), the books, the limits, and twenty
+customers racing for a single-use code.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from shop.accounting import chart
+from shop.accounts import roles
+from shop.billing import files
+from shop.billing.services import invoice_for_order
+from shop.cart.models import Cart, CartLine
+from shop.db import utcnow
+from shop.discounts.models import AMOUNT, FREE_SHIPPING, PERCENT, Discount, DiscountRedemption
+from shop.extensions import db
+from shop.orders import services as orders
+from shop.orders import status as st
+from shop.orders.models import Order
+from shop.store_details.services import store_settings
+from tests.conftest import log_in
+from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
+from tests.integration.books_helpers import balances, unbalanced_entries
+from tests.integration.checkout_helpers import (
+    choose_delivery,
+    fill_address,
+    pay,
+    place,
+    seed_reference_data,
+)
+from tests.integration.en16931_rules import fatal
+from tests.integration.invoice_checks import NS, check_en16931, parse_ubl, pdf_text, text
+from tests.integration.order_helpers import RACER_ADDRESS, service_id
+from tests.integration.race_helpers import at_once
+
+TENT, LAMP = 20000, 2500  # prices in cents
+RACERS = 20
+
+
+@pytest.fixture
+def shop_goods(app):
+    classes = seed_reference_data()
+    settings = store_settings()  # what the e-invoice rules need of the seller
+    settings.email, settings.gst_hst_number = "shop@example.com", "123456789 RT0001"
+    camping = CategoryFactory(name="Camping")
+    lights = CategoryFactory(name="Lights")
+
+    def variant(name, sku, price, category):
+        return VariantFactory(
+            product=ProductFactory(name=name, category=camping if category == "c" else lights),
+            sku=sku, price=price, tax_class=classes["standard"], stock=500, weight_g=900,
+        )  # fmt: skip
+
+    goods = {"tent": variant("Ridge Tent", "TENT-1", TENT, "c"),
+             "lamp": variant("Camp Lamp", "LAMP-1", LAMP, "l")}  # fmt: skip
+    goods["camping"], goods["lights"] = camping, lights
+    db.session.commit()
+    return goods
+
+
+def make_code(code="SAVE10", kind=PERCENT, **terms) -> Discount:
+    values = {"percent": Decimal(10)} if kind == PERCENT else {}
+    if kind == AMOUNT:
+        values = {"amount": 1500}
+    values = {"min_subtotal": 0, "uses": 0, **values, **terms}
+    discount = Discount(code=code, kind=kind, **values)
+    db.session.add(discount)
+    db.session.commit()
+    return discount
+
+
+def to_review(app, goods, items, email="gail@example.com"):
+    """A guest's cart of [(key, quantity)], address in Ontario and regular shipping."""
+    client = app.test_client()
+    for key, quantity in items:
+        client.post("/cart/add", data={"variant_id": goods[key].id, "quantity": quantity})
+    fill_address(client, email=email)
+    choose_delivery(client, service_id("regular"))
+    return client
+
+
+def apply(client, code: str) -> str:
+    return client.post("/checkout/discount", data={"code": code}, follow_redirects=True).get_data(
+        as_text=True
+    )
+
+
+def dollars(minor: int) -> str:
+    return f"${minor / 100:,.2f}"
+
+
+def order_of(email: str) -> Order:
+    return db.session.scalar(sa.select(Order).where(Order.email == email).order_by(Order.id.desc()))
+
+
+# --- the owner's codes --------------------------------------------------------------
+
+
+def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goods):
+    owner = app.test_client()
+    log_in(owner, staff[roles.OWNER].email)
+    form = {"code": "spring 10", "kind": "percent", "percent": "10", "min_subtotal": "50.00",
+            "max_uses": "100", "max_uses_per_customer": "1", "is_active": "y",
+            "category_ids": [str(shop_goods["camping"].id)]}  # fmt: skip
+    response = owner.post("/admin/discounts/new", data=form)
+    assert response.status_code == 302
+    discount = db.session.scalar(sa.select(Discount))
+    assert (discount.code, discount.kind, discount.percent) == ("SPRING10", PERCENT, Decimal(10))
+    assert (discount.min_subtotal, discount.max_uses, discount.max_uses_per_customer) == (
+        5000, 100, 1,
+    )  # fmt: skip
+    assert [c.name for c in discount.categories] == ["Camping"]
+    listing = text_of(owner.get("/admin/discounts"))
+    assert "SPRING10" in listing and "10% off" in listing and "Camping" in listing
+
+    for changes, field, message in [
+        ({"percent": "150"}, "percent", "Enter a percentage from 0 to 100."),
+        ({"code": "X"}, "code", "A code has 3 to 40 letters, digits, dashes or underscores."),
+        ({"code": "SPRING10"}, "code", "There is already a code SPRING10."),
+        ({"code": "NEW1", "starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends_at",
+         "The code must end after it starts."),
+        ({"code": "NEW2", "kind": "amount", "amount": ""}, "amount",
+         "Enter the amount the code takes off."),
+    ]:  # fmt: skip
+        page = owner.post("/admin/discounts/new", data={**form, **changes})
+        assert page.status_code in (200, 422)
+        assert message in text_of(page), (changes, flashes(text_of(page)))
+        if field in ("percent", "code"):
+            assert errors_beside(text_of(page), field) == [message]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 1
+    warehouse = app.test_client()
+    log_in(warehouse, staff[roles.WAREHOUSE].email)
+    assert warehouse.get("/admin/discounts").status_code == 403
+
+
+# --- the customer's checkout --------------------------------------------------------
+
+
+def test_ten_percent_off_shows_on_review_invoice_ubl_and_books(app, shop_goods):
+    make_code("SAVE10")
+    client = to_review(app, shop_goods, [("tent", 1), ("lamp", 2)])
+    page = apply(client, " save10 ")
+    goods = TENT + 2 * LAMP
+    discount = goods // 10  # 10 % of 250.00
+    assert "Discount code SAVE10 applied." in page
+    assert f"−{dollars(discount)}" in page.replace("&minus;", "−")
+    order = client.post(
+        "/checkout/review", data={"reviewed": _reviewed(client)}, follow_redirects=False
+    )
+    pay(client, order.headers["Location"])
+    order = order_of("gail@example.com")
+    assert order.status == st.PAID
+    assert (order.discount_code, order.discount_total) == ("SAVE10", discount)
+    assert order.subtotal == goods - discount
+    assert sum(line.discount for line in order.lines) == discount
+    assert sorted(line.discount for line in order.lines) == [500, 2000]  # by value
+    [hst] = order.taxes
+    assert hst.taxable == goods - discount + order.shipping_total  # tax after the discount
+    assert hst.amount == round(Decimal(hst.taxable) * Decimal("0.13"))
+
+    invoice = invoice_for_order(order)
+    text_pdf = pdf_text(files.invoice_pdf(invoice))
+    assert "Discount code SAVE10" in text_pdf and dollars(goods) in text_pdf
+    xml = files.invoice_xml(invoice)
+    root = parse_ubl(xml)
+    check_en16931(root)
+    assert fatal(xml) == []
+    allowances = {
+        text(line, "cac:Item/cac:SellersItemIdentification/cbc:ID"): text(
+            line, "cac:AllowanceCharge/cbc:Amount"
+        )
+        for line in root.iterfind("cac:InvoiceLine", NS)
+    }
+    assert allowances == {"TENT-1": "20.00", "LAMP-1": "5.00"}
+
+    books = balances()
+    assert books[chart.SALES_DISCOUNTS] == discount  # a debit: contra revenue
+    assert books[chart.SALES] == -goods
+    assert unbalanced_entries() == []
+    assert db.session.scalar(sa.select(Discount.uses)) == 1
+
+
+def _reviewed(client) -> str:
+    from tests.integration.checkout_helpers import reviewed_token
+
+    return reviewed_token(client.get("/checkout/review").get_data(as_text=True))
+
+
+def test_free_shipping_and_a_fixed_amount_for_one_category(app, shop_goods):
+    make_code("SHIPFREE", FREE_SHIPPING)
+    client = to_review(app, shop_goods, [("lamp", 1)], email="fay@example.com")
+    assert "Free with code SHIPFREE" in apply(client, "SHIPFREE")
+    response = place(client)
+    pay(client, response.headers["Location"])
+    order = order_of("fay@example.com")
+    assert order.shipping_total == 0 and order.shipping_discount > 0
+    assert balances()[chart.SALES_DISCOUNTS] == order.shipping_discount
+
+    make_code("LIGHTS15", AMOUNT, categories=[shop_goods["lights"]])
+    client = to_review(app, shop_goods, [("tent", 1), ("lamp", 1)], email="lou@example.com")
+    apply(client, "LIGHTS15")
+    pay(client, place(client).headers["Location"])
+    order = order_of("lou@example.com")
+    assert {line.sku: line.discount for line in order.lines} == {"TENT-1": 0, "LAMP-1": 1500}
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ({}, "There is no discount code NOPE."),
+        ({"is_active": False}, "There is no discount code NOPE."),
+        ({"ends_at": "past"}, "Discount code NOPE has expired."),
+        ({"starts_at": "future"}, "Discount code NOPE is not valid yet."),
+        ({"min_subtotal": 100000}, "Discount code NOPE needs goods worth at least $1,000.00; "
+                                   "your cart holds $25.00."),
+        ({"categories": "camping"}, "Discount code NOPE is not for anything in your cart."),
+        ({"max_uses": 1, "uses": 1}, "Discount code NOPE has been used up."),
+    ],
+)  # fmt: skip
+def test_a_code_that_does_not_apply_says_why_and_changes_nothing(app, shop_goods, terms, message):
+    if terms:
+        now = utcnow()
+        values = {**terms}
+        if values.get("ends_at") == "past":
+            values["ends_at"] = now - timedelta(days=1)
+        if values.get("starts_at") == "future":
+            values["starts_at"] = now + timedelta(days=1)
+        if values.get("categories") == "camping":
+            values["categories"] = [shop_goods["camping"]]
+        make_code("NOPE", **values)
+    client = to_review(app, shop_goods, [("lamp", 1)])
+    before = client.get("/checkout/review").get_data(as_text=True)
+    page = apply(client, "nope")
+    assert message in page
+    assert "Discount code NOPE applied" not in page
+    assert _total(page) == _total(before)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DiscountRedemption)) == 0
+
+
+def _total(page: str) -> str:
+    return page.split('id="total">', 1)[1].split("<", 1)[0]
+
+
+def test_once_per_customer_by_email(app, shop_goods):
+    make_code("WELCOME", max_uses_per_customer=1)
+    first = to_review(app, shop_goods, [("lamp", 1)], email="Rita@Example.com")
+    apply(first, "WELCOME")
+    pay(first, place(first).headers["Location"])
+    again = to_review(app, shop_goods, [("lamp", 1)], email="rita@example.com")
+    page = apply(again, "WELCOME")
+    assert "can be used once per customer, and rita@example.com has used it already" in page
+
+
+def test_an_order_never_paid_gives_its_use_back(app, shop_goods):
+    discount = make_code("LASTONE", max_uses=1)
+    client = to_review(app, shop_goods, [("lamp", 1)])
+    apply(client, "LASTONE")
+    place(client)  # and never pays
+    assert db.session.scalar(sa.select(Discount.uses)) == 1
+    other = to_review(app, shop_goods, [("lamp", 1)], email="next@example.com")
+    assert "Discount code LASTONE has been used up." in apply(other, "LASTONE")
+    orders.expire_due_orders(now=utcnow() + timedelta(days=1))
+    db.session.commit()
+    db.session.refresh(discount)
+    assert discount.uses == 0
+    assert "Discount code LASTONE applied." in apply(other, "LASTONE")
+
+
+def test_a_code_used_up_between_review_and_place_places_nothing(app, shop_goods):
+    """The review still shows the discount; by the time the customer places the order
+    someone else took the last use: nothing is placed and the review says why."""
+    discount = make_code("ONLYONE", max_uses=1)
+    client = to_review(app, shop_goods, [("lamp", 1)])
+    apply(client, "ONLYONE")
+    token = _reviewed(client)
+    discount.uses = 1  # the last use went to another customer meanwhile
+    db.session.commit()
+    response = client.post("/checkout/review", data={"reviewed": token}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Discount code ONLYONE has just been used up" in page or "used up" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+    assert "Discount code ONLYONE applied" not in page
+
+
+# --- the race -----------------------------------------------------------------------
+
+
+def test_twenty_customers_racing_for_a_single_use_code_get_it_once(app, shop_goods):
+    """Each of twenty customers reviewed an order with the same single-use code; all
+    place it at the same moment (threads, own connections): one order gets the code,
+    nineteen are refused with the reason and place nothing."""
+    make_code("ONCE", max_uses=1)
+    # Each buys a different item: no stock row they all lock, so only the code's own
+    # row stands between them (one shared item would queue them on its stock lock).
+    lamp = shop_goods["lamp"]
+    items = [
+        VariantFactory(
+            product=lamp.product,
+            sku=f"RACE-{n}",
+            price=LAMP,
+            stock=5,
+            tax_class=lamp.tax_class,
+            weight_g=900,
+        )  # fmt: skip
+        for n in range(RACERS)
+    ]
+    racers = []
+    for n in range(RACERS):
+        cart = Cart(lines=[CartLine(variant_id=items[n].id, quantity=1)])
+        db.session.add(cart)
+        db.session.flush()
+        request = orders.CheckoutRequest(
+            f"racer{n}@example.com", RACER_ADDRESS, service_id("regular"), "ship_complete",
+            discount_code="ONCE",
+        )  # fmt: skip
+        priced = orders.price_checkout(cart=cart, request=request)
+        assert priced.taken.code == "ONCE"
+        racers.append((cart.id, request, orders.review_fingerprint(
+            cart=cart, request=request, priced=priced)))  # fmt: skip
+    db.session.commit()
+
+    def racer(cart_id, request, token):
+        def place_with_code():
+            orders.place_order(
+                cart=db.session.get(Cart, cart_id), user=None, request=request,
+                reviewed=token, provider="demo",
+            )  # fmt: skip
+
+        return place_with_code
+
+    outcome = at_once(app, *(racer(*r) for r in racers))
+    assert outcome.failed == []
+    assert len(outcome.done) == 1
+    assert len(outcome.refused) == RACERS - 1
+    # Refused when placing (the UPDATE found no use left) or, for a late thread, already
+    # when pricing (it read uses == max_uses): either way the customer reads why.
+    assert all("Discount code ONCE has" in m and "used up" in m for m in outcome.refused)
+    assert db.session.scalar(sa.select(Discount.uses)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DiscountRedemption)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Order).where(Order.discount_code == "ONCE")
+        )
+        == 1
+    )
