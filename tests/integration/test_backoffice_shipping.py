@@ -52,11 +52,11 @@ def quoted(app, variant, **address) -> dict[int, str]:
     customer = app.test_client()
     customer.post("/cart/add", data={"variant_id": str(variant.id), "quantity": "1"})
     page = fill_address(customer, **address).get_data(as_text=True)
-    table = re.search(r'<table class="rates">(.*?)</table>', page, re.S).group(1)
+    table = re.search(r'<table class="rates[^"]*">(.*?)</table>', page, re.S).group(1)
     prices = {}
     for row in re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>") :], re.S):
         service_id = int(re.search(r'name="service" value="(\d+)"', row).group(1))
-        cell = re.search(r'data-policy="ship_complete">(.*?)(<div|</td>)', row, re.S).group(1)
+        cell = re.search(r'data-policy="ship_complete"[^>]*>(.*?)(<div|</td>)', row, re.S).group(1)
         prices[service_id] = cell.strip()
     return prices
 
