@@ -53,7 +53,9 @@ def fresh(order) -> Order:
 
 
 def refunds_of(order) -> list[Refund]:
-    return list(db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id)))
+    return list(
+        db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
+    )
 
 
 def emails(kind: str) -> list[OutboxMessage]:
