@@ -19,6 +19,7 @@ from shop.catalogue.services import (
 )
 from shop.demo.bills import seed_bills
 from shop.demo.catalogue import CATEGORIES, ITEMS, seed_categories, seed_images, seed_variant
+from shop.demo.discounts import seed_discounts
 from shop.demo.people import Login, seed_accounts
 from shop.demo.store import seed_store, seed_suppliers
 from shop.extensions import db
@@ -95,5 +96,6 @@ def _seed(rng: random.Random, written: list[str]) -> SeedResult:
         result.images += seed_images(item, product, meta.shape, written)
         result.products += 1
     seed_bills(unbilled_supplier=suppliers["coffee"], billed_supplier=suppliers["trail"])
+    seed_discounts()
     result.logins = seed_accounts()
     return result

@@ -50,6 +50,19 @@ class Catalogue:
 
 
 CATALOGUE = Catalogue()
+# The product page's button: "Pre-order" when nothing of the variant ships now.
+ADD_BUTTON = re.compile(r"^(Add to cart|Pre-order)$")
+
+
+def add_to_cart(page, variant: str) -> None:
+    """Put one of the tent's variants in the cart from its product page."""
+    from playwright.sync_api import expect
+
+    page.goto(f"/p/{CATALOGUE.tent_slug}")
+    page.get_by_role("link", name=variant).click()
+    expect(page.get_by_role("link", name=variant)).to_have_attribute("aria-current", "true")
+    page.get_by_role("button", name=ADD_BUTTON).click()
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
 def pytest_collection_modifyitems(config, items):

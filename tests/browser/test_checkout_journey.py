@@ -15,7 +15,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.promise.availability import availability
 from tests import factories
-from tests.browser.conftest import CATALOGUE
+from tests.browser.conftest import CATALOGUE, add_to_cart
 from tests.integration.checkout_helpers import ADDRESS, seed_reference_data
 
 IN_STOCK = "Ridgeline Tent (2-person / Green)"
@@ -38,14 +38,6 @@ def checkout_store(live_app):
     with live_app.test_request_context():
         shown = live_app.jinja_env.filters["date"](ship_date)
     return {"ship_date": shown}
-
-
-def add_to_cart(page: Page, variant: str) -> None:
-    page.goto(f"/p/{CATALOGUE.tent_slug}")
-    page.get_by_role("link", name=variant).click()
-    expect(page.get_by_role("link", name=variant)).to_have_attribute("aria-current", "true")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
 def line_row(page: Page, name: str):

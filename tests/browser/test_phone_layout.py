@@ -21,7 +21,7 @@ from shop.accounts.models import User
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from tests import factories
-from tests.browser.conftest import CATALOGUE, SCREENSHOTS
+from tests.browser.conftest import CATALOGUE, SCREENSHOTS, add_to_cart
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.returns_helpers import ship_everything
@@ -123,14 +123,6 @@ def phone_store(live_app) -> str:
         link = f"/orders/{order.number}?t={order.access_token}"
         db.session.remove()
     return link
-
-
-def add_to_cart(page: Page, variant: str) -> None:
-    page.goto(f"/p/{CATALOGUE.tent_slug}")
-    page.get_by_role("link", name=variant).click()
-    expect(page.get_by_role("link", name=variant)).to_have_attribute("aria-current", "true")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
 def test_every_store_page_fits_a_phone(browser, live_server, phone_store):
