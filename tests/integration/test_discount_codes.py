@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from shop.accounting import chart
 from shop.accounts import roles
 from shop.billing import files
-from shop.billing.services import invoice_for_order
+from shop.billing.services import invoice_for_order, issue_credit_note
 from shop.cart.models import Cart, CartLine
 from shop.db import utcnow
 from shop.discounts.models import AMOUNT, FREE_SHIPPING, PERCENT, Discount, DiscountRedemption
@@ -182,6 +182,13 @@ def test_ten_percent_off_shows_on_review_invoice_ubl_and_books(app, shop_goods):
     assert books[chart.SALES] == -goods
     assert unbalanced_entries() == []
     assert db.session.scalar(sa.select(Discount.uses)) == 1
+    # Everything credited: what was paid, no more, under the same rules.
+    note = issue_credit_note(invoice=invoice, reason="Returned.")
+    db.session.commit()
+    assert note.total == -invoice.total
+    note_xml = files.invoice_xml(note)
+    check_en16931(parse_ubl(note_xml))
+    assert fatal(note_xml) == []
 
 
 def _reviewed(client) -> str:
