@@ -214,6 +214,7 @@ def issue_credit(
     issued = utcnow()
     subtotal = sum(line.amount for line in lines)
     tax_total = sum(t.amount for t in taxes)
+    taken = [_below_price(line) for line in lines]
     note = Invoice(
         number=_number(CREDIT_NOTE, issued),
         kind=CREDIT_NOTE,
@@ -233,6 +234,8 @@ def issue_credit(
         ship_province=invoice.ship_province,
         ship_country=invoice.ship_country,
         subtotal=-subtotal,
+        discount_code=invoice.discount_code,
+        discount_total=-sum(taken),
         shipping_total=-shipping,
         shipping_description=invoice.shipping_description,
         tax_total=-tax_total,
@@ -250,8 +253,9 @@ def issue_credit(
             tax_class_name=line.tax_class_name,
             tax_rate=line.tax_rate,
             line_total=-line.amount,
+            discount=-below,
         )  # fmt: skip
-        for position, line in enumerate(lines, start=1)
+        for position, (line, below) in enumerate(zip(lines, taken, strict=True), start=1)
     ]
     note.taxes = [
         InvoiceTax(component=t.component, rate=t.rate, taxable=-t.taxable, amount=-t.amount)
@@ -261,6 +265,14 @@ def issue_credit(
     db.session.add(note)
     db.session.flush()
     return note
+
+
+def _below_price(line: CreditedLine) -> int:
+    """What the credited units' price comes to above the amount given back: the discount
+    code's share of them (or what an earlier credit already gave back of the line)."""
+    if line.amount < 0:  # a fee kept, at its own price
+        return 0
+    return max(line.unit_price * line.quantity - line.amount, 0)
 
 
 def credit_notes_of(invoice: Invoice) -> list[Invoice]:

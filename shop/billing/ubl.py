@@ -257,7 +257,9 @@ class _Writer:
         allowance = cac(element, "AllowanceCharge")
         cbc(allowance, "ChargeIndicator", "false")
         cbc(allowance, "AllowanceChargeReasonCode", DISCOUNT)
-        cbc(allowance, "AllowanceChargeReason", f"Discount code {self.invoice.discount_code}")
+        code = self.invoice.discount_code
+        cbc(allowance, "AllowanceChargeReason",
+            f"Discount code {code}" if code else "Credited before")  # fmt: skip
         self.amount(allowance, "Amount", amount)
 
     def line(self, root, line) -> None:
