@@ -4,10 +4,17 @@ works, a reorder list to edit before it becomes purchase orders, one date format
 counts that agree with their nouns."""
 
 import re
+from datetime import UTC, datetime
+
+import pytest
 
 from shop.accounts import roles
+from shop.billing.services import invoice_for_order
 from tests.conftest import log_in
+from tests.factories import ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import text_of
+from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.order_helpers import buy
 
 
 def menu_of(page: str) -> dict[str, list[str]]:
@@ -52,3 +59,49 @@ def test_the_menu_marks_the_page_being_read_and_its_group(app, staff):
     # A page under a list (the journal's new entry) belongs to the list's group.
     page = text_of(client.get("/admin/accounting/journal/new"))
     assert re.search(r'<li class="menu-group current" data-group="Books">', page)
+
+
+# --- lists newest first ------------------------------------------------------------
+
+
+@pytest.fixture
+def lamp(app):
+    classes = seed_reference_data()
+    return VariantFactory(
+        product=ProductFactory(name="Brass Lamp"), sku="LAMP-1", price=10000,
+        tax_class=classes["standard"], stock=50,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def three_sales(app, lamp, clock):
+    """Sales on March 4, March 2 and March 3, made in that order (so the ids are not in
+    date order): {store day: order}."""
+    made = {}
+    for day in (4, 2, 3):
+        clock.move_to(datetime(2026, 3, day, 15, 0, tzinfo=UTC))
+        made[day] = buy(app, [(lamp, 1)], email=f"march{day}@example.com")
+    return made
+
+
+def column(page: str, table_class: str, cell: int) -> list[str]:
+    """The text of one cell of each body row of a table, top to bottom."""
+    body = re.search(rf'<table class="{table_class}">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    return [re.sub(r"<[^>]+>", "", c[cell]).strip() for c in cells if len(c) > cell]
+
+
+def test_the_invoice_list_shows_the_newest_first(app, three_sales, staff):
+    numbers = {day: invoice_for_order(order).number for day, order in three_sales.items()}
+    client = signed_in(app, roles.BOOKKEEPER, staff)
+    page = text_of(client.get("/admin/accounting/invoices"))
+    assert column(page, "invoices", 0) == [numbers[4], numbers[3], numbers[2]]
+
+
+def test_the_journal_shows_the_newest_first(app, three_sales, staff):
+    client = signed_in(app, roles.BOOKKEEPER, staff)
+    page = text_of(client.get("/admin/accounting/journal?source=sale"))
+    sales = re.findall(r'<tbody id="entry-\d+" data-source="sale">(.*?)</tbody>', page, re.S)
+    orders = [re.search(r"order (\w+)", body).group(1) for body in sales]
+    assert orders == [three_sales[day].number for day in (4, 3, 2)]
