@@ -16,9 +16,9 @@ from backoffice.forms.purchasing import (
     PurchaseOrderEditForm,
     PurchaseOrderForm,
     PurchaseOrderLineForm,
-    ReorderForm,
     SupplierForm,
     receive_form,
+    reorder_form,
 )
 from backoffice.views import (
     file_response,
@@ -256,10 +256,13 @@ def purchase_order_receive(po_id: int):
 @bp.route("/reorder", methods=["GET", "POST"])
 @allow(*BUYERS)
 def reorder():
-    form = ReorderForm()
+    rows = reordering.reorder_list()
+    form = reorder_form(rows)
     if form.validate_on_submit():
         with service_call(form) as call:
-            made = reordering.create_draft_pos(form.variant_ids.data, current_user)
+            made = reordering.create_draft_pos(
+                form.variant_ids.data, current_user, quantities=form.quantities()
+            )
         if call.ok:
             flash(
                 f"Draft purchase order(s) {', '.join(po.number for po in made)} created: "
@@ -267,7 +270,7 @@ def reorder():
                 "success",
             )
             return redirect(url_for("backoffice.purchase_orders", status=st.DRAFT))
-    return form_page("backoffice/reorder.html", form=form, rows=reordering.reorder_list())
+    return form_page("backoffice/reorder.html", form=form, rows=rows)
 
 
 @bp.get("/backorders")

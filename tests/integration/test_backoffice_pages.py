@@ -7,13 +7,19 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from shop.accounts import roles
 from shop.billing.services import invoice_for_order
+from shop.extensions import db
+from shop.planning.reorder import create_draft_pos
+from shop.purchasing.errors import PurchasingError
+from shop.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from tests.conftest import log_in
-from tests.factories import ProductFactory, VariantFactory
-from tests.integration.backoffice_helpers import text_of
+from tests.factories import ProductFactory, SupplierFactory, VariantFactory
+from tests.integration.backoffice_helpers import errors_beside, text_of
 from tests.integration.checkout_helpers import seed_reference_data
+from tests.integration.document_helpers import make_shipment, pdf_pages
 from tests.integration.order_helpers import buy
 
 
@@ -105,3 +111,157 @@ def test_the_journal_shows_the_newest_first(app, three_sales, staff):
     sales = re.findall(r'<tbody id="entry-\d+" data-source="sale">(.*?)</tbody>', page, re.S)
     orders = [re.search(r"order (\w+)", body).group(1) for body in sales]
     assert orders == [three_sales[day].number for day in (4, 3, 2)]
+
+
+# --- printing where the packer works ---------------------------------------------------
+
+
+@pytest.fixture
+def three_shipments(app, lamp):
+    """One order of three lamps, packed as three shipments of one lamp each."""
+    order = buy(app, [(lamp, 3)], email="packer@example.com")
+    line = order.lines[0]
+    return [
+        make_shipment(order, [(line, 1)], number=f"SH-300{n}", tracking=f"TRACK000{n}CA",
+                      parcels=[("Small", 200, 150, 100, 450)])
+        for n in (1, 2, 3)
+    ]  # fmt: skip
+
+
+def print_form(page: str) -> dict:
+    """The shipments page's print form as a browser sees it: where each button posts, and
+    each shipment's checkbox (ticked or not)."""
+    form = re.search(
+        r'<form method="post" action="([^"]+)" id="print"[^>]*>(.*?)</form>', page, re.S
+    )
+    buttons = dict(
+        re.findall(r'<button type="submit"(?: formaction="([^"]+)")?>Print (\w+)', form.group(2))
+    )
+    boxes = re.findall(
+        r'<input type="checkbox" name="shipment" value="([^"]+)" form="print"[^>]*?( checked)?>',
+        page,
+    )
+    return {
+        "slips": form.group(1),
+        "labels": next(action for action, what in buttons.items() if what == "labels"),
+        "boxes": {number: bool(checked) for number, checked in boxes},
+    }
+
+
+def test_the_packer_ticks_shipments_and_prints_their_slips_and_labels(app, staff, three_shipments):
+    client = signed_in(app, roles.WAREHOUSE, staff)
+    page = text_of(client.get("/admin/shipments"))
+    form = print_form(page)
+    assert form["boxes"] == {"SH-3003": False, "SH-3002": False, "SH-3001": False}
+    everything = print_form(text_of(client.get("/admin/shipments?tick=print")))
+    assert set(everything["boxes"].values()) == {True}
+    assert set(print_form(text_of(client.get("/admin/shipments?tick=none")))["boxes"].values()) == {
+        False
+    }
+
+    slips = client.post(form["slips"], data={"shipment": ["SH-3001", "SH-3003"]})
+    assert slips.status_code == 200 and slips.mimetype == "application/pdf"
+    text = " ".join(pdf_pages(slips.data))
+    assert "SH-3001" in text and "SH-3003" in text and "SH-3002" not in text
+    labels = client.post(form["labels"], data={"shipment": ["SH-3002"]})
+    assert labels.mimetype == "application/pdf"
+    text = " ".join(pdf_pages(labels.data))
+    assert "TRACK0002CA" in text and "TRACK0001CA" not in text
+
+
+# --- the reorder list --------------------------------------------------------------
+
+
+@pytest.fixture
+def low_stock(app, lamp):
+    """Two variants of one supplier below their reorder point: {sku: variant}."""
+    supplier = SupplierFactory(name="Lamp Works")
+    lantern = VariantFactory(sku="LANTERN-1", tax_class=lamp.tax_class, stock=1, cost=900)
+    for variant in (lamp, lantern):
+        variant.stock.supplier = supplier
+        variant.stock.reorder_point, variant.stock.reorder_quantity = 60, 10
+    lantern.stock.reorder_point = 4
+    db.session.commit()
+    return {"LAMP-1": lamp, "LANTERN-1": lantern}
+
+
+def reorder_boxes(page: str) -> dict[str, bool]:
+    """Each row's SKU and whether its box is ticked."""
+    return {
+        sku: bool(checked)
+        for checked, sku in re.findall(
+            r'<input type="checkbox" name="variant_ids" value="\d+" id="reorder-\d+"( checked)?>'
+            r'</td>\s*<td><label for="reorder-\d+">([^<]+)</label>',
+            page,
+        )
+    }
+
+
+def purchase_order_lines() -> list[tuple[str, int]]:
+    return sorted(
+        (line.variant.sku, line.quantity)
+        for line in db.session.scalars(sa.select(PurchaseOrderLine))
+    )
+
+
+def test_the_reorder_list_ticks_all_or_none_and_none_orders_nothing(app, staff, low_stock):
+    client = signed_in(app, roles.WAREHOUSE, staff)
+    page = text_of(client.get("/admin/reorder"))
+    assert reorder_boxes(page) == {"LAMP-1": True, "LANTERN-1": True}  # with a supplier
+    assert reorder_boxes(text_of(client.get("/admin/reorder?tick=none"))) == {
+        "LAMP-1": False, "LANTERN-1": False,
+    }  # fmt: skip
+    assert 'href="/admin/reorder?tick=reorder"' in page
+
+    response = client.post("/admin/reorder", data={})  # every box unticked
+    assert response.status_code == 422
+    assert "Tick the variants to order first." in errors_beside(text_of(response), "variant_ids")
+    assert db.session.scalar(sa.select(sa.func.count(PurchaseOrder.id))) == 0
+
+
+def test_a_quantity_typed_on_the_reorder_list_is_what_the_purchase_order_asks(
+    app, staff, low_stock
+):
+    client = signed_in(app, roles.WAREHOUSE, staff)
+    lamp, lantern = low_stock["LAMP-1"], low_stock["LANTERN-1"]
+    page = text_of(client.get("/admin/reorder"))
+    assert re.search(rf'name="quantity_{lamp.id}"[^>]* value="10"', page)  # the suggestion
+    response = client.post(
+        "/admin/reorder",
+        data={"variant_ids": [str(lamp.id), str(lantern.id)], f"quantity_{lamp.id}": "25",
+              f"quantity_{lantern.id}": "3"},
+    )  # fmt: skip
+    assert response.status_code == 302, text_of(response)
+    assert purchase_order_lines() == [("LAMP-1", 25), ("LANTERN-1", 3)]
+
+
+@pytest.mark.parametrize("typed", ["0", "-4", "ten", "2.5", "10000001", "99999999999999999999"])
+def test_a_bad_quantity_is_refused_beside_its_row_and_nothing_is_ordered(
+    app, staff, low_stock, typed
+):
+    client = signed_in(app, roles.WAREHOUSE, staff)
+    lamp, lantern = low_stock["LAMP-1"], low_stock["LANTERN-1"]
+    response = client.post(
+        "/admin/reorder",
+        data={"variant_ids": [str(lamp.id), str(lantern.id)], f"quantity_{lamp.id}": typed,
+              f"quantity_{lantern.id}": "3"},
+    )  # fmt: skip
+    assert response.status_code == 422
+    page = text_of(response)
+    assert errors_beside(page, f"quantity_{lamp.id}") in (
+        ["Enter a whole number, like 5."],
+        ["Enter a whole number from 1 to 1,000,000."],
+    )
+    assert errors_beside(page, f"quantity_{lantern.id}") == []
+    assert f'value="{typed}"' in page  # what was typed stays, to be corrected
+    assert reorder_boxes(page) == {"LAMP-1": True, "LANTERN-1": True}
+    assert db.session.scalar(sa.select(sa.func.count(PurchaseOrder.id))) == 0
+
+
+def test_the_reorder_service_refuses_a_bad_quantity_too(app, staff, low_stock):
+    lamp = low_stock["LAMP-1"]
+    with pytest.raises(PurchasingError) as refused:
+        create_draft_pos([lamp.id], staff[roles.OWNER], quantities={lamp.id: 0})
+    assert refused.value.field == f"quantity_{lamp.id}"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(PurchaseOrder.id))) == 0
