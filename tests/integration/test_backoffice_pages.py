@@ -265,3 +265,46 @@ def test_the_reorder_service_refuses_a_bad_quantity_too(app, staff, low_stock):
     assert refused.value.field == f"quantity_{lamp.id}"
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(PurchaseOrder.id))) == 0
+
+
+# --- one date format, counts that agree -----------------------------------------------
+
+
+def test_a_day_reads_the_same_on_every_page_and_on_the_invoice(app, lamp, clock, staff):
+    clock.move_to(datetime(2026, 3, 2, 15, 5, tzinfo=UTC))  # 10:05 in Toronto
+    order = buy(app, [(lamp, 1)], email="march@example.com")
+    invoice = invoice_for_order(order)
+    client = signed_in(app, roles.OWNER, staff)
+
+    invoices = text_of(client.get("/admin/accounting/invoices"))
+    journal = text_of(client.get("/admin/accounting/journal?source=sale"))
+    orders = text_of(client.get("/admin/orders"))
+    assert column(invoices, "invoices", 1) == ["Mar 2, 2026, 10:05\u202fa.m."]
+    assert "<td>Mar 2, 2026</td>" in journal
+    assert "Mar 2, 2026, 10:05\u202fa.m." in orders
+    pdf = client.get(f"/admin/invoices/{invoice.number}.pdf")
+    assert "Mar 2, 2026" in " ".join(pdf_pages(pdf.data))
+    for page in (invoices, journal, orders):
+        assert "2026-03-02" not in re.sub(r'(href|value|action)="[^"]*"', "", page)
+
+
+def test_counts_agree_with_their_nouns(app, lamp, staff):
+    buy(app, [(lamp, 1)], email="one@example.com")
+    client = signed_in(app, roles.OWNER, staff)
+    assert "1 order</p>" in text_of(client.get("/admin/orders"))
+    assert "1 document (credit notes" in text_of(client.get("/admin/accounting/invoices"))
+    dashboard = " ".join(text_of(client.get("/admin/")).split())
+    assert "1 paid order</strong></a> with goods ready to ship" in dashboard
+    buy(app, [(lamp, 2)], email="two@example.com")
+    assert "2 orders</p>" in text_of(client.get("/admin/orders"))
+
+
+def test_plural_follows_the_locale_s_rules(app):
+    from shop.formatting import plural
+
+    assert [plural(n, "unit") for n in (0, 1, 2, 1250)] == [
+        "0 units", "1 unit", "2 units", "1,250 units",
+    ]  # fmt: skip
+    assert (
+        plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
+    )
