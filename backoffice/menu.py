@@ -120,7 +120,8 @@ def menu_groups() -> list[Group]:
         for name, entries in GROUPS
     ]
     visible = [(name, links) for name, links in visible if links]
-    home = _home_of(request.path, [url for _, links in visible for _, _, url in links])
+    here = request.script_root + request.path  # as url_for writes them, behind a prefix too
+    home = _home_of(here, [url for _, links in visible for _, _, url in links])
     return [
         Group(
             name,

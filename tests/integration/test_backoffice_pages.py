@@ -308,3 +308,12 @@ def test_plural_follows_the_locale_s_rules(app):
     assert (
         plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
     )
+
+
+def test_the_tick_links_keep_the_filters_and_ignore_url_options(app, staff, three_shipments):
+    client = signed_in(app, roles.WAREHOUSE, staff)
+    response = client.get("/admin/shipments?status=packing&_scheme=ftp&_external=1")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert 'href="/admin/shipments?status=packing&tick=print"' in page
+    assert "ftp:" not in page
