@@ -18,6 +18,7 @@ from shop.accounts import roles
 from shop.banking import matching, reconciliation, statements
 from shop.banking.models import BankLine, BankStatement
 from shop.extensions import db
+from shop.formatting import plural
 from shop.forms import EmptyForm
 from shop.payouts import services as payouts
 
@@ -99,7 +100,7 @@ def bank_statement_auto_match(statement_id: int):
         abort(400)
     matched = matching.auto_match(statement.lines)
     db.session.commit()
-    flash(f"{matched} line(s) matched automatically.", "success" if matched else "info")
+    flash(f"{plural(matched, 'line')} matched automatically.", "success" if matched else "info")
     return redirect(url_for("backoffice.bank_statement", statement_id=statement.id))
 
 

@@ -32,6 +32,7 @@ from shop.accounts import roles
 from shop.clock import store_today
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.formatting import local_date
 from shop.forms import EmptyForm
 from shop.payables import aging, bills, payments
 from shop.payables import models as m
@@ -91,7 +92,7 @@ def bill_new(po_id: int):
                 db.session.commit()
                 flash(
                     f"Bill {bill.invoice_number} entered: {bills.money(bill.total)} "
-                    f"due {bill.due_date.isoformat()}.",
+                    f"due {local_date(bill.due_date)}.",
                     "success",
                 )
                 return redirect(url_for("backoffice.bill", bill_id=bill.id))
@@ -173,7 +174,7 @@ def bill_schedule(bill_id: int):
         with service_call(form) as call:
             payments.schedule_payment(bill=bill, pay_on=form.pay_on.data)
         if call.ok:
-            when = bill.pay_on.isoformat() if bill.pay_on else "no date (by its due date)"
+            when = local_date(bill.pay_on) if bill.pay_on else "no date (by its due date)"
             flash(f"Bill {bill.invoice_number} to be paid on {when}.", "success")
             return redirect(url_for("backoffice.bill", bill_id=bill_id))
     return _bill_page(_bill_or_404(bill_id), schedule_form=form)

@@ -24,6 +24,7 @@ from backoffice.views import file_response
 from shop.accounts import roles
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.formatting import plural
 from shop.fulfilment import batch_files, batches, printing
 from shop.purchasing import po_files
 
@@ -88,7 +89,7 @@ def _batch(kind: str):
         flash(err.message, "error")
         return redirect(url_for("backoffice.shipments"))
     flash(
-        f"{batches.KINDS[kind]} of {len(shipments)} shipments are being prepared; "
+        f"{batches.KINDS[kind]} of {plural(len(shipments), 'shipment')} are being prepared; "
         "this page gives the file when it is ready.",
         "success",
     )

@@ -16,9 +16,9 @@ from backoffice.forms.purchasing import (
     PurchaseOrderEditForm,
     PurchaseOrderForm,
     PurchaseOrderLineForm,
-    ReorderForm,
     SupplierForm,
     receive_form,
+    reorder_form,
 )
 from backoffice.views import (
     file_response,
@@ -30,6 +30,7 @@ from backoffice.views import (
 from shop.accounts import roles
 from shop.backorders import purchase_orders as po_use_cases
 from shop.backorders import queue
+from shop.formatting import plural
 from shop.forms import EmptyForm
 from shop.payables import bills
 from shop.payables import models as bill_models
@@ -156,7 +157,9 @@ def purchase_order_edit(po_id: int):
         if call.ok:
             emailed = sum(1 for t in told if t.emailed)
             moved = (
-                f" {len(told)} order(s) re-dated, {emailed} customer(s) emailed." if told else ""
+                f" {plural(len(told), 'order')} re-dated, {plural(emailed, 'customer')} emailed."
+                if told
+                else ""
             )
             flash(f"{po.number} saved.{moved}", "success")
             return redirect(url_for("backoffice.purchase_order", po_id=po.id))
@@ -236,7 +239,7 @@ def purchase_order_receive(po_id: int):
                 allow_over=form.allow_over.data,
             )
         if call.ok:
-            message = f"{receipt.units} unit(s) received on {po.number}."
+            message = f"{plural(receipt.units, 'unit')} received on {po.number}."
             if receipt.orders:
                 message += f" Allocated to backorders of {', '.join(receipt.orders)}."
             flash(message, "success")
@@ -256,18 +259,22 @@ def purchase_order_receive(po_id: int):
 @bp.route("/reorder", methods=["GET", "POST"])
 @allow(*BUYERS)
 def reorder():
-    form = ReorderForm()
+    rows = reordering.reorder_list()
+    form = reorder_form(rows)
     if form.validate_on_submit():
         with service_call(form) as call:
-            made = reordering.create_draft_pos(form.variant_ids.data, current_user)
+            made = reordering.create_draft_pos(
+                form.variant_ids.data, current_user, quantities=form.quantities()
+            )
         if call.ok:
             flash(
-                f"Draft purchase order(s) {', '.join(po.number for po in made)} created: "
+                f"Draft {'purchase order' if len(made) == 1 else 'purchase orders'} "
+                f"{', '.join(po.number for po in made)} created: "
                 "check them and send them.",
                 "success",
             )
             return redirect(url_for("backoffice.purchase_orders", status=st.DRAFT))
-    return form_page("backoffice/reorder.html", form=form, rows=reordering.reorder_list())
+    return form_page("backoffice/reorder.html", form=form, rows=rows)
 
 
 @bp.get("/backorders")

@@ -2,14 +2,16 @@
 and time zone (config LOCALE, TIMEZONE, BASE_CURRENCY).
 
 Pages, emails and the back office format through here, so a date looks the same
-everywhere; the templates know these as the filters money, datetime, date, number and
-percent (registered in shop.storefront.helpers).
+everywhere; the templates know these as the filters money, datetime, date, number,
+percent and plural (registered in shop.storefront.helpers). The documents (shop/documents,
+which import nothing of the app) write their dates in the same DATE_FORMAT.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
-from babel.dates import format_date, format_datetime
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from babel.numbers import format_decimal, format_percent
 from flask import current_app
 
@@ -28,18 +30,47 @@ def money(minor: int | None, currency: str | None = None) -> str:
     return _formatted_money(minor, currency or cfg["BASE_CURRENCY"], cfg["LOCALE"])
 
 
-def local_datetime(value: datetime | None, format: str = "medium") -> str:
-    """A UTC timestamp shown in the store's time zone and locale."""
+# One style for every date a person reads ("Mar 2, 2026" in en_CA), and for a moment the
+# same date with the time to the minute ("Mar 2, 2026, 9:05 AM").
+DATE_FORMAT = "medium"
+TIME_FORMAT = "short"
+
+
+def local_datetime(value: datetime | None, format: str | None = None) -> str:
+    """A UTC timestamp shown in the store's time zone and locale: the date as local_date
+    writes it and the time to the minute; `format` (a Babel name or pattern) only where a
+    page needs another."""
     if value is None:
         return ""
     cfg = current_app.config
-    return format_datetime(value, format, tzinfo=store_zone(), locale=cfg["LOCALE"])
+    if format is not None:
+        return format_datetime(value, format, tzinfo=store_zone(), locale=cfg["LOCALE"])
+    locale = Locale.parse(cfg["LOCALE"])
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    here = aware.astimezone(store_zone())
+    day = format_date(here.date(), DATE_FORMAT, locale=locale)
+    time = format_time(here, TIME_FORMAT, locale=locale)
+    return get_datetime_format(DATE_FORMAT, locale=locale).replace("{1}", day).replace("{0}", time)
 
 
-def local_date(value: date | None, format: str = "medium") -> str:
+def local_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str:
+    """A day in the store's locale; a timestamp gives its day in the store's time zone."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = aware.astimezone(store_zone()).date()
     return format_date(value, format, locale=current_app.config["LOCALE"])
+
+
+def plural(count: int | None, singular: str, many: str | None = None) -> str:
+    """A count and its noun agreeing by the locale's plural rules: "1 order", "2 orders",
+    "1,250 units"; `many` for a noun that does not just take an s ("1 box", "3 boxes")."""
+    if count is None:
+        count = 0
+    locale = Locale.parse(current_app.config["LOCALE"])
+    noun = singular if locale.plural_form(abs(count)) == "one" else (many or singular + "s")
+    return f"{local_number(count, 0)} {noun}"
 
 
 def local_number(value, digits: int = 1) -> str:

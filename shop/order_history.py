@@ -11,9 +11,10 @@ the pages that show it (the back office's order page, through the filter `event_
 """
 
 from collections.abc import Callable
+from datetime import date
 
 from shop.backorders.repromise import DELAY_REASONS
-from shop.formatting import money
+from shop.formatting import local_date, money
 from shop.orders.errors import unavailable_text
 from shop.orders.models import POLICY_LABELS, OrderEvent
 from shop.refunds.status import REASON_LABELS as REFUND_REASONS
@@ -48,10 +49,18 @@ def _units(items: list[dict]) -> str:
 def _moves(moves: list[dict]) -> str:
     return "; ".join(
         "{units} x {sku} from {old} to {new}".format(
-            units=m["units"], sku=m["sku"], old=m["from"] or "no date", new=m["to"]
+            units=m["units"], sku=m["sku"], old=_day(m["from"]) or "no date", new=_day(m["to"])
         )
         for m in moves
     )
+
+
+def _day(iso: str | None) -> str:
+    """A day kept as text in an event (2026-03-02) as every page shows a date."""
+    try:
+        return local_date(date.fromisoformat(iso)) if iso else ""
+    except (TypeError, ValueError):
+        return str(iso)  # an older row's own text
 
 
 def _placed(p: dict) -> str:

@@ -148,4 +148,44 @@ class IdListField(StringField):
 
 
 class ReorderForm(BackofficeForm):
+    """The variants ticked on the reorder list and, per row, the quantity to order;
+    reorder_form() adds one quantity field per row of the list."""
+
     variant_ids = IdListField("Variants")
+
+    def quantity_field(self, variant_id: int):
+        return getattr(self, f"quantity_{variant_id}", None)
+
+    def quantities(self) -> dict[int, int | None]:
+        """The quantity typed for each ticked variant (None: left empty)."""
+        return {
+            variant_id: field.data
+            for variant_id in self.variant_ids.data or ()
+            if (field := self.quantity_field(variant_id)) is not None
+        }
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Only a ticked row's quantity must be there; an unticked row is not ordered.
+        for variant_id in self.variant_ids.data or ():
+            field = self.quantity_field(variant_id)
+            if field is not None and field.data is None and not field.errors:
+                field.errors = [*field.errors, "Enter how many to order."]
+                ok = False
+        return ok
+
+
+def reorder_form(rows, **kwargs) -> ReorderForm:
+    """The reorder form for these rows of the list: each quantity starts at the suggestion."""
+
+    class RowsReorderForm(ReorderForm):
+        """The reorder form with a quantity field per row, added below."""
+
+    for row in rows:
+        field = WholeNumberField(
+            f"Quantity of {row.variant.sku}",
+            default=row.suggested,
+            validators=[Optional(), between(1, MAX_MOVEMENT)],
+        )
+        setattr(RowsReorderForm, f"quantity_{row.variant.id}", field)
+    return RowsReorderForm(**kwargs)

@@ -96,7 +96,9 @@ def _journal_conditions(filters: JournalFilters) -> list:
 
 
 def journal(filters: JournalFilters, *, page: int = 1, per_page: int = PER_PAGE):
-    """Entries oldest first, each with its lines and their accounts (one query per page each)."""
+    """Entries newest first (by date, then the latest made), each with its lines and their
+    accounts (one query per page each): today's work is on the first page. The exports
+    (journal_lines) stay oldest first, as a ledger is read."""
     query = (
         sa.select(JournalEntry)
         .where(*_journal_conditions(filters))
@@ -104,7 +106,7 @@ def journal(filters: JournalFilters, *, page: int = 1, per_page: int = PER_PAGE)
             selectinload(JournalEntry.lines).selectinload(JournalLine.account),
             selectinload(JournalEntry.user),
         )
-        .order_by(JournalEntry.date, JournalEntry.id)
+        .order_by(JournalEntry.date.desc(), JournalEntry.id.desc())
     )
     return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
 
@@ -461,8 +463,11 @@ def _invoice_conditions(filters: InvoiceFilters) -> list:
 
 
 def invoices(filters: InvoiceFilters, *, page: int = 1, per_page: int = PER_PAGE):
+    """Invoices and credit notes newest first (by issue time, then number order)."""
     conditions = _invoice_conditions(filters)
-    query = sa.select(Invoice).where(*conditions).order_by(Invoice.issued_at, Invoice.id)
+    query = (
+        sa.select(Invoice).where(*conditions).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    )
     return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.inventory.models import StockLevel
+from shop.inventory.services import MAX_MOVEMENT
 from shop.orders.models import Order, OrderLine
 from shop.planning.forecast import order_for_cover
 from shop.planning.models import DemandForecast
@@ -133,9 +134,14 @@ def by_reorder_point(stock: StockLevel | None, position: int) -> int:
     return max(stock.reorder_quantity, stock.reorder_point - position)
 
 
-def create_draft_pos(variant_ids, user, today: date | None = None) -> list[PurchaseOrder]:
+def create_draft_pos(
+    variant_ids, user, today: date | None = None, quantities: dict | None = None
+) -> list[PurchaseOrder]:
     """One draft purchase order per supplier for these variants of the reorder list,
-    each line at the suggested quantity and the variant's cost."""
+    each line at the quantity typed for it (`quantities`, by variant id; else the
+    suggestion) and the variant's cost. A quantity that is not a whole number from 1 to
+    MAX_MOVEMENT is refused beside its row, and nothing is made."""
+    quantities = quantities or {}
     wanted = set(variant_ids or ())
     if not wanted:
         raise PurchasingError("Tick the variants to order first.", field="variant_ids")
@@ -153,6 +159,7 @@ def create_draft_pos(variant_ids, user, today: date | None = None) -> list[Purch
             f"No supplier is set for {', '.join(orphans)}; choose one on the variant first.",
             field="variant_ids",
         )
+    _check_quantities(quantities, rows)
     by_supplier: dict[int, list[ReorderRow]] = {}
     for row in rows:
         by_supplier.setdefault(row.supplier.id, []).append(row)
@@ -161,7 +168,30 @@ def create_draft_pos(variant_ids, user, today: date | None = None) -> list[Purch
         po = services.create_purchase_order(supplier_id=supplier_id, user=user)
         for row in by_supplier[supplier_id]:
             services.add_line(
-                po=po, sku=row.variant.sku, quantity=row.suggested, unit_cost=row.variant.cost
+                po=po,
+                sku=row.variant.sku,
+                quantity=quantities.get(row.variant.id, row.suggested),
+                unit_cost=row.variant.cost,
             )
         made.append(po)
     return made
+
+
+def _check_quantities(quantities: dict, rows: list[ReorderRow]) -> None:
+    for row in rows:
+        if row.variant.id not in quantities:
+            continue
+        quantity = quantities[row.variant.id]
+        if not _whole_in_range(quantity):
+            raise PurchasingError(
+                f"Order {row.variant.sku} in a whole number from 1 to {MAX_MOVEMENT:,}.",
+                field=f"quantity_{row.variant.id}",
+            )
+
+
+def _whole_in_range(quantity) -> bool:
+    return (
+        isinstance(quantity, int)
+        and not isinstance(quantity, bool)
+        and 0 < quantity <= MAX_MOVEMENT
+    )

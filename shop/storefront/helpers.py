@@ -8,7 +8,14 @@ from flask_login import current_user
 from shop import media
 from shop.accounts import roles
 from shop.cart.services import item_count
-from shop.formatting import local_date, local_datetime, local_number, local_percent, money
+from shop.formatting import (
+    local_date,
+    local_datetime,
+    local_number,
+    local_percent,
+    money,
+    plural,
+)
 from shop.fulfilment.line_status import order_line_statuses
 from shop.inventory import reasons
 from shop.order_history import event_text
@@ -98,6 +105,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["percent"] = local_percent
+    app.jinja_env.filters["plural"] = plural  # {{ n|plural("order") }}: "1 order", "2 orders"
     app.jinja_env.filters["event_text"] = event_text  # an order event's sentence
     app.jinja_env.globals["reason_labels"] = reasons.LABELS
     app.jinja_env.globals["image_url"] = image_url

@@ -17,7 +17,7 @@ from shop.extensions import db
 from shop.notifications.models import OutboxMessage
 from shop.refunds.models import Refund
 from tests import factories
-from tests.browser.test_staff_journey import log_in
+from tests.browser.test_staff_journey import log_in, open_menu_link
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.returns_helpers import ship_everything
@@ -71,9 +71,7 @@ def test_customer_returns_a_line(page: Page, browser, live_server, live_app, shi
     staff = staff_context.new_page()
     try:
         log_in(staff, WAREHOUSE_EMAIL)
-        staff.get_by_role("navigation", name="Back office").get_by_role(
-            "link", name="Returns"
-        ).click()
+        open_menu_link(staff, "Sell", "Returns")
         expect(staff.get_by_role("heading", name="Returns", level=1)).to_be_visible()
         staff.get_by_role("link", name=rma).click()
         expect(staff.locator("#return-status")).to_have_text("Requested")

@@ -20,6 +20,13 @@ def log_in(
     enter_password(page, email, password, totp_secret)
 
 
+def open_menu_link(page: Page, group: str, link: str) -> None:
+    """Open a group of the back-office menu and follow one of its links, as staff do."""
+    nav = page.get_by_role("navigation", name="Back office")
+    nav.locator("summary", has_text=group).click()
+    nav.get_by_role("link", name=link, exact=True).click()
+
+
 def enter_password(page: Page, email: str, password: str, totp_secret: str | None) -> None:
     """The login form, then the code step (the code an authenticator app shows now)."""
     page.get_by_label("Email").fill(email)

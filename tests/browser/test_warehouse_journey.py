@@ -14,7 +14,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.notifications.models import OutboxMessage
 from tests import factories
-from tests.browser.test_staff_journey import log_in
+from tests.browser.test_staff_journey import log_in, open_menu_link
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 
@@ -45,7 +45,7 @@ def test_warehouse_packs_and_ships_an_order(page: Page, live_app, paid_order, sh
     expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
 
     # To pack: the paid order with its allocated lines.
-    page.get_by_role("navigation", name="Back office").get_by_role("link", name="To pack").click()
+    open_menu_link(page, "Warehouse", "To pack")
     expect(page.get_by_role("heading", name="To pack", level=1)).to_be_visible()
     row = page.get_by_role("row").filter(has_text=paid_order)
     expect(row).to_contain_text("1 × TENT-2P-GRN")
@@ -92,7 +92,7 @@ def test_warehouse_packs_and_ships_an_order(page: Page, live_app, paid_order, sh
     expect(page.get_by_role("heading", level=1)).to_contain_text("Shipped")
     expect(page.get_by_role("cell", name=f"Shipment {shipment_number} shipped")).to_be_visible()
     shot(page, "04-order")
-    page.get_by_role("link", name="To pack").first.click()
+    open_menu_link(page, "Warehouse", "To pack")
     expect(page.get_by_role("row").filter(has_text=paid_order)).to_have_count(0)
     expect(page.get_by_text("Nothing to pack right now.")).to_be_visible()
 

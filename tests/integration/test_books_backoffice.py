@@ -103,7 +103,8 @@ def trial_balance_rows(page: str) -> dict[str, list[str]]:
 def test_the_journal_shows_each_sale_and_its_demo_fee(purchases, bookkeeper):
     ontario, quebec = purchases
     page = text_of(bookkeeper.get("/admin/accounting/journal"))
-    entries = entries_on_page(page)
+    # Newest first: read them oldest first, as they were posted.
+    entries = {source: found[::-1] for source, found in entries_on_page(page).items()}
     assert len(entries["sale"]) == 2 and len(entries["payment_fee"]) == 2
 
     invoice = invoice_for_order(ontario)

@@ -172,7 +172,8 @@ def test_the_order_page_shows_each_shipment_with_its_tracking_link(
     page = order_page(guest, split_order)
     section = page[page.index(f'id="shipment-{shipment.number}"') :]
     section = section[: section.index("</section>")]
-    assert f"shipped {shown_date(app, shipment.shipped_at.date())}" in section
+    # the store's calendar day of the moment it left (not the UTC one)
+    assert f"shipped {shown_date(app, shipment.shipped_at)}" in section
     assert "Canada Post Regular Parcel" in section
     assert f'href="{CANADA_POST_TRACKING}{shipment.tracking_number}"' in section
     assert re.search(r"Ridge Tent .*?SKU TENT-1</span></td><td class=\"num\">2</td>", section)

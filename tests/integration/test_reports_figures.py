@@ -112,7 +112,7 @@ def test_the_dashboard_tiles_show_the_period_against_the_previous_one(store, own
     # R-1002: 2 stools (80.00) and R-1003: 2 tents (600.00); not the cancelled or unpaid ones.
     assert waiting == "4 units on backorder (2 lines), worth $680.00"
     to_ship = " ".join(doc.xpath('//li[@data-tile="Orders to ship"]')[0].text_content().split())
-    assert to_ship == "1 paid orders with goods ready to ship"  # R-1003's mug
+    assert to_ship == "1 paid order with goods ready to ship"  # R-1003's mug (one: singular)
 
 
 def test_chosen_days_count_by_the_store_s_local_day(store, owner):
