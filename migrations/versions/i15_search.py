@@ -1,7 +1,8 @@
 """search: the catalogue's search index, kept by the database. SQLite: two FTS5 tables,
 search_words (porter: word forms) and search_trigrams (trigram: substrings, words near a
 typo). PostgreSQL: product_search, a weighted tsvector (english) under GIN and the words
-and codes under GIN trigram indexes (pg_trgm, created here if missing). Both read one view
+and codes under GIN trigram indexes (pg_trgm, created here if missing), and
+search_vocabulary, the words for corrections (GIN trigram index). Both read one view
 of what is indexed (search_documents) and are kept by triggers on products, variants and
 categories; the rows of the products already there are indexed at the upgrade.
 
@@ -115,6 +116,11 @@ PG_STATEMENTS = [
     "CREATE INDEX ix_product_search_document ON product_search USING gin (document)",
     "CREATE INDEX ix_product_search_words ON product_search USING gin (words gin_trgm_ops)",
     "CREATE INDEX ix_product_search_codes ON product_search USING gin (codes gin_trgm_ops)",
+    # Every word ever indexed of names, categories and option values, for "Did you mean":
+    # looked up by trigram similarity and by exact spelling. Words are only added (a
+    # suggestion is offered only when it finds something, so a word gone is harmless).
+    "CREATE TABLE search_vocabulary (word text PRIMARY KEY)",
+    "CREATE INDEX ix_search_vocabulary_word ON search_vocabulary USING gin (word gin_trgm_ops)",
     _documents_view("string_agg"),
     """
 CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
@@ -127,6 +133,11 @@ CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
          || setweight(to_tsvector('english', description), 'D'),
          lower(name || ' ' || category || ' ' || options), lower(codes)
   FROM search_documents WHERE product_id = pid;
+  INSERT INTO search_vocabulary (word)
+  SELECT DISTINCT w FROM product_search s,
+         regexp_split_to_table(s.words, '[^[:alnum:]]+') AS w
+  WHERE s.product_id = pid AND length(w) > 3
+  ON CONFLICT DO NOTHING;
 $$""",
     """
 CREATE FUNCTION search_product_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -172,6 +183,7 @@ PG_DROP = [
     "DROP FUNCTION IF EXISTS search_product_changed() CASCADE",
     "DROP FUNCTION IF EXISTS search_refresh(integer)",
     "DROP VIEW IF EXISTS search_documents",
+    "DROP TABLE IF EXISTS search_vocabulary",
     "DROP TABLE IF EXISTS product_search",
 ]
 

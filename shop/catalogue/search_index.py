@@ -5,7 +5,8 @@ name, its active variants' option values, their SKUs and barcodes, its descripti
 SQLite keeps it in two FTS5 tables: `search_words` (porter stemmer: "tents" finds "tent")
 and `search_trigrams` (trigram tokenizer: substrings of codes, and the words near a typo).
 PostgreSQL keeps it in `product_search`: a weighted tsvector (english config) under a GIN
-index, and the words and codes as text under GIN trigram indexes (pg_trgm).
+index, and the words and codes as text under GIN trigram indexes (pg_trgm); the words
+themselves are gathered in `search_vocabulary` (GIN trigram index) for corrections.
 
 Triggers on products, variants and categories rewrite a product's index rows in the same
 statement that changes it, so the index follows every writer, whatever it is: the back
@@ -21,7 +22,7 @@ Alembic's comparison to leave them be.
 import sqlalchemy as sa
 
 SQLITE_TABLES = ("search_words", "search_trigrams")
-PG_TABLES = ("product_search",)
+PG_TABLES = ("product_search", "search_vocabulary")
 # Weights of name, category, option values and description, best first (bm25, ts_rank).
 SQLITE_WEIGHTS = "10.0, 4.0, 3.0, 1.0"
 
@@ -124,6 +125,11 @@ PG_STATEMENTS = [
     "CREATE INDEX ix_product_search_document ON product_search USING gin (document)",
     "CREATE INDEX ix_product_search_words ON product_search USING gin (words gin_trgm_ops)",
     "CREATE INDEX ix_product_search_codes ON product_search USING gin (codes gin_trgm_ops)",
+    # Every word ever indexed of names, categories and option values, for "Did you mean":
+    # looked up by trigram similarity and by exact spelling. Words are only added (a
+    # suggestion is offered only when it finds something, so a word gone is harmless).
+    "CREATE TABLE search_vocabulary (word text PRIMARY KEY)",
+    "CREATE INDEX ix_search_vocabulary_word ON search_vocabulary USING gin (word gin_trgm_ops)",
     _documents_view("string_agg"),
     """
 CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
@@ -136,6 +142,11 @@ CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
          || setweight(to_tsvector('english', description), 'D'),
          lower(name || ' ' || category || ' ' || options), lower(codes)
   FROM search_documents WHERE product_id = pid;
+  INSERT INTO search_vocabulary (word)
+  SELECT DISTINCT w FROM product_search s,
+         regexp_split_to_table(s.words, '[^[:alnum:]]+') AS w
+  WHERE s.product_id = pid AND length(w) > 3
+  ON CONFLICT DO NOTHING;
 $$""",
     """
 CREATE FUNCTION search_product_changed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -181,6 +192,7 @@ PG_DROP = [
     "DROP FUNCTION IF EXISTS search_product_changed() CASCADE",
     "DROP FUNCTION IF EXISTS search_refresh(integer)",
     "DROP VIEW IF EXISTS search_documents",
+    "DROP TABLE IF EXISTS search_vocabulary",
     "DROP TABLE IF EXISTS product_search",
 ]
 

@@ -11,6 +11,7 @@ what choosing that value would give.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from shop.text import slugify
 
@@ -29,6 +30,7 @@ PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
 _SAME_OPTION = {"color": "colour"}
 
 
+@lru_cache(maxsize=1024)
 def option_key(name: str) -> str:
     """The query parameter of an option: "Size" -> "size", "Color" and "Colour" -> "colour";
     a name that is taken by another parameter ("Price") becomes "option-price"."""
@@ -54,17 +56,20 @@ BUCKET_IDS = tuple(bucket_id(low, high) for low, high in PRICE_BUCKETS)
 
 @dataclass(frozen=True)
 class VariantFacts:
-    price: int
-    in_stock: bool
-    options: Mapping[str, str]  # option key -> value
+    """A variant's value for each variant facet: its price range, "in" when in stock now,
+    its option values by option key."""
+
+    values: Mapping[str, str]
 
     def value(self, key: str) -> str | None:
-        """This variant's value for a variant facet."""
-        if key == PRICE:
-            return price_bucket(self.price)
-        if key == STOCK:
-            return IN_STOCK if self.in_stock else None
-        return self.options.get(key)
+        return self.values.get(key)
+
+
+def variant_facts(price: int, in_stock: bool, options: Mapping[str, str]) -> VariantFacts:
+    values = {**options, PRICE: price_bucket(price)}
+    if in_stock:
+        values[STOCK] = IN_STOCK
+    return VariantFacts(values)
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,9 @@ def parse_choices(args: Mapping[str, list[str]], option_keys: Iterable[str]) -> 
 
 
 def _variant_ok(variant: VariantFacts, choices: Choices, skip: str | None) -> bool:
+    values = variant.values
     return all(
-        variant.value(key) in wanted
-        for key, wanted in choices.items()
-        if key not in (CATEGORY, skip)
+        values.get(key) in wanted for key, wanted in choices.items() if key not in (CATEGORY, skip)
     )
 
 

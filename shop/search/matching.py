@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from shop.catalogue import search_index
 from shop.catalogue.models import Product, Variant
 from shop.extensions import db
-from shop.search.words import fts5_all, fts5_any, trigrams
+from shop.search.words import fts5_all, fts5_any, one_edit_away, trigrams
 
 MAX_MATCHES = 1000  # products a search considers; a page shows PRODUCTS_PER_PAGE of them
 NEAR_ROWS = 100  # products whose words are read for a spelling correction
-# pg_trgm's word_similarity from which a product's words may hold a correction: one
-# shared trigram of a four-letter word's five ("tnet" ~ "tent") is 0.2.
-PG_NEAR_SIMILARITY = 0.2
+# pg_trgm's similarity from which a known word may be a correction ("sleping" ~
+# "sleeping" is 0.7); the words one edit away are looked up by their spelling.
+PG_NEAR_SIMILARITY = 0.3
 
 
 def _postgresql() -> bool:
@@ -81,24 +81,50 @@ def known_words(words: tuple[str, ...]) -> set[str]:
 
 
 def words_near(word: str) -> list[str]:
-    """The indexed words (name, category, option values) of active products whose words
-    look most like `word` by their trigrams: the candidates for its correction."""
+    """Words of the names, categories and option values of products that look like `word`:
+    the candidates for its correction. By their trigrams; and, up to seven letters, those
+    spelled one edit away, for a short word shares few trigrams with its typo ("tnet" and
+    "tent" share one of five)."""
     if _postgresql():
-        db.session.execute(
-            sa.text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-            {"t": str(PG_NEAR_SIMILARITY)},
-        )
-        sql = """
-            SELECT s.words FROM product_search s JOIN products p ON p.id = s.product_id
-            WHERE :word <% s.words AND p.is_active
-            ORDER BY word_similarity(:word, s.words) DESC LIMIT :limit"""
-        params = {"word": word}
-    else:
-        sql = """
-            SELECT s.words FROM search_trigrams s JOIN products p ON p.id = s.rowid
-            WHERE search_trigrams MATCH :match AND p.is_active ORDER BY s.rank LIMIT :limit"""
-        params = {"match": "words : (" + fts5_any(trigrams(word)) + ")"}
-    return list(db.session.scalars(sa.text(sql), {**params, "limit": NEAR_ROWS}))
+        return _pg_words_near(word)
+    texts = _sqlite_words_by_trigrams(word)
+    if len(word) <= 7:
+        texts += _sqlite_words_one_edit_away(word)
+    return texts
+
+
+def _pg_words_near(word: str) -> list[str]:
+    db.session.execute(
+        sa.text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"),
+        {"t": str(PG_NEAR_SIMILARITY)},
+    )
+    sql = """
+        (SELECT word FROM search_vocabulary WHERE word % :word
+         ORDER BY similarity(word, :word) DESC LIMIT :limit)
+        UNION SELECT word FROM search_vocabulary WHERE word = ANY(:spellings)"""
+    spellings = one_edit_away(word) if len(word) <= 7 else []
+    params = {"word": word, "spellings": spellings, "limit": NEAR_ROWS}
+    return list(db.session.scalars(sa.text(sql), params))
+
+
+def _sqlite_words_by_trigrams(word: str) -> list[str]:
+    sql = """
+        SELECT s.words FROM search_trigrams s JOIN products p ON p.id = s.rowid
+        WHERE search_trigrams MATCH :match AND p.is_active ORDER BY s.rank LIMIT :limit"""
+    match = "words : (" + fts5_any(trigrams(word)) + ")"
+    return list(db.session.scalars(sa.text(sql), {"match": match, "limit": NEAR_ROWS}))
+
+
+def _sqlite_words_one_edit_away(word: str) -> list[str]:
+    """The words of products whose name, category or options hold, in some form, a
+    spelling one edit from `word` (each spelling is letters only: no query syntax)."""
+    sql = """
+        SELECT t.words FROM search_words w
+        JOIN search_trigrams t ON t.rowid = w.rowid
+        JOIN products p ON p.id = w.rowid AND p.is_active
+        WHERE search_words MATCH :match LIMIT :limit"""
+    match = "{name category options} : (" + fts5_any(one_edit_away(word)) + ")"
+    return list(db.session.scalars(sa.text(sql), {"match": match, "limit": NEAR_ROWS}))
 
 
 def substring_hits(text: str) -> list[int]:

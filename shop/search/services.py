@@ -25,7 +25,13 @@ from shop.inventory.models import StockLevel
 from shop.promise.availability import availability_for
 from shop.promise.listings import free_stock
 from shop.search import facets, matching
-from shop.search.words import SearchText, closest_word, normalise, vocabulary_of
+from shop.search.words import (
+    SearchText,
+    allowed_edits,
+    closest_word,
+    normalise,
+    vocabulary_of,
+)
 
 RELEVANCE = "relevance"
 SORTS = {RELEVANCE: "Relevance", **LISTING_SORTS}
@@ -104,17 +110,18 @@ def search_catalogue(
     """Search the sellable catalogue for `typed`; `args` are the query parameters (name ->
     values) holding facet choices; `page` counts from 1."""
     query = normalise(typed)
-    ids = _matches(query)
+    exact = matching.code_hits(query.raw)
+    ids = _matches(query, exact)
     suggestion, showing = None, False
-    if len(ids) < FEW_RESULTS:
+    if len(ids) < FEW_RESULTS and not exact:  # a SKU or barcode typed is no typo
         corrected = _corrected(query.words)
-        if corrected != query.words:
+        found = matching.word_hits(corrected) if corrected != query.words else []
+        if found:  # a correction is offered only when it finds something
             suggestion = " ".join(corrected)
             if not ids:
-                ids = matching.word_hits(corrected)
-                showing = bool(ids)
+                ids, showing = found, True
     products, found, named = _facts(ids)
-    option_keys = {key for p in products for v in p.variants for key in v.options}
+    option_keys = set(named.options)
     choices = facets.parse_choices(args or {}, option_keys)
     kept = _sorted(facets.kept_products(products, choices), found, sort)
     total = len(kept)
@@ -129,9 +136,9 @@ def search_catalogue(
     )
 
 
-def _matches(query: SearchText) -> list[int]:
+def _matches(query: SearchText, exact: list[int]) -> list[int]:
     """Exact codes first, then the words by relevance, else substrings; each product once."""
-    ids = matching.code_hits(query.raw) + matching.word_hits(query.words)
+    ids = exact + matching.word_hits(query.words)
     if not ids:
         ids = matching.substring_hits(query.raw)
     return list(dict.fromkeys(ids))
@@ -139,11 +146,12 @@ def _matches(query: SearchText) -> list[int]:
 
 def _corrected(words: tuple[str, ...]) -> tuple[str, ...]:
     """The words, each one the index does not know replaced by its nearest known word."""
-    known = matching.known_words(words)
+    correctable = tuple(w for w in words if allowed_edits(w))
+    known = matching.known_words(correctable) if correctable else set()
     return tuple(
-        word
-        if word in known
-        else closest_word(word, vocabulary_of(matching.words_near(word))) or word
+        closest_word(word, vocabulary_of(matching.words_near(word))) or word
+        if word in correctable and word not in known
+        else word
         for word in words
     )
 
@@ -179,22 +187,25 @@ def _facts(ids: list[int]):
     category_of: dict[int, str] = {}
     named = _Names()
     in_stock = _in_stock_rule()
-    for row in rows:
+    # Plain tuples: a page may read thousands of rows, and a Row's attributes cost more.
+    for pid, price, value1, value2, name1, name2, backorderable, name, created_at, slug, \
+            category, free in rows:  # fmt: skip
         options = {}
-        for name, value in ((row.option1_name, row.option1), (row.option2_name, row.option2)):
-            if name and value:
-                key = facets.option_key(name)
+        for option, value in ((name1, value1), (name2, value2)):
+            if option and value:
+                key = facets.option_key(option)
                 options[key] = value
-                named.options.setdefault(key, name)
+                named.options.setdefault(key, option)
                 named.values.setdefault(key, {})[value] = None
-        variants.setdefault(row.product_id, []).append(
-            facets.VariantFacts(row.price, in_stock(row.free, row.backorderable), options)
+        variants.setdefault(pid, []).append(
+            facets.variant_facts(price, in_stock(free, backorderable), options)
         )
-        category_of[row.product_id] = row.slug
-        named.categories[row.slug] = row.category
-        before = found.get(row.product_id)
-        price = min(row.price, before.price_min) if before else row.price
-        found[row.product_id] = _Found(row.name, row.created_at, price)
+        if pid not in found:
+            category_of[pid] = slug
+            named.categories[slug] = category
+            found[pid] = _Found(name, created_at, price)
+        elif price < found[pid].price_min:
+            found[pid] = _Found(name, created_at, price)
     products = [
         facets.ProductFacts(pid, category_of[pid], tuple(variants[pid]))
         for pid in ids

@@ -82,9 +82,10 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def allowed_edits(word: str) -> int:
-    """How far a correction may be: none for 1-3 letters (too many neighbours), one up to
-    seven letters, two beyond."""
-    if len(word) <= 3:
+    """How far a correction may be: none for 1-3 letters (too many neighbours) or a word
+    holding a digit (a code or a size: "bn01250", "2p"), one up to seven letters, two
+    beyond."""
+    if len(word) <= 3 or any(c.isdigit() for c in word):
         return 0
     return 1 if len(word) <= 7 else 2
 
@@ -94,7 +95,7 @@ def closest_word(word: str, vocabulary: Iterable[str]) -> str | None:
     word with the same first letter (people seldom miss the first), then of the nearer
     length, then sharing more trigrams, then seen more often, then alphabetically."""
     limit = allowed_edits(word)
-    if limit == 0 or word.isdigit():
+    if limit == 0:
         return None
     counts: dict[str, int] = {}
     for known in vocabulary:
@@ -114,6 +115,23 @@ def closest_word(word: str, vocabulary: Iterable[str]) -> str | None:
         if best_key is None or key < best_key:
             best, best_key = known, key
     return best
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def one_edit_away(word: str) -> list[str]:
+    """Every spelling one edit from `word` (a letter dropped, two neighbours swapped, one
+    changed or one added): for a short word the index's own lookup finds the right one
+    ("tent" for "tnet") where trigrams share too little. Sorted, without the word."""
+    letters = sorted(set(_LETTERS) | set(word))
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in letters}
+    found |= {a + c + b for a, b in splits for c in letters}
+    found.discard(word)
+    return sorted(w for w in found if len(w) >= 3)
 
 
 def vocabulary_of(texts: Iterable[str]) -> list[str]:

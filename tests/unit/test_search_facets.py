@@ -3,13 +3,13 @@
 from shop.search.facets import (
     BUCKET_IDS,
     ProductFacts,
-    VariantFacts,
     counts,
     facet,
     kept_products,
     option_key,
     parse_choices,
     price_bucket,
+    variant_facts,
 )
 
 
@@ -43,7 +43,7 @@ def test_only_known_choices_are_kept():
 
 
 def _variant(price=1000, in_stock=True, **options):
-    return VariantFacts(price, in_stock, options)
+    return variant_facts(price, in_stock, options)
 
 
 JACKET = ProductFacts(1, "jackets", (

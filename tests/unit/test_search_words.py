@@ -9,6 +9,7 @@ from shop.search.words import (
     fts5_all,
     fts5_any,
     normalise,
+    one_edit_away,
     trigrams,
     vocabulary_of,
 )
@@ -85,3 +86,11 @@ def test_the_vocabulary_is_every_word():
     assert vocabulary_of(["  ridge  tent  (2-person) ", "Down_Bag"]) == [
         "ridge", "tent", "2", "person", "down", "bag",
     ]  # fmt: skip
+
+
+def test_spellings_one_edit_away_hold_the_swap_the_drop_and_the_added_letter():
+    near = one_edit_away("tnet")
+    assert {"tent", "net", "tnt", "tenet"} <= set(near)  # swap, drops, an added letter
+    assert "tnet" not in near and near == sorted(near)
+    assert all(len(w) >= 3 and w.isalnum() for w in near)  # nothing of query syntax
+    assert len(near) == len(set(near)) < 300
