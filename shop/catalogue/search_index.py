@@ -142,10 +142,12 @@ CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
          || setweight(to_tsvector('english', description), 'D'),
          lower(name || ' ' || category || ' ' || options), lower(codes)
   FROM search_documents WHERE product_id = pid;
+  -- in order: two writers adding the same words take their locks in the same order
   INSERT INTO search_vocabulary (word)
   SELECT DISTINCT w FROM product_search s,
          regexp_split_to_table(s.words, '[^[:alnum:]]+') AS w
   WHERE s.product_id = pid AND length(w) > 3
+  ORDER BY w
   ON CONFLICT DO NOTHING;
 $$""",
     """

@@ -9,7 +9,6 @@ searched instead. The facets and their counts are worked out over every product 
 from one query of their active variants with their stock (shop.search.facets).
 """
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from shop.catalogue.models import Category, Product, Variant
 from shop.catalogue.queries import SORTS as LISTING_SORTS
 from shop.catalogue.queries import card_columns
+from shop.db import Page
 from shop.extensions import db
 from shop.formatting import money
 from shop.inventory.models import StockLevel
@@ -40,39 +40,9 @@ _FACET_ORDER = ("size", "colour")  # these option facets first, the others by na
 
 
 @dataclass(frozen=True)
-class ResultPage:
-    """One page of the products found (what the pager macro reads)."""
-
-    items: list[Product]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(math.ceil(self.total / self.per_page), 1) if self.total else 0
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
-@dataclass(frozen=True)
 class SearchResult:
     query: SearchText
-    page: ResultPage
+    page: Page
     facets: list[facets.Facet]
     choices: facets.Choices
     suggestion: str | None  # "Did you mean ...?": the query with its typos corrected
@@ -128,7 +98,7 @@ def search_catalogue(
     start = (page - 1) * per_page
     return SearchResult(
         query=query,
-        page=ResultPage(_load(kept[start : start + per_page]), page, per_page, total),
+        page=Page(_load(kept[start : start + per_page]), page, per_page, total),
         facets=_facets(products, choices, named),
         choices=choices,
         suggestion=suggestion,
