@@ -85,11 +85,11 @@ def search_catalogue(
     suggestion, showing = None, False
     if len(ids) < FEW_RESULTS and not exact:  # a SKU or barcode typed is no typo
         corrected = _corrected(query.words)
-        found = matching.word_hits(corrected) if corrected != query.words else []
-        if found:  # a correction is offered only when it finds something
+        its_ids = matching.word_hits(corrected) if corrected != query.words else []
+        if its_ids:  # a correction is offered only when it finds something
             suggestion = " ".join(corrected)
             if not ids:
-                ids, showing = found, True
+                ids, showing = its_ids, True
     products, found, named = _facts(ids)
     option_keys = set(named.options)
     choices = facets.parse_choices(args or {}, option_keys)
