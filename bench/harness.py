@@ -144,10 +144,12 @@ def fresh_pg_schema(pg_url: str, schema: str) -> str:
     the URL whose search_path is that schema."""
     admin = sa.create_engine(_pg_base(pg_url))
     with admin.begin() as conn:
+        # the search index's pg_trgm, in public for every schema (the path ends there)
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    url = _pg_base(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = _pg_base(pg_url).update_query_dict({"options": f"-csearch_path={schema},public"})
     return url.render_as_string(hide_password=False)
 
 

@@ -1,7 +1,9 @@
 """The declarative base every model inherits, and small shared column helpers."""
 
 import contextvars
+import math
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -111,3 +113,33 @@ def refresh_statistics(db) -> None:
     else:
         db.session.execute(sa.text("ANALYZE"))
         db.session.commit()
+
+
+@dataclass
+class Page:
+    """One page of rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(math.ceil(self.total / self.per_page), 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1

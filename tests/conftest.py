@@ -32,15 +32,18 @@ DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 
 def pg_url_for_worker(worker: str, base: str | None = None) -> str:
-    """TEST_DATABASE_URL with search_path set to a schema of this worker's own."""
+    """TEST_DATABASE_URL with search_path set to a schema of this worker's own, then public
+    (where the pg_trgm extension the search index uses lives, for every schema)."""
     url = sa.engine.make_url(base or PG_URL).set(drivername="postgresql+psycopg")
-    options = f"-csearch_path={worker} {NO_FLUSH_WAIT}"
+    options = f"-csearch_path={worker},public {NO_FLUSH_WAIT}"
     return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
 
 
 def ensure_schema(url: str, schema: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
+        # In public, made once: made in a worker's schema, it would go with the schema.
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     engine.dispose()

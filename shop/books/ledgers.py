@@ -13,7 +13,6 @@ unless someone posts a manual entry to a tax account, which shows on its own row
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from math import ceil
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -22,6 +21,7 @@ from shop.accounting.models import Account, JournalEntry, JournalLine
 from shop.accounting.statements import natural_sign, without_jit
 from shop.billing.models import Invoice, InvoiceTax
 from shop.clock import local_midnight
+from shop.db import Page
 from shop.extensions import db
 from shop.orders.models import Order
 
@@ -34,36 +34,6 @@ TAX_ROLE_PREFIX = "tax:"
 def _int(value) -> int:
     """A SUM as an int (PostgreSQL gives Decimal for sums of bigint, SQLite int or None)."""
     return int(value or 0)
-
-
-@dataclass
-class Page:
-    """One page of rows, shaped like Flask-SQLAlchemy's pagination for the pager macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(ceil(self.total / self.per_page), 1)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # --- the journal ------------------------------------------------------------------

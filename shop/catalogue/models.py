@@ -3,6 +3,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.catalogue import search_index
 from shop.db import Base, TimestampMixin, UTCDateTime, utcnow
 from shop.tax.models import TaxClass
 
@@ -142,3 +143,6 @@ class ProductImage(TimestampMixin, Base):
     position: Mapped[int] = mapped_column(default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+search_index.follow_metadata(Base.metadata)

@@ -1,4 +1,5 @@
-"""Reading the catalogue: listings, search, one product. No writes here.
+"""Reading the catalogue: listings, one product. No writes here (the storefront's search is
+shop.search).
 
 Which products a page lists, and in what order. What a listing shows of each
 (price range, stock, ship date) and the product page with its stock are read in
@@ -87,7 +88,7 @@ def category_slugs() -> list[str]:
 
 
 def featured_products(limit: int = 8) -> list[Product]:
-    query = sellable_products().options(*_card_columns()).order_by(Product.created_at.desc())
+    query = sellable_products().options(*card_columns()).order_by(Product.created_at.desc())
     return list(db.session.scalars(query.limit(limit)))
 
 
@@ -96,19 +97,10 @@ def search_words(text: str) -> list[str]:
     return [w[:50] for w in words]
 
 
-def search_products(text: str, *, sort: str = "name", page: int = 1):
-    """Products whose name, SKUs or description contain every word of `text`."""
-    words = search_words(text)
-    query = sellable_products()
-    for word in words:
-        query = query.where(Product.search_text.contains(word, autoescape=True))
-    return _paginate(_sorted(query, sort), page)
-
-
 def _paginate(query, page: int):
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
     return db.paginate(
-        query.options(*_card_columns()),
+        query.options(*card_columns()),
         page=page,
         per_page=per_page,
         max_per_page=per_page,
@@ -116,7 +108,7 @@ def _paginate(query, page: int):
     )
 
 
-def _card_columns():
+def card_columns():
     # A card shows neither the description nor the search text: leave them in the database.
     return (defer(Product.description), defer(Product.search_text))
 

@@ -44,6 +44,12 @@ class ProductCard:
     image: CardImage | None
 
 
+def free_stock():
+    """A variant's free units (on hand less allocated; none without a stock row), as SQL:
+    what availability_for() takes as `free` (it counts below zero as none)."""
+    return sa.func.coalesce(StockLevel.on_hand - StockLevel.allocated, 0)
+
+
 def cards_for(products: list[Product]) -> list[ProductCard]:
     """Cards for a page of products in two queries, whatever the number of products."""
     ids = [p.id for p in products]
@@ -51,7 +57,7 @@ def cards_for(products: list[Product]) -> list[ProductCard]:
         return []
     default_lead = current_app.config["DEFAULT_LEAD_TIME_DAYS"]
     lead = sa.func.coalesce(StockLevel.lead_time_days, Supplier.lead_time_days, default_lead)
-    free = sa.func.coalesce(StockLevel.on_hand - StockLevel.allocated, 0)
+    free = free_stock()
     figures = {
         row.product_id: row
         for row in db.session.execute(

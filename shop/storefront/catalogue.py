@@ -1,10 +1,12 @@
 """The shop window: home, categories, search, product pages."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from shop.catalogue import queries
 from shop.promise import listings
 from shop.promise.availability import availabilities
+from shop.search.services import RELEVANCE, search_catalogue
+from shop.search.services import SORTS as SEARCH_SORTS
 from shop.storefront import page_meta
 from shop.storefront.forms import AddToCartForm
 from shop.views import found_page, page_number
@@ -47,17 +49,25 @@ def category(slug: str):
 
 @bp.get("/search")
 def search():
-    text = request.args.get("q", "").strip()[:200]
-    page, sort = _page_and_sort()
-    pagination = found_page(queries.search_products(text, sort=sort, page=page)) if text else None
-    cards = listings.cards_for(pagination.items) if pagination else []
+    typed = request.args.get("q", "")
+    page = page_number()
+    sort = request.args.get("sort", RELEVANCE)
+    sort = sort if sort in SEARCH_SORTS else RELEVANCE
+    result = None
+    if typed.strip():
+        result = search_catalogue(
+            typed, args=request.args.to_dict(flat=False), sort=sort, page=page,
+            per_page=current_app.config["PRODUCTS_PER_PAGE"],
+        )  # fmt: skip
+        found_page(result.page)
     return render_template(
         "shop/search.html",
-        q=text,
-        pagination=pagination,
-        cards=cards,
+        q=result.query.raw if result else "",
+        result=result,
+        pagination=result.page if result else None,
+        cards=listings.cards_for(result.page.items) if result else [],
         sort=sort,
-        sorts=queries.SORTS,
+        sorts=SEARCH_SORTS,
     )
 
 
