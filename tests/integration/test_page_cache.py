@@ -12,16 +12,19 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from shop import create_app
 from shop.backorders import purchase_orders
 from shop.catalogue import services as catalogue
 from shop.clock import store_today
+from shop.db import utcnow
 from shop.extensions import db
 from shop.formatting import local_date
 from shop.inventory import reasons
 from shop.inventory.services import adjust_stock
 from shop.inventory.variants import save_variant
+from shop.purchasing import services as purchasing
 from tests.conftest import PASSWORD
 from tests.factories import (
     CategoryFactory,
@@ -33,6 +36,7 @@ from tests.factories import (
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
 from tests.integration.purchasing_helpers import sent_po
+from tests.integration.test_query_count import count_queries
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -97,6 +101,16 @@ def test_pages_are_kept_rendered_so_the_other_tests_mean_something(client, tent)
             sa.text("UPDATE stock_levels SET on_hand = 1 WHERE variant_id = :v"), {"v": variant_id}
         )
     assert both_pages(client, tent) == (category, product)
+
+
+def test_a_kept_page_costs_one_query_the_version(client, tent):
+    for path in ("/c/outdoor", f"/p/{tent.product.slug}"):
+        client.get(path)  # rendered and kept
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        # pysqlite's transaction control (BEGIN) is no query of the page
+        queries = [s for s in statements if s.strip().upper() not in ("BEGIN", "ROLLBACK")]
+        assert len(queries) == 1 and "page_versions" in queries[0], statements
 
 
 def test_a_stock_adjustment_shows_at_once(client, tent, staff):
@@ -252,3 +266,28 @@ def post_add(client, variant, quantity: int, token: str):
 
 def cart_count(page: str) -> int:
     return int(re.search(r'<span id="cart-count">(\d+)</span>', page)[1])
+
+
+def test_a_suppliers_new_lead_time_shows_at_once(client, stove):
+    category, product = both_pages(client, stove)
+    assert "ships in about 12 days" in category and "ships in about 12 days" in product
+    supplier = stove.stock.supplier
+
+    purchasing.save_supplier(
+        supplier=supplier, name=supplier.name, email=supplier.email, lead_time_days=20,
+        currency=supplier.currency,
+    )  # fmt: skip
+    db.session.commit()
+
+    category, product = both_pages(client, stove)
+    assert "ships in about 22 days" in category and "ships in about 22 days" in product
+
+
+def test_the_ship_date_moves_on_with_the_calendar(client, stove):
+    """Nothing changed in the shop, but tomorrow the same wait ends a day later."""
+    today = store_today()
+    assert f"around {local_date(today + timedelta(days=12))}" in product_page(client, stove)
+
+    with time_machine.travel(utcnow() + timedelta(days=1)):
+        later = product_page(client, stove)
+    assert f"around {local_date(today + timedelta(days=13))}" in later
