@@ -22,12 +22,14 @@ message or a CSRF token. A per-person value that must sit inside a cached part i
 as a slot (PERSONAL_SLOT) and filled at each request.
 """
 
+import logging
 import secrets
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_caching import Cache
+from redis.exceptions import RedisError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -50,6 +52,7 @@ PERSONAL_SLOT = "\x00personal\x00"  # where a cached part takes the visitor's CS
 ROW_ID = 1
 
 cache = Cache()
+log = logging.getLogger(__name__)
 
 
 class PageVersion(Base):
@@ -85,13 +88,28 @@ def shared_part(key: tuple, render: Callable[[], dict | None]) -> dict | None:
     from today.
     """
     full_key = ":".join(["page", str(current_version()), store_today().isoformat(), *map(str, key)])
-    found = cache.get(full_key)
+    found = _kept(full_key)
     if found is not None:
         return found
     made = render()
     if made is not None:
-        cache.set(full_key, made, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+        _keep(full_key, made)
     return made
+
+
+def _kept(key: str) -> dict | None:
+    try:
+        return cache.get(key)
+    except (RedisError, OSError):  # a cache that is down costs speed, never the page
+        log.warning("The page cache cannot be read; the page is rendered afresh.", exc_info=True)
+        return None
+
+
+def _keep(key: str, part: dict) -> None:
+    try:
+        cache.set(key, part, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+    except (RedisError, OSError):
+        log.warning("The page cache cannot be written.", exc_info=True)
 
 
 def fill_personal(html: str, value: str) -> str:

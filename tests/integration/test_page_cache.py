@@ -8,6 +8,7 @@ Every scenario runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL.
 """
 
 import re
+import socket
 from datetime import timedelta
 
 import pytest
@@ -291,3 +292,28 @@ def test_the_ship_date_moves_on_with_the_calendar(client, stove):
     with time_machine.travel(utcnow() + timedelta(days=1)):
         later = product_page(client, stove)
     assert f"around {local_date(today + timedelta(days=13))}" in later
+
+
+def test_a_cache_that_is_down_costs_speed_never_the_page(app, tent):
+    """Redis unreachable (nothing listens on the port): pages are rendered afresh."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    down = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "INSTANCE_PATH": app.instance_path,
+            "BASE_URL": app.config["BASE_URL"],
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+        }
+    )
+    slug = tent.product.slug
+    db.session.commit()
+    with down.app_context():
+        client = down.test_client()
+        page = client.get(f"/p/{slug}", base_url=app.config["BASE_URL"])
+        assert page.status_code == 200 and "Only 3 left" in page.get_data(as_text=True)
+        assert client.get("/c/outdoor", base_url=app.config["BASE_URL"]).status_code == 200
+        db.session.remove()
+        db.engine.dispose()
