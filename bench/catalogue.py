@@ -1,17 +1,19 @@
-"""Benchmark the storefront's catalogue pages against a bare Flask page.
+"""Benchmark the storefront's catalogue pages against the house yardstick page.
 
     python -m bench.catalogue                       # SQLite in a temp folder
     python -m bench.catalogue --database-url postgresql://postgres@127.0.0.1:5432/test
 
-Builds a 10,000-variant catalogue, serves the store and bench/bare.py with
-gunicorn (2 workers each), measures them with wrk in alternating runs and
-prints requests/second, latency, failures and the store/bare ratios.
-See bench/README.md.
+Builds a 10,000-variant catalogue, serves the store and the yardstick
+(../shared/bench/baseline/app.py, seeded and served as ../shared/bench/README.md
+says) with gunicorn (2 workers each), measures them with wrk in alternating runs
+(yardstick, store page, yardstick, store page...) and prints requests/second,
+latency, failures and the median store/yardstick ratios. See bench/README.md.
 """
 
 import argparse
 import contextlib
 import json
+import os
 import re
 import shutil
 import statistics
@@ -43,6 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TARGET_RATIO = 0.5
 PG_SCHEMA = "bench_catalogue"
+# The house yardstick, beside the repository (CI and other machines have ../shared too):
+# a bare Flask + SQLAlchemy category page of 24 products out of 10,000, one indexed query.
+YARDSTICK = ROOT.parent / "shared" / "bench" / "baseline"
+YARDSTICK_PAGE = "/c/3"  # the page ../shared/bench/README.md measures
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -110,6 +116,29 @@ def fetch(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
 
 
+def yardstick_folder() -> Path:
+    """../shared/bench/baseline, or SystemExit with a message saying what is missing."""
+    if not (YARDSTICK / "app.py").is_file():
+        raise SystemExit(
+            f"The yardstick page is missing: {YARDSTICK / 'app.py'} does not exist. Page speed "
+            "is a ratio against ../shared/bench/baseline/ (the house yardstick, beside the "
+            "repository); check out or copy the shared folder next to this repository."
+        )
+    return YARDSTICK
+
+
+def seed_yardstick(folder: Path, workdir: Path) -> dict:
+    """Its own database, seeded by its own command; returns the environment it serves with."""
+    env = {"BASELINE_DB": str(workdir / "baseline.sqlite")}
+    command = [sys.executable, "-m", "flask", "--app", "app:create_app", "seed"]
+    done = subprocess.run(
+        command, cwd=folder, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"Seeding the yardstick failed:\n{done.stderr[-3000:]}")
+    return env
+
+
 # --- database ----------------------------------------------------------------------------
 
 
@@ -151,12 +180,12 @@ def count_queries(app, path: str) -> int:
     with app.app_context():
         engine = db.engine
     client = app.test_client()
-    # to the store's own address: it refuses hosts it does not serve (test client: localhost)
-    base = app.config["BASE_URL"]
-    client.get(path, base_url=base)  # warm: the first request loads templates and metadata
+    # At the store's own address: another Host is refused (TRUSTED_HOSTS) before any query.
+    base_url = app.config["BASE_URL"]
+    client.get(path, base_url=base_url)  # warm: the first request loads templates, metadata
     sa.event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:
-        response = client.get(path, base_url=base)
+        response = client.get(path, base_url=base_url)
     finally:
         sa.event.remove(engine, "before_cursor_execute", before_cursor_execute)
     if response.status_code != 200:
@@ -174,8 +203,8 @@ class PageResult:
     path: str
     queries: int | None
     runs: list[WrkRun] = field(default_factory=list)
-    # requests/second of the bare run just before each of this page's runs
-    paired_bare_rps: list[float] = field(default_factory=list)
+    # requests/second of the yardstick run just before each of this page's runs
+    paired_yardstick_rps: list[float] = field(default_factory=list)
 
     @property
     def rps(self) -> float:
@@ -190,11 +219,11 @@ class PageResult:
 
     @property
     def ratio(self) -> float:
-        """Median of store/bare over the (bare, store) pairs that ran back to back."""
-        if not self.paired_bare_rps:
+        """Median of store/yardstick over the (yardstick, store) pairs run back to back."""
+        if not self.paired_yardstick_rps:
             return 1.0
-        pairs = zip(self.runs, self.paired_bare_rps, strict=True)
-        return statistics.median(run.requests_per_sec / bare for run, bare in pairs if bare)
+        pairs = zip(self.runs, self.paired_yardstick_rps, strict=True)
+        return statistics.median(run.requests_per_sec / base for run, base in pairs if base)
 
 
 def parse_args(argv=None):
@@ -205,9 +234,10 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    # wrk -t1 -c8 -d8s: as ../shared/bench/README.md measures the yardstick.
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder and database")
     return parser.parse_args(argv)
 
@@ -217,11 +247,16 @@ def main(argv=None) -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk).", file=sys.stderr)
         return 2
+    try:
+        folder = yardstick_folder()
+    except SystemExit as missing:
+        print(missing, file=sys.stderr)
+        return 2
     workdir = Path(tempfile.mkdtemp(prefix="bench-catalogue-"))
     servers: list[Server] = []
     try:
         with interrupted_by_signals():
-            return _run(args, workdir, servers)
+            return _run(args, folder, workdir, servers)
     except KeyboardInterrupt:
         print("\nInterrupted; stopping the servers.", file=sys.stderr)
         return 130
@@ -235,10 +270,11 @@ def main(argv=None) -> int:
                     drop_pg_schema(args.database_url, PG_SCHEMA)
 
 
-def _run(args, workdir: Path, servers: list[Server]) -> int:
+def _run(args, folder: Path, workdir: Path, servers: list[Server]) -> int:
     url = prepare_database(args, workdir)
     started = time.perf_counter()
     app, catalogue = seed(url, workdir, args)
+    yardstick_env = seed_yardstick(folder, workdir)
     print(
         f"Seeded {catalogue.products:,} products, {catalogue.variants:,} variants and "
         f"{catalogue.categories} categories in {time.perf_counter() - started:.1f} s "
@@ -250,7 +286,7 @@ def _run(args, workdir: Path, servers: list[Server]) -> int:
 
     category = f"/c/{catalogue.category_slug}"
     pages = [
-        PageResult("bare category (1 query)", "bare", category, 1),
+        PageResult("yardstick (shared)", "yardstick", YARDSTICK_PAGE, 1),
         PageResult("store category", "store", category, count_queries(app, category)),
         PageResult("store product", "store", f"/p/{catalogue.product_slug}", None),
         PageResult("store search", "store", f"/search?q={catalogue.search_word}", None),
@@ -263,25 +299,27 @@ def _run(args, workdir: Path, servers: list[Server]) -> int:
 
     store = store_env(url)
     servers.append(start_server("store", "shop:create_app()", store, workdir, args.workers))
-    bare = {"DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    servers.append(start_server("bare", "bench.bare:create_app()", bare, workdir, args.workers))
+    yardstick = start_server(
+        "yardstick", "app:create_app()", yardstick_env, workdir, args.workers, cwd=folder
+    )
+    servers.append(yardstick)
     by_name = {s.name: s for s in servers}
     for page in pages:
         wait_until_serving(by_name[page.server], page.path)
-    _check_same_products(by_name, category)
+    _check_full_pages(by_name, pages[0].path, category)
 
     warm_up = argparse.Namespace(**{**vars(args), "duration": 2})
     for page in pages:  # every worker imports, compiles templates and fills caches
         run_wrk(by_name[page.server].url(page.path), warm_up)
-    bare, store_pages = pages[0], pages[1:]
+    base, store_pages = pages[0], pages[1:]
     for round_no in range(1, args.rounds + 1):
         for page in store_pages:
-            # Alternate: a bare run before each store run, so drift hits both alike.
-            for measured in (bare, page):
+            # Alternate A B A B: a yardstick run before each store run, so drift hits both.
+            for measured in (base, page):
                 run = run_wrk(by_name[measured.server].url(measured.path), args)
                 measured.runs.append(run)
                 if measured is page:
-                    page.paired_bare_rps.append(bare.runs[-1].requests_per_sec)
+                    page.paired_yardstick_rps.append(base.runs[-1].requests_per_sec)
                 failed = run.non_2xx + run.socket_errors
                 print(
                     f"  round {round_no}: {measured.label:<24} {run.requests_per_sec:8.1f} req/s"
@@ -290,28 +328,27 @@ def _run(args, workdir: Path, servers: list[Server]) -> int:
     return report(args, catalogue, pages, url)
 
 
-def _check_same_products(by_name: dict, category: str) -> None:
-    """Both servers must list the same products, or the comparison means nothing."""
-    names = {}
-    for name in ("store", "bare"):
-        status, html = fetch(by_name[name].url(category))
+def _check_full_pages(by_name: dict, yardstick_page: str, category: str) -> None:
+    """Both category pages must list a full page (24 products), or the ratio means little."""
+    for name, path in (("yardstick", yardstick_page), ("store", category)):
+        status, html = fetch(by_name[name].url(path))
         if status != 200:
-            raise RuntimeError(f"{name} answered {status} for {category}")
-        names[name] = re.findall(r'href="/p/([^"?]+)"', html)
-    if names["store"] != names["bare"]:
-        raise RuntimeError(f"store and bare list different products: {names}")
+            raise RuntimeError(f"{name} answered {status} for {path}")
+        listed = len(set(re.findall(r'href="/p/([^"?]+)"', html)))
+        if listed != 24:
+            raise RuntimeError(f"{name} lists {listed} products on {path}, not 24")
 
 
 def report(args, catalogue, pages: list[PageResult], url: str) -> int:
     header = (
         f"{'page':<24} {'queries':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'avg ms':>7}"
-        f" {'failed':>6} {'vs bare':>8}"
+        f" {'failed':>6} {'ratio':>6}"
     )
     print()
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} rounds, "
         f"gunicorn {args.workers} sync workers per server, medians of the runs; "
-        f"'vs bare' is the median of store/bare over back-to-back pairs"
+        f"'ratio' is the median of store/yardstick over back-to-back pairs"
     )
     print(f"Load average at the end: {load_average()}")
     print(header)
@@ -322,14 +359,14 @@ def report(args, catalogue, pages: list[PageResult], url: str) -> int:
             f"{page.label:<24} {page.queries if page.queries is not None else '-':>7}"
             f" {page.rps:8.1f} {page.median('latency_p50_ms'):7.1f}"
             f" {page.median('latency_p99_ms'):7.1f} {page.median('latency_avg_ms'):7.1f}"
-            f" {page.failures:6d} {ratio:7.0%}"
+            f" {page.failures:6d} {ratio:6.2f}"
         )
     print()
     for page in pages[1:]:
         ratio = page.ratio
         reached = ratio >= TARGET_RATIO
         verdict = "reaches" if reached else "does NOT reach"
-        print(f"{page.label}: {ratio:.0%} of bare - {verdict} the {TARGET_RATIO:.0%} target.")
+        print(f"{page.label}: {ratio:.2f} of the yardstick - {verdict} the {TARGET_RATIO} target.")
     failed = sum(p.failures for p in pages)
     total = sum(r.requests for p in pages for r in p.runs)
     if failed:
@@ -352,6 +389,7 @@ def report(args, catalogue, pages: list[PageResult], url: str) -> int:
                         "path": p.path,
                         "queries": p.queries,
                         "rps": p.rps,
+                        "ratio": p.ratio,
                         "runs": [asdict(r) for r in p.runs],
                     }
                     for p in pages

@@ -48,9 +48,11 @@ class Server:
 
 
 def start_server(
-    name: str, app: str, env: dict, workdir: Path, workers: int, threads: int = 1
-) -> Server:
-    """gunicorn serving `app`: `workers` processes, of `threads` threads each (gthread)."""
+    name: str, app: str, env: dict, workdir: Path, workers: int, threads: int = 1,
+    cwd: Path = ROOT,
+) -> Server:  # fmt: skip
+    """gunicorn serving `app` (importable from `cwd`, the repository root unless told):
+    `workers` processes, of `threads` threads each (gthread)."""
     port = free_port()
     log = workdir / f"{name}.log"
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
@@ -59,7 +61,7 @@ def start_server(
     command += ["--log-level", "warning", "--error-logfile", str(log), app]
     process = subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=cwd,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import extensions, logs, media, security_headers, sqlite_engine
+from shop import extensions, logs, media, page_cache, security_headers, sqlite_engine
 from shop.configuration import loading as configuration
 from shop.extensions import csrf, limiter, login_manager, migrate
 
@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     extensions.db.init_app(app)
     sqlite_engine.configure_database(app, extensions.db)
     media.init_app(app)  # the image storage; a wrong setting stops the start here
+    page_cache.init_app(app)  # SimpleCache in process, RedisCache on REDIS_URL
     migrate.init_app(
         app, extensions.db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True
     )

@@ -17,6 +17,7 @@ from shop.inventory.models import StockLevel, StockMovement
 from shop.jobs.models import JobRun
 from shop.notifications.models import OutboxAttachment, OutboxMessage
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderTax, Payment, PaymentEvent
+from shop.page_cache import PageVersion
 from shop.payables.models import SupplierBill, SupplierBillLine, SupplierBillTax, SupplierPayment
 from shop.payments.models import Payout
 from shop.planning.models import DemandForecast
@@ -35,6 +36,7 @@ from shop.store_details.models import StoreSettings
 from shop.tax.models import TaxClass, TaxRate
 
 __all__ = [
+    "PageVersion",
     "JobRun",
     "DocumentBatchFile",
     "Refund",

@@ -105,6 +105,15 @@ class Config:
     DEMO_PAYMENTS_ALLOWED = False
 
     PRODUCTS_PER_PAGE = 24
+    # The parts of category and product pages that are the same for everybody are kept
+    # rendered (shop/page_cache.py), keyed by a version that every change of the catalogue,
+    # stock, purchase orders or orders bumps in its own transaction: never stale. CACHE_TYPE
+    # None: "RedisCache" on REDIS_URL (shared by every host), else "SimpleCache" (in each
+    # process); "NullCache" keeps nothing. Any other CACHE_* of Flask-Caching applies.
+    CACHE_TYPE = None
+    CACHE_KEY_PREFIX = "store:"
+    CACHE_THRESHOLD = 2000  # SimpleCache: parts kept per process at most
+    PAGE_CACHE_SECONDS = 600  # a kept part is dropped after this, whatever its version
     MAX_LINE_QUANTITY = 999
     MAX_IMAGE_BYTES = 5 * 1024 * 1024
     MAX_IMAGE_PIXELS = 40_000_000  # width x height of an upload; more is refused undecoded

@@ -1,7 +1,13 @@
-"""Listing pages cost a fixed number of SQL queries, however many products they show."""
+"""Listing pages cost a fixed number of SQL queries, however many products they show.
+
+Pages are rendered afresh here (nothing kept: NullCache), so what is counted is the cost
+of rendering them; a page kept rendered (shop/page_cache.py) costs less again, see
+tests/integration/test_page_cache.py.
+"""
 
 import contextlib
 
+import pytest
 import sqlalchemy as sa
 
 from shop.extensions import db
@@ -20,6 +26,11 @@ def count_queries():
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    return {"CACHE_TYPE": "NullCache"}
 
 
 def fill(category, n: int) -> None:
