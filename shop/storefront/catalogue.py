@@ -5,6 +5,8 @@ rendered once per version of the catalogue and stock (shop/page_cache.py) and pu
 each visitor's own layout (their name, cart and CSRF token) at every request.
 """
 
+import hashlib
+
 from flask import Blueprint, abort, current_app, get_template_attribute, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -80,22 +82,32 @@ def search():
     page = page_number()
     sort = request.args.get("sort", RELEVANCE)
     sort = sort if sort in SEARCH_SORTS else RELEVANCE
+    args = request.args.to_dict(flat=False)
+    # The same words and filters give everybody the same results: kept like a category.
+    asked = hashlib.sha256(repr(sorted(args.items())).encode()).hexdigest()
+    key = ("search", asked, page, sort)
+    return _cached_page(page_cache.shared_part(key, lambda: _search_part(typed, args, page, sort)))
+
+
+def _search_part(typed: str, args: dict, page: int, sort: str) -> dict:
     result = None
     if typed.strip():
         result = search_catalogue(
-            typed, args=request.args.to_dict(flat=False), sort=sort, page=page,
+            typed, args=args, sort=sort, page=page,
             per_page=current_app.config["PRODUCTS_PER_PAGE"],
         )  # fmt: skip
         found_page(result.page)
-    return render_template(
-        "shop/search.html",
-        q=result.query.raw if result else "",
+    q = result.query.raw if result else ""
+    content = render_template(
+        "shop/_search.html",
+        q=q,
         result=result,
         pagination=result.page if result else None,
         cards=listings.cards_for(result.page.items) if result else [],
         sort=sort,
         sorts=SEARCH_SORTS,
     )
+    return {"title": f"Search: {q}" if q else "Search", "head": "", "content": content}
 
 
 @bp.get("/p/<slug>")

@@ -317,3 +317,30 @@ def test_a_cache_that_is_down_costs_speed_never_the_page(app, tent):
         assert client.get("/c/outdoor", base_url=app.config["BASE_URL"]).status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def search_page(client, words: str = "tent") -> str:
+    response = client.get("/search", query_string={"q": words})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_search_results_are_kept_and_follow_stock_prices_and_new_products(client, tent, classes):
+    """Search pages are kept like categories (the same words and filters, the same page
+    for everybody), and a change shows at the next search."""
+    first = search_page(client)
+    assert "Ridge Tent" in first and "$199.00" in first
+    assert search_page(client) == first  # kept: the same page again
+    with count_queries() as statements:
+        search_page(client)
+    assert not any("search_words" in s or "product_search" in s for s in statements)
+
+    save_variant(product=tent.product, variant=tent, data={"sku": tent.sku, "price": 17900})
+    VariantFactory(product=ProductFactory(name="Dome Tent"), tax_class=classes["standard"])
+    db.session.commit()
+
+    now = search_page(client)
+    assert "$179.00" in now and "$199.00" not in now
+    assert "Dome Tent" in now
+    other = search_page(client, "dome")  # other words, another page
+    assert "Dome Tent" in other and "Ridge Tent" not in other
