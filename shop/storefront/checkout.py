@@ -55,6 +55,7 @@ from shop.storefront.helpers import (
 bp = Blueprint("checkout", __name__)
 
 SHIPPABLE_COUNTRIES = {"CA"}
+REPRICE = "reprice"  # the header store.js sends with a background "Update prices"
 
 
 def _forget_orders(_app, **_kw) -> None:
@@ -272,9 +273,12 @@ def _one_page_post(cart, form):
         return _render_one_page(form, page, 422)
     choice = {"service_id": int(service), "policy": policy} if service else {}
     _save_state(cart, email=email, address=address, **choice)
-    if not placing:
-        return redirect(url_for("checkout.address"), code=303)
-    return _place(cart, _checkout_request(cart), form.reviewed.data or "")
+    if placing:
+        return _place(cart, _checkout_request(cart), form.reviewed.data or "")
+    if request.headers.get("X-Requested-With") == REPRICE:
+        # store.js re-pricing in the background: the page itself, without a redirect.
+        return _render_one_page(_one_page_form(cart), _saved_one_page(cart, summary))
+    return redirect(url_for("checkout.address"), code=303)
 
 
 def _posted_address(form) -> tuple[str, dict] | None:
