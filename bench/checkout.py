@@ -6,8 +6,9 @@
 For each database: a fresh database seeded through the services (reference
 data, a few hundred variants with limited stock, scarce "hot" items), the store
 under gunicorn, then two phases of buyers in Python threads over HTTP with CSRF
-on: the whole checkout (add to cart, address, delivery, review, place order,
-pay), and place order alone (carts made ready first, then placed all at once).
+on: the whole checkout (product page, add to cart, cart, the one checkout page,
+its background re-price, place order, pay), and place order alone (carts made
+ready first, then placed all at once).
 Afterwards the database is checked: nothing oversold, allocations add up.
 See bench/README.md.
 """
@@ -157,17 +158,21 @@ def seed(url: str, workdir: Path, args) -> Shop:
 # --- the server --------------------------------------------------------------------------
 
 
-def start_store(url: str, workdir: Path, args) -> Server:
-    """gunicorn with gthread workers: `--workers` processes of `--threads` threads each."""
+def start_store(url: str, workdir: Path, args, root: Path = ROOT) -> Server:
+    """gunicorn with gthread workers: `--workers` processes of `--threads` threads each,
+    running the code of `root`."""
     env = store_env(
         url,
+        PYTHONPATH=str(root),
         STORE_INSTANCE_PATH=str(workdir / "instance"),
         # Production settings, but over plain HTTP and with the demo provider:
         STORE_DEMO_PAYMENTS_ALLOWED="true",
         STORE_SESSION_COOKIE_SECURE="false",
         STORE_OUTBOX_DELIVER_AFTER_REQUEST="false",  # as in production: a worker mails
     )
-    return start_server("store", "shop:create_app()", env, workdir, args.workers, args.threads)
+    return start_server(
+        "store", "shop:create_app()", env, workdir, args.workers, args.threads, cwd=root
+    )
 
 
 # --- buyers ------------------------------------------------------------------------------
@@ -189,11 +194,11 @@ def make_plans(shop: Shop, count: int, phase: int, rng: random.Random, hot_share
     return plans
 
 
-def run_whole(base: str, plans: list[Plan], clients: int):
+def run_whole(base: str, plans: list[Plan], clients: int, buyer_class=Buyer):
     """Each buyer goes through the whole checkout; returns (outcomes, seconds)."""
 
     def one(plan: Plan) -> Outcome:
-        buyer = Buyer(base, plan)
+        buyer = buyer_class(base, plan)
         try:
             buyer.prepare()
             if buyer.ready():

@@ -231,8 +231,11 @@ class Outcome:
     step_ms: dict[str, list[float]] = field(default_factory=dict)  # server time by step
 
 
-class Buyer:
-    """One customer's browser: a cookie jar, the CSRF token of its session, no redirects."""
+class StepsBuyer:
+    """One customer's browser: a cookie jar, the CSRF token of its session, no redirects.
+
+    This one goes through the checkout in steps, as the store did before the one page
+    (address, delivery, review, place, pay): bench.one_page runs it against that code."""
 
     def __init__(self, base: str, plan: Plan, on_request: "RequestHook | None" = None):
         self.base, self.plan = base, plan
@@ -266,8 +269,8 @@ class Buyer:
     def post(self, step: str, path: str, data: dict, expect=(302, 303), **kw):
         return self.call(step, "POST", path, expect, data={"csrf_token": self.token, **data}, **kw)
 
-    def prepare(self) -> None:
-        """Product page, add to cart, address, delivery: ready for the review and place order.
+    def add_items(self) -> int:
+        """Product page and add to cart for each line; returns how many lines went in.
 
         The buyer opens product pages until one has the add-to-cart form (for the
         session's CSRF token); a page without it is an item sold out: turned away.
@@ -293,7 +296,13 @@ class Buyer:
                 self.outcome.turned_away += 1  # sold out: the customer buys the rest
             else:
                 raise Failed("add to cart", f"redirected to {path_of(response)}")
-        if not added:
+        if added:  # where adding led: the cart, with its "Check out" button
+            self.call("cart", "GET", "/cart/", (200,))
+        return added
+
+    def prepare(self) -> None:
+        """Today's steps up to the review: the items, the cart, address, delivery."""
+        if not self.add_items():
             return
         response = self.post("address", "/checkout/", self.plan.address)
         self.expect_redirect("address", response, "/checkout/delivery")
@@ -347,6 +356,45 @@ class Buyer:
             self.check_refusal(step, response)
         elif path_of(response) != path:
             raise Failed(step, f"redirected to {path_of(response)}, not {path}")
+
+
+class Buyer(StepsBuyer):
+    """The one-page checkout: the items and the cart, the checkout page, the address
+    typed (re-priced in the background, as store.js does), place order, pay."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.page = ""
+
+    def choice(self) -> dict:
+        return {"service": str(self.plan.service_id), "policy": "ship_complete"}
+
+    def prepare(self) -> None:
+        if not self.add_items():
+            return
+        self.call("checkout page", "GET", "/checkout/", (200,))
+        data = {**self.plan.address, **self.choice(), "action": "update"}
+        headers = {"X-Requested-With": "reprice"}
+        response = self.post("re-price", "/checkout/", data, expect=(200, 302), headers=headers)
+        if response.status_code == 302:  # back to the cart: something sold out meanwhile?
+            self.expect_redirect("re-price", response, "/checkout/")
+            return
+        self.page = response.text
+
+    def place(self) -> None:
+        """POST "Place order and pay" with the figures shown (timed)."""
+        reviewed = REVIEWED.search(self.page)
+        if reviewed is None:
+            raise Failed("re-price", f"no figures shown: {flash_or_title(self.page)}")
+        data = {**self.plan.address, **self.choice(), "action": "place"}
+        started = time.perf_counter()
+        response = self.post("place order", "/checkout/", {**data, "reviewed": reviewed.group(1)})
+        self.outcome.place_ms = (time.perf_counter() - started) * 1000
+        if response.status_code == 303 and path_of(response).startswith("/checkout/pay/"):
+            self.pay_path = path_of(response)
+            self.outcome.number = self.pay_path.rsplit("/", 1)[1]
+            return
+        self.check_refusal("place order", response)
 
 
 def path_of(response) -> str:

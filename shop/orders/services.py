@@ -106,9 +106,13 @@ def discount_offer(summary: CartSummary, request: CheckoutRequest):
     )  # fmt: skip
 
 
-def review_fingerprint(*, cart: Cart, request: CheckoutRequest, priced: pricing.Pricing) -> str:
+def review_fingerprint(
+    *, cart: Cart, request: CheckoutRequest, priced: pricing.Pricing, summary=None
+) -> str:
+    """What placing checks the figures shown against; `summary` saves summarising again."""
+    summary = summary if summary is not None else summarise(cart)
     return pricing.fingerprint(
-        summarise(cart), request.address, request.service_id, request.policy, priced.total,
+        summary, request.address, request.service_id, request.policy, priced.total,
         priced.taken.code,
     )  # fmt: skip
 

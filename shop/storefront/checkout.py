@@ -1,9 +1,9 @@
-"""Checkout: address -> delivery (service and policy) -> review -> pay -> confirmation.
+"""Checkout: one page (address, delivery service and policy, review) -> pay -> confirmation.
 
-Each step is checked on the server and kept on the server beside the cart (the
-session cookie is only signed, so it never holds a name, an address or an email);
-a later step redirects back to the first one that is not done. Amounts are always
-computed by the server from the cart and the catalogue.
+Every post of the page is checked on the server, and what passes is kept on the
+server beside the cart (the session cookie is only signed, so it never holds a name,
+an address or an email). Amounts are always computed by the server from the cart and
+the catalogue; the page works without JavaScript ("Update prices" posts it).
 """
 
 import dataclasses
@@ -37,11 +37,11 @@ from shop.orders.errors import AddressProblem, CheckoutChanged
 from shop.orders.models import POLICY_LABELS
 from shop.payments import demo, providers, stripe_gateway
 from shop.storefront.forms import (
-    CheckoutAddressForm,
     DeliveryForm,
     DemoCardForm,
     DiscountCodeForm,
     EmptyForm,
+    OnePageCheckoutForm,
     PlaceOrderForm,
 )
 from shop.storefront.helpers import (
@@ -55,6 +55,7 @@ from shop.storefront.helpers import (
 bp = Blueprint("checkout", __name__)
 
 SHIPPABLE_COUNTRIES = {"CA"}
+REPRICE = "reprice"  # the header store.js sends with a background "Update prices"
 
 
 def _forget_orders(_app, **_kw) -> None:
@@ -92,98 +93,249 @@ def _checkout_request(cart) -> orders.CheckoutRequest | None:
     )
 
 
+@dataclasses.dataclass
+class OnePage:
+    """What the one-page checkout shows below the address, all decided by the server."""
+
+    summary: carts.CartSummary
+    checkout: orders.CheckoutRequest | None = None  # the address and choice the figures are for
+    options: dict = dataclasses.field(default_factory=dict)  # policy -> quotes
+    priced: pricing.Pricing | None = None
+    reviewed: str = ""
+    problem: str = ""  # why no delivery choice can be shown (no address yet, not shipped there)
+
+
 @bp.route("/checkout/", methods=["GET", "POST"])
 def address():
+    """The one-page checkout: address, delivery choice, review and "Place order and pay".
+
+    Without JavaScript, "Update prices" posts the page and shows it again with the new
+    figures; "Place order and pay" checks everything again, re-prices and places.
+    """
     cart, back = _cart_or_redirect()
     if back:
         return back
-    form = CheckoutAddressForm(data=_address_defaults(cart))
+    form = _one_page_form(cart)
+    if request.method == "POST":
+        return _one_page_post(cart, form)
+    summary = carts.summarise(cart)
+    short = _short_line(summary)
+    if short is not None:
+        return short
+    return _render_one_page(form, _saved_one_page(cart, summary))
+
+
+def _saved_one_page(cart, summary) -> OnePage:
+    """The page for what this checkout saved so far (or the customer's default address)."""
+    state = carts.checkout_choices(cart)
+    known = state.get("address") or _default_address()
+    email = state.get("email") or (current_user.email if current_user.is_authenticated else "")
+    return _one_page_view(cart, summary, known, email, state.get("service_id"), state.get("policy"))
+
+
+def _one_page_form(cart) -> OnePageCheckoutForm:
+    form = OnePageCheckoutForm(data=_address_defaults(cart))
     saved = current_user.addresses if current_user.is_authenticated else []
     form.saved_address.choices = [(0, "A new address")] + [
         (a.id, ", ".join(a.lines()[:4])) for a in saved
     ]
-    if request.method == "POST" and form.saved_address.data:
-        return _use_saved_address(form, cart)
-    if form.validate_on_submit():
-        data = form.data_for_service()
-        data.pop("email", None)
-        data.pop("saved_address", None)
-        data["postal_code"] = data["postal_code"].upper().replace(" ", "")
-        data["postal_code"] = f"{data['postal_code'][:3]} {data['postal_code'][3:]}"
-        _save_state(cart, email=form.email.data.strip().lower(), address=data)
-        return redirect(url_for("checkout.delivery"))
-    return render_template("shop/checkout/address.html", form=form, step="address")
+    return form
 
 
 def _address_defaults(cart) -> dict:
     state = carts.checkout_choices(cart)
-    defaults = dict(state.get("address", {}))
+    defaults = dict(state.get("address") or _default_address() or {})
     defaults["email"] = state.get("email") or (
         current_user.email if current_user.is_authenticated else ""
     )
     return defaults
 
 
-def _use_saved_address(form, cart):
-    chosen = next((a for a in current_user.addresses if a.id == form.saved_address.data), None)
-    if chosen is None:
-        abort(404)
-    data = {name: getattr(chosen, name) for name in ADDRESS_FIELDS}
-    _save_state(cart, email=current_user.email, address=data)
-    return redirect(url_for("checkout.delivery"))
+def _default_address() -> dict | None:
+    """A signed-in customer's default (or only) saved address, to start from."""
+    if not current_user.is_authenticated or not current_user.addresses:
+        return None
+    chosen = next((a for a in current_user.addresses if a.is_default), current_user.addresses[0])
+    return _address_dict(chosen)
+
+
+def _address_dict(saved) -> dict:
+    return {name: getattr(saved, name) for name in ADDRESS_FIELDS}
+
+
+def _short_line(summary):
+    """Back to the cart when a line sold out since it went in, and is not backorderable."""
+    short = next((line for line in summary.lines if not line.availability.can_order), None)
+    if short is None:
+        return None
+    flash(
+        f"Only {short.availability.on_hand_free} of {short.variant.full_name} left; "
+        "please change the quantity in your cart.",
+        "error",
+    )
+    return redirect(url_for("cart.show"))
+
+
+def _one_page_view(cart, summary, address, email, service_id, policy) -> OnePage:
+    """The delivery options and the review figures for this address and choice (the first
+    service offered when none is chosen yet, or the chosen one is no longer offered)."""
+    page = OnePage(summary)
+    if not address:
+        page.problem = "Enter your address to see the delivery choices and the total."
+        return page
+    try:
+        orders.check_address(address)
+    except AddressProblem as err:  # e.g. a saved address from before postal codes were checked
+        page.problem = err.message
+        return page
+    page.options = _delivery_options(summary, address)
+    if not any(page.options.values()):
+        page.problem = "We do not ship to that address yet. Please choose another address."
+        return page
+    if policy not in page.options:
+        policy = next(p for p, quotes in page.options.items() if quotes)
+    offered = [s.id for s in _services_in({policy: page.options[policy]})]
+    if service_id not in offered:
+        service_id = offered[0]
+    page.checkout = orders.CheckoutRequest(
+        email,
+        address,
+        service_id,
+        policy,
+        referral_code=session.get(agents.SESSION_KEY),
+        discount_code=cart.checkout.discount_code if cart.checkout else None,
+    )
+    try:
+        page.priced, page.checkout = _price_with_code(cart, summary, page.checkout)
+    except DomainError as err:  # e.g. an item no longer sold
+        page.problem, page.checkout = err.message, None
+        return page
+    page.reviewed = orders.review_fingerprint(
+        cart=cart, request=page.checkout, priced=page.priced, summary=summary
+    )
+    return page
+
+
+def _delivery_options(summary, address: dict) -> dict:
+    destination = pricing.Destination(
+        address["country"], address["province"], address["postal_code"]
+    )
+    return {
+        policy: pricing.quotes_for(summary, destination, policy)
+        for policy in pricing.policies_for(summary)
+    }
+
+
+def _render_one_page(form, page: OnePage, status: int = 200):
+    form.reviewed.data = page.reviewed
+    if page.checkout is not None:
+        form.service.data = str(page.checkout.service_id)
+        form.policy.data = page.checkout.policy
+    return render_template(
+        "shop/checkout/one_page.html",
+        form=form,
+        page=page,
+        summary=page.summary,
+        priced=page.priced,
+        options=page.options,
+        services=_services_in(page.options),
+        policy_labels=POLICY_LABELS,
+        demo_mode=providers.demo_mode(),
+        code_form=DiscountCodeForm(formdata=None),
+        remove_form=EmptyForm(),
+        step="checkout",
+    ), status
+
+
+def _one_page_post(cart, form):
+    """Check the address and the choice as posted; save them only when all is well, then
+    show the page again ("Update prices") or place the order ("Place order and pay")."""
+    placing = request.form.get("action") == "place"
+    summary = carts.summarise(cart)
+    short = _short_line(summary)
+    if short is not None:
+        return short
+    posted = _posted_address(form)
+    if posted is None:
+        page = OnePage(summary, problem="Correct the address above to see the delivery choices.")
+        return _render_one_page(form, page, 422)
+    email, address = posted
+    service, policy = request.form.get("service", ""), request.form.get("policy", "")
+    options = _delivery_options(summary, address)
+    error = None
+    if not any(options.values()):
+        error = "We do not ship to that address yet. Please choose another address."
+    elif service or policy or placing:
+        error = _check_delivery_choice(service, policy, options)
+    if error is not None:
+        flash(error, "error")
+        page = _one_page_view(cart, summary, address, email, _int_or_none(service), policy)
+        return _render_one_page(form, page, 422)
+    choice = {"service_id": int(service), "policy": policy} if service else {}
+    _save_state(cart, email=email, address=address, **choice)
+    if placing:
+        return _place(cart, _checkout_request(cart), form.reviewed.data or "")
+    if request.headers.get("X-Requested-With") == REPRICE:
+        # store.js re-pricing in the background: the page itself, without a redirect.
+        return _render_one_page(_one_page_form(cart), _saved_one_page(cart, summary))
+    return redirect(url_for("checkout.address"), code=303)
+
+
+def _posted_address(form) -> tuple[str, dict] | None:
+    """The (email, address) posted, checked; None with the errors beside their fields."""
+    valid = form.validate()
+    chosen_id = form.saved_address.data if current_user.is_authenticated else 0
+    if chosen_id:  # a saved address: the new-address fields do not count
+        chosen = next((a for a in current_user.addresses if a.id == chosen_id), None)
+        if chosen is None:
+            abort(404)
+        address = _address_dict(chosen)
+        try:
+            orders.check_address(address)
+        except AddressProblem as err:
+            form.saved_address.errors = [err.message]
+            return None
+        return current_user.email, address
+    if not valid:
+        return None
+    data = form.data_for_service()
+    for name in ("email", "saved_address", "service", "policy", "reviewed"):
+        data.pop(name, None)
+    code = data["postal_code"].upper().replace(" ", "")
+    data["postal_code"] = f"{code[:3]} {code[3:]}"
+    return form.email.data.strip().lower(), data
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
 
 
 @bp.route("/checkout/delivery", methods=["GET", "POST"])
 def delivery():
+    """The former delivery step. Its page is now part of the one page; a posted choice
+    (an older tab, a bookmarked form) is still checked and saved."""
     cart, back = _cart_or_redirect()
     if back:
         return back
+    if request.method == "GET":
+        return redirect(url_for("checkout.address"))
     state = carts.checkout_choices(cart)
     if "address" not in state:
         flash("Please enter your shipping address first.", "info")
         return redirect(url_for("checkout.address"))
-    try:
-        orders.check_address(state["address"])
-    except AddressProblem as err:  # a saved address from before postal codes were checked
-        flash(err.message, "error")
-        return redirect(url_for("checkout.address"))
     summary = carts.summarise(cart)
-    short = next((line for line in summary.lines if not line.availability.can_order), None)
-    if short is not None:  # sold out since it went into the cart, and not backorderable
-        flash(
-            f"Only {short.availability.on_hand_free} of {short.variant.full_name} left; "
-            "please change the quantity in your cart.",
-            "error",
-        )
-        return redirect(url_for("cart.show"))
-    destination = pricing.Destination(
-        state["address"]["country"], state["address"]["province"], state["address"]["postal_code"]
-    )
-    options = {
-        policy: pricing.quotes_for(summary, destination, policy)
-        for policy in pricing.policies_for(summary)
-    }
-    if not any(options.values()):
-        flash("We do not ship to that address yet. Please choose another address.", "error")
-        return redirect(url_for("checkout.address"))
-    form = DeliveryForm(
-        data={"service": str(state.get("service_id", "")), "policy": state.get("policy", "")}
-    )
+    short = _short_line(summary)
+    if short is not None:
+        return short
+    form = DeliveryForm()
     if form.validate_on_submit():
-        error = _check_delivery_choice(form, options)
+        options = _delivery_options(summary, state["address"])
+        error = _check_delivery_choice(form.service.data, form.policy.data, options)
         if error is None:
             _save_state(cart, service_id=int(form.service.data), policy=form.policy.data)
-            return redirect(url_for("checkout.review"))
-        flash(error, "error")
-    return render_template(
-        "shop/checkout/delivery.html",
-        form=form,
-        summary=summary,
-        options=options,
-        policy_labels=POLICY_LABELS,
-        services=_services_in(options),
-        step="delivery",
-    )
+        else:
+            flash(error, "error")
+    return redirect(url_for("checkout.address"))
 
 
 def _services_in(options: dict) -> list:
@@ -194,84 +346,74 @@ def _services_in(options: dict) -> list:
     return sorted(seen.values(), key=lambda s: s.position)
 
 
-def _check_delivery_choice(form, options: dict) -> str | None:
-    if form.policy.data not in options:
+def _check_delivery_choice(service: str, policy: str, options: dict) -> str | None:
+    if policy not in options:
         return "Please choose when to ship."
-    service_ids = {str(q.service.id) for q in options[form.policy.data]}
-    if form.service.data not in service_ids:
+    service_ids = {str(q.service.id) for q in options[policy]}
+    if service not in service_ids:
         return "Please choose one of the shipping services shown."
     return None
 
 
 @bp.route("/checkout/review", methods=["GET", "POST"])
 def review():
+    """The former review step: its figures are on the one page now. Placing from a posted
+    fingerprint (an older tab) still works, for the address and choice saved."""
     cart, back = _cart_or_redirect()
     if back:
         return back
+    if request.method == "GET":
+        return redirect(url_for("checkout.address"))
     checkout = _checkout_request(cart)
     if checkout is None:
         flash("Please choose how to ship your order first.", "info")
-        return redirect(url_for("checkout.delivery"))
+        return redirect(url_for("checkout.address"))
     form = PlaceOrderForm()
-    if form.validate_on_submit():
-        return _place(cart, checkout, form.reviewed.data)
-    try:
-        priced = _price_with_code(cart, checkout)
-    except DomainError as err:
-        flash(err.message, "error")
-        step = "checkout.address" if isinstance(err, AddressProblem) else "checkout.delivery"
-        return redirect(url_for(step))
-    form.reviewed.data = orders.review_fingerprint(cart=cart, request=checkout, priced=priced)
-    return render_template(
-        "shop/checkout/review.html",
-        form=form,
-        checkout=checkout,
-        summary=carts.summarise(cart),
-        priced=priced,
-        policy_label=POLICY_LABELS[checkout.policy],
-        demo_mode=providers.demo_mode(),
-        code_form=DiscountCodeForm(formdata=None),
-        remove_form=EmptyForm(),
-        step="review",
-    )
+    if not form.validate_on_submit():
+        return redirect(url_for("checkout.address"))
+    return _place(cart, checkout, form.reviewed.data)
 
 
-def _price_with_code(cart, checkout):
-    """The review's figures. A code that no longer applies (used up, over, the cart
-    changed) is taken off the checkout with its reason, and the order priced without it."""
+def _price_with_code(cart, summary, checkout):
+    """The figures and the request they are for. A code that no longer applies (used up,
+    over, the cart changed) is taken off the checkout with its reason, and the order
+    priced without it."""
     try:
-        return orders.price_checkout(cart=cart, request=checkout)
+        return orders.price_summary(summary, checkout), checkout
     except DiscountError as err:
         flash(err.message, "error")
-        _save_state(cart, discount_code=None)
+        if cart.checkout is not None:
+            _save_state(cart, discount_code=None)
         without = dataclasses.replace(checkout, discount_code=None)
-        return orders.price_checkout(cart=cart, request=without)
+        return orders.price_summary(summary, without), without
 
 
 @bp.route("/checkout/discount", methods=["POST"])
 def discount_code():
-    """Apply the code typed on the review page, after checking it against this cart."""
+    """Apply the code typed on the checkout page, after checking it against this cart."""
     cart, back = _cart_or_redirect()
     if back:
         return back
-    checkout = _checkout_request(cart)
-    if checkout is None:
-        return redirect(url_for("checkout.delivery"))
+    summary = carts.summarise(cart)
+    page = _saved_one_page(cart, summary)
+    if page.checkout is None:
+        flash(page.problem or "Please enter your shipping address first.", "info")
+        return redirect(url_for("checkout.address"))
     form = DiscountCodeForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             flash(errors[0], "error")
-        return redirect(url_for("checkout.review"))
+        return redirect(url_for("checkout.address"))
     code = discounts.normalise(form.code.data)
     try:
-        orders.price_checkout(cart=cart, request=dataclasses.replace(checkout, discount_code=code))
+        orders.price_summary(summary, dataclasses.replace(page.checkout, discount_code=code))
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("checkout.review"))
+        return redirect(url_for("checkout.address"))
     _save_state(cart, discount_code=code)
     flash(f"Discount code {code} applied.", "success")
-    return redirect(url_for("checkout.review"))
+    return redirect(url_for("checkout.address"))
 
 
 @bp.route("/checkout/discount/remove", methods=["POST"])
@@ -282,7 +424,7 @@ def remove_discount_code():
     if EmptyForm().validate_on_submit() and cart.checkout is not None:
         _save_state(cart, discount_code=None)
         flash("Discount code removed.", "info")
-    return redirect(url_for("checkout.review"))
+    return redirect(url_for("checkout.address"))
 
 
 def _place(cart, checkout, reviewed: str):
@@ -300,7 +442,7 @@ def _place(cart, checkout, reviewed: str):
     except (CheckoutChanged, DiscountError) as err:
         db.session.rollback()
         flash(err.message, "error")
-        return redirect(url_for("checkout.review"))
+        return redirect(url_for("checkout.address"))
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")

@@ -172,6 +172,15 @@ class DeliveryForm(StoreForm):
     policy = SelectField("When to ship", coerce=str, validate_choice=False)
 
 
+class OnePageCheckoutForm(CheckoutAddressForm):
+    """The one-page checkout: the address, the delivery choice and the figures' fingerprint.
+    The choice is checked against the services offered for the address, in the view."""
+
+    service = SelectField("Shipping service", coerce=str, validate_choice=False)
+    policy = SelectField("When to ship", coerce=str, validate_choice=False)
+    reviewed = HiddenField()
+
+
 class PlaceOrderForm(StoreForm):
     reviewed = HiddenField(validators=[DataRequired()])
 

@@ -1,8 +1,10 @@
-"""Checkout in the browser with the demo provider: address, delivery, review, pay.
+"""Checkout in the browser with the demo provider: the one page (address, delivery,
+review), then pay.
 
-A guest buys one tent in stock and one that must wait for the supplier, so the
-delivery page offers both shipping policies; a customer picks a saved address
-and waits to ship everything together.
+A guest buys one tent in stock and one that must wait for the supplier, so the page
+offers both shipping policies; with JavaScript on, each choice re-prices the page in
+the background. A customer with JavaScript OFF picks a saved address and waits to
+ship everything together, with the page's "Update prices" button.
 """
 
 import re
@@ -64,7 +66,8 @@ def test_guest_checks_out_ships_now_declined_then_paid(page: Page, checkout_stor
     # Step 1: the address, as a guest.
     page.get_by_role("link", name="Check out").click()
     expect(page.get_by_role("heading", name="Where should we ship?")).to_be_visible()
-    expect(page.locator('[aria-current="step"]')).to_have_text("1. Address")
+    expect(page.locator('[aria-current="step"]')).to_have_text("1. Address, delivery and review")
+    expect(page.get_by_text("Enter your address to see the delivery choices")).to_be_visible()
     expect(page.get_by_label("Saved address")).to_have_count(0)  # a guest has none
     page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
     page.get_by_label("Full name").fill(ADDRESS["full_name"])
@@ -73,10 +76,10 @@ def test_guest_checks_out_ships_now_declined_then_paid(page: Page, checkout_stor
     page.get_by_label("Province").select_option("ON")
     page.get_by_label("Postal code").fill("m5h2n2")
     shot(page, "02-address")
-    page.get_by_role("button", name="Continue to delivery").click()
+    page.get_by_role("button", name="Update prices").click()
 
-    # Step 2: services with prices, and both policies, each priced.
-    expect(page.get_by_role("heading", name="Delivery", level=1)).to_be_visible()
+    # The same page: services with prices, and both policies, each priced.
+    expect(page.get_by_role("heading", name="Delivery", level=2)).to_be_visible()
     policies = page.get_by_role("group", name="When should we ship?")
     ship_now = policies.get_by_role("radio", name=SHIP_NOW)
     together = policies.get_by_role("radio", name=SHIP_TOGETHER)
@@ -93,14 +96,21 @@ def test_guest_checks_out_ships_now_declined_then_paid(page: Page, checkout_stor
         expect(row.locator('[data-policy="ship_available_now"]')).to_contain_text(MONEY)
         expect(row.locator('[data-policy="ship_complete"]')).to_contain_text(MONEY)
     expect(page.get_by_text(f"ships about {ship_date}").first).to_be_visible()
+    before = totals(page)
     ship_now.check()
-    page.get_by_role("radio", name="Expedited Parcel").check()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/checkout/" in r.url
+    ) as answer:
+        page.get_by_role("radio", name="Expedited Parcel").check()
+    assert answer.value.status == 200
+    # store.js re-priced in the background: no button pressed, the total is Expedited's.
+    expect(page.locator("#one-page")).to_contain_text("Canada Post Expedited Parcel, ship what")
+    expect(page.get_by_role("radio", name="Expedited Parcel")).to_be_checked()
+    assert totals(page)["Total"] != before["Total"]
     shot(page, "03-delivery")
-    page.get_by_role("button", name="Continue to review").click()
 
-    # Step 3: the review, each line's status, shipping, HST and total.
+    # The review on the same page: each line's status, shipping, HST and total.
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-    expect(page.get_by_text(SHIP_NOW)).to_be_visible()
     expect(line_row(page, IN_STOCK)).to_contain_text("In stock")
     expect(line_row(page, BACKORDERED)).to_contain_text(f"Ships about {ship_date}")
     expect(page.get_by_role("row", name=re.compile(r"^Shipping"))).to_contain_text(MONEY)
@@ -144,9 +154,20 @@ def test_guest_checks_out_ships_now_declined_then_paid(page: Page, checkout_stor
     shot(page, "07-confirmed")
 
 
-def test_customer_picks_saved_address_and_waits_to_ship_together(
-    page: Page, live_app, checkout_store, shot
+@pytest.fixture
+def page_without_js(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_customer_without_javascript_picks_saved_address_and_waits_to_ship_together(
+    page_without_js: Page, live_app, checkout_store, shot
 ):
+    page = page_without_js
     with live_app.app_context():
         user = db.session.scalar(db.select(User).filter_by(email=CATALOGUE.customer_email))
         factories.AddressFactory(
@@ -171,18 +192,18 @@ def test_customer_picks_saved_address_and_waits_to_ship_together(
     expect(page.get_by_role("group", name="New address")).to_contain_text("Postal code")
     saved.select_option(label=saved.get_by_role("option", name="12 Queen St W").text_content())
     shot(page, "01-saved-address")
-    page.get_by_role("button", name="Continue to delivery").click()
+    page.get_by_role("button", name="Update prices").click()
 
-    expect(page.get_by_role("heading", name="Delivery", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Delivery", level=2)).to_be_visible()
+    expect(page.get_by_label("Address", exact=True)).to_have_value("12 Queen St W")
     page.get_by_role("radio", name=SHIP_TOGETHER).check()
     page.get_by_role("radio", name="Regular Parcel").check()
+    page.get_by_role("button", name="Update prices").click()  # no script: the button
     shot(page, "02-delivery")
-    page.get_by_role("button", name="Continue to review").click()
 
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-    expect(page.get_by_text(SHIP_TOGETHER)).to_be_visible()
-    expect(page.get_by_text("12 Queen St W")).to_be_visible()
-    expect(page.get_by_text(f"Receipt to {CATALOGUE.customer_email}")).to_be_visible()
+    expect(page.get_by_text("Regular Parcel, wait and ship everything together")).to_be_visible()
+    expect(page.get_by_text(f"receipt to {CATALOGUE.customer_email}")).to_be_visible()
     reviewed = totals(page)
     page.get_by_role("button", name=re.compile(r"^Place order and pay")).click()
 

@@ -30,7 +30,7 @@ def reviewed_token(page: str) -> str:
 
 
 def place(client):
-    page = client.get("/checkout/review").get_data(as_text=True)
+    page = client.get("/checkout/").get_data(as_text=True)
     return client.post("/checkout/review", data={"reviewed": reviewed_token(page)})
 
 

@@ -91,12 +91,17 @@ def test_declined_card_releases_stock_and_a_good_card_then_pays(client, store):
     assert stock_for(store["tent"].id).allocated == 1
 
 
-def test_steps_cannot_be_skipped(client, store):
+def test_old_step_pages_lead_to_the_one_page_which_asks_for_the_address_first(client, store):
     add(client, store["tent"], 1)
-    page = client.get("/checkout/review", follow_redirects=True).get_data(as_text=True)
-    assert "Please choose how to ship your order first." in page
-    page = client.get("/checkout/delivery", follow_redirects=True).get_data(as_text=True)
-    assert "Please enter your shipping address first." in page
+    for old in ("/checkout/review", "/checkout/delivery"):
+        response = client.get(old)
+        assert response.status_code == 302 and response.headers["Location"] == "/checkout/"
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert "Enter your address to see the delivery choices and the total." in page
+    assert "Place order and pay" not in page
+    response = client.post("/checkout/review", data={"reviewed": "0" * 32}, follow_redirects=True)
+    assert "Please choose how to ship your order first." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
 
 
 def test_tampered_review_token_changes_nothing(client, store):
@@ -113,7 +118,7 @@ def test_cart_changed_in_another_tab_is_caught(client, store):
     add(client, store["tent"], 1)
     fill_address(client)
     choose_delivery(client, store["services"]["regular"].id)
-    token = reviewed_token(client.get("/checkout/review").get_data(as_text=True))
+    token = reviewed_token(client.get("/checkout/").get_data(as_text=True))
     add(client, store["tent"], 1)  # the other tab
     page = client.post("/checkout/review", data={"reviewed": token}, follow_redirects=True)
     assert "Please check the new figures" in page.get_data(as_text=True)
@@ -185,7 +190,7 @@ def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_ca
     fill_address(client)
     adjust_stock(variant_id=lamp.id, quantity=-1, reason=ADJUSTMENT, note="broken")
     db.session.commit()
-    response = client.get("/checkout/delivery", follow_redirects=True)
+    response = client.get("/checkout/", follow_redirects=True)
     assert response.status_code == 200
     assert response.request.path == "/cart/"
     assert "Only 0 of Last Lamp left" in response.get_data(as_text=True)
@@ -202,7 +207,7 @@ def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(cli
     assert f"(around {expected})" in client.get("/cart/").get_data(as_text=True)
     fill_address(client)
     choose_delivery(client, store["services"]["regular"].id)
-    assert f"about {expected}" in client.get("/checkout/review").get_data(as_text=True)
+    assert f"about {expected}" in client.get("/checkout/").get_data(as_text=True)
     page = pay(client, place(client).headers["Location"]).get_data(as_text=True)
     assert f"ships about {expected}" in page
     mail = db.session.scalar(

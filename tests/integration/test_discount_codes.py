@@ -194,7 +194,7 @@ def test_ten_percent_off_shows_on_review_invoice_ubl_and_books(app, shop_goods):
 def _reviewed(client) -> str:
     from tests.integration.checkout_helpers import reviewed_token
 
-    return reviewed_token(client.get("/checkout/review").get_data(as_text=True))
+    return reviewed_token(client.get("/checkout/").get_data(as_text=True))
 
 
 def test_free_shipping_and_a_fixed_amount_for_one_category(app, shop_goods):
@@ -240,7 +240,7 @@ def test_a_code_that_does_not_apply_says_why_and_changes_nothing(app, shop_goods
             values["categories"] = [shop_goods["camping"]]
         make_code("NOPE", **values)
     client = to_review(app, shop_goods, [("lamp", 1)])
-    before = client.get("/checkout/review").get_data(as_text=True)
+    before = client.get("/checkout/").get_data(as_text=True)
     page = apply(client, "nope")
     assert message in page
     assert "Discount code NOPE applied" not in page

@@ -1,0 +1,222 @@
+"""The one-page checkout (demo provider): address, delivery choice and review on one page,
+one post to place the order; the server checks and prices every post again."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from shop.cart import services as carts
+from shop.cart.models import Cart
+from shop.discounts.models import PERCENT, Discount
+from shop.extensions import db
+from shop.inventory.services import stock_for
+from shop.orders.models import Order
+from tests.conftest import log_in
+from tests.factories import AddressFactory
+from tests.factories.store import tent_and_stove
+from tests.integration.backoffice_helpers import errors_beside, flashes
+from tests.integration.checkout_helpers import pay, reviewed_token
+from tests.integration.one_page_helpers import place_from_page, shown_choice, shown_total, update
+from tests.integration.order_helpers import service_id
+
+REFUSED = (
+    "M5V 2T6 is not a postal code in British Columbia: check the postal code and the province."
+)
+
+
+@pytest.fixture
+def store(app):
+    return tent_and_stove()
+
+
+def add(client, variant, quantity=1):
+    client.post("/cart/add", data={"variant_id": str(variant.id), "quantity": str(quantity)})
+
+
+def orders_placed() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Order.id)))
+
+
+def saved_choices() -> dict:
+    return carts.checkout_choices(db.session.scalar(sa.select(Cart)))
+
+
+def test_a_fresh_guest_checks_out_on_one_page_and_pays_with_the_demo_card(client, store):
+    add(client, store["tent"], 2)
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert 'name="full_name"' in page and "Place order and pay" not in page
+    assert "Enter your address to see the delivery choices and the total." in page
+
+    response = update(client)  # the address, without JavaScript: "Update prices"
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/"
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert "Canada Post Regular Parcel" in page and "HST 13%" in page
+    assert 'value="Gail Guest"' in page  # the address stays in its fields
+    total = shown_total(page)
+    assert f"Place order and pay {total}" in page
+
+    response = place_from_page(client, page)
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert response.headers["Location"] == f"/checkout/pay/{order.number}"
+    assert order.status == "pending_payment" and stock_for(store["tent"].id).allocated == 2
+    assert f"${order.total / 100:,.2f}" == total and order.ship_postal_code == "M5H 2N2"
+    assert order.shipping_service_id == int(shown_choice(page)["service"])
+    page = pay(client, response.headers["Location"]).get_data(as_text=True)
+    assert f"Order {order.number} is confirmed" in page
+    db.session.refresh(order)
+    assert order.status == "paid"
+
+
+def test_another_service_ticked_without_updating_asks_to_check_the_new_total(client, store):
+    """Without JavaScript the figures shown were for the service ticked before: placing
+    with another one shows the page again with its total, and places nothing."""
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    shown = shown_choice(page)["service"]
+    other = next(
+        str(service_id(c)) for c in ("expedited", "priority") if str(service_id(c)) != shown
+    )
+    response = place_from_page(client, page, service=other)
+    assert orders_placed() == 0
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert any("check the new figures" in m for m in flashes(again))
+    assert shown_choice(again)["service"] == other
+    assert place_from_page(client, again).status_code == 303 and orders_placed() == 1
+
+
+def test_a_signed_in_customer_sees_their_default_address_priced_at_once(client, store, customer):
+    saved = AddressFactory(
+        user=customer, full_name="Carla Customer", line1="1 Rue Sainte-Catherine",
+        city="Montréal", province="QC", postal_code="H3A 3C6", is_default=True,
+    )  # fmt: skip
+    db.session.commit()
+    log_in(client, customer.email)
+    add(client, store["tent"], 1)
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert 'value="Carla Customer"' in page and 'value="carla@example.com"' in page
+    assert "QST" in page and "Place order and pay" in page  # Quebec's taxes, before any post
+    data = {"saved_address": str(saved.id), **shown_choice(page)}
+    response = client.post(
+        "/checkout/", data={**data, "reviewed": reviewed_token(page), "action": "place"}
+    )
+    assert response.status_code == 303, flashes(client.get("/checkout/").get_data(as_text=True))
+    order = db.session.scalar(sa.select(Order))
+    assert order.user_id == customer.id and order.email == "carla@example.com"
+    assert (order.ship_city, order.ship_province) == ("Montréal", "QC")
+
+
+def test_a_postal_code_of_another_province_is_refused_beside_the_field(client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    before = saved_choices()
+    bad = {"city": "Toronto", "province": "BC", "postal_code": "M5V 2T6"}
+    response = place_from_page(client, page, **bad)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert errors_beside(text, "postal_code") == [REFUSED]
+    assert "Place order and pay" not in text
+    assert orders_placed() == 0 and saved_choices() == before  # nothing saved, nothing placed
+
+
+def test_a_backordered_item_offers_both_policies_with_their_prices(client, store):
+    add(client, store["tent"], 1)
+    add(client, store["stove"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert "Ship what is in stock now, the rest when it arrives" in page
+    assert "Wait and ship everything together" in page
+    assert 'data-policy="ship_available_now"' in page and 'data-policy="ship_complete"' in page
+    regular = str(service_id("regular"))
+    update(client, service=regular, policy="ship_complete")
+    together = client.get("/checkout/").get_data(as_text=True)
+    assert "in 2 shipments" not in together
+    update(client, service=regular, policy="ship_available_now")
+    page = client.get("/checkout/").get_data(as_text=True)
+    assert "in 2 shipments" in page
+    assert shown_choice(page) == {"service": regular, "policy": "ship_available_now"}
+    response = place_from_page(client, page)
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert order.shipping_policy == "ship_available_now" and order.shipment_count == 2
+
+
+def test_a_discount_code_on_the_one_page(client, store):
+    db.session.add(Discount(code="SAVE10", kind=PERCENT, percent=Decimal(10), min_subtotal=0))
+    db.session.commit()
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.post("/checkout/discount", data={"code": "save10"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.request.path == "/checkout/" and "Discount code SAVE10 applied." in flashes(text)
+    assert 'id="discount"' in text
+    response = place_from_page(client, text)
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert order.discount_code == "SAVE10" and order.discount_total == store["tent"].price // 10
+
+
+def test_a_price_changed_between_showing_and_placing_places_nothing(client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    store["tent"].price += 1000  # the owner changes the price meanwhile
+    db.session.commit()
+    response = place_from_page(client, page)
+    assert orders_placed() == 0 and stock_for(store["tent"].id).allocated == 0
+    again = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert any("check the new figures" in m for m in flashes(again))
+    assert shown_total(again) != shown_total(page)  # the new total is shown
+
+
+@pytest.mark.parametrize(
+    ("tampered", "message"),
+    [
+        ({"service": "99999"}, "Please choose one of the shipping services shown."),
+        ({"service": "x'; drop table"}, "Please choose one of the shipping services shown."),
+        ({"policy": "teleport"}, "Please choose when to ship."),
+        ({"policy": "ship_available_now"}, "Please choose when to ship."),  # nothing waits
+        ({"service": ""}, "Please choose one of the shipping services shown."),
+    ],
+)
+def test_tampered_choices_say_why_and_place_nothing(client, store, tampered, message):
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    before = saved_choices()
+    response = place_from_page(client, page, **tampered)
+    assert response.status_code == 422
+    assert message in flashes(response.get_data(as_text=True))
+    assert orders_placed() == 0 and saved_choices() == before
+
+
+def test_posted_amounts_and_quantities_are_not_the_customers_to_decide(client, store):
+    add(client, store["tent"], 2)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    response = place_from_page(client, page, quantity="-5", total="1", price="0", shipping="0")
+    assert response.status_code == 303
+    order = db.session.scalar(sa.select(Order))
+    assert order.units == 2 and f"${order.total / 100:,.2f}" == shown_total(page)
+
+
+def test_a_forged_fingerprint_places_nothing(client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    response = place_from_page(client, page, reviewed="0" * 32)
+    assert response.status_code == 302 and orders_placed() == 0
+    again = client.get("/checkout/").get_data(as_text=True)
+    assert any("check the new figures" in m for m in flashes(again))
+
+
+def test_another_customers_saved_address_cannot_be_used(client, store, customer):
+    other = AddressFactory()
+    db.session.commit()
+    log_in(client, customer.email)
+    add(client, store["tent"], 1)
+    response = client.post("/checkout/", data={"saved_address": str(other.id), "action": "update"})
+    assert response.status_code == 404 and "address" not in saved_choices()
