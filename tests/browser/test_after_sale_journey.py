@@ -17,7 +17,7 @@ from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.orders.models import Order
 from tests import factories
-from tests.browser.conftest import CATALOGUE
+from tests.browser.conftest import add_to_cart
 from tests.integration.checkout_helpers import ADDRESS, seed_reference_data
 
 IN_STOCK = "Ridgeline Tent (2-person / Green)"
@@ -37,14 +37,6 @@ def after_sale_store(live_app):
         db.session.commit()
         db.session.remove()
     return live_app
-
-
-def add_to_cart(page: Page, variant: str) -> None:
-    page.goto(f"/p/{CATALOGUE.tent_slug}")
-    page.get_by_role("link", name=variant).click()
-    expect(page.get_by_role("link", name=variant)).to_have_attribute("aria-current", "true")
-    page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
 def guest_buys(page: Page, variants: list[str], *, service: str = "Expedited Parcel") -> str:
