@@ -139,6 +139,8 @@ POLICY = {
     "backoffice.tax_collected": BOOKS,
     "backoffice.commission_agents": AGENTS,
     "backoffice.commission_agent_edit": AGENTS,
+    "backoffice.discounts": AGENTS,
+    "backoffice.discount_edit": AGENTS,
     "backoffice.store_settings": OWNER_ONLY,
     "backoffice.to_pack": FULFILMENT,
     "backoffice.shipment_start": FULFILMENT,

@@ -64,8 +64,8 @@ SENTENCES = [
      {"moves": [events.date_move(2, "A", None, date(2027, 1, 5)),
                 events.date_move(1, "B", date(2027, 1, 1), date(2027, 1, 9))],
       "why": "Our supplier now expects to deliver later than planned."},
-     "Expected ship date moved later: 2 x A from no date to 2027-01-05; 1 x B from "
-     "2027-01-01 to 2027-01-09. Our supplier now expects to deliver later than planned. "
+     "Expected ship date moved later: 2 x A from no date to Jan 5, 2027; 1 x B from "
+     "Jan 1, 2027 to Jan 9, 2027. Our supplier now expects to deliver later than planned. "
      "Customer emailed."),
     ("return_requested", {"number": "RMA-1", "lines": [
         {"sku": "A", "units": 1, "reason": "wrong_size"}]},
