@@ -17,6 +17,7 @@ from shop.backorders import purchase_orders
 from shop.billing.services import invoice_for_order
 from shop.catalogue.models import ProductImage
 from shop.clock import store_today
+from shop.discounts.models import Discount
 from shop.extensions import db
 from shop.fulfilment import batches
 from shop.fulfilment.services import start_shipment
@@ -232,6 +233,9 @@ def rows(app, tax_class, staff):
     )
     db.session.commit()
     agent = create_agent(name="Ria Referrer", email=None, code="RIA", rate=Decimal("0.05"))
+    discount = Discount(code="RIA10", kind="percent", percent=Decimal(10), min_subtotal=0, uses=0)
+    db.session.add(discount)
+    db.session.flush()
     db.session.commit()
     rate = db.session.scalars(sa.select(ShippingRate).order_by(ShippingRate.id)).first()
     statement = bank_statement_of_one_line()
@@ -270,6 +274,7 @@ def rows(app, tax_class, staff):
         "token": batch.token,
         "account_id": first(Account),
         "agent_id": agent.id,
+        "discount_id": discount.id,
         "bill_id": bill.id,
         "statement_id": statement.id,
         "bank_line_id": statement.lines[0].id,
