@@ -326,8 +326,12 @@ class StepsBuyer:
         reviewed = REVIEWED.search(response.text)
         if reviewed is None:
             raise Failed("review", f"no review form: {flash_or_title(response.text)}")
+        self.send_order("/checkout/review", {"reviewed": reviewed.group(1)})
+
+    def send_order(self, path: str, data: dict) -> None:
+        """Place the order, timed; then on to payment, or find the refusal's reason."""
         started = time.perf_counter()
-        response = self.post("place order", "/checkout/review", {"reviewed": reviewed.group(1)})
+        response = self.post("place order", path, data)
         self.outcome.place_ms = (time.perf_counter() - started) * 1000
         if response.status_code == 303 and path_of(response).startswith("/checkout/pay/"):
             self.pay_path = path_of(response)
@@ -387,14 +391,7 @@ class Buyer(StepsBuyer):
         if reviewed is None:
             raise Failed("re-price", f"no figures shown: {flash_or_title(self.page)}")
         data = {**self.plan.address, **self.choice(), "action": "place"}
-        started = time.perf_counter()
-        response = self.post("place order", "/checkout/", {**data, "reviewed": reviewed.group(1)})
-        self.outcome.place_ms = (time.perf_counter() - started) * 1000
-        if response.status_code == 303 and path_of(response).startswith("/checkout/pay/"):
-            self.pay_path = path_of(response)
-            self.outcome.number = self.pay_path.rsplit("/", 1)[1]
-            return
-        self.check_refusal("place order", response)
+        self.send_order("/checkout/", {**data, "reviewed": reviewed.group(1)})
 
 
 def path_of(response) -> str:
