@@ -33,10 +33,15 @@ def deliver_mail(limit: int = 500) -> str:
 
 
 def expire_orders() -> str:
+    """Expire the unpaid orders past their time; the stock they held then goes at once to
+    the paid orders waiting for it (in a transaction of its own, after the expiry's, so the
+    order locks are never taken after stock locks), not at the next backorder run."""
     numbers, failed = expire_unpaid_orders()
     line = f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
     if failed:
         line += f"; {len(failed)} could not be expired (see the log): {', '.join(failed)}"
+    if numbers:
+        line += f"; {allocate_backorders()}"
     return line
 
 
