@@ -43,6 +43,9 @@ def ensure_schema(url: str, schema: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         # In public, made once: made in a worker's schema, it would go with the schema.
+        # Workers start together on a new database, and two CREATE EXTENSION IF NOT
+        # EXISTS at once fail on a duplicate key: one at a time.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('pg_trgm'))"))
         conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
