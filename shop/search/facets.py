@@ -75,7 +75,7 @@ def variant_facts(price: int, in_stock: bool, options: Mapping[str, str]) -> Var
 @dataclass(frozen=True)
 class ProductFacts:
     product_id: int
-    category: str  # the category's slug
+    categories: frozenset[str]  # the slugs of its category and of every category above it
     variants: tuple[VariantFacts, ...]
 
 
@@ -124,7 +124,10 @@ def _variant_ok(variant: VariantFacts, choices: Choices, skip: str | None) -> bo
 
 
 def _category_ok(product: ProductFacts, choices: Choices, skip: str | None) -> bool:
-    return skip == CATEGORY or CATEGORY not in choices or product.category in choices[CATEGORY]
+    """A product is in a category when it is in the category or in one below it."""
+    if skip == CATEGORY or CATEGORY not in choices:
+        return True
+    return not product.categories.isdisjoint(choices[CATEGORY])
 
 
 def kept_products(products: Iterable[ProductFacts], choices: Choices) -> list[int]:
@@ -144,7 +147,7 @@ def counts(products: list[ProductFacts], choices: Choices, key: str) -> dict[str
         if not _category_ok(product, choices, key):
             continue
         if key == CATEGORY:
-            values = {product.category} if any(
+            values = product.categories if any(
                 _variant_ok(v, choices, None) for v in product.variants
             ) else set()  # fmt: skip
         else:

@@ -60,6 +60,7 @@ class _Names:
     values in the order first met (variants by position)."""
 
     categories: dict[str, str] = field(default_factory=dict)
+    category_order: list[str] = field(default_factory=list)  # the tree's, parents first
     options: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, None]] = field(default_factory=dict)
 
@@ -142,24 +143,23 @@ def _facts(ids: list[int]):
             Product.backorderable,
             Product.name,
             Product.created_at,
-            Category.slug,
-            Category.name.label("category"),
+            Product.category_id,
             free_stock().label("free"),
         )  # fmt: skip
         .join(Product, Product.id == Variant.product_id)
-        .join(Category, Category.id == Product.category_id)
         .outerjoin(StockLevel, StockLevel.variant_id == Variant.id)
         .where(Variant.product_id.in_(ids), Variant.is_active.is_(True), Product.is_active)
         .order_by(Variant.position, Variant.id)
     ).all()
     variants: dict[int, list[facets.VariantFacts]] = {}
     found: dict[int, _Found] = {}
-    category_of: dict[int, str] = {}
+    category_of: dict[int, int] = {}
     named = _Names()
+    within, named.categories, named.category_order = _category_tree()
     in_stock = _in_stock_rule()
     # Plain tuples: a page may read thousands of rows, and a Row's attributes cost more.
-    for pid, price, value1, value2, name1, name2, backorderable, name, created_at, slug, \
-            category, free in rows:  # fmt: skip
+    for pid, price, value1, value2, name1, name2, backorderable, name, created_at, \
+            category_id, free in rows:  # fmt: skip
         options = {}
         for option, value in ((name1, value1), (name2, value2)):
             if option and value:
@@ -171,17 +171,45 @@ def _facts(ids: list[int]):
             facets.variant_facts(price, in_stock(free, backorderable), options)
         )
         if pid not in found:
-            category_of[pid] = slug
-            named.categories[slug] = category
+            category_of[pid] = category_id
             found[pid] = _Found(name, created_at, price)
         elif price < found[pid].price_min:
             found[pid] = _Found(name, created_at, price)
     products = [
-        facets.ProductFacts(pid, category_of[pid], tuple(variants[pid]))
+        facets.ProductFacts(pid, within[category_of[pid]], tuple(variants[pid]))
         for pid in ids
         if pid in variants
     ]
     return products, found, named
+
+
+def _category_tree() -> tuple[dict[int, frozenset[str]], dict[str, str], list[str]]:
+    """Every category's slug with those of the categories above it (by id), the names by
+    slug, and the slugs in the tree's order: each parent before its children."""
+    rows = db.session.execute(
+        sa.select(Category.id, Category.parent_id, Category.slug, Category.name).order_by(
+            Category.position, Category.name
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+    within: dict[int, frozenset[str]] = {}
+    for row in rows:
+        slugs, node = [], row
+        while node is not None and node.slug not in slugs:  # a loop in bad data ends
+            slugs.append(node.slug)
+            node = by_id.get(node.parent_id)
+        within[row.id] = frozenset(slugs)
+    children: dict[int | None, list] = {}
+    for row in rows:
+        children.setdefault(row.parent_id if row.parent_id in by_id else None, []).append(row)
+    order: list[str] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        row = stack.pop()
+        if row.slug not in order:
+            order.append(row.slug)
+            stack.extend(reversed(children.get(row.id, [])))
+    return within, {row.slug: row.name for row in rows}, order
 
 
 def _in_stock_rule():
@@ -229,7 +257,8 @@ def _facets(products, choices, named: _Names) -> list[facets.Facet]:
         return []
     keys = sorted(named.options, key=lambda k: (_FACET_ORDER.index(k) if k in _FACET_ORDER
                                                 else len(_FACET_ORDER), k))  # fmt: skip
-    found = [facets.facet(facets.CATEGORY, "Category", products, choices, named.categories)]
+    found = [facets.facet(facets.CATEGORY, "Category", products, choices, named.categories,
+                          named.category_order)]  # fmt: skip
     for key in keys:
         label = "Colour" if key == "colour" else named.options[key]
         found.append(facets.facet(key, label, products, choices, order=named.values[key]))

@@ -189,6 +189,20 @@ def test_a_category_filters(client, store):
     assert "Clear filters" in page
 
 
+def test_a_parent_category_keeps_the_products_of_its_subcategories(client, store):
+    clothing = CategoryFactory(name="Clothing", slug="clothing")
+    for slug in ("jackets", "socks"):
+        db.session.scalar(sa.select(Category).filter_by(slug=slug)).parent = clothing
+    db.session.commit()
+    page = search(client, "jacket")
+    assert facet_counts(page, "category") == {"Clothing": 3, "Jackets": 2, "Socks": 1}
+    page = search(client, "jacket", category="clothing")
+    assert set(names(page)) == {"Alpine Down Jacket", "Rain Shell Jacket", "Trail Socks"}
+    page = search(client, "warm", category="clothing", price="0-2500")
+    assert names(page) == ["Trail Socks"]
+    assert facet_counts(page, "category") == {"Clothing": 1, "Socks": 1}
+
+
 def test_a_filter_that_leaves_nothing_says_so(client, store):
     page = search(client, "tent", price="0-2500", category="tents")
     assert names(page) == [] and "No products match these filters" in page

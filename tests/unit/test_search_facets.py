@@ -46,14 +46,14 @@ def _variant(price=1000, in_stock=True, **options):
     return variant_facts(price, in_stock, options)
 
 
-JACKET = ProductFacts(1, "jackets", (
+JACKET = ProductFacts(1, frozenset({"jackets"}), (
     _variant(18900, True, size="S", colour="Red"),
     _variant(18900, False, size="M", colour="Red"),
 ))  # fmt: skip
-SHELL = ProductFacts(2, "jackets", (
+SHELL = ProductFacts(2, frozenset({"jackets"}), (
     _variant(12900, True, size="M", colour="Green"),
 ))  # fmt: skip
-SOCKS = ProductFacts(3, "socks", (_variant(1900, True),))
+SOCKS = ProductFacts(3, frozenset({"socks"}), (_variant(1900, True),))
 FOUND = [JACKET, SHELL, SOCKS]
 
 
