@@ -87,6 +87,48 @@ class _QuietHandler(WSGIRequestHandler):
         """Keep the test output quiet: no access log line per request."""
 
 
+class StripeHost:
+    """A server on a free port of 127.0.0.1 that answers as the fake it serves now: a test
+    session keeps one and serves each test a fresh fake at the same address, so the app
+    made for that address is made once (tests/app_shelf.py)."""
+
+    def __init__(self) -> None:
+        self.fake: FakeStripe | None = None
+        self._server = None
+        self._thread = None
+
+    def start(self) -> "StripeHost":
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve(self, fake: "FakeStripe") -> "FakeStripe":
+        fake._host, self.fake = self, fake
+        return fake
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def _wsgi(self, environ, start_response):
+        if self.fake is None:  # between tests
+            return Response("no fake is served", 503)(environ, start_response)
+        if self.fake.unreachable:
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+            return Response("", 500)(environ, start_response)
+        return self.fake.wsgi(environ, start_response)
+
+
 @dataclass
 class FakeStripe:
     api_key: str = "sk_test_fake"
@@ -108,29 +150,28 @@ class FakeStripe:
     def __post_init__(self):
         self._idempotent: dict = {}  # key -> (method, path, params, status, body)
         self._lock = threading.Lock()
-        self._server = None
-        self._thread = None
+        self._host: StripeHost | None = None
+        self._own_host = False
+        self.unreachable = False
 
     # --- serving ----------------------------------------------------------------
 
     def start(self) -> "FakeStripe":
-        self._server = make_server(
-            "127.0.0.1", 0, self.wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
+        """Serve this fake on a server of its own."""
+        self._own_host = True
+        return StripeHost().start().serve(self)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        """Stripe cannot be reached: a server of its own stops; on a shared one every
+        connection is cut before an answer (the Stripe library sees a network error)."""
+        if self._own_host:
+            self._host.stop()
+        else:
+            self.unreachable = True
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._host.url
 
     def wsgi(self, environ, start_response):
         request = Request(environ)

@@ -2,15 +2,23 @@
 
 import pytest
 
-from tests.fakes.stripe_server import FakeStripe
+from tests.fakes.stripe_server import FakeStripe, StripeHost
+
+
+@pytest.fixture(scope="session")
+def stripe_host():
+    """The address the fakes of Stripe are served at, one free port for the session."""
+    host = StripeHost().start()
+    yield host
+    host.stop()
 
 
 @pytest.fixture
-def stripe_fake():
-    """A fresh fake of Stripe's API on 127.0.0.1 (a free port), stopped after the test."""
-    fake = FakeStripe(api_key="sk_test_fake").start()
+def stripe_fake(stripe_host):
+    """A fresh fake of Stripe's API (no sessions, charges, refunds or requests yet)."""
+    fake = stripe_host.serve(FakeStripe(api_key="sk_test_fake"))
     yield fake
-    fake.stop()
+    stripe_host.fake = None
 
 
 @pytest.fixture
