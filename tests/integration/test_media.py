@@ -43,7 +43,7 @@ def app_config(storage_kind, request, aws_credentials):  # noqa: F811
     if storage_kind == "local":
         return {}
     server = request.getfixturevalue("s3_server")
-    return s3_config(server, server.new_bucket())
+    return s3_config(server, server.emptied_bucket())
 
 
 @pytest.fixture
