@@ -36,15 +36,23 @@ def seed_canada_post() -> bool:
             carrier=carrier, code=code, name=name, transit_days=days, free_over=free_over,
             position=position,
         )  # fmt: skip
+    zones = []
     for code, name, regions, base in data.ZONES:
         zone = ShippingZone(code=code, name=name)
         zone.regions = [ZoneRegion(country="CA", province=p, postal_prefix=x) for p, x in regions]
-        for service_code, service in services.items():
-            for max_weight, percent in data.WEIGHT_BANDS:
-                price = data.rate(base, service_code, percent)
-                db.session.add(
-                    ShippingRate(service=service, zone=zone, max_weight_g=max_weight, price=price)
-                )
+        zones.append((zone, base))
+    db.session.add_all([*services.values(), *(zone for zone, _ in zones)])
+    db.session.flush()  # ids for the rate table, written in one statement (168 rows)
+    db.session.execute(
+        sa.insert(ShippingRate),
+        [
+            {"service_id": service.id, "zone_id": zone.id, "max_weight_g": max_weight,
+             "price": data.rate(base, service_code, percent)}
+            for zone, base in zones
+            for service_code, service in services.items()
+            for max_weight, percent in data.WEIGHT_BANDS
+        ],
+    )  # fmt: skip
     for name, length, width, height, weight, max_weight in data.BOXES:
         db.session.add(
             Box(name=name, length_mm=length, width_mm=width, height_mm=height, weight_g=weight,
