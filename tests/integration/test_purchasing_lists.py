@@ -95,6 +95,10 @@ def test_backorders_report_emails_warehouse_staff_and_the_owner(app, runner, sto
     sent = mails("backorder_report")
     assert sorted(m.to_address for m in sent) == ["owner@shop.test", "warehouse@shop.test"]
     assert all(order.number in m.body_text and "STOVE-9" in m.body_text for m in sent)
+    for message in sent:  # the subject and both bodies count alike
+        assert message.subject.endswith(": 1 line, 2 units")
+        assert ": 1 line, 2 units waiting" in message.body_text
+        assert ": 1 line, 2 units waiting" in message.body_html
 
 
 def test_reorder_report_emails_the_list(app, runner, stove, staff):
@@ -107,6 +111,10 @@ def test_reorder_report_emails_the_list(app, runner, stove, staff):
     sent = mails("reorder_report")
     assert sorted(m.to_address for m in sent) == ["owner@shop.test", "warehouse@shop.test"]
     assert "STOVE-9" in sent[0].body_text and "order 12 from Trail Stove Co" in sent[0].body_text
+    for message in sent:
+        assert message.subject.endswith(": 1 variant to order")
+        assert ": 1 variant to order (by" in message.body_text
+        assert ": 1 variant to order (by" in message.body_html
 
 
 def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
@@ -141,6 +149,12 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     db.session.commit()  # end the read: the morning's report writes in its own session
     result = runner.invoke(args=["reorder", "report"])
     assert "3 variants to reorder, 18 units suggested" in result.output
+    sent = mails("reorder_report")
+    assert len(sent) == 2  # the warehouse and the owner
+    for message in sent:
+        assert message.subject.endswith(": 3 variants to order")
+        assert ": 3 variants to order (by" in message.body_text
+        assert ": 3 variants to order (by" in message.body_html
 
     ids = [str(v.id) for v in (stove, lamp, tarp)]
     response = client.post("/admin/reorder", data={"variant_ids": ids})
