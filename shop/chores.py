@@ -15,6 +15,7 @@ from shop.backorders.queue import serve_backorders_from_free_stock
 from shop.backorders.repromise import repromise_late
 from shop.clock import store_today
 from shop.extensions import db
+from shop.formatting import plural
 from shop.money import format_money
 from shop.notifications.delivery import deliver_pending
 from shop.orders.jobs import expire_unpaid_orders
@@ -37,7 +38,8 @@ def expire_orders() -> str:
     the paid orders waiting for it (in a transaction of its own, after the expiry's, so the
     order locks are never taken after stock locks), not at the next backorder run."""
     numbers, failed = expire_unpaid_orders()
-    line = f"expired {len(numbers)} unpaid order(s){': ' + ', '.join(numbers) if numbers else ''}"
+    expired = f"expired {plural(len(numbers), 'unpaid order')}"
+    line = f"{expired}: {', '.join(numbers)}" if numbers else expired
     if failed:
         line += f"; {len(failed)} could not be expired (see the log): {', '.join(failed)}"
     if numbers:
@@ -48,7 +50,7 @@ def expire_orders() -> str:
 def allocate_backorders() -> str:
     served = serve_backorders_from_free_stock()
     db.session.commit()
-    return f"allocated stock to {len(served)} order(s)"
+    return f"allocated stock to {plural(len(served), 'order')}"
 
 
 def repromise_backorders() -> str:
@@ -58,7 +60,8 @@ def repromise_backorders() -> str:
         return NO_LATE_ORDER
     return (
         f"late purchase orders re-dated: {', '.join(done.purchase_orders) or 'none'}; "
-        f"{len(done.told)} order(s) re-dated, {len(done.emailed)} customer(s) emailed"
+        f"{plural(len(done.told), 'order')} re-dated, "
+        f"{plural(len(done.emailed), 'customer')} emailed"
     )
 
 
@@ -71,7 +74,7 @@ def backorder_report() -> str:
     db.session.commit()
     units = sum(r.line.quantity_backordered for r in report.rows)
     line = (
-        f"{len(report.rows)} backordered line(s), {units} unit(s); "
+        f"{plural(len(report.rows), 'backordered line')}, {plural(units, 'unit')}; "
         f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
     return line if repromised == NO_LATE_ORDER else f"{line}. {repromised}"
@@ -82,7 +85,7 @@ def reorder_report() -> str:
     db.session.commit()
     units = sum(r.suggested for r in report.rows)
     return (
-        f"{len(report.rows)} variant(s) to reorder, {units} unit(s) suggested; "
+        f"{plural(len(report.rows), 'variant')} to reorder, {plural(units, 'unit')} suggested; "
         f"emailed to {len(report.recipients)} staff: {', '.join(report.recipients) or 'nobody'}"
     )
 
@@ -98,7 +101,7 @@ def demo_payouts() -> str:
     db.session.commit()
     config = current_app.config
     total = format_money(sum(p.amount for p in made), config["BASE_CURRENCY"], config["LOCALE"])
-    return f"paid out {len(made)} day(s) of the demo provider's payments: {total}"
+    return f"paid out {plural(len(made), 'day')} of the demo provider's payments: {total}"
 
 
 def retry_refunds() -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 
 from shop.backorders.repromise import DELAY_REASONS
-from shop.formatting import local_date, money
+from shop.formatting import local_date, money, plural
 from shop.orders.errors import unavailable_text
 from shop.orders.models import POLICY_LABELS, OrderEvent
 from shop.refunds.status import REASON_LABELS as REFUND_REASONS
@@ -66,8 +66,8 @@ def _day(iso: str | None) -> str:
 def _placed(p: dict) -> str:
     policy = POLICY_LABELS[p["policy"]].lower()
     if p.get("backordered"):
-        return "Order placed ({policy}); {n} unit(s) backordered.".format(
-            policy=policy, n=p["backordered"]
+        return "Order placed ({policy}); {units} backordered.".format(
+            policy=policy, units=plural(p["backordered"], "unit")
         )
     return f"Order placed ({policy})."
 
@@ -190,9 +190,11 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "expired": lambda p: "Not paid in time; the order expired.",
     "cancelled": _cancelled,
     "invoice": lambda p: "Invoice {number} issued, marked paid.".format(**p),
-    "packing": lambda p: "Shipment {shipment} started: {units} unit(s) to pack.".format(**p),
-    "shipped": lambda p: (
-        "Shipment {shipment} shipped: {units} unit(s), tracking {tracking}.".format(**p)
+    "packing": lambda p: "Shipment {shipment} started: {units} to pack.".format(
+        shipment=p["shipment"], units=plural(p["units"], "unit")
+    ),
+    "shipped": lambda p: "Shipment {shipment} shipped: {units}, tracking {tracking}.".format(
+        shipment=p["shipment"], units=plural(p["units"], "unit"), tracking=p["tracking"]
     ),
     "packing_cancelled": lambda p: "Shipment {shipment} cancelled while packing.".format(**p),
     "backorder_allocated": lambda p: (

@@ -16,6 +16,7 @@ from shop.banking.errors import BankingError
 from shop.banking.models import BankLine, BankStatement
 from shop.banking.parsed import ParsedStatement, check_size, check_statement
 from shop.extensions import db
+from shop.formatting import plural
 
 
 @dataclass
@@ -28,13 +29,21 @@ class ImportResult:
     def summary(self) -> str:
         if not self.added:
             return (
-                f"Nothing new: the {self.skipped} line(s) of this file were imported before. "
-                "Nothing was added."
+                f"Nothing new: the {plural(self.skipped, 'line')} of this file "
+                f"{_was_or_were(self.skipped)} imported before. Nothing was added."
             )
-        text = f"Imported {self.added} line(s), {self.matched} matched automatically."
+        text = f"Imported {plural(self.added, 'line')}, {self.matched} matched automatically."
         if self.skipped:
-            text += f" {self.skipped} line(s) were imported before and were skipped."
+            text += (
+                f" {plural(self.skipped, 'line')} {_was_or_were(self.skipped)} imported before "
+                "and skipped."
+            )
         return text
+
+
+def _was_or_were(count: int) -> str:
+    """The verb agreeing with plural(count, ...): "1 line was", "3 lines were"."""
+    return "was" if count == 1 else "were"
 
 
 def read_file(data: bytes) -> list[ParsedStatement]:

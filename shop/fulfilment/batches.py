@@ -19,6 +19,7 @@ from shop.accounts import roles
 from shop.db import read_only, utcnow
 from shop.errors import DomainError
 from shop.extensions import db
+from shop.formatting import plural
 from shop.fulfilment import batch_files, printing
 from shop.fulfilment.models import DocumentBatch, Shipment
 from shop.jobs import enqueue
@@ -95,9 +96,10 @@ def make_batch(batch_id: int) -> str:
         _fail(batch_id, f"{type(error).__name__}: {error}")
         raise  # the queue tries it again later
     forgotten = forget_expired()
-    return f"{KINDS[kind].lower()} of {count} shipment(s): {len(data)} bytes" + (
-        f"; {forgotten} expired batch(es) forgotten" if forgotten else ""
-    )
+    made = f"{KINDS[kind].lower()} of {plural(count, 'shipment')}: {len(data)} bytes"
+    if forgotten:
+        made += f"; {plural(forgotten, 'expired batch', 'expired batches')} forgotten"
+    return made
 
 
 def _keep(batch_id: int, data: bytes) -> bool:

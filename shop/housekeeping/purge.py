@@ -19,6 +19,7 @@ from shop import locks
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.db import utcnow
 from shop.extensions import db
+from shop.formatting import plural
 from shop.notifications.models import SENT, OutboxAttachment, OutboxMessage
 from shop.orders.models import PaymentEvent
 
@@ -42,9 +43,11 @@ class PurgeCounts:
 
     def __str__(self) -> str:
         return (
-            f"purged {self.guest_carts} guest cart(s), {self.outbox_messages} sent email(s) "
-            f"with {self.outbox_attachments} attachment(s), "
-            f"{self.payment_events} payment provider event(s), {self.job_runs} job run(s)"
+            f"purged {plural(self.guest_carts, 'guest cart')}, "
+            f"{plural(self.outbox_messages, 'sent email')} "
+            f"with {plural(self.outbox_attachments, 'attachment')}, "
+            f"{plural(self.payment_events, 'payment provider event')}, "
+            f"{plural(self.job_runs, 'job run')}"
         )
 
 

@@ -4,6 +4,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from shop.formatting import plural
 from shop.jobs.registry import JOBS
 
 
@@ -24,7 +25,9 @@ def worker(workers: int, no_schedule: bool):
     you like, on any host: each periodic job still runs once per period."""
     from shop.jobs.worker import consumer
 
-    click.echo(f"job worker: {workers} thread(s), schedule {'off' if no_schedule else 'on'}")
+    click.echo(
+        f"job worker: {plural(workers, 'thread')}, schedule {'off' if no_schedule else 'on'}"
+    )
     consumer(current_app, workers=workers, schedule=not no_schedule).run()
 
 
@@ -45,7 +48,8 @@ def tick():
     from shop.jobs.queue import tick as queue_due
 
     queued = queue_due()
-    click.echo(f"queued {len(queued)} job(s){': ' + ', '.join(queued) if queued else ''}")
+    line = f"queued {plural(len(queued), 'job')}"
+    click.echo(f"{line}: {', '.join(queued)}" if queued else line)
 
 
 @jobs_group.command("runs")

@@ -11,6 +11,7 @@ from flask import current_app
 
 from shop import clock
 from shop.db import utcnow
+from shop.formatting import plural
 from shop.orders.models import PaymentEvent
 from shop.payments import stripe_gateway
 from shop.payouts import services as payouts
@@ -45,4 +46,4 @@ def _apply_payout(obj: dict, record: PaymentEvent) -> str:
     except payouts.PayoutError as err:
         current_app.logger.error("Stripe payout %s refused: %s", payout_id, err.message)
         return "rejected: " + err.message
-    return f"payout posted ({fees} fee(s) fetched)" if fees else "payout posted"
+    return f"payout posted ({plural(fees, 'fee')} fetched)" if fees else "payout posted"

@@ -13,6 +13,7 @@ from shop.accounts.models import User
 from shop.backorders import queue as backorders
 from shop.clock import store_today
 from shop.extensions import db
+from shop.formatting import plural
 from shop.notifications.services import queue_email
 from shop.planning import reorder
 
@@ -41,10 +42,11 @@ def send_backorder_report() -> Report:
     rows = backorders.backorder_list(today)
     to = recipients()
     units = sum(r.line.quantity_backordered for r in rows)
+    counts = f"{plural(len(rows), 'line')}, {plural(units, 'unit')}"
     for address in to:
         queue_email(
             to=address,
-            subject=f"Backorders {today.isoformat()}: {len(rows)} line(s), {units} unit(s)",
+            subject=f"Backorders {today.isoformat()}: {counts}",
             kind="backorder_report",
             rows=rows,
             units=units,
@@ -61,7 +63,7 @@ def send_reorder_report() -> Report:
     for address in to:
         queue_email(
             to=address,
-            subject=f"Reorder list {today.isoformat()}: {len(rows)} variant(s) to order",
+            subject=f"Reorder list {today.isoformat()}: {plural(len(rows), 'variant')} to order",
             kind="reorder_report",
             rows=rows,
             today=today,

@@ -201,7 +201,7 @@ def test_the_order_page_shows_lines_allocations_backorders_taxes_payments_and_hi
     kinds = [row[1] for row in history]
     assert kinds[0] == "placed" and kinds.index("paid") < kinds.index("email")
     assert "Order placed (ship what is in stock now" in history[0][2]
-    assert "2 unit(s) backordered" in history[0][2]
+    assert "2 units backordered" in history[0][2]
     paid = history[kinds.index("paid")][2]
     assert paid.startswith(f"Payment of ${order.total / 100:,.2f} received through demo")
     assert all(row[0] for row in history)  # each says when

@@ -16,6 +16,7 @@ from shop.accounts import roles
 from shop.banking import camt, matching
 from shop.banking.errors import BankingError
 from shop.banking.models import BankLine, BankStatement
+from shop.banking.statements import ImportResult
 from shop.extensions import db
 from shop.money import format_money
 from shop.payments.models import Payout
@@ -118,7 +119,7 @@ def test_a_month_of_statements_is_matched_to_the_books(bookkeeper, payout, entri
     response = upload(bookkeeper, NOVEMBER, "november.ofx")
     assert response.status_code == 302
     page = text_of(bookkeeper.get(response.headers["Location"]))
-    assert flashes(page) == ["Imported 3 line(s), 1 matched automatically."]
+    assert flashes(page) == ["Imported 3 lines, 1 matched automatically."]
 
     # The cheque: two of $450.00 that week, the bank's cheque number names one.
     cheque = line("202611280002")
@@ -169,7 +170,7 @@ def test_a_month_of_statements_is_matched_to_the_books(bookkeeper, payout, entri
     response = upload(bookkeeper, december(payout), "2026-12-01.xml")
     assert response.status_code == 302
     assert flashes(text_of(bookkeeper.get(response.headers["Location"]))) == [
-        "Imported 1 line(s), 1 matched automatically."
+        "Imported 1 line, 1 matched automatically."
     ]
     arrived = line("CAMT-20261201-0001")
     assert arrived.journal_line.entry_id == payout.entry_id and arrived.amount == payout.amount
@@ -196,11 +197,23 @@ def test_a_month_of_statements_is_matched_to_the_books(bookkeeper, payout, entri
     lines_before, entries_before = count(BankLine), count(JournalEntry)
     again = upload(bookkeeper, NOVEMBER, "november (1).ofx")
     assert flashes(text_of(bookkeeper.get(again.headers["Location"]))) == [
-        "Nothing new: the 3 line(s) of this file were imported before. Nothing was added."
+        "Nothing new: the 3 lines of this file were imported before. Nothing was added."
+    ]
+    again = upload(bookkeeper, december(payout), "2026-12-01 (1).xml")
+    assert flashes(text_of(bookkeeper.get(again.headers["Location"]))) == [
+        "Nothing new: the 1 line of this file was imported before. Nothing was added."
     ]
     assert (count(BankLine), count(BankStatement), count(JournalEntry)) == (
         lines_before, 2, entries_before
     )  # fmt: skip
+    # A file overlapping one imported before says what was new and what was skipped.
+    overlapping = ImportResult(added=2, skipped=1, matched=1).summary()
+    assert overlapping == (
+        "Imported 2 lines, 1 matched automatically. 1 line was imported before and skipped."
+    )
+    assert ImportResult(added=1, skipped=3).summary() == (
+        "Imported 1 line, 0 matched automatically. 3 lines were imported before and skipped."
+    )
 
 
 def test_unmatching_frees_the_entry_for_another_line(bookkeeper, entries):

@@ -49,11 +49,11 @@ def test_the_demo_pays_out_each_day_once_however_often_the_job_runs(app, runner,
     net = first.total + second.total - fee_posted(first) - fee_posted(second)
     assert payout.provider_payout_id == f"demo:{day_one.isoformat()}"
     assert payout.amount == net and payout.arrival_date == day_one + timedelta(days=1)
-    assert "paid out 1 day(s)" in done.output
+    assert "paid out 1 day of" in done.output
     assert payouts.clearing_difference() == 0
 
     again = runner.invoke(args=["payouts", "demo"])
-    assert again.exit_code == 0 and "paid out 0 day(s)" in again.output
+    assert again.exit_code == 0 and "paid out 0 days of" in again.output
     assert len(demo_payouts()) == 1
 
     clock.shift(timedelta(days=1))

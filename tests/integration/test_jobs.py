@@ -185,7 +185,7 @@ def test_a_tick_queues_each_due_job_once_per_period(app):
     runs = db.session.scalars(sa.select(JobRun).where(JobRun.name == "orders.expire")).all()
     assert [r.period for r in runs] == ["2026-12-01T12:00", "2026-12-01T12:01"]
     assert {r.status for r in runs} == {DONE}
-    assert runs[0].result.startswith("expired 0 unpaid order(s)")
+    assert runs[0].result.startswith("expired 0 unpaid orders")
 
 
 def test_the_reorder_list_waits_for_the_night_s_forecasts(database, tmp_path, pg_state):
@@ -257,7 +257,7 @@ def test_health_reports_a_queue_it_cannot_reach(database, tmp_path, pg_state):
 def test_jobs_run_by_hand_print_what_they_did(app, runner):
     result = runner.invoke(args=["jobs", "run", "orders.expire"])
     assert result.exit_code == 0, result.output
-    assert "expired 0 unpaid order(s)" in result.output
+    assert "expired 0 unpaid orders" in result.output
 
 
 def test_the_readme_names_every_scheduled_chore():

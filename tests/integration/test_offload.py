@@ -261,14 +261,19 @@ def test_a_batch_that_fails_says_why_and_a_retry_makes_it(app, staff, packing):
 def test_expired_batches_and_their_files_are_forgotten(app, staff, packing):
     batch = batches.ask_batch(batches.LABELS, packing, staff[roles.WAREHOUSE])
     db.session.commit()
-    batches.make_batch(batch.id)
+    assert re.fullmatch(r"labels of 4 shipments: \d+ bytes", batches.make_batch(batch.id))
     token = batch.token
     assert batch_files.open_file(token) is not None
     batch.created_at = utcnow() - timedelta(hours=25)
     db.session.commit()
-    assert batches.forget_expired() == 1
+    # The next batch made forgets it, and says so.
+    one = batches.ask_batch(batches.PACKING_SLIPS, packing[:1], staff[roles.WAREHOUSE])
+    db.session.commit()
+    made = batches.make_batch(one.id)
+    assert re.fullmatch(r"packing slips of 1 shipment: \d+ bytes; 1 expired batch forgotten", made)
     assert batch_files.open_file(token) is None
-    assert db.session.scalar(sa.select(sa.func.count(DocumentBatch.id))) == 0
+    assert db.session.scalars(sa.select(DocumentBatch.id)).all() == [one.id]
+    assert batches.forget_expired() == 0
 
 
 def test_a_batch_drawn_by_a_worker_on_another_host_is_handed_out_by_this_one(

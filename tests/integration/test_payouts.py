@@ -64,7 +64,7 @@ def test_a_fee_no_charge_update_brought_is_fetched_when_the_payout_comes(client,
     stripe_fake.settle(session_id(paid))  # charge.updated is never delivered
     assert fee_posted(paid) == 0
     event = stripe_fake.pay_out()
-    assert deliver(client, event).json == {"outcome": "payout posted (1 fee(s) fetched)"}
+    assert deliver(client, event).json == {"outcome": "payout posted (1 fee fetched)"}
     fee = fee_posted(paid)
     assert fee == round(paid.total * 0.029) + 30
     assert balances()[chart.CLEARING] == 0 and balances()[chart.PAYMENT_FEES] == fee

@@ -141,14 +141,14 @@ def test_the_cron_commands_run_in_production_and_link_to_the_public_address(
     assert outputs["outbox deliver"].strip() == "sent 2, failed 0"  # the two confirmations
     # The stove the expired order held goes at once to the paid order waiting for it.
     assert outputs["orders expire"].strip() == (
-        f"expired 1 unpaid order(s): {numbers['slow']}; allocated stock to 1 order(s)"
+        f"expired 1 unpaid order: {numbers['slow']}; allocated stock to 1 order"
     )
-    assert outputs["backorders allocate"].strip() == "allocated stock to 0 order(s)"
+    assert outputs["backorders allocate"].strip() == "allocated stock to 0 orders"
     assert outputs["refunds retry"].strip() == "refunded 0, processing 0, failed 0, postponed 0"
-    assert outputs["backorders report"].startswith("1 backordered line(s), 2 unit(s); emailed")
-    assert outputs["reorder report"].startswith("1 variant(s) to reorder")
+    assert outputs["backorders report"].startswith("1 backordered line, 2 units; emailed")
+    assert outputs["reorder report"].startswith("1 variant to reorder")
     # Today's demo payments are paid out tomorrow, each day once.
-    assert outputs["payouts demo"].startswith("paid out 0 day(s)")
+    assert outputs["payouts demo"].startswith("paid out 0 days")
 
     assert store.flask("outbox deliver").stdout.strip() == "sent 5, failed 0"
     sent = store.emails()

@@ -91,10 +91,14 @@ def test_backorders_report_emails_warehouse_staff_and_the_owner(app, runner, sto
     db.session.commit()
     result = runner.invoke(args=["backorders", "report"])
     assert result.exit_code == 0, result.output
-    assert "1 backordered line(s), 2 unit(s)" in result.output
+    assert "1 backordered line, 2 units" in result.output
     sent = mails("backorder_report")
     assert sorted(m.to_address for m in sent) == ["owner@shop.test", "warehouse@shop.test"]
     assert all(order.number in m.body_text and "STOVE-9" in m.body_text for m in sent)
+    for message in sent:  # the subject and both bodies count alike
+        assert message.subject.endswith(": 1 line, 2 units")
+        assert ": 1 line, 2 units waiting" in message.body_text
+        assert ": 1 line, 2 units waiting" in message.body_html
 
 
 def test_reorder_report_emails_the_list(app, runner, stove, staff):
@@ -103,14 +107,18 @@ def test_reorder_report_emails_the_list(app, runner, stove, staff):
     db.session.commit()
     result = runner.invoke(args=["reorder", "report"])
     assert result.exit_code == 0, result.output
-    assert "1 variant(s) to reorder, 12 unit(s) suggested" in result.output
+    assert "1 variant to reorder, 12 units suggested" in result.output
     sent = mails("reorder_report")
     assert sorted(m.to_address for m in sent) == ["owner@shop.test", "warehouse@shop.test"]
     assert "STOVE-9" in sent[0].body_text and "order 12 from Trail Stove Co" in sent[0].body_text
+    for message in sent:
+        assert message.subject.endswith(": 1 variant to order")
+        assert ": 1 variant to order (by" in message.body_text
+        assert ": 1 variant to order (by" in message.body_html
 
 
 def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
-    app, classes, stove, lamp, staff
+    app, runner, classes, stove, lamp, staff
 ):
     other = SupplierFactory(name="Far Away Ltd", lead_time_days=30)
     # stove: 0 free, 3 backordered, 4 on order (sent) -> 1 < 6: max(2, 6 - 1) = 5
@@ -138,6 +146,15 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
         "LAMP-2": 10,
         "TARP-1": 3,
     }
+    db.session.commit()  # end the read: the morning's report writes in its own session
+    result = runner.invoke(args=["reorder", "report"])
+    assert "3 variants to reorder, 18 units suggested" in result.output
+    sent = mails("reorder_report")
+    assert len(sent) == 2  # the warehouse and the owner
+    for message in sent:
+        assert message.subject.endswith(": 3 variants to order")
+        assert ": 3 variants to order (by" in message.body_text
+        assert ": 3 variants to order (by" in message.body_html
 
     ids = [str(v.id) for v in (stove, lamp, tarp)]
     response = client.post("/admin/reorder", data={"variant_ids": ids})

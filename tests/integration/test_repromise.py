@@ -244,7 +244,7 @@ def test_a_late_supplier_moves_the_dates_and_tells_each_customer_once(app, stove
     late_day = today + timedelta(days=4)
     grace = app.config["LATE_DELIVERY_GRACE_DAYS"]
     new = late_day + timedelta(days=grace + HANDLING)
-    assert po.number in result.output and "1 customer(s) emailed" in result.output
+    assert po.number in result.output and "1 order re-dated, 1 customer emailed" in result.output
 
     db.session.expire_all()
     assert db.session.get(PurchaseOrder, po.id).expected_date == late_day + timedelta(days=grace)
