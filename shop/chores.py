@@ -93,7 +93,7 @@ def reorder_report() -> str:
 def refresh_forecasts() -> str:
     count = refresh(store_today())
     db.session.commit()
-    return f"Demand forecasts: {count} variants with 8 weeks or more of sales."
+    return f"Demand forecasts: {plural(count, 'variant')} with 8 weeks or more of sales."
 
 
 def demo_payouts() -> str:

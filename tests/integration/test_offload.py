@@ -84,7 +84,7 @@ def test_refresh_queues_the_job_and_the_page_shows_its_run_done(app, staff, lant
         r"asked:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", run.period
     )
     assert run.status == DONE and run.finished_at is not None
-    assert run.result == "Demand forecasts: 1 variants with 8 weeks or more of sales."
+    assert run.result == "Demand forecasts: 1 variant with 8 weeks or more of sales."
     forecasts = db.session.scalars(sa.select(DemandForecast)).all()
     assert [f.variant_id for f in forecasts] == [lantern.id]
     status = re.search(r'id="refresh-run" data-status="done">\s*(.*?)\s*</p>', page, re.S)

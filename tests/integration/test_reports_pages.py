@@ -407,7 +407,7 @@ class TestForecastRefresh:
         # The refresh is a job (here run at once, as huey's immediate mode does); the page
         # says it was queued and shows the run's outcome.
         assert "Forecasts are being refreshed; this page shows when it is done." in flashes(page)
-        assert "Demand forecasts: 1 variants with 8 weeks or more of sales." in page
+        assert "Demand forecasts: 1 variant with 8 weeks or more of sales." in page
         stored = db.session.scalars(sa.select(DemandForecast)).all()
         assert [f.variant_id for f in stored] == [steady.id]
         assert "LANTERN-1" in page and "Last computed: never." not in page
