@@ -15,9 +15,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from shop.catalogue.models import Category, Product, Variant
+from shop.catalogue.models import Product, Variant
 from shop.catalogue.queries import SORTS as LISTING_SORTS
-from shop.catalogue.queries import card_columns
+from shop.catalogue.queries import card_columns, category_tree
 from shop.db import Page
 from shop.extensions import db
 from shop.formatting import money
@@ -176,7 +176,7 @@ def _facts(ids: list[int]):
         elif price < found[pid].price_min:
             found[pid] = _Found(name, created_at, price)
     products = [
-        facets.ProductFacts(pid, within[category_of[pid]], tuple(variants[pid]))
+        facets.ProductFacts(pid, within.get(category_of[pid], frozenset()), tuple(variants[pid]))
         for pid in ids
         if pid in variants
     ]
@@ -186,30 +186,14 @@ def _facts(ids: list[int]):
 def _category_tree() -> tuple[dict[int, frozenset[str]], dict[str, str], list[str]]:
     """Every category's slug with those of the categories above it (by id), the names by
     slug, and the slugs in the tree's order: each parent before its children."""
-    rows = db.session.execute(
-        sa.select(Category.id, Category.parent_id, Category.slug, Category.name).order_by(
-            Category.position, Category.name
-        )
-    ).all()
-    by_id = {row.id: row for row in rows}
     within: dict[int, frozenset[str]] = {}
-    for row in rows:
-        slugs, node = [], row
-        while node is not None and node.slug not in slugs:  # a loop in bad data ends
-            slugs.append(node.slug)
-            node = by_id.get(node.parent_id)
-        within[row.id] = frozenset(slugs)
-    children: dict[int | None, list] = {}
-    for row in rows:
-        children.setdefault(row.parent_id if row.parent_id in by_id else None, []).append(row)
-    order: list[str] = []
-    stack = list(reversed(children.get(None, [])))
-    while stack:
-        row = stack.pop()
-        if row.slug not in order:
-            order.append(row.slug)
-            stack.extend(reversed(children.get(row.id, [])))
-    return within, {row.slug: row.name for row in rows}, order
+    names: dict[str, str] = {}
+    path: list[str] = []  # the slugs from the top down to the category met last
+    for category, depth in category_tree():
+        path[depth:] = [category.slug]
+        within[category.id] = frozenset(path)
+        names[category.slug] = category.name
+    return within, names, list(names)
 
 
 def _in_stock_rule():
