@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
 
 # Stable constraint names, so Alembic migrations name things the same way on
 # SQLite and PostgreSQL and can drop them later.
@@ -143,3 +143,58 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+# --- reference data read once per transaction ------------------------------------------
+
+_MEMO = "_shop_memo"  # the session's attribute: (its transaction, {key: value}); one per thread
+_MEMO_MODELS: set[type] = set()  # models whose rows a memo may hold
+
+
+def once_per_transaction(session, key, load, *, models: tuple[type, ...]):
+    """What `load()` returns, read once in the current database transaction.
+
+    For reference data a request reads again and again (the checkout quotes every
+    shipping service up to three times in one request, each quote reading the zone, the
+    services, the rate table and the boxes). It ends with the transaction, so it is
+    never older than what the transaction itself would read, and the ORM objects in it
+    are never used expired after a commit. A flush or a statement that writes any of
+    `models` forgets everything memoised in the transaction, so a change is seen at once.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    transaction = session.get_transaction()
+    if transaction is None:
+        return load()
+    _MEMO_MODELS.update(models)
+    kept = getattr(session, _MEMO, None)
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        setattr(session, _MEMO, kept)
+    memo = kept[1]
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def forget_memos(session) -> None:
+    setattr(session, _MEMO, None)
+
+
+def _forget_memos_after_writes(session, _flush_context) -> None:
+    written = (*session.new, *session.dirty, *session.deleted)
+    if any(isinstance(row, tuple(_MEMO_MODELS)) for row in written):
+        forget_memos(session)
+
+
+def _forget_memos_after_statements(state) -> None:
+    """An INSERT, UPDATE or DELETE statement (not a flush) on a memoised model's table."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    name = getattr(getattr(state.statement, "table", None), "name", None)
+    if any(model.__tablename__ == name for model in _MEMO_MODELS):
+        forget_memos(state.session)
+
+
+sa.event.listen(Session, "after_flush", _forget_memos_after_writes)
+sa.event.listen(Session, "do_orm_execute", _forget_memos_after_statements)

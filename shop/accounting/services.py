@@ -12,12 +12,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from shop.accounting import chart, periods
 from shop.accounting.errors import ChartError, PostingError
 from shop.accounting.models import ACCOUNT_TYPES, Account, JournalEntry, JournalLine
 from shop.clock import store_date
+from shop.db import once_per_transaction
 from shop.extensions import db
 from shop.money import format_money
 from shop.tax.calculations import round_half_up
@@ -52,36 +52,24 @@ def seed_chart() -> int:
         codes.add(code)
         added += 1
     db.session.flush()
-    _forget_chart_index()
     return added
-
-
-CHART_INDEX = "chart_index"  # the key of the index in the session's info
 
 
 def _chart_index() -> dict[str, Account]:
     """Every account by its role and by its code, read once per transaction (a busy day
-    posts thousands of entries; the chart changes only on its own page)."""
-    index = db.session.info.get(CHART_INDEX)
-    if index is not None:
-        return index
+    posts thousands of entries; the chart changes only on its own page, and a change to
+    it is seen at once: shop.db.once_per_transaction)."""
+    return once_per_transaction(db.session, "chart index", _read_chart_index, models=(Account,))
+
+
+def _read_chart_index() -> dict[str, Account]:
     accounts = db.session.scalars(sa.select(Account)).all()
     if not accounts:
         seed_chart()
         accounts = db.session.scalars(sa.select(Account)).all()
     index = {a.code: a for a in accounts}
     index.update({a.role: a for a in accounts if a.role})
-    db.session.info[CHART_INDEX] = index
     return index
-
-
-def _forget_chart_index() -> None:
-    db.session.info.pop(CHART_INDEX, None)
-
-
-@sa.event.listens_for(Session, "after_transaction_end")
-def _chart_index_ends_with_its_transaction(session, transaction) -> None:
-    session.info.pop(CHART_INDEX, None)
 
 
 def account_for(role_or_code: str, index: dict[str, Account] | None = None) -> Account:
@@ -280,7 +268,6 @@ def create_account(*, code: str, name: str, type: str) -> Account:
     account = Account(code=_check_code(code, None), name=name.strip(), type=type, role=None)
     db.session.add(account)
     db.session.flush()
-    _forget_chart_index()
     return account
 
 
@@ -297,7 +284,6 @@ def update_account(*, account: Account, code: str, name: str, is_active: bool) -
     account.name = name.strip()
     account.is_active = is_active
     db.session.flush()
-    _forget_chart_index()
     return account
 
 

@@ -336,7 +336,7 @@ def mark_paid(
     events.invoice_issued(order, invoice.number)
     books.post_sale(order=order, invoice=invoice)
     books.post_commission(order=order, on=clock.store_date(order.paid_at))
-    send_confirmation(order)
+    send_confirmation(order, invoice)
 
 
 def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: str) -> None:
@@ -424,16 +424,15 @@ def expire_due_orders(*, now, after_id: int = 0, limit: int = EXPIRY_BATCH) -> E
     return batch
 
 
-def send_confirmation(order: Order) -> None:
-    """The order-confirmation email, with the invoice PDF once the invoice is issued."""
-    invoice = billing.invoice_for_order(order)
+def send_confirmation(order: Order, invoice) -> None:
+    """The order-confirmation email, with the invoice PDF attached."""
     queue_email(
         to=order.email,
         subject=f"Order {order.number} confirmed",
         kind="order_confirmation",
         order=order,
         invoice=invoice,
-        attachments=[pdf_attachment(invoice)] if invoice is not None else [],
+        attachments=[pdf_attachment(invoice)],
     )
     events.confirmation_sent(order)
 

@@ -6,6 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from shop.db import once_per_transaction
 from shop.extensions import db
 from shop.shipping.models import Box, ShippingRate, ShippingService, ShippingZone, ZoneRegion
 from shop.shipping.packing import BoxSpec, Parcel, Unit, pack
@@ -42,15 +43,30 @@ class ServiceQuote:
 def zone_for(*, country: str, province: str, postal_code: str = "") -> ShippingZone | None:
     """The most specific zone: the longest matching postal prefix, else the province."""
     postal = postal_code.replace(" ", "").upper()
-    regions = db.session.scalars(
-        sa.select(ZoneRegion)
-        .where(ZoneRegion.country == country, ZoneRegion.province == province)
-        .options(joinedload(ZoneRegion.zone))
-    ).all()
-    matching = [r for r in regions if postal.startswith(r.postal_prefix.upper())]
+    matching = [
+        r for r in _regions(country, province) if postal.startswith(r.postal_prefix.upper())
+    ]
     if not matching:
         return None
     return max(matching, key=lambda r: len(r.postal_prefix)).zone
+
+
+def _regions(country: str, province: str) -> list[ZoneRegion]:
+    return _once(
+        ("zone regions", country, province),
+        lambda: db.session.scalars(
+            sa.select(ZoneRegion)
+            .where(ZoneRegion.country == country, ZoneRegion.province == province)
+            .options(joinedload(ZoneRegion.zone))
+        ).all(),
+    )
+
+
+def _once(key, load):
+    """Shipping's reference data, read once in a transaction (a checkout quotes again and
+    again in one request)."""
+    models = (ZoneRegion, ShippingZone, ShippingService, ShippingRate, Box)
+    return once_per_transaction(db.session, key, load, models=models)
 
 
 def variant_unit(variant) -> Unit:
@@ -61,6 +77,10 @@ def variant_unit(variant) -> Unit:
 
 
 def box_specs() -> list[BoxSpec]:
+    return _once(("boxes",), _box_specs)
+
+
+def _box_specs() -> list[BoxSpec]:
     boxes = db.session.scalars(sa.select(Box).where(Box.is_active.is_(True)))
     return [
         BoxSpec(b.id, b.name, b.length_mm, b.width_mm, b.height_mm, b.weight_g, b.max_weight_g)
@@ -70,6 +90,10 @@ def box_specs() -> list[BoxSpec]:
 
 def _rate_table(zone_id: int) -> dict[int, list[tuple[int, int]]]:
     """(max weight, price) bands per service id for a zone, lightest first."""
+    return _once(("rate table", zone_id), lambda: _read_rate_table(zone_id))
+
+
+def _read_rate_table(zone_id: int) -> dict[int, list[tuple[int, int]]]:
     rows = db.session.execute(
         sa.select(ShippingRate.service_id, ShippingRate.max_weight_g, ShippingRate.price)
         .where(ShippingRate.zone_id == zone_id)
@@ -90,12 +114,7 @@ def quote_services(
     *, zone: ShippingZone, shipments: list[Shipment], goods_total: int
 ) -> list[ServiceQuote]:
     """Every active service that can carry all the parcels, cheapest first."""
-    services = db.session.scalars(
-        sa.select(ShippingService)
-        .where(ShippingService.is_active.is_(True))
-        .options(joinedload(ShippingService.carrier))
-        .order_by(ShippingService.position, ShippingService.id)
-    ).all()
+    services = _once(("active services",), _active_services)
     table = _rate_table(zone.id)
     boxes = box_specs()
     packed = [(s.ship_date, pack(s.units, boxes)) for s in shipments if s.units]
@@ -105,6 +124,15 @@ def quote_services(
         if quote is not None:
             quotes.append(quote)
     return sorted(quotes, key=lambda q: (q.price, q.service.position))
+
+
+def _active_services() -> list[ShippingService]:
+    return db.session.scalars(
+        sa.select(ShippingService)
+        .where(ShippingService.is_active.is_(True))
+        .options(joinedload(ShippingService.carrier))
+        .order_by(ShippingService.position, ShippingService.id)
+    ).all()
 
 
 def _quote_service(service, bands, packed, goods_total) -> ServiceQuote | None:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from shop import media
+from shop.db import once_per_transaction
 from shop.extensions import db
 from shop.store_details.errors import StoreSettingsError
 from shop.store_details.models import StoreSettings
@@ -14,7 +15,14 @@ DEFAULT_ADDRESS = "1 Front St W\nToronto ON  M5J 2X5\nCanada"
 
 
 def store_settings() -> StoreSettings:
-    """The one settings row, made from the configuration the first time it is needed."""
+    """The one settings row, made from the configuration the first time it is needed;
+    read once per transaction (an invoice and its email both read it)."""
+    return once_per_transaction(
+        db.session, "store settings", _settings_row, models=(StoreSettings,)
+    )
+
+
+def _settings_row() -> StoreSettings:
     settings = db.session.scalar(sa.select(StoreSettings).order_by(StoreSettings.id).limit(1))
     if settings is None:
         settings = StoreSettings(

@@ -37,9 +37,10 @@ def add():
         line = services.add_to_cart(
             user=current_user, variant_id=form.variant_id_as_int(), quantity=form.quantity.data
         )
+        name = line.variant.full_name  # read before the commit, not loaded again after it
     if not call.ok:
         return redirect(back), 303
-    flash(f"Added {form.quantity.data} x {line.variant.full_name} to your cart.", "success")
+    flash(f"Added {form.quantity.data} x {name} to your cart.", "success")
     return redirect(url_for("cart.show")), 303
 
 

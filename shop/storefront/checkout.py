@@ -272,12 +272,16 @@ def _one_page_post(cart, form):
         page = _one_page_view(cart, summary, address, email, _int_or_none(service), policy)
         return _render_one_page(form, page, 422)
     choice = {"service_id": int(service), "policy": policy} if service else {}
-    _save_state(cart, email=email, address=address, **choice)
-    if placing:
+    carts.save_checkout_choices(cart=cart, email=email, address=address, **choice)
+    if request.headers.get("X-Requested-With") == REPRICE and not placing:
+        # store.js re-pricing in the background: the page itself, without a redirect. It
+        # is drawn before the commit, while the cart and the rate tables read are fresh.
+        page = _render_one_page(_one_page_form(cart), _saved_one_page(cart, summary))
+        db.session.commit()
+        return page
+    if placing:  # in the same transaction: the cart and the rate tables are read once
         return _place(cart, _checkout_request(cart), form.reviewed.data or "")
-    if request.headers.get("X-Requested-With") == REPRICE:
-        # store.js re-pricing in the background: the page itself, without a redirect.
-        return _render_one_page(_one_page_form(cart), _saved_one_page(cart, summary))
+    db.session.commit()
     return redirect(url_for("checkout.address"), code=303)
 
 
@@ -428,6 +432,9 @@ def remove_discount_code():
 
 
 def _place(cart, checkout, reviewed: str):
+    """Place the order; when it cannot be, only placing is undone (a savepoint), so the
+    address and the choice just posted are kept for the page that says why."""
+    placing = db.session.begin_nested()
     try:
         provider = providers.provider_name()
         order = orders.place_order(
@@ -435,25 +442,26 @@ def _place(cart, checkout, reviewed: str):
         )
         if provider == demo.NAME:
             demo.start_payment(order)
-    except AddressProblem as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("checkout.address"))
-    except (CheckoutChanged, DiscountError) as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("checkout.address"))
+        placing.commit()
+    except (AddressProblem, CheckoutChanged, DiscountError) as err:
+        return _not_placed(placing, err, url_for("checkout.address"))
     except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("cart.show"))
+        return _not_placed(placing, err, url_for("cart.show"))
+    number, order_id = order.number, order.id
     db.session.commit()
     # The cart is gone; a stale id could name the next guest's cart (SQLite reuses ids).
     session.pop(carts.SESSION_KEY, None)
-    session[ORDERS] = [*session.get(ORDERS, [])[-19:], order.id]
+    session[ORDERS] = [*session.get(ORDERS, [])[-19:], order_id]
     if provider == demo.NAME:
-        return redirect(url_for("checkout.pay", number=order.number), code=303)
+        return redirect(url_for("checkout.pay", number=number), code=303)
     return _to_stripe(order)
+
+
+def _not_placed(placing, err: DomainError, back_to: str):
+    placing.rollback()
+    db.session.commit()  # what the customer just posted, without the order
+    flash(err.message, "error")
+    return redirect(back_to)
 
 
 def _to_stripe(order):
@@ -499,11 +507,12 @@ def pay(number: str):
             flash(err.message, "error")
             return redirect(url_for("checkout.pay", number=order.number))
         else:
-            db.session.commit()
-            if order.status in st.PAYABLE:
+            declined, to_order = order.status in st.PAYABLE, order_link(order)
+            db.session.commit()  # (what the answer needs is read before: nothing read again)
+            if declined:
                 flash(f"Payment declined: {card.description}. Try another card.", "error")
-                return redirect(url_for("checkout.pay", number=order.number))
-            return redirect(order_link(order))
+                return redirect(url_for("checkout.pay", number=number))
+            return redirect(to_order)
     return render_template(
         "shop/checkout/pay_demo.html", order=order, form=form, cards=demo.TEST_CARDS
     )
