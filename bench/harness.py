@@ -376,7 +376,10 @@ class Buyer(StepsBuyer):
     def prepare(self) -> None:
         if not self.add_items():
             return
-        self.call("checkout page", "GET", "/checkout/", (200,))
+        response = self.call("checkout page", "GET", "/checkout/", (200, 302))
+        if response.status_code == 302:  # back to the cart: something sold out meanwhile?
+            self.check_refusal("checkout page", response)
+            return
         data = {**self.plan.address, **self.choice(), "action": "update"}
         headers = {"X-Requested-With": "reprice"}
         response = self.post("re-price", "/checkout/", data, expect=(200, 302), headers=headers)

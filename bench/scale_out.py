@@ -885,6 +885,10 @@ IMAGES = {".png", ".jpg", ".jpeg", ".webp", ".gif"}
 OUTBOX_ID = re.compile(r"<outbox\.(\d+)\.")
 
 
+def attempts(count: int) -> str:
+    return f"{count} attempt{'' if count == 1 else 's'}"
+
+
 def email_state(engine, store: Store, mail: MailServer) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -903,7 +907,7 @@ def email_state(engine, store: Store, mail: MailServer) -> dict:
         "by_status": dict(Counter(r.status for r in rows)),
         "sent": sent,
         "waiting": {
-            r.id: f"{r.status}, {r.attempts} attempt(s), next at {r.next_attempt_at:%H:%M:%S}"
+            r.id: f"{r.status}, {attempts(r.attempts)}, next at {r.next_attempt_at:%H:%M:%S}"
             for r in rows
             if r.status not in ("sent", "failed")
         },

@@ -196,5 +196,12 @@ def _forget_memos_after_statements(state) -> None:
         forget_memos(state.session)
 
 
+def _forget_memos_after_rollback(session, _previous_transaction) -> None:
+    """A savepoint rolled back may take rows a memo holds (the chart of accounts made by
+    the first entry ever posted, inside it) with it."""
+    forget_memos(session)
+
+
 sa.event.listen(Session, "after_flush", _forget_memos_after_writes)
+sa.event.listen(Session, "after_soft_rollback", _forget_memos_after_rollback)
 sa.event.listen(Session, "do_orm_execute", _forget_memos_after_statements)
