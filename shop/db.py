@@ -159,7 +159,8 @@ def once_per_transaction(session, key, load, *, models: tuple[type, ...]):
     services, the rate table and the boxes). It ends with the transaction, so it is
     never older than what the transaction itself would read, and the ORM objects in it
     are never used expired after a commit. A flush or a statement that writes any of
-    `models` forgets everything memoised in the transaction, so a change is seen at once.
+    `models` forgets everything memoised in the transaction, and a change not flushed yet
+    is flushed first (as a query would), so a change is seen at once.
     """
     if isinstance(session, scoped_session):
         session = session()
@@ -167,23 +168,36 @@ def once_per_transaction(session, key, load, *, models: tuple[type, ...]):
     if transaction is None:
         return load()
     _MEMO_MODELS.update(models)
-    kept = getattr(session, _MEMO, None)
-    if kept is None or kept[0] is not transaction:
-        kept = (transaction, {})
-        setattr(session, _MEMO, kept)
-    memo = kept[1]
+    if session.autoflush and _pending_writes(session):
+        session.flush()  # as a query would: the flush then forgets what it changes
+    memo = _memo_of(session, transaction)
     if key not in memo:
         memo[key] = load()
     return memo[key]
 
 
+def _memo_of(session, transaction) -> dict:
+    kept = getattr(session, _MEMO, None)
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        setattr(session, _MEMO, kept)
+    return kept[1]
+
+
 def forget_memos(session) -> None:
+    """Forget what is memoised in this session's transaction."""
+    if isinstance(session, scoped_session):
+        session = session()
     setattr(session, _MEMO, None)
 
 
+def _pending_writes(session) -> bool:
+    models = tuple(_MEMO_MODELS)
+    return any(isinstance(row, models) for row in (*session.new, *session.dirty, *session.deleted))
+
+
 def _forget_memos_after_writes(session, _flush_context) -> None:
-    written = (*session.new, *session.dirty, *session.deleted)
-    if any(isinstance(row, tuple(_MEMO_MODELS)) for row in written):
+    if _pending_writes(session):
         forget_memos(session)
 
 
@@ -192,7 +206,7 @@ def _forget_memos_after_statements(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     name = getattr(getattr(state.statement, "table", None), "name", None)
-    if any(model.__tablename__ == name for model in _MEMO_MODELS):
+    if any(model.__tablename__ == name for model in tuple(_MEMO_MODELS)):
         forget_memos(state.session)
 
 
@@ -202,6 +216,13 @@ def _forget_memos_after_rollback(session, _previous_transaction) -> None:
     forget_memos(session)
 
 
+def _forget_memos_of_detached(session, _instance) -> None:
+    """expunge() and expunge_all() take objects out of the session: the memo would hand
+    them out detached."""
+    forget_memos(session)
+
+
 sa.event.listen(Session, "after_flush", _forget_memos_after_writes)
+sa.event.listen(Session, "persistent_to_detached", _forget_memos_of_detached)
 sa.event.listen(Session, "after_soft_rollback", _forget_memos_after_rollback)
 sa.event.listen(Session, "do_orm_execute", _forget_memos_after_statements)

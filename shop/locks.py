@@ -3,6 +3,7 @@
 A use case that locks more than one kind of row takes them in this order, and
 rows of one kind by id ascending:
 
+    0. the cart         (lock_cart: a checkout post, before anything else)
     1. orders           (lock_order, lock_orders, claim_orders)
        then their refunds (lock_refunds), the order always locked first
     2. shipments        (lock_shipment)
@@ -65,6 +66,16 @@ def _lock_one(model, row_id: int, *loads):
     """One row read afresh under its lock, with what it brings along (loader options)."""
     query = sa.select(model).where(model.id == row_id).options(*loads).with_for_update(of=model)
     return db.session.scalar(_fresh(query))
+
+
+# --- 0. the cart being checked out --------------------------------------------------
+
+
+def lock_cart(cart_id: int):
+    """The cart (shop.cart.models.Cart) read afresh under its row lock; None once it is
+    gone (ordered a moment ago, or purged). Two posts of one cart's checkout (a double
+    click, two tabs) so go one after the other, and the second finds the cart ordered."""
+    return _lock_one(_mapped("carts"), cart_id)
 
 
 # --- 1. orders ----------------------------------------------------------------------

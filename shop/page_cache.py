@@ -48,6 +48,7 @@ WATCHED_TABLES = frozenset(
     }
 )  # fmt: skip
 CHANGED = "page_cache_changed"  # in Session.info: this transaction wrote a watched table
+SAVEPOINTS = "page_cache_savepoints"  # in Session.info: savepoint -> CHANGED when it began
 PERSONAL_SLOT = "\x00personal\x00"  # where a cached part takes the visitor's CSRF field
 ROW_ID = 1
 
@@ -168,6 +169,30 @@ def _bump_before_commit(session):
 def _forget_changes(session):
     if not session.in_transaction():
         session.info.pop(CHANGED, None)
+
+
+@sa.event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session, transaction):
+    """A savepoint begins: remember whether the transaction had changed a page before it."""
+    if transaction.nested:
+        session.info.setdefault(SAVEPOINTS, {})[transaction] = session.info.get(CHANGED, False)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _undo_savepoint_changes(session, previous_transaction):
+    """A savepoint rolled back (an order refused at placing) takes its changes back, and
+    with them its reason to give every kept page a new version."""
+    if not previous_transaction.nested:
+        return
+    before = session.info.get(SAVEPOINTS, {}).pop(previous_transaction, None)
+    if before is not None:
+        session.info[CHANGED] = before
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_savepoints(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(SAVEPOINTS, None)
 
 
 def _bump_statement(session):

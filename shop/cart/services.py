@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, session
 from sqlalchemy.orm import selectinload
 
+from shop import locks
 from shop.cart.errors import CartError
 from shop.cart.models import Cart, CartLine, CheckoutState
 from shop.catalogue.models import Variant
@@ -179,6 +180,12 @@ def merge_guest_cart(*, user) -> None:
         save_checkout_choices(cart=cart, **checkout_choices(guest))
     db.session.delete(guest)
     db.session.flush()
+
+
+def lock_for_checkout(cart: Cart) -> bool:
+    """Hold the cart while this checkout post runs; False when it is gone meanwhile (its
+    order was placed by another post a moment ago: a double click, another tab)."""
+    return locks.lock_cart(cart.id) is not None
 
 
 def checkout_choices(cart: Cart | None) -> dict:

@@ -115,6 +115,9 @@ def address():
     cart, back = _cart_or_redirect()
     if back:
         return back
+    if request.method == "POST" and not carts.lock_for_checkout(cart):
+        flash("The order of this cart was placed a moment ago, once.", "info")
+        return redirect(url_for("cart.show"))
     form = _one_page_form(cart)
     if request.method == "POST":
         return _one_page_post(cart, form)

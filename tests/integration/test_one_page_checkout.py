@@ -19,6 +19,7 @@ from tests.integration.backoffice_helpers import errors_beside, flashes
 from tests.integration.checkout_helpers import pay, reviewed_token
 from tests.integration.one_page_helpers import place_from_page, shown_choice, shown_total, update
 from tests.integration.order_helpers import service_id
+from tests.integration.race_helpers import at_once
 
 REFUSED = (
     "M5V 2T6 is not a postal code in British Columbia: check the postal code and the province."
@@ -220,3 +221,27 @@ def test_another_customers_saved_address_cannot_be_used(client, store, customer)
     add(client, store["tent"], 1)
     response = client.post("/checkout/", data={"saved_address": str(other.id), "action": "update"})
     assert response.status_code == 404 and "address" not in saved_choices()
+
+
+def test_place_order_pressed_twice_at_once_places_one_order(app, client, store):
+    """Two posts of one cart at the same moment (a double click, two tabs): the second
+    waits for the first one's stock locks, then finds the cart ordered and places nothing."""
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    twin = app.test_client()  # the same browser: the same session cookie
+    twin.set_cookie("session", client.get_cookie("session", domain="shop.test").value,
+                    domain="shop.test")  # fmt: skip
+    answers = []
+
+    def click():
+        answers.append(place_from_page(client, page).headers["Location"])
+
+    def click_again():
+        answers.append(place_from_page(twin, page).headers["Location"])
+
+    outcome = at_once(app, click, click_again)
+    assert outcome.failed == [] and orders_placed() == 1
+    to_cart, to_pay = sorted(answers)
+    assert to_cart == "/cart/" and to_pay.startswith("/checkout/pay/"), answers
+    assert stock_for(store["tent"].id).allocated == 1

@@ -344,3 +344,24 @@ def test_search_results_are_kept_and_follow_stock_prices_and_new_products(client
     assert "Dome Tent" in now
     other = search_page(client, "dome")  # other words, another page
     assert "Dome Tent" in other and "Ridge Tent" not in other
+
+
+def stock_changed_in_a_savepoint(variant, *, undone: bool) -> None:
+    savepoint = db.session.begin_nested()
+    variant.stock.on_hand += 1
+    db.session.flush()
+    savepoint.rollback() if undone else savepoint.commit()
+    db.session.commit()
+
+
+def test_a_change_its_savepoint_undid_keeps_the_kept_pages(client, tent):
+    """An order refused at placing is undone by its savepoint, and the address typed is
+    committed: every host keeps its pages, since nothing they show changed."""
+    path = f"/p/{tent.product.slug}"
+    kept = client.get(path).get_data(as_text=True)
+    stock_changed_in_a_savepoint(tent, undone=True)
+    with count_queries() as statements:
+        assert client.get(path).get_data(as_text=True) == kept
+    assert not any("FROM products" in s for s in statements), statements  # not drawn again
+    stock_changed_in_a_savepoint(tent, undone=False)
+    assert "Only 4 left" in product_page(client, tent)

@@ -7,11 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from shop.accounting import services as books
+from shop.accounting.models import Account
 from shop.extensions import db
 from shop.orders.models import Order
-from shop.shipping.models import ShippingRate, ShippingService
+from shop.shipping.models import Box, ShippingRate, ShippingService
 from shop.shipping.packing import Unit
-from shop.shipping.rates import Shipment, quote_services, zone_for
+from shop.shipping.rates import Shipment, box_specs, quote_services, zone_for
 from tests.factories.store import seed_reference_data, tent_and_stove
 from tests.integration.checkout_helpers import ADDRESS
 from tests.integration.one_page_helpers import place_from_page, update
@@ -125,3 +126,24 @@ def test_a_refused_order_keeps_the_new_address_typed_with_it(client):
     again = client.get("/checkout/").get_data(as_text=True)
     assert 'value="1 Yonge St"' in again and 'value="M5E 1E5"' in again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
+
+
+def test_a_box_taken_out_of_use_and_not_saved_yet_is_not_packed(reference):
+    """A change not flushed yet counts, as it would for a query (autoflush)."""
+    box = db.session.scalar(sa.select(Box).where(Box.is_active.is_(True)).limit(1))
+    assert box.id in {spec.id for spec in box_specs()}  # read in this transaction
+    box.is_active = False
+    assert box.id not in {spec.id for spec in box_specs()}
+
+
+def test_the_chart_read_before_expunge_all_is_read_again(app):
+    """A batch that empties the session between batches (the demo's history) posts to the
+    accounts as they are now in the session, never to copies taken out of it."""
+    books.seed_chart()
+    cat_food("5000", "manual:before")
+    db.session.flush()
+    db.session.expunge_all()
+    bank = db.session.scalar(sa.select(Account).where(Account.code == "1000"))
+    entry = cat_food("5000", "manual:after")
+    db.session.commit()
+    assert bank in [line.account for line in entry.lines]
