@@ -145,10 +145,31 @@ class Page:
         return self.page + 1
 
 
+# --- what a flush or a statement writes -------------------------------------------------
+
+
+def written_tables(session) -> set[str]:
+    """The tables of the rows the session is about to write (new, changed, deleted)."""
+    rows = (*session.new, *session.dirty, *session.deleted)
+    return {name for row in rows if (name := _table_name(row))}
+
+
+def statement_table(state) -> str | None:
+    """The table an INSERT, UPDATE or DELETE statement run through the session writes (a
+    guarded stock update, a bulk insert: they bypass the flush); None for any other."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    return getattr(getattr(state.statement, "table", None), "name", None)
+
+
+def _table_name(row) -> str | None:
+    return getattr(getattr(row, "__table__", None), "name", None)
+
+
 # --- reference data read once per transaction ------------------------------------------
 
 _MEMO = "_shop_memo"  # the session's attribute: (its transaction, {key: value}); one per thread
-_MEMO_MODELS: set[type] = set()  # models whose rows a memo may hold
+_MEMO_TABLES: set[str] = set()  # the tables whose rows a memo may hold
 
 
 def once_per_transaction(session, key, load, *, models: tuple[type, ...]):
@@ -167,7 +188,7 @@ def once_per_transaction(session, key, load, *, models: tuple[type, ...]):
     transaction = session.get_transaction()
     if transaction is None:
         return load()
-    _MEMO_MODELS.update(models)
+    _MEMO_TABLES.update(model.__tablename__ for model in models)
     if session.autoflush and _pending_writes(session):
         session.flush()  # as a query would: the flush then forgets what it changes
     memo = _memo_of(session, transaction)
@@ -192,8 +213,7 @@ def forget_memos(session) -> None:
 
 
 def _pending_writes(session) -> bool:
-    models = tuple(_MEMO_MODELS)
-    return any(isinstance(row, models) for row in (*session.new, *session.dirty, *session.deleted))
+    return not _MEMO_TABLES.isdisjoint(written_tables(session))
 
 
 def _forget_memos_after_writes(session, _flush_context) -> None:
@@ -202,11 +222,7 @@ def _forget_memos_after_writes(session, _flush_context) -> None:
 
 
 def _forget_memos_after_statements(state) -> None:
-    """An INSERT, UPDATE or DELETE statement (not a flush) on a memoised model's table."""
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    name = getattr(getattr(state.statement, "table", None), "name", None)
-    if any(model.__tablename__ == name for model in tuple(_MEMO_MODELS)):
+    if statement_table(state) in _MEMO_TABLES:
         forget_memos(state.session)
 
 

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shop.clock import store_today
-from shop.db import Base
+from shop.db import Base, statement_table, written_tables
 from shop.extensions import db
 
 # Every table a cached part reads, by name (this module sits below the domain packages):
@@ -130,29 +130,15 @@ def fill_personal(html: str, value: str) -> str:
 # --- watching the writes -------------------------------------------------------------
 
 
-def _table_name(target) -> str | None:
-    table = getattr(target, "__table__", None)
-    return getattr(table, "name", None)
-
-
 @sa.event.listens_for(Session, "before_flush")
 def _note_flushed_changes(session, _flush_context, _instances):
-    if session.info.get(CHANGED):
-        return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if _table_name(obj) in WATCHED_TABLES:
-            session.info[CHANGED] = True
-            return
+    if not session.info.get(CHANGED) and not WATCHED_TABLES.isdisjoint(written_tables(session)):
+        session.info[CHANGED] = True
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state):
-    # UPDATE/DELETE/INSERT statements run through the session (a guarded stock update)
-    # bypass the flush.
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in WATCHED_TABLES:
+    if statement_table(state) in WATCHED_TABLES:
         state.session.info[CHANGED] = True
 
 

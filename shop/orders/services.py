@@ -18,6 +18,7 @@ from shop.accounts.models import ADDRESS_FIELDS
 from shop.addresses import postal_code_problem
 from shop.billing import services as billing
 from shop.billing.files import pdf_attachment
+from shop.billing.models import Invoice
 from shop.cart.models import Cart
 from shop.cart.services import CartSummary, summarise
 from shop.catalogue.models import Product, Variant
@@ -424,7 +425,7 @@ def expire_due_orders(*, now, after_id: int = 0, limit: int = EXPIRY_BATCH) -> E
     return batch
 
 
-def send_confirmation(order: Order, invoice) -> None:
+def send_confirmation(order: Order, invoice: Invoice) -> None:
     """The order-confirmation email, with the invoice PDF attached."""
     queue_email(
         to=order.email,
