@@ -1,6 +1,7 @@
 """Carts: a guest's cart lives in the database with its id in the session;
 at login it is merged into the customer's cart. Totals come from the catalogue."""
 
+import hashlib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -180,6 +181,12 @@ def merge_guest_cart(*, user) -> None:
         save_checkout_choices(cart=cart, **checkout_choices(guest))
     db.session.delete(guest)
     db.session.flush()
+
+
+def token_digest(token: str) -> str:
+    """What an order keeps of the cart it came from: not the token itself, which is what
+    a guest's session holds to reach its cart."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def lock_for_checkout(cart: Cart) -> bool:

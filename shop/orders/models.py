@@ -72,6 +72,9 @@ class Order(TimestampMixin, Base):
     commission_agent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("commission_agents.id"))
     commission_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 4))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The SHA-256 of the token of the cart it was placed from (shop.cart.services.
+    # token_digest): a second click of "Place order" finds this order, not an empty cart.
+    placed_from_cart: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -20,7 +20,7 @@ from shop.billing import services as billing
 from shop.billing.files import pdf_attachment
 from shop.billing.models import Invoice
 from shop.cart.models import Cart
-from shop.cart.services import CartSummary, summarise
+from shop.cart.services import CartSummary, summarise, token_digest
 from shop.catalogue.models import Product, Variant
 from shop.db import utcnow
 from shop.discounts import services as discounts
@@ -150,6 +150,7 @@ def place_order(
     if agent is not None:  # the commission is posted when the order is paid
         order.commission_agent_id, order.commission_rate = agent.id, agent.rate
     events.order_placed(order, user if getattr(user, "is_authenticated", False) else None)
+    order.placed_from_cart = token_digest(cart.token)
     db.session.delete(cart)
     db.session.flush()
     return order
@@ -449,6 +450,31 @@ def orders_of(user, limit: int = 50) -> list[Order]:
 
 def order_by_number(number: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.number == number))
+
+
+def order_placed_from_cart(*, token: str | None, user) -> Order | None:
+    """The order a checkout post finds when its cart is gone: the one placed from this
+    cart a moment ago (a double click, a second tab) or, for a signed-in customer whose
+    cart is already empty, their newest order still waiting to be paid."""
+    if isinstance(token, str) and token:
+        placed = sa.select(Order).where(Order.placed_from_cart == token_digest(token))
+        order = db.session.scalar(placed)
+        if order is not None:
+            return order
+    if not getattr(user, "is_authenticated", False):
+        return None
+    waiting = (
+        sa.select(Order)
+        .where(
+            Order.user_id == user.id,
+            Order.placed_from_cart.is_not(None),
+            Order.status.in_(st.PAYABLE),
+            Order.expires_at > utcnow(),
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(waiting)
 
 
 def order_for_customer(*, number: str, user, token: str | None, session_orders) -> Order | None:

@@ -112,15 +112,15 @@ def address():
     Without JavaScript, "Update prices" posts the page and shows it again with the new
     figures; "Place order and pay" checks everything again, re-prices and places.
     """
+    if request.method == "POST":
+        cart = carts.current_cart(current_user)
+        if cart is None or not cart.lines or not carts.lock_for_checkout(cart):
+            return _placed_a_moment_ago(cart)
+        return _one_page_post(cart, _one_page_form(cart))
     cart, back = _cart_or_redirect()
     if back:
         return back
-    if request.method == "POST" and not carts.lock_for_checkout(cart):
-        flash("The order of this cart was placed a moment ago, once.", "info")
-        return redirect(url_for("cart.show"))
     form = _one_page_form(cart)
-    if request.method == "POST":
-        return _one_page_post(cart, form)
     summary = carts.summarise(cart)
     short = _short_line(summary)
     if short is not None:
@@ -452,12 +452,33 @@ def _place(cart, checkout, reviewed: str):
         return _not_placed(placing, err, url_for("cart.show"))
     number, order_id = order.number, order.id
     db.session.commit()
-    # The cart is gone; a stale id could name the next guest's cart (SQLite reuses ids).
-    session.pop(carts.SESSION_KEY, None)
-    session[ORDERS] = [*session.get(ORDERS, [])[-19:], order_id]
+    _remember_placed(order_id)
     if provider == demo.NAME:
         return redirect(url_for("checkout.pay", number=number), code=303)
     return _to_stripe(order)
+
+
+def _placed_a_moment_ago(cart):
+    """A checkout post whose cart is gone: its order was placed by the other click of a
+    double click (or another tab), whose answer the browser may never show. Lead to that
+    order, so a guest does not lose it; with no such order the cart is simply empty."""
+    token = cart.token if cart is not None else session.get(carts.SESSION_KEY)
+    order = orders.order_placed_from_cart(token=token, user=current_user)
+    if order is None:
+        flash("Your cart is empty.", "info")
+        return redirect(url_for("cart.show"))
+    _remember_placed(order.id)
+    flash(f"Your order {order.number} was placed a moment ago, once.", "info")
+    if order.status in st.PAYABLE:
+        return redirect(url_for("checkout.pay", number=order.number), code=303)
+    return redirect(order_link(order), code=303)
+
+
+def _remember_placed(order_id: int) -> None:
+    """This browser opens the order from now on; its cart is gone (and a stale id could
+    name the next guest's cart: SQLite reuses ids)."""
+    session.pop(carts.SESSION_KEY, None)
+    session[ORDERS] = [*session.get(ORDERS, [])[-19:], order_id]
 
 
 def _not_placed(placing, err: DomainError, back_to: str):
