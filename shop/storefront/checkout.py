@@ -468,9 +468,10 @@ def _placed_a_moment_ago(cart):
         flash("Your cart is empty.", "info")
         return redirect(url_for("cart.show"))
     _remember_placed(order.id)
-    flash(f"Your order {order.number} was placed a moment ago, once.", "info")
     if order.status in st.PAYABLE:
+        flash(f"Your order {order.number} was placed once and waits for payment.", "info")
         return redirect(url_for("checkout.pay", number=order.number), code=303)
+    flash(f"Your order {order.number} was placed once.", "info")
     return redirect(order_link(order), code=303)
 
 

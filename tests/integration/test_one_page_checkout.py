@@ -271,7 +271,7 @@ def test_a_second_click_answered_after_the_order_leads_to_paying_it(app, client,
     assert again.headers["Location"] == first.headers["Location"]
     shown = second.get(again.headers["Location"]).get_data(as_text=True)
     number = db.session.scalar(sa.select(Order.number))
-    assert f"Your order {number} was placed a moment ago, once." in flashes(shown)
+    assert f"Your order {number} was placed once and waits for payment." in flashes(shown)
     assert pay(second, again.headers["Location"]).status_code == 200
     assert db.session.scalar(sa.select(Order.status)) == "paid"
 
@@ -295,3 +295,17 @@ def test_once_the_browser_has_the_answer_an_empty_checkout_is_just_empty(app, cl
     response = client.post("/checkout/", data={"action": "place"})
     assert response.headers["Location"] == "/cart/"
     assert "Your cart is empty." in flashes(client.get("/cart/").get_data(as_text=True))
+
+
+def test_a_second_click_answered_after_paying_leads_to_the_paid_order(app, client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    second = old_cookie_of(app, client)
+    pay(client, place_from_page(client, page).headers["Location"])
+    again = place_from_page(second, page)
+    number = db.session.scalar(sa.select(Order.number))
+    assert again.status_code == 303 and again.headers["Location"].startswith(f"/orders/{number}")
+    shown = second.get(again.headers["Location"]).get_data(as_text=True)
+    assert f"Your order {number} was placed once." in flashes(shown)
+    assert orders_placed() == 1
