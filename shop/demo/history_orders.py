@@ -4,6 +4,7 @@ priced and shipped.
 
 import bisect
 import itertools
+import secrets
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -309,7 +310,7 @@ class Generator:
         order = new_order(
             user_id=customer.user_id, request=request, priced=priced, provider=PROVIDER,
             lines=[frozen_line(v, v.availability.available_now) for v in summary.lines],
-            now=placed,
+            cart_token=secrets.token_urlsafe(32), now=placed,  # each came from its own cart
         )  # fmt: skip
         order.id = self.order_id
         self.order_id += 1

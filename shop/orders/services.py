@@ -139,7 +139,7 @@ def place_order(
     customer = user if getattr(user, "is_authenticated", False) else None
     order = new_order(
         user_id=getattr(customer, "id", None), request=request, priced=priced,
-        provider=provider, lines=lines,
+        provider=provider, lines=lines, cart_token=cart.token,
     )  # fmt: skip
     db.session.add(order)
     db.session.flush()
@@ -150,7 +150,6 @@ def place_order(
     if agent is not None:  # the commission is posted when the order is paid
         order.commission_agent_id, order.commission_rate = agent.id, agent.rate
     events.order_placed(order, user if getattr(user, "is_authenticated", False) else None)
-    order.placed_from_cart = token_digest(cart.token)
     db.session.delete(cart)
     db.session.flush()
     return order
@@ -163,11 +162,12 @@ def new_order(
     priced: pricing.Pricing,
     provider: str,
     lines,
+    cart_token: str,
     now=None,
 ) -> Order:
     """The order as placing freezes it, not yet in the session: placing adds it, and the
     demo's history writes its columns as rows. `now` is the moment placed (the current
-    time unless given)."""
+    time unless given); `cart_token` the token of the cart it comes from."""
     address = request.address
     now = utcnow() if now is None else now
     order = Order(
@@ -197,6 +197,7 @@ def new_order(
         updated_at=now,
         **{f"ship_{name}": address.get(name) for name in ADDRESS_FIELDS},
         lines=lines,
+        placed_from_cart=token_digest(cart_token),
         taxes=[
             OrderTax(component=t.component, rate=t.rate, taxable=t.taxable, amount=t.amount)
             for t in priced.taxes
