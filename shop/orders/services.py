@@ -453,21 +453,23 @@ def order_by_number(number: str) -> Order | None:
     return db.session.scalar(sa.select(Order).where(Order.number == number))
 
 
-def order_placed_from_cart(*, token: str | None, user) -> Order | None:
+def order_placed_from_cart(*, token: str | None, user, session_orders) -> Order | None:
     """The order a checkout post finds when its cart is gone: the one placed from this
-    cart a moment ago (a double click, a second tab) or, for a signed-in customer whose
-    cart is already empty, their newest order still waiting to be paid."""
+    cart a moment ago (a double click, a second tab) or, once the cart is out of the
+    session too, the newest order of this customer or browser still waiting to be paid."""
     if isinstance(token, str) and token:
         placed = sa.select(Order).where(Order.placed_from_cart == token_digest(token))
         order = db.session.scalar(placed)
         if order is not None:
             return order
-    if not getattr(user, "is_authenticated", False):
-        return None
+    ids = [i for i in session_orders or [] if isinstance(i, int)]
+    theirs = Order.id.in_(ids)
+    if getattr(user, "is_authenticated", False):
+        theirs = sa.or_(theirs, Order.user_id == user.id)
     waiting = (
         sa.select(Order)
         .where(
-            Order.user_id == user.id,
+            theirs,
             Order.placed_from_cart.is_not(None),
             Order.status.in_(st.PAYABLE),
             Order.expires_at > utcnow(),

@@ -463,16 +463,27 @@ def _placed_a_moment_ago(cart):
     double click (or another tab), whose answer the browser may never show. Lead to that
     order, so a guest does not lose it; with no such order the cart is simply empty."""
     token = cart.token if cart is not None else session.get(carts.SESSION_KEY)
-    order = orders.order_placed_from_cart(token=token, user=current_user)
+    order = orders.order_placed_from_cart(
+        token=token, user=current_user, session_orders=session.get(ORDERS)
+    )
     if order is None:
         flash("Your cart is empty.", "info")
-        return redirect(url_for("cart.show"))
+        return _leave_checkout(url_for("cart.show"))
     _remember_placed(order.id)
     if order.status in st.PAYABLE:
         flash(f"Your order {order.number} was placed once and waits for payment.", "info")
-        return redirect(url_for("checkout.pay", number=order.number), code=303)
+        return _leave_checkout(url_for("checkout.pay", number=order.number))
     flash(f"Your order {order.number} was placed once.", "info")
-    return redirect(order_link(order), code=303)
+    return _leave_checkout(order_link(order))
+
+
+def _leave_checkout(location: str):
+    """Off the checkout page. store.js's background re-price is told where to go instead
+    of being redirected: a redirect followed by fetch would show, and so use up, the
+    message that says why, and the tab would still stand on the old page."""
+    if request.headers.get("X-Requested-With") == REPRICE:
+        return "", 204, {"X-Location": location}
+    return redirect(location, code=303)
 
 
 def _remember_placed(order_id: int) -> None:

@@ -23,6 +23,8 @@ async function reprice(form) {
     headers: { "X-Requested-With": "reprice" },
     credentials: "same-origin",
   });
+  const elsewhere = response.headers.get("X-Location");
+  if (elsewhere) return window.location.assign(elsewhere); // the order was placed meanwhile
   const html = await response.text();
   if (asked !== latest) return;
   const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("one-page");

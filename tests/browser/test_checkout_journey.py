@@ -221,3 +221,39 @@ def test_customer_without_javascript_picks_saved_address_and_waits_to_ship_toget
     assert totals(page) == reviewed
     assert reviewed["Shipping"] == "Free"  # Regular Parcel over $150, on both pages alike
     shot(page, "03-confirmed")
+
+
+def test_an_order_placed_in_another_tab_is_where_this_tab_goes_next(page: Page, checkout_store):
+    """Two tabs at the checkout: the order placed in one, a change of delivery in the other
+    takes that tab to paying the same order (not to an empty cart that lost it)."""
+    add_to_cart(page, "2-person / Green")
+    page.get_by_role("link", name="Check out").click()
+    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
+    page.get_by_label("Full name").fill(ADDRESS["full_name"])
+    page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
+    page.get_by_label("City").fill(ADDRESS["city"])
+    page.get_by_label("Province").select_option("ON")
+    page.get_by_label("Postal code").fill("M5H 2N2")
+    page.get_by_role("button", name="Update prices").click()
+    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
+
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name=re.compile(r"^Place order and pay")).click()
+    pay_heading = re.compile(r"^Pay \$[\d,.]+ for order (MP\d+)$")
+    expect(other.get_by_role("heading", level=1)).to_have_text(pay_heading)
+    number = pay_heading.match(other.get_by_role("heading", level=1).inner_text()).group(1)
+
+    page.get_by_role("radio", name="Expedited Parcel").check()  # store.js re-prices
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Pay {other_total(other)} for order {number}"
+    )
+    expect(
+        page.get_by_text(f"Your order {number} was placed once and waits for payment.")
+    ).to_be_visible()
+
+
+def other_total(page: Page) -> str:
+    return re.match(
+        r"^Pay (\$[\d,.]+) for", page.get_by_role("heading", level=1).inner_text()
+    ).group(1)

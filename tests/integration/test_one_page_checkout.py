@@ -287,12 +287,17 @@ def test_a_signed_in_customers_second_click_leads_to_paying_the_order(app, clien
     assert again.headers["Location"] == first.headers["Location"]
 
 
-def test_once_the_browser_has_the_answer_an_empty_checkout_is_just_empty(app, client, store):
-    """The answer of the first click took the cart out of the session: nothing to offer."""
+def test_the_browser_whose_order_waits_is_led_to_pay_it_else_its_cart_is_empty(app, client, store):
+    """The answer of the first click took the cart out of the session: a later checkout
+    post of this browser (a second tab) is led to the order while it waits for payment;
+    once it is paid, the cart is just empty."""
     add(client, store["tent"], 1)
     update(client)
-    place_from_page(client, client.get("/checkout/").get_data(as_text=True))
-    response = client.post("/checkout/", data={"action": "place"})
+    placed = place_from_page(client, client.get("/checkout/").get_data(as_text=True))
+    response = client.post("/checkout/", data={"action": "update"})
+    assert response.headers["Location"] == placed.headers["Location"]
+    pay(client, placed.headers["Location"])
+    response = client.post("/checkout/", data={"action": "update"})
     assert response.headers["Location"] == "/cart/"
     assert "Your cart is empty." in flashes(client.get("/cart/").get_data(as_text=True))
 
