@@ -176,7 +176,7 @@ def _short_line(summary):
         "please change the quantity in your cart.",
         "error",
     )
-    return redirect(url_for("cart.show"))
+    return _leave_checkout(url_for("cart.show"), code=302)
 
 
 def _one_page_view(cart, summary, address, email, service_id, policy) -> OnePage:
@@ -477,13 +477,13 @@ def _placed_a_moment_ago(cart):
     return _leave_checkout(order_link(order))
 
 
-def _leave_checkout(location: str):
+def _leave_checkout(location: str, code: int = 303):
     """Off the checkout page. store.js's background re-price is told where to go instead
     of being redirected: a redirect followed by fetch would show, and so use up, the
     message that says why, and the tab would still stand on the old page."""
     if request.headers.get("X-Requested-With") == REPRICE:
         return "", 204, {"X-Location": location}
-    return redirect(location, code=303)
+    return redirect(location, code=code)
 
 
 def _remember_placed(order_id: int) -> None:

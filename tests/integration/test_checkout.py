@@ -196,6 +196,28 @@ def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_ca
     assert "Only 0 of Last Lamp left" in response.get_data(as_text=True)
 
 
+def test_a_background_reprice_of_a_sold_out_cart_is_told_to_go_to_the_cart(client, store):
+    """store.js is told where to go (it does not follow a redirect, which would use up the
+    message): the cart page then says what sold out."""
+    from shop.inventory.reasons import ADJUSTMENT
+    from shop.inventory.services import adjust_stock
+
+    lamp = VariantFactory(
+        product=ProductFactory(name="Last Lamp", backorderable=False), sku="LAMP-1",
+        tax_class=store["tent"].tax_class, stock=1,
+    )  # fmt: skip
+    db.session.commit()
+    add(client, lamp, 1)
+    fill_address(client)
+    adjust_stock(variant_id=lamp.id, quantity=-1, reason=ADJUSTMENT, note="broken")
+    db.session.commit()
+    response = client.post(
+        "/checkout/", data={"action": "update"}, headers={"X-Requested-With": "reprice"}
+    )
+    assert response.status_code == 204 and response.headers["X-Location"] == "/cart/"
+    assert "Only 0 of Last Lamp left" in client.get("/cart/").get_data(as_text=True)
+
+
 def test_the_same_ship_date_is_shown_from_product_page_to_confirmation_email(client, store):
     from shop.formatting import local_date
     from shop.promise.availability import availability
