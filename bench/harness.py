@@ -382,8 +382,8 @@ class Buyer(StepsBuyer):
             return
         data = {**self.plan.address, **self.choice(), "action": "update"}
         headers = {"X-Requested-With": "reprice"}
-        response = self.post("re-price", "/checkout/", data, expect=(200, 302), headers=headers)
-        if response.status_code == 302:  # back to the cart: something sold out meanwhile?
+        response = self.post("re-price", "/checkout/", data, expect=(200, 204), headers=headers)
+        if response.status_code == 204:  # told to go back to the cart: sold out meanwhile?
             self.expect_redirect("re-price", response, "/checkout/")
             return
         self.page = response.text
@@ -398,8 +398,9 @@ class Buyer(StepsBuyer):
 
 
 def path_of(response) -> str:
-    """The Location of a redirect, as a path (Werkzeug may send it absolute)."""
-    location = response.headers.get("Location", "")
+    """The Location of a redirect (or where store.js is told to go), as a path (Werkzeug
+    may send it absolute)."""
+    location = response.headers.get("Location") or response.headers.get("X-Location", "")
     return re.sub(r"^https?://[^/]+", "", location)
 
 
