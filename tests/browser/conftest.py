@@ -65,6 +65,19 @@ def add_to_cart(page, variant: str) -> None:
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
+def type_address_and_update(page) -> None:
+    """On the checkout page: the test address typed in, then "Update prices"."""
+    from tests.integration.checkout_helpers import ADDRESS
+
+    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
+    page.get_by_label("Full name").fill(ADDRESS["full_name"])
+    page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
+    page.get_by_label("City").fill(ADDRESS["city"])
+    page.get_by_label("Province").select_option("ON")
+    page.get_by_label("Postal code").fill(ADDRESS["postal_code"])
+    page.get_by_role("button", name="Update prices").click()
+
+
 def pytest_collection_modifyitems(config, items):
     """Mark every test in this folder `browser`; skip them, saying why, without Chromium."""
     skip = pytest.mark.skip(reason=SKIP_REASON)

@@ -17,7 +17,7 @@ from shop.extensions import db
 from shop.fulfilment import services as fulfilment
 from shop.orders.models import Order
 from tests import factories
-from tests.browser.conftest import add_to_cart
+from tests.browser.conftest import add_to_cart, type_address_and_update
 from tests.integration.checkout_helpers import ADDRESS, seed_reference_data
 
 IN_STOCK = "Ridgeline Tent (2-person / Green)"
@@ -45,13 +45,7 @@ def guest_buys(page: Page, variants: list[str], *, service: str = "Expedited Par
     for variant in variants:
         add_to_cart(page, variant)
     page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
-    page.get_by_label("Full name").fill(ADDRESS["full_name"])
-    page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
-    page.get_by_label("City").fill(ADDRESS["city"])
-    page.get_by_label("Province").select_option("ON")
-    page.get_by_label("Postal code").fill(ADDRESS["postal_code"])
-    page.get_by_role("button", name="Update prices").click()
+    type_address_and_update(page)
     page.get_by_role("radio", name=SHIP_NOW).check()
     page.get_by_role("radio", name=service).check()
     page.get_by_role("button", name="Update prices").click()

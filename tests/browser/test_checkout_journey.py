@@ -17,7 +17,7 @@ from shop.catalogue.models import Variant
 from shop.extensions import db
 from shop.promise.availability import availability
 from tests import factories
-from tests.browser.conftest import CATALOGUE, add_to_cart
+from tests.browser.conftest import CATALOGUE, add_to_cart, type_address_and_update
 from tests.integration.checkout_helpers import ADDRESS, seed_reference_data
 
 IN_STOCK = "Ridgeline Tent (2-person / Green)"
@@ -228,13 +228,7 @@ def test_an_order_placed_in_another_tab_is_where_this_tab_goes_next(page: Page, 
     takes that tab to paying the same order (not to an empty cart that lost it)."""
     add_to_cart(page, "2-person / Green")
     page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
-    page.get_by_label("Full name").fill(ADDRESS["full_name"])
-    page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
-    page.get_by_label("City").fill(ADDRESS["city"])
-    page.get_by_label("Province").select_option("ON")
-    page.get_by_label("Postal code").fill("M5H 2N2")
-    page.get_by_role("button", name="Update prices").click()
+    type_address_and_update(page)
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
 
     other = page.context.new_page()

@@ -19,9 +19,8 @@ from shop.demo import generate_history
 from shop.extensions import db
 from shop.inventory.models import StockLevel
 from shop.planning.demand import refresh_forecasts
-from tests.browser.conftest import serve_app
+from tests.browser.conftest import serve_app, type_address_and_update
 from tests.browser.test_owner_dashboard import log_in_as_owner
-from tests.integration.checkout_helpers import ADDRESS
 
 GOOD_CARD = "4242424242424242"
 REPORT_WATCHER = """
@@ -130,13 +129,7 @@ def test_the_storefront_and_checkout_run_under_the_policy(policed: Page, violati
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
     page.get_by_role("link", name="Check out").click()
-    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
-    page.get_by_label("Full name").fill(ADDRESS["full_name"])
-    page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
-    page.get_by_label("City").fill(ADDRESS["city"])
-    page.get_by_label("Province").select_option("ON")
-    page.get_by_label("Postal code").fill(ADDRESS["postal_code"])
-    page.get_by_role("button", name="Update prices").click()
+    type_address_and_update(page)
     page.get_by_role("radio", name="Regular Parcel").check()
     page.get_by_role("button", name="Update prices").click()
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
