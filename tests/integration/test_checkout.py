@@ -176,15 +176,21 @@ def test_placing_forgets_the_guest_cart_so_its_id_never_names_another_cart(app, 
     assert "Camp Stove" not in client.get("/cart/").get_data(as_text=True)
 
 
-def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_cart(client, store):
-    from shop.inventory.reasons import ADJUSTMENT
-    from shop.inventory.services import adjust_stock
-
+def last_lamp(store):
+    """One unit of a lamp that cannot be backordered."""
     lamp = VariantFactory(
         product=ProductFactory(name="Last Lamp", backorderable=False), sku="LAMP-1",
         tax_class=store["tent"].tax_class, stock=1,
     )  # fmt: skip
     db.session.commit()
+    return lamp
+
+
+def test_item_sold_out_after_it_went_into_the_cart_sends_delivery_back_to_the_cart(client, store):
+    from shop.inventory.reasons import ADJUSTMENT
+    from shop.inventory.services import adjust_stock
+
+    lamp = last_lamp(store)
     add(client, lamp, 1)
     add(client, store["stove"], 1)  # backordered, with a ship date
     fill_address(client)
@@ -202,11 +208,7 @@ def test_a_background_reprice_of_a_sold_out_cart_is_told_to_go_to_the_cart(clien
     from shop.inventory.reasons import ADJUSTMENT
     from shop.inventory.services import adjust_stock
 
-    lamp = VariantFactory(
-        product=ProductFactory(name="Last Lamp", backorderable=False), sku="LAMP-1",
-        tax_class=store["tent"].tax_class, stock=1,
-    )  # fmt: skip
-    db.session.commit()
+    lamp = last_lamp(store)
     add(client, lamp, 1)
     fill_address(client)
     adjust_stock(variant_id=lamp.id, quantity=-1, reason=ADJUSTMENT, note="broken")
