@@ -238,7 +238,8 @@ def test_an_order_placed_in_another_tab_is_where_this_tab_goes_next(page: Page, 
     expect(other.get_by_role("heading", level=1)).to_have_text(pay_heading)
     number = pay_heading.match(other.get_by_role("heading", level=1).inner_text()).group(1)
 
-    page.get_by_role("radio", name="Expedited Parcel").check()  # store.js re-prices
+    # click, not check: the re-price leads away, so the radio is gone before check can see it
+    page.get_by_role("radio", name="Expedited Parcel").click()  # store.js re-prices
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Pay {other_total(other)} for order {number}"
     )
