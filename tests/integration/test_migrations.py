@@ -100,6 +100,9 @@ RELEASED = {
     "i13_document_batches.py": ("9700b6294f145974533f19cc91e8643b878b5ffbd7b0455a26e82dafec0d5afd"),
     "i13_jobs.py": ("d313a905347c9b6e9694319d4ff4a690e0de53625097185c4db99832ee20beda"),
     "i14_event_kinds.py": ("9da718747207b0c81e4a949a86bf9c875ab3b3f57aef7998b6fcc3da4bfe8ab3"),
+    "i15_discounts.py": ("20110809d73daae6d6fbac93a31d48f16917aeb2b70319b559bc5ad719a8c5e9"),
+    "i15_page_versions.py": ("7753b7ce003031057f37f42dafa1dc8af9eecfc1029920ccdafa8a5b4be1f8b9"),
+    "i15_search.py": ("322e377a95b96313441e2bd7f572fea816751c5bc9bf0a7ad4e338331a473f17"),
     "totp_second_factor.py": ("f3d11f35163d78898758c473606ee88d30a5be4bb886894fde26f74e6e0f8dba"),
 }
 
