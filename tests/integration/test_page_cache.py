@@ -101,7 +101,12 @@ def test_pages_are_kept_rendered_so_the_other_tests_mean_something(client, tent)
         conn.execute(
             sa.text("UPDATE stock_levels SET on_hand = 1 WHERE variant_id = :v"), {"v": variant_id}
         )
-    assert both_pages(client, tent) == (category, product)
+    # the session's CSRF token is signed with the second it is made: the rest must match
+    assert without_token(both_pages(client, tent)) == without_token((category, product))
+
+
+def without_token(pages: tuple[str, str]) -> tuple[str, ...]:
+    return tuple(CSRF.sub("csrf_token", page) for page in pages)
 
 
 def test_a_kept_page_costs_one_query_the_version(client, tent):
