@@ -39,7 +39,6 @@ from shop.payments import demo, providers, stripe_gateway
 from shop.storefront.forms import (
     DeliveryForm,
     DemoCardForm,
-    DiscountCodeForm,
     EmptyForm,
     OnePageCheckoutForm,
     PlaceOrderForm,
@@ -55,6 +54,7 @@ from shop.storefront.helpers import (
 bp = Blueprint("checkout", __name__)
 
 SHIPPABLE_COUNTRIES = {"CA"}
+CODE_LENGTH = 40  # the longest code there is (the discounts' code column)
 REPRICE = "reprice"  # the header store.js sends with a background "Update prices"
 
 
@@ -244,8 +244,8 @@ def _render_one_page(form, page: OnePage, status: int = 200):
         services=_services_in(page.options),
         policy_labels=POLICY_LABELS,
         demo_mode=providers.demo_mode(),
-        code_form=DiscountCodeForm(formdata=None),
-        remove_form=EmptyForm(),
+        typed_code=request.form.get("code", "") if request.method == "POST" else "",
+        code_length=CODE_LENGTH,
         step="checkout",
     ), status
 
@@ -253,7 +253,8 @@ def _render_one_page(form, page: OnePage, status: int = 200):
 def _one_page_post(cart, form):
     """Check the address and the choice as posted; save them only when all is well, then
     show the page again ("Update prices") or place the order ("Place order and pay")."""
-    placing = request.form.get("action") == "place"
+    action = request.form.get("action", "update")
+    placing = action == "place"
     summary = carts.summarise(cart)
     short = _short_line(summary)
     if short is not None:
@@ -282,6 +283,11 @@ def _one_page_post(cart, form):
         page = _render_one_page(_one_page_form(cart), _saved_one_page(cart, summary))
         db.session.commit()
         return page
+    if action == "remove_code":
+        return _remove_code(cart)
+    typed = discounts.normalise(request.form.get("code"))
+    if typed and (cart.checkout is None or typed != cart.checkout.discount_code):
+        return _apply_code(cart, summary, typed, placing)  # "Apply", Enter, or not applied
     if placing:  # in the same transaction: the cart and the rate tables are read once
         return _place(cart, _checkout_request(cart), form.reviewed.data or "")
     db.session.commit()
@@ -395,43 +401,36 @@ def _price_with_code(cart, summary, checkout):
         return orders.price_summary(summary, without), without
 
 
-@bp.route("/checkout/discount", methods=["POST"])
-def discount_code():
-    """Apply the code typed on the checkout page, after checking it against this cart."""
-    cart, back = _cart_or_redirect()
-    if back:
-        return back
-    summary = carts.summarise(cart)
+def _apply_code(cart, summary, code: str, placing: bool):
+    """The code typed with the address just saved: checked against this cart, priced with
+    that address, kept when it applies. Either way the page is shown again, so the customer
+    sees the new total before placing (also after "Place order" with a code not applied)."""
     page = _saved_one_page(cart, summary)
-    if page.checkout is None:
+    if len(code) > CODE_LENGTH:
+        flash(f"A code has at most {CODE_LENGTH} characters.", "error")
+    elif page.checkout is None:
         flash(page.problem or "Please enter your shipping address first.", "info")
-        return redirect(url_for("checkout.address"))
-    form = DiscountCodeForm()
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(errors[0], "error")
-        return redirect(url_for("checkout.address"))
-    code = discounts.normalise(form.code.data)
-    try:
-        orders.price_summary(summary, dataclasses.replace(page.checkout, discount_code=code))
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("checkout.address"))
-    _save_state(cart, discount_code=code)
-    flash(f"Discount code {code} applied.", "success")
-    return redirect(url_for("checkout.address"))
+    else:
+        trying = db.session.begin_nested()  # a refused code undoes its own reads only
+        try:
+            orders.price_summary(summary, dataclasses.replace(page.checkout, discount_code=code))
+        except DomainError as err:
+            trying.rollback()
+            flash(err.message, "error")
+        else:
+            trying.commit()
+            _save_state(cart, discount_code=code)
+            then = " Check the new total, then place your order." if placing else ""
+            flash(f"Discount code {code} applied.{then}", "success")
+    db.session.commit()
+    return redirect(url_for("checkout.address"), code=303)
 
 
-@bp.route("/checkout/discount/remove", methods=["POST"])
-def remove_discount_code():
-    cart, back = _cart_or_redirect()
-    if back:
-        return back
-    if EmptyForm().validate_on_submit() and cart.checkout is not None:
-        _save_state(cart, discount_code=None)
-        flash("Discount code removed.", "info")
-    return redirect(url_for("checkout.address"))
+def _remove_code(cart):
+    _save_state(cart, discount_code=None)
+    flash("Discount code removed.", "info")
+    db.session.commit()
+    return redirect(url_for("checkout.address"), code=303)
 
 
 def _place(cart, checkout, reviewed: str):

@@ -185,16 +185,6 @@ class PlaceOrderForm(StoreForm):
     reviewed = HiddenField(validators=[DataRequired()])
 
 
-class DiscountCodeForm(StoreForm):
-    code = StringField(
-        "Discount code",
-        validators=[
-            DataRequired("Enter a discount code."),
-            Length(max=40, message="A code has at most 40 characters."),
-        ],  # fmt: skip
-    )
-
-
 class DemoCardForm(StoreForm):
     card_number = StringField(
         "Test card number", validators=[DataRequired("Enter a test card number."), Length(max=30)]

@@ -252,3 +252,45 @@ def other_total(page: Page) -> str:
     return re.match(
         r"^Pay (\$[\d,.]+) for", page.get_by_role("heading", level=1).inner_text()
     ).group(1)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_code_applied_keeps_the_address_just_typed(
+    browser, live_app, live_server, checkout_store, javascript
+):
+    """The customer changes the address, then types a code and presses "Apply" (not
+    "Update prices" first): the new address stays, with its taxes, and the code applies."""
+    from decimal import Decimal
+
+    from shop.discounts.models import PERCENT, Discount
+
+    with live_app.app_context():
+        db.session.add(Discount(code="SAVE10", kind=PERCENT, percent=Decimal(10), min_subtotal=0))
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 390, "height": 844},
+        java_script_enabled=javascript,
+    )  # fmt: skip
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        add_to_cart(page, "2-person / Green")
+        page.get_by_role("link", name="Check out").click()
+        type_address_and_update(page)
+        expect(page.get_by_text("HST 13%")).to_be_visible()
+
+        page.get_by_label("Address", exact=True).fill("99 Granville St")
+        page.get_by_label("City").fill("Vancouver")
+        page.get_by_label("Province").select_option("BC")
+        page.get_by_label("Postal code").fill("V6B 1A1")
+        page.get_by_label("Discount code").fill("save10")
+        page.get_by_role("button", name="Apply").click()
+
+        expect(page.locator(".flash")).to_have_text("Discount code SAVE10 applied.")
+        expect(page.get_by_label("City")).to_have_value("Vancouver")
+        expect(page.get_by_label("Address", exact=True)).to_have_value("99 Granville St")
+        expect(page.get_by_text("PST 7%")).to_be_visible()
+        expect(page.locator("#discount")).to_be_visible()
+    finally:
+        context.close()

@@ -2,6 +2,8 @@
 
 import re
 
+import lxml.html
+
 from tests.integration.checkout_helpers import ADDRESS, reviewed_token
 
 CHECKED = r'<input type="radio" name="{name}" value="([^"]+)" checked>'
@@ -28,3 +30,16 @@ def place_from_page(client, page: str, **changes):
     """ "Place order and pay" with everything the page shows, as the browser sends it."""
     data = {**ADDRESS, **shown_choice(page), "reviewed": reviewed_token(page)}
     return client.post("/checkout/", data={**data, **changes, "action": "place"})
+
+
+def shown_fields(page: str) -> dict:
+    """What the checkout form would send as the page shows it (typed values, ticks)."""
+    form = lxml.html.fromstring(page).get_element_by_id("checkout-form")
+    return dict(form.form_values())
+
+
+def apply_code(client, code: str, **typed):
+    """Type a code (and maybe change fields of the address) and press "Apply"."""
+    page = client.get("/checkout/").get_data(as_text=True)
+    data = {**shown_fields(page), **typed, "code": code, "action": "apply_code"}
+    return client.post("/checkout/", data=data, follow_redirects=True)

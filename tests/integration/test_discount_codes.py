@@ -34,6 +34,7 @@ from tests.integration.checkout_helpers import (
 )
 from tests.integration.en16931_rules import fatal
 from tests.integration.invoice_checks import NS, check_en16931, parse_ubl, pdf_text, text
+from tests.integration.one_page_helpers import apply_code
 from tests.integration.order_helpers import RACER_ADDRESS, service_id
 from tests.integration.race_helpers import at_once
 
@@ -84,9 +85,7 @@ def to_review(app, goods, items, email="gail@example.com"):
 
 
 def apply(client, code: str) -> str:
-    return client.post("/checkout/discount", data={"code": code}, follow_redirects=True).get_data(
-        as_text=True
-    )
+    return apply_code(client, code).get_data(as_text=True)
 
 
 def dollars(minor: int) -> str:

@@ -17,7 +17,14 @@ from tests.factories import AddressFactory
 from tests.factories.store import tent_and_stove
 from tests.integration.backoffice_helpers import errors_beside, flashes
 from tests.integration.checkout_helpers import pay, reviewed_token
-from tests.integration.one_page_helpers import place_from_page, shown_choice, shown_total, update
+from tests.integration.one_page_helpers import (
+    apply_code,
+    place_from_page,
+    shown_choice,
+    shown_fields,
+    shown_total,
+    update,
+)
 from tests.integration.order_helpers import service_id
 from tests.integration.race_helpers import at_once
 
@@ -150,7 +157,7 @@ def test_a_discount_code_on_the_one_page(client, store):
     db.session.commit()
     add(client, store["tent"], 1)
     update(client)
-    page = client.post("/checkout/discount", data={"code": "save10"}, follow_redirects=True)
+    page = apply_code(client, "save10")
     text = page.get_data(as_text=True)
     assert page.request.path == "/checkout/" and "Discount code SAVE10 applied." in flashes(text)
     assert 'id="discount"' in text
@@ -158,6 +165,73 @@ def test_a_discount_code_on_the_one_page(client, store):
     assert response.status_code == 303
     order = db.session.scalar(sa.select(Order))
     assert order.discount_code == "SAVE10" and order.discount_total == store["tent"].price // 10
+
+
+VANCOUVER = {"line1": "99 Granville St", "city": "Vancouver", "province": "BC"}
+
+
+@pytest.fixture
+def save10(app):
+    db.session.add(Discount(code="SAVE10", kind=PERCENT, percent=Decimal(10), min_subtotal=0))
+    db.session.commit()
+
+
+def test_a_code_applied_with_a_new_address_typed_keeps_and_prices_that_address(
+    client, store, save10
+):
+    add(client, store["tent"], 1)
+    update(client)
+    page = apply_code(client, "save10", **VANCOUVER, postal_code="V6B 1A1")
+    text = page.get_data(as_text=True)
+    assert flashes(text) == ["Discount code SAVE10 applied."]
+    assert 'value="Vancouver"' in text and "PST 7%" in text and 'id="discount"' in text
+    assert saved_choices()["address"]["postal_code"] == "V6B 1A1"
+
+
+def test_a_refused_code_still_keeps_the_new_address(client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    text = apply_code(client, "nope", **VANCOUVER, postal_code="V6B 1A1").get_data(as_text=True)
+    assert flashes(text) == ["There is no discount code NOPE."]
+    assert 'value="Vancouver"' in text and "PST 7%" in text and 'id="discount"' not in text
+    assert saved_choices().get("discount_code") is None
+
+
+def test_a_code_typed_but_not_applied_shows_its_total_before_anything_is_placed(
+    client, store, save10
+):
+    """ "Place order and pay" with a code typed and not applied: the page again, with the
+    code's total, and nothing placed; placing from that page takes the discount."""
+    add(client, store["tent"], 1)
+    update(client)
+    page = client.get("/checkout/").get_data(as_text=True)
+    response = place_from_page(client, page, code="save10")
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/"
+    assert orders_placed() == 0
+    text = client.get("/checkout/").get_data(as_text=True)
+    assert flashes(text) == [
+        "Discount code SAVE10 applied. Check the new total, then place your order."
+    ]
+    assert place_from_page(client, text).status_code == 303
+    assert db.session.scalar(sa.select(Order)).discount_code == "SAVE10"
+
+
+def test_removing_a_code_keeps_the_new_address_typed(client, store, save10):
+    add(client, store["tent"], 1)
+    update(client)
+    apply_code(client, "save10")
+    page = client.get("/checkout/").get_data(as_text=True)
+    data = {**shown_fields(page), **VANCOUVER, "postal_code": "V6B 1A1", "action": "remove_code"}
+    text = client.post("/checkout/", data=data, follow_redirects=True).get_data(as_text=True)
+    assert flashes(text) == ["Discount code removed."]
+    assert 'value="Vancouver"' in text and 'id="discount"' not in text
+
+
+def test_an_over_long_code_is_refused_with_a_message(client, store):
+    add(client, store["tent"], 1)
+    update(client)
+    text = apply_code(client, "X" * 41).get_data(as_text=True)
+    assert flashes(text) == ["A code has at most 40 characters."]
 
 
 def test_a_price_changed_between_showing_and_placing_places_nothing(client, store):
