@@ -82,9 +82,10 @@ def search_catalogue(
     values) holding facet choices; `page` counts from 1."""
     query = normalise(typed)
     exact = matching.code_hits(query.raw)
-    ids = _matches(query, exact)
+    ids, literal = _matches(query, exact)
     suggestion, showing = None, False
-    if len(ids) < FEW_RESULTS and not exact:  # a SKU or barcode typed is no typo
+    # a SKU or barcode typed is no typo, nor is text found as it was typed ("lamp")
+    if len(ids) < FEW_RESULTS and not exact and not literal:
         corrected = _corrected(query.words)
         its_ids = matching.word_hits(corrected) if corrected != query.words else []
         if its_ids:  # a correction is offered only when it finds something
@@ -107,12 +108,14 @@ def search_catalogue(
     )
 
 
-def _matches(query: SearchText, exact: list[int]) -> list[int]:
-    """Exact codes first, then the words by relevance, else substrings; each product once."""
+def _matches(query: SearchText, exact: list[int]) -> tuple[list[int], bool]:
+    """Exact codes first, then the words by relevance, else substrings; each product once;
+    and whether they are substrings (the text typed is inside their words, as typed)."""
     ids = exact + matching.word_hits(query.words)
-    if not ids:
-        ids = matching.substring_hits(query.raw)
-    return list(dict.fromkeys(ids))
+    if ids:
+        return list(dict.fromkeys(ids)), False
+    ids = matching.substring_hits(query.raw)
+    return ids, bool(ids)
 
 
 def _corrected(words: tuple[str, ...]) -> tuple[str, ...]:

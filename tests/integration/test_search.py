@@ -103,6 +103,15 @@ def test_a_query_that_finds_enough_suggests_nothing(client, store):
     assert "Did you mean" not in page
 
 
+def test_a_word_found_inside_a_name_is_no_typo(client, store):
+    """ "lamp" is in "Headlamp": that is what the customer wants, not the Camp Mug."""
+    lamp = ProductFactory(name="Trail Headlamp", category=store["tent"].category)
+    VariantFactory(product=lamp, sku="LMP-1", price=3900, stock=4)
+    db.session.commit()
+    page = search(client, "lamp")
+    assert names(page) == ["Trail Headlamp"] and "Did you mean" not in page
+
+
 def test_nonsense_finds_nothing_and_suggests_nothing(client, store):
     page = search(client, "zqxwvk")
     assert names(page) == [] and "No products match" in page
