@@ -1,7 +1,9 @@
 """The search index of the catalogue, kept by the database itself.
 
-What is indexed of a product is one view, `search_documents`: its name, its category's
-name, its active variants' option values, their SKUs and barcodes, its description.
+What is indexed of a product is one view, `search_documents`: its name, the names of its
+category and of the categories above it ("Kids" finds the jackets in Kids > Jackets; the
+view `category_paths` walks the tree), its active variants' option values, their SKUs and
+barcodes, its description.
 SQLite keeps it in two FTS5 tables: `search_words` (porter stemmer: "tents" finds "tent")
 and `search_trigrams` (trigram tokenizer: substrings of codes, and the words near a typo).
 PostgreSQL keeps it in `product_search`: a weighted tsvector (english config) under a GIN
@@ -13,10 +15,10 @@ statement that changes it, so the index follows every writer, whatever it is: th
 office's services, the demo seed, a bulk insert (bench/data.py), raw SQL, a rollback (the
 index rows roll back with the change). SQLAlchemy events would miss Core bulk writes.
 
-The schema is migration i15_search (a frozen copy of this, as every migration is of the
-models); `db.create_all()` (tests, benchmarks) builds it from here through the metadata's
-after_create event. None of these tables is in the models' metadata: `is_index_table` tells
-Alembic's comparison to leave them be.
+The schema is migrations i15_search and i15_search_paths (frozen copies of this, as
+every migration is of the models); `db.create_all()` (tests, benchmarks) builds it from
+here through the metadata's after_create event. None of these tables is in the models'
+metadata: `is_index_table` tells Alembic's comparison to leave them be.
 """
 
 import sqlalchemy as sa
@@ -32,18 +34,40 @@ def is_index_table(name: str) -> bool:
     return name in PG_TABLES or any(name == t or name.startswith(t + "_") for t in SQLITE_TABLES)
 
 
+# Each category with itself and every category above it (depth 0 is itself); the depth
+# bound only stops a loop, which the catalogue's services refuse anyway.
+CATEGORY_PATHS_VIEW = """
+CREATE VIEW category_paths AS
+WITH RECURSIVE paths(ancestor_id, category_id, depth) AS (
+  SELECT id, id, 0 FROM categories
+  UNION ALL
+  SELECT c.parent_id, paths.category_id, paths.depth + 1
+  FROM paths JOIN categories c ON c.id = paths.ancestor_id
+  WHERE c.parent_id IS NOT NULL AND paths.depth < 50
+)
+SELECT ancestor_id, category_id, depth FROM paths
+"""
+# The products in a category or below it, for a trigger on categories.
+PRODUCTS_BELOW = (
+    "SELECT p.id FROM products p JOIN category_paths cp ON cp.category_id = p.category_id"
+    " WHERE cp.ancestor_id = NEW.id"
+)
+
+
 def _documents_view(aggregate: str) -> str:
     return f"""
 CREATE VIEW search_documents AS
 SELECT p.id AS product_id,
        p.name AS name,
-       coalesce(c.name, '') AS category,
+       coalesce((SELECT {aggregate}(a.name, ' ') FROM category_paths cp
+                 JOIN categories a ON a.id = cp.ancestor_id
+                 WHERE cp.category_id = p.category_id), '') AS category,
        coalesce((SELECT {aggregate}(coalesce(v.option1, '') || ' ' || coalesce(v.option2, ''), ' ')
                  FROM variants v WHERE v.product_id = p.id AND v.is_active), '') AS options,
        coalesce((SELECT {aggregate}(v.sku || ' ' || coalesce(v.barcode, ''), ' ')
                  FROM variants v WHERE v.product_id = p.id AND v.is_active), '') AS codes,
        coalesce(p.description, '') AS description
-FROM products p LEFT JOIN categories c ON c.id = p.category_id
+FROM products p
 """
 
 
@@ -72,14 +96,21 @@ def _sqlite_refresh(ids: str) -> str:
     return " ".join(f"{statement};" for statement in forget + _sqlite_fill(ids))
 
 
+def _sqlite_category_trigger() -> str:
+    return (
+        "CREATE TRIGGER search_categories_au AFTER UPDATE OF name, parent_id ON categories"
+        f" BEGIN {_sqlite_refresh(PRODUCTS_BELOW)} END"
+    )
+
+
 def sqlite_statements() -> list[str]:
-    in_category = "SELECT id FROM products WHERE category_id = NEW.id"
     forget = "DELETE FROM search_words WHERE rowid = OLD.id;" \
              " DELETE FROM search_trigrams WHERE rowid = OLD.id;"  # fmt: skip
     return [
         "CREATE VIRTUAL TABLE search_words USING fts5(name, category, options, description,"
         " tokenize = 'porter unicode61 remove_diacritics 2')",
         "CREATE VIRTUAL TABLE search_trigrams USING fts5(words, codes, tokenize = 'trigram')",
+        CATEGORY_PATHS_VIEW,
         _documents_view("group_concat"),
         f"CREATE TRIGGER search_products_ai AFTER INSERT ON products BEGIN"
         f" {_sqlite_refresh('NEW.id')} END",
@@ -93,8 +124,7 @@ def sqlite_statements() -> list[str]:
         f" END",
         f"CREATE TRIGGER search_variants_ad AFTER DELETE ON variants BEGIN"
         f" {_sqlite_refresh('OLD.product_id')} END",
-        f"CREATE TRIGGER search_categories_au AFTER UPDATE OF name ON categories BEGIN"
-        f" {_sqlite_refresh(in_category)} END",
+        _sqlite_category_trigger(),
         # the rows there already (a migration of a running store)
         *_sqlite_fill("SELECT id FROM products"),
     ]
@@ -109,6 +139,7 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS search_products_au",
     "DROP TRIGGER IF EXISTS search_products_ai",
     "DROP VIEW IF EXISTS search_documents",
+    "DROP VIEW IF EXISTS category_paths",
     "DROP TABLE IF EXISTS search_trigrams",
     "DROP TABLE IF EXISTS search_words",
 ]
@@ -130,6 +161,7 @@ PG_STATEMENTS = [
     # suggestion is offered only when it finds something, so a word gone is harmless).
     "CREATE TABLE search_vocabulary (word text PRIMARY KEY)",
     "CREATE INDEX ix_search_vocabulary_word ON search_vocabulary USING gin (word gin_trgm_ops)",
+    CATEGORY_PATHS_VIEW,
     _documents_view("string_agg"),
     """
 CREATE FUNCTION search_refresh(pid integer) RETURNS void LANGUAGE sql AS $$
@@ -171,10 +203,10 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$""",
-    """
+    f"""
 CREATE FUNCTION search_category_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM search_refresh(id) FROM products WHERE category_id = NEW.id;
+  PERFORM search_refresh(below.id) FROM ({PRODUCTS_BELOW}) AS below;
   RETURN NULL;
 END $$""",
     "CREATE TRIGGER search_products AFTER INSERT OR DELETE OR UPDATE OF name, description,"
@@ -182,7 +214,7 @@ END $$""",
     "CREATE TRIGGER search_variants AFTER INSERT OR DELETE OR UPDATE OF product_id, sku, barcode,"
     " option1, option2, is_active ON variants FOR EACH ROW EXECUTE FUNCTION"
     " search_variant_changed()",
-    "CREATE TRIGGER search_categories AFTER UPDATE OF name ON categories FOR EACH ROW"
+    "CREATE TRIGGER search_categories AFTER UPDATE OF name, parent_id ON categories FOR EACH ROW"
     " EXECUTE FUNCTION search_category_changed()",
     "SELECT search_refresh(id) FROM products",  # the rows there already
 ]
@@ -194,6 +226,7 @@ PG_DROP = [
     "DROP FUNCTION IF EXISTS search_product_changed() CASCADE",
     "DROP FUNCTION IF EXISTS search_refresh(integer)",
     "DROP VIEW IF EXISTS search_documents",
+    "DROP VIEW IF EXISTS category_paths",
     "DROP TABLE IF EXISTS search_vocabulary",
     "DROP TABLE IF EXISTS product_search",
 ]

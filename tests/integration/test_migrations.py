@@ -266,3 +266,30 @@ def test_i15_indexes_the_products_already_there_and_goes_down_cleanly(empty_app)
         assert conn.execute(sa.text("SELECT count(*) FROM products")).scalar() > 0
     upgrade()
     assert name in client.get(f"/search?q={word}").text
+
+
+def test_i15_search_paths_finds_products_by_their_parent_category_and_goes_down(empty_app):
+    """A running store upgraded past i15_search_paths finds a product by the name of the
+    category above its own, at once (the search page kept before is not shown again);
+    going down, the index is as i15_search made it."""
+    revision = snapshot_files()[0].name.split(".")[0]
+    upgrade(revision=revision)
+    snapshots.load(db.engine, revision)
+    upgrade(revision="i15_order_cart")
+    with db.engine.connect() as conn:
+        name, parent = conn.execute(sa.text(
+            "SELECT p.name, top.name FROM products p JOIN categories c ON c.id = p.category_id"
+            " JOIN categories top ON top.id = c.parent_id WHERE p.is_active"
+            " AND NOT EXISTS (SELECT 1 FROM products o WHERE o.category_id = top.id)"
+            " ORDER BY p.id LIMIT 1"
+        )).one()  # fmt: skip
+    client = empty_app.test_client()
+    assert name not in client.get(f"/search?q={parent}").text
+
+    upgrade()
+
+    assert name in client.get(f"/search?q={parent}").text  # not the page kept before
+    db.session.rollback()
+    downgrade(revision="i15_order_cart")
+    assert name not in client.get(f"/search?q={parent}").text
+    assert name in client.get(f"/search?q={name}").text

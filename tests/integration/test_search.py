@@ -261,6 +261,39 @@ def test_the_index_follows_variants_and_categories(client, store):
     assert names(search(client, "cookware")) == ["Camp Mug"]
 
 
+@pytest.fixture
+def kids(store):
+    """Kids > Outerwear > Rain, and a puddle suit in Rain."""
+    top = save_category(name="Kids", parent_id=None)
+    outerwear = save_category(name="Outerwear", parent_id=top.id)
+    rain = save_category(name="Rain", parent_id=outerwear.id)
+    db.session.flush()
+    suit = ProductFactory(name="Puddle Suit", category=rain, description="Splash-proof.")
+    VariantFactory(product=suit, sku="KID-PDL", price=4900, stock=4)
+    db.session.commit()
+    return {"top": top, "outerwear": outerwear, "rain": rain}
+
+
+def test_the_words_of_a_parent_category_find_its_products(client, kids):
+    assert names(search(client, "kids")) == ["Puddle Suit"]
+    assert names(search(client, "kids outerwear")) == ["Puddle Suit"]
+    assert "Did you mean" not in search(client, "kid")
+
+
+def test_the_index_follows_a_parent_renamed_and_a_category_moved(client, kids):
+    save_category(name="Children", parent_id=None, category=kids["top"])
+    db.session.commit()
+    assert names(search(client, "children")) == ["Puddle Suit"]
+    assert names(search(client, "kids")) == []
+
+    sale = save_category(name="Clearance", parent_id=None)
+    db.session.flush()
+    save_category(name="Outerwear", parent_id=sale.id, category=kids["outerwear"])
+    db.session.commit()
+    assert names(search(client, "clearance")) == ["Puddle Suit"]
+    assert names(search(client, "children")) == []
+
+
 def test_a_product_deleted_leaves_the_index(client, store):
     mug = db.session.scalar(sa.select(Product).where(Product.name == "Camp Mug"))
     for variant in mug.variants:
