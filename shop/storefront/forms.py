@@ -23,7 +23,7 @@ from wtforms.validators import (
 )
 
 from shop.accounts.passwords import LONGEST_EXISTING
-from shop.addresses import PROVINCE_NAMES, postal_code_problem
+from shop.addresses import PROVINCE_NAMES, postal_code_problem, tidy_postal_code
 from shop.forms import EmptyForm, NewPassword, StoreForm, whole_number
 from shop.forms.fields import OneMessage
 
@@ -130,6 +130,7 @@ class AddressForm(StoreForm):
     province = SelectField("Province", choices=PROVINCES, validators=[DataRequired()])
     postal_code = StringField(
         "Postal code",
+        filters=[tidy_postal_code],
         validators=[
             DataRequired(),
             Regexp(POSTAL_CODE, message="Enter a postal code like K1A 0B1."),
