@@ -148,3 +148,16 @@ def test_the_address_book_tidies_the_postal_code_as_the_checkout_does(
     checkout = client.get("/checkout/").get_data(as_text=True)
     saved_choice = re.search(r'<select[^>]*id="saved_address".*?</select>', checkout, re.S)[0]
     assert "M5V 2T6" in saved_choice and "M5V2T6" not in saved_choice
+
+
+@pytest.mark.parametrize("where", ["checkout", "address book"])
+def test_a_province_not_in_the_list_is_refused_beside_the_province(client, customer, tent, where):
+    if where == "checkout":
+        add_tent(client, tent)
+        page = fill_address(client, province="ZZ", postal_code="M5V 2T6").get_data(as_text=True)
+    else:
+        log_in(client, customer.email)
+        data = {**TORONTO, "province": "ZZ", "postal_code": "M5V 2T6"}
+        page = client.post("/account/addresses/new", data=data).get_data(as_text=True)
+    assert errors_beside(page, "postal_code") == []
+    assert errors_beside(page, "province") == ["Choose your province."]
