@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.accounts import audit, passwords, roles, throttle
 from shop.accounts.errors import AccountError, AccountLocked
 from shop.accounts.models import ADDRESS_FIELDS, Address, LoginChallenge, User, new_session_token
-from shop.addresses import postal_code_problem
+from shop.addresses import postal_code_problem, tidy_postal_code
 from shop.db import end_reading, utcnow
 from shop.extensions import db
 from shop.links import public_url
@@ -311,7 +311,7 @@ def save_address(*, user: User, data: dict, address: Address | None = None) -> A
     for name in ADDRESS_FIELDS:
         value = data.get(name)
         setattr(address, name, value.strip() if isinstance(value, str) else value)
-    address.postal_code = address.postal_code.upper()
+    address.postal_code = tidy_postal_code(address.postal_code)
     if data.get("is_default") or not any(a.is_default for a in user.addresses if a is not address):
         _make_default(user, address)
     db.session.flush()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from shop.addresses import tidy_postal_code
 from shop.after_sale import cancellations
 from shop.billing.models import CREDIT_NOTE, INVOICE, Invoice
 from shop.extensions import db
@@ -68,10 +69,6 @@ def document_of_order(order: Order, number: str) -> Invoice | None:
 # --- "Track your order": a visitor without an account ----------------------------------
 
 
-def _postal(text: str) -> str:
-    return "".join(text.split()).upper()
-
-
 def found_by_email(order: Order, email_or_postal_code: str) -> bool:
     """Whether a found order was matched by its email (which lets the visitor act on it)
     rather than by its postal code (printed on the parcel: it only shows the order)."""
@@ -95,6 +92,6 @@ def find_order(*, number: str, email_or_postal_code: str) -> Order | None:
         return None
     email_ok = secrets.compare_digest(given.lower().encode(), order.email.lower().encode())
     postal_ok = secrets.compare_digest(
-        _postal(given).encode(), _postal(order.ship_postal_code).encode()
+        tidy_postal_code(given).encode(), tidy_postal_code(order.ship_postal_code).encode()
     )
     return order if (email_ok or postal_ok) else None

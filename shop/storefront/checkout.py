@@ -314,8 +314,6 @@ def _posted_address(form) -> tuple[str, dict] | None:
     data = form.data_for_service()
     for name in ("email", "saved_address", "service", "policy", "reviewed"):
         data.pop(name, None)
-    code = data["postal_code"].upper().replace(" ", "")
-    data["postal_code"] = f"{code[:3]} {code[3:]}"
     return form.email.data.strip().lower(), data
 
 

@@ -11,6 +11,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     Email,
     EqualTo,
@@ -18,12 +19,17 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from shop.accounts.passwords import LONGEST_EXISTING
-from shop.addresses import PROVINCE_NAMES, postal_code_problem
+from shop.addresses import (
+    PROVINCE_MESSAGE,
+    PROVINCE_NAMES,
+    postal_code_form_problem,
+    postal_code_problem,
+    tidy_postal_code,
+)
 from shop.forms import EmptyForm, NewPassword, StoreForm, whole_number
 from shop.forms.fields import OneMessage
 
@@ -33,7 +39,6 @@ MAX_QUANTITY = 999
 QUANTITY_MESSAGE = f"Enter a whole number from 1 to {MAX_QUANTITY}."
 
 PROVINCES = [SelectChoice(code, name) for code, name in PROVINCE_NAMES.items()]
-POSTAL_CODE = r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$"
 
 
 class QuantityField(OneMessage, IntegerField):
@@ -127,24 +132,30 @@ class AddressForm(StoreForm):
     line1 = StringField("Address", validators=[DataRequired(), Length(max=200)])
     line2 = StringField("Apartment, suite", validators=[Optional(), Length(max=200)])
     city = StringField("City", validators=[DataRequired(), Length(max=100)])
-    province = SelectField("Province", choices=PROVINCES, validators=[DataRequired()])
+    # AnyOf rather than the select's own check: its "Not a valid choice." says nothing.
+    province = SelectField(
+        "Province",
+        choices=PROVINCES,
+        validate_choice=False,
+        validators=[DataRequired(PROVINCE_MESSAGE), AnyOf(PROVINCE_NAMES, PROVINCE_MESSAGE)],
+    )
     postal_code = StringField(
-        "Postal code",
-        validators=[
-            DataRequired(),
-            Regexp(POSTAL_CODE, message="Enter a postal code like K1A 0B1."),
-        ],
+        "Postal code", filters=[tidy_postal_code], validators=[DataRequired()]
     )
     phone = StringField("Phone", validators=[Optional(), Length(max=30)])
     is_default = BooleanField("Use as my default address")
 
     def validate_postal_code(self, field) -> None:
-        """Its first letters must be the province's (the province decides the tax)."""
-        if field.errors or not self.province.data:
+        """Of Canada's form, and its first letters the province's (the province decides
+        the tax). A province not in the list is said beside the province (checked first,
+        as it comes first): here only the postal code's own form is checked then."""
+        if field.errors:
             return
-        problem = postal_code_problem(
-            country="CA", province=self.province.data, postal_code=field.data
-        )
+        problem = postal_code_form_problem(country="CA", postal_code=field.data)
+        if problem is None and not self.province.errors:
+            problem = postal_code_problem(
+                country="CA", province=self.province.data, postal_code=field.data
+            )
         if problem:
             raise ValidationError(problem)
 

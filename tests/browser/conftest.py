@@ -65,11 +65,12 @@ def add_to_cart(page, variant: str) -> None:
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
 
 
-def type_address_and_update(page) -> None:
-    """On the checkout page: the test address typed in, then "Update prices"."""
+def type_address_and_update(page, email: str | None = None) -> None:
+    """On the checkout page: the test address typed in (another email if given), then
+    "Update prices"."""
     from tests.integration.checkout_helpers import ADDRESS
 
-    page.get_by_label("Email for your receipt").fill(ADDRESS["email"])
+    page.get_by_label("Email for your receipt").fill(email or ADDRESS["email"])
     page.get_by_label("Full name").fill(ADDRESS["full_name"])
     page.get_by_label("Address", exact=True).fill(ADDRESS["line1"])
     page.get_by_label("City").fill(ADDRESS["city"])

@@ -3,6 +3,9 @@
 instead of Ontario's 13%). Checked at the address step, the address book, and again by
 the checkout itself, whatever way the address came."""
 
+import html
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -107,3 +110,54 @@ def test_the_address_book_refuses_it_beside_the_field_and_keeps_nothing(client, 
     )
     assert "Address saved." in flashes(saved.get_data(as_text=True))
     assert db.session.scalar(sa.select(Address.province)) == "ON"
+
+
+# --- what a person types: spaces anywhere, small letters, one form for every page ------
+
+NBSP = "\u00a0"
+STRAY_WHITESPACE = [" M5V 2T6", "M5V 2T6 ", "M5V  2T6", "M5V\t2T6", f"M5V{NBSP}2T6", "m5v2t6"]
+TORONTO = {"full_name": "Carla Customer", "line1": "1 King St W", "city": "Toronto"}
+
+
+def postal_code_shown(page: str) -> str:
+    """The value in the postal-code box of the page."""
+    return html.unescape(re.search(r'<input[^>]*id="postal_code"[^>]*value="([^"]*)"', page)[1])
+
+
+@pytest.mark.parametrize("typed", STRAY_WHITESPACE)
+def test_the_checkout_takes_a_postal_code_with_stray_whitespace_and_tidies_it(client, tent, typed):
+    add_tent(client, tent)
+    page = fill_address(client, province="ON", postal_code=typed).get_data(as_text=True)
+    assert errors_beside(page, "postal_code") == []
+    assert postal_code_shown(page) == "M5V 2T6"
+    address = carts.checkout_choices(db.session.scalar(sa.select(Cart)))["address"]
+    assert address["postal_code"] == "M5V 2T6"
+
+
+@pytest.mark.parametrize("typed", ["m5v2t6", f" m5v{NBSP} 2t6"])
+def test_the_address_book_tidies_the_postal_code_as_the_checkout_does(
+    client, customer, tent, typed
+):
+    log_in(client, customer.email)
+    data = {**TORONTO, "province": "ON", "postal_code": typed}
+    saved = client.post("/account/addresses/new", data=data, follow_redirects=True)
+    book = saved.get_data(as_text=True)
+    assert "Address saved." in flashes(book)
+    assert "M5V 2T6" in book and "M5V2T6" not in book
+    add_tent(client, tent)
+    checkout = client.get("/checkout/").get_data(as_text=True)
+    saved_choice = re.search(r'<select[^>]*id="saved_address".*?</select>', checkout, re.S)[0]
+    assert "M5V 2T6" in saved_choice and "M5V2T6" not in saved_choice
+
+
+@pytest.mark.parametrize("where", ["checkout", "address book"])
+def test_a_province_not_in_the_list_is_refused_beside_the_province(client, customer, tent, where):
+    if where == "checkout":
+        add_tent(client, tent)
+        page = fill_address(client, province="ZZ", postal_code="M5V 2T6").get_data(as_text=True)
+    else:
+        log_in(client, customer.email)
+        data = {**TORONTO, "province": "ZZ", "postal_code": "M5V 2T6"}
+        page = client.post("/account/addresses/new", data=data).get_data(as_text=True)
+    assert errors_beside(page, "postal_code") == []
+    assert errors_beside(page, "province") == ["Choose your province."]
