@@ -4,6 +4,7 @@ The walk over the URL map finds every route of the back office, so a route
 added later without @allow(...) fails here (and is refused to everyone).
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -22,14 +23,16 @@ from shop.extensions import db
 from shop.fulfilment import batches
 from shop.fulfilment.services import start_shipment
 from shop.payables import bills
+from shop.planning import demand
 from shop.purchasing import services as purchasing
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
 from tests.conftest import log_in
-from tests.factories import VariantFactory
+from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
+from tests.integration.test_reports_pages import sell_weekly
 
 OWNER_ONLY = {roles.OWNER}
 CATALOGUE_VIEW = {roles.OWNER, roles.SALES, roles.WAREHOUSE}
@@ -250,6 +253,7 @@ def rows(app, tax_class, staff):
     )  # fmt: skip
     db.session.add(authorised)
     db.session.commit()
+    forecast_one_variant(tax_class)
     return {
         "rma": authorised.number,
         "number": order.number,
@@ -279,6 +283,18 @@ def rows(app, tax_class, staff):
         "statement_id": statement.id,
         "bank_line_id": statement.lines[0].id,
     }
+
+
+def forecast_one_variant(tax_class) -> None:
+    """A lantern sold every week for 12 weeks, its forecast stored: the reorder list shows
+    it with its "Forecast" link."""
+    lantern = VariantFactory(
+        product=ProductFactory(name="Steady Lantern"), sku="LANTERN-1", price=2000, cost=800,
+        tax_class=tax_class, stock=3, stock__reorder_point=0, stock__reorder_quantity=10,
+    )  # fmt: skip
+    sell_weekly(lantern, weeks=12, units=5)
+    assert demand.refresh_forecasts(store_today()) == 1
+    db.session.commit()
 
 
 def bank_statement_of_one_line():
@@ -348,6 +364,33 @@ def test_each_staff_role_gets_403_exactly_where_it_is_not_allowed(app, rows, sta
                 assert response.status_code == 200, url
         else:
             assert response.status_code == 403, url
+
+
+def admin_links(page: str) -> set[str]:
+    """The addresses under /admin that a page links to (its menu, breadcrumbs, rows)."""
+    return {href.split("?")[0].split("#")[0]
+            for href in re.findall(r'<a [^>]*href="(/admin[^"]*)"', page)}  # fmt: skip
+
+
+def endpoint_of(app, path: str) -> str:
+    return app.url_map.bind("localhost").match(path, method="GET")[0]
+
+
+@pytest.mark.parametrize("role", roles.STAFF)
+def test_each_staff_role_is_shown_only_links_it_may_follow(app, rows, staff, role):
+    client = app.test_client()
+    log_in(client, staff[role].email)
+    dead_ends = set()
+    for method, url, endpoint in requests_for(app, rows):
+        if method != "GET" or role not in allowed_roles_of(app, endpoint):
+            continue
+        response = client.get(url)
+        if response.mimetype != "text/html":
+            continue
+        for link in admin_links(response.get_data(as_text=True)):
+            if role not in allowed_roles_of(app, endpoint_of(app, link)):
+                dead_ends.add((url, link))
+    assert sorted(dead_ends) == []
 
 
 def allowed_roles_of(app, endpoint):
