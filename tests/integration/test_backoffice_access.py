@@ -435,3 +435,36 @@ def test_an_id_no_row_could_have_is_not_found(app, staff):
     log_in(client, staff[roles.OWNER].email)
     assert client.get("/admin/products/99999999999999999999").status_code == 404
     assert client.get("/admin/stock/0/movements").status_code == 404
+
+
+def way_back(response) -> list[tuple[str, str]]:
+    """The links the error page's own text offers: (label, address)."""
+    section = re.search(
+        r'<section class="error-page">(.*?)</section>', response.get_data(as_text=True), re.S
+    )
+    return [
+        (label, href)
+        for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', section.group(1))
+    ]
+
+
+def test_a_refusal_inside_the_back_office_leads_staff_back_to_it(app, staff, customer):
+    sales = app.test_client()
+    log_in(sales, staff[roles.SALES].email)
+    refused = sales.get("/admin/reports/forecast")
+    assert refused.status_code == 403
+    assert way_back(refused)[0] == ("Back to the back office", "/admin/")
+    assert sales.get("/admin/").status_code == 200  # where it leads opens
+
+    warehouse = app.test_client()
+    log_in(warehouse, staff[roles.WAREHOUSE].email)
+    empty = warehouse.post("/admin/documents/packing-slips.pdf", data={})
+    assert empty.status_code == 400 and "Nothing to print" in empty.get_data(as_text=True)
+    assert way_back(empty)[0] == ("Back to the back office", "/admin/")
+
+    # Outside the back office, for a guest, and for a customer inside it: the shop.
+    assert way_back(app.test_client().get("/no-such-page")) == [("Back to the shop", "/")]
+    assert way_back(sales.get("/no-such-page")) == [("Back to the shop", "/")]
+    shopper = app.test_client()
+    log_in(shopper, customer.email)
+    assert way_back(shopper.get("/admin/")) == [("Back to the shop", "/")]
