@@ -10,7 +10,7 @@ from flask_login import current_user
 from backoffice.access import allow
 from backoffice.blueprint import bp
 from backoffice.forms.banking import MatchForm, OwnEntryForm, StatementUploadForm
-from backoffice.views import form_page, get_or_404, service_call
+from backoffice.views import form_page, found_page, get_or_404, page_number, service_call
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalLine
@@ -30,7 +30,7 @@ BOOKKEEPING = (roles.BOOKKEEPER,)
 def payouts_list():
     return render_template(
         "backoffice/payouts.html",
-        payouts=payouts.payouts_list(),
+        pagination=found_page(payouts.payouts_list(page=page_number())),
         clearing_difference=payouts.clearing_difference(),
     )
 
@@ -164,6 +164,8 @@ def bank_line_post(bank_line_id: int):
 def bank_unmatched():
     return render_template(
         "backoffice/bank_unmatched.html",
-        bank_lines=reconciliation.unmatched_bank_lines(),
-        journal_lines=reconciliation.unmatched_journal_lines(),
+        bank_lines=found_page(reconciliation.unmatched_bank_lines(page=page_number("lines"))),
+        journal_lines=found_page(
+            reconciliation.unmatched_journal_lines(page=page_number("entries"))
+        ),
     )

@@ -5,11 +5,19 @@ from collections.abc import Iterable
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 
 from shop.extensions import db
-from shop.views import MAX_ID, file_response, page_number, service_call, show_error
+from shop.views import (
+    MAX_ID,
+    file_response,
+    found_page,
+    page_number,
+    service_call,
+    show_error,
+)
 
 __all__ = [
     "file_response",
     "form_page",
+    "found_page",
     "get_or_404",
     "page_number",
     "search_text",

@@ -80,9 +80,9 @@ def file_response(body, filename: str, mimetype: str, *, inline: bool = False) -
     return response
 
 
-def page_number() -> int:
-    """The ?page= asked for, from 1 (text counts as 1); past MAX_PAGE, a 404."""
-    page = request.args.get("page", 1, type=int)
+def page_number(name: str = "page") -> int:
+    """The ?page= (or ?<name>=) asked for, from 1 (text counts as 1); past MAX_PAGE, a 404."""
+    page = request.args.get(name, 1, type=int)
     if page > MAX_PAGE:
         abort(404)
     return max(page, 1)

@@ -58,21 +58,24 @@ def statements() -> list[StatementTotals]:
     return [totals(s) for s in found]
 
 
-def unmatched_bank_lines(limit: int = 500) -> list[BankLine]:
-    return list(
-        db.session.scalars(
-            sa.select(BankLine)
-            .where(BankLine.journal_line_id.is_(None))
-            .order_by(BankLine.booked_on, BankLine.id)
-            .limit(limit)
-        )
+PER_PAGE = 50
+
+
+def unmatched_bank_lines(*, page: int = 1, per_page: int = PER_PAGE):
+    """Bank lines with no entry, newest first (today's import is on the first page)."""
+    query = (
+        sa.select(BankLine)
+        .where(BankLine.journal_line_id.is_(None))
+        .order_by(BankLine.booked_on.desc(), BankLine.id.desc())
     )
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)
 
 
-def unmatched_journal_lines(limit: int = 500) -> list[JournalLine]:
+def unmatched_journal_lines(*, page: int = 1, per_page: int = PER_PAGE):
+    """Lines on the Bank account on no statement, newest first."""
     query = (
         matching.unmatched_journal_lines_query()
         .options(contains_eager(JournalLine.entry))
         .order_by(JournalEntry.date.desc(), JournalLine.id.desc())
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)

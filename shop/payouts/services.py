@@ -215,12 +215,14 @@ def clearing_difference() -> int:
     return balance - (captured - fees - refunds - paid_out)
 
 
-def payouts_list(limit: int = 500) -> list[Payout]:
-    return list(
-        db.session.scalars(
-            sa.select(Payout)
-            .options(selectinload(Payout.entry), selectinload(Payout.reversal))
-            .order_by(Payout.arrival_date.desc(), Payout.id.desc())
-            .limit(limit)
-        )
+PER_PAGE = 50
+
+
+def payouts_list(*, page: int = 1, per_page: int = PER_PAGE):
+    """Payouts newest first (by the day they arrive): a year of daily payouts is pages."""
+    query = (
+        sa.select(Payout)
+        .options(selectinload(Payout.entry), selectinload(Payout.reversal))
+        .order_by(Payout.arrival_date.desc(), Payout.id.desc())
     )
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)

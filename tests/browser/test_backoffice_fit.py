@@ -17,6 +17,8 @@ PAGES = {
     "shipments": "/admin/shipments",
     "products": "/admin/products",
     "reorder list": "/admin/reorder",
+    "demand forecast": "/admin/reports/forecast",
+    "demand forecast of 30 days": "/admin/reports/forecast?period=30d",
 }
 
 

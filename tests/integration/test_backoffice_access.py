@@ -4,6 +4,7 @@ The walk over the URL map finds every route of the back office, so a route
 added later without @allow(...) fails here (and is refused to everyone).
 """
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -22,14 +23,16 @@ from shop.extensions import db
 from shop.fulfilment import batches
 from shop.fulfilment.services import start_shipment
 from shop.payables import bills
+from shop.planning import demand
 from shop.purchasing import services as purchasing
 from shop.returns.models import ReturnLine, ReturnRequest
 from shop.shipping.models import Box, Carrier, ShippingRate, ShippingService, ZoneRegion
 from shop.tax.models import TaxRate
 from tests.conftest import log_in
-from tests.factories import VariantFactory
+from tests.factories import ProductFactory, VariantFactory
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
+from tests.integration.test_reports_pages import sell_weekly
 
 OWNER_ONLY = {roles.OWNER}
 CATALOGUE_VIEW = {roles.OWNER, roles.SALES, roles.WAREHOUSE}
@@ -250,6 +253,7 @@ def rows(app, tax_class, staff):
     )  # fmt: skip
     db.session.add(authorised)
     db.session.commit()
+    forecast_one_variant(tax_class)
     return {
         "rma": authorised.number,
         "number": order.number,
@@ -279,6 +283,18 @@ def rows(app, tax_class, staff):
         "statement_id": statement.id,
         "bank_line_id": statement.lines[0].id,
     }
+
+
+def forecast_one_variant(tax_class) -> None:
+    """A lantern sold every week for 12 weeks, its forecast stored: the reorder list shows
+    it with its "Forecast" link."""
+    lantern = VariantFactory(
+        product=ProductFactory(name="Steady Lantern"), sku="LANTERN-1", price=2000, cost=800,
+        tax_class=tax_class, stock=3, stock__reorder_point=0, stock__reorder_quantity=10,
+    )  # fmt: skip
+    sell_weekly(lantern, weeks=12, units=5)
+    assert demand.refresh_forecasts(store_today()) == 1
+    db.session.commit()
 
 
 def bank_statement_of_one_line():
@@ -350,6 +366,33 @@ def test_each_staff_role_gets_403_exactly_where_it_is_not_allowed(app, rows, sta
             assert response.status_code == 403, url
 
 
+def admin_links(page: str) -> set[str]:
+    """The addresses under /admin that a page links to (its menu, breadcrumbs, rows)."""
+    return {href.split("?")[0].split("#")[0]
+            for href in re.findall(r'<a [^>]*href="(/admin[^"]*)"', page)}  # fmt: skip
+
+
+def endpoint_of(app, path: str) -> str:
+    return app.url_map.bind("localhost").match(path, method="GET")[0]
+
+
+@pytest.mark.parametrize("role", roles.STAFF)
+def test_each_staff_role_is_shown_only_links_it_may_follow(app, rows, staff, role):
+    client = app.test_client()
+    log_in(client, staff[role].email)
+    dead_ends = set()
+    for method, url, endpoint in requests_for(app, rows):
+        if method != "GET" or role not in allowed_roles_of(app, endpoint):
+            continue
+        response = client.get(url)
+        if response.mimetype != "text/html":
+            continue
+        for link in admin_links(response.get_data(as_text=True)):
+            if role not in allowed_roles_of(app, endpoint_of(app, link)):
+                dead_ends.add((url, link))
+    assert sorted(dead_ends) == []
+
+
 def allowed_roles_of(app, endpoint):
     with app.test_request_context():
         return allowed_roles(endpoint)
@@ -392,3 +435,36 @@ def test_an_id_no_row_could_have_is_not_found(app, staff):
     log_in(client, staff[roles.OWNER].email)
     assert client.get("/admin/products/99999999999999999999").status_code == 404
     assert client.get("/admin/stock/0/movements").status_code == 404
+
+
+def way_back(response) -> list[tuple[str, str]]:
+    """The links the error page's own text offers: (label, address)."""
+    section = re.search(
+        r'<section class="error-page">(.*?)</section>', response.get_data(as_text=True), re.S
+    )
+    return [
+        (label, href)
+        for href, label in re.findall(r'<a href="([^"]+)">([^<]+)</a>', section.group(1))
+    ]
+
+
+def test_a_refusal_inside_the_back_office_leads_staff_back_to_it(app, staff, customer):
+    sales = app.test_client()
+    log_in(sales, staff[roles.SALES].email)
+    refused = sales.get("/admin/reports/forecast")
+    assert refused.status_code == 403
+    assert way_back(refused)[0] == ("Back to the back office", "/admin/")
+    assert sales.get("/admin/").status_code == 200  # where it leads opens
+
+    warehouse = app.test_client()
+    log_in(warehouse, staff[roles.WAREHOUSE].email)
+    empty = warehouse.post("/admin/documents/packing-slips.pdf", data={})
+    assert empty.status_code == 400 and "Nothing to print" in empty.get_data(as_text=True)
+    assert way_back(empty)[0] == ("Back to the back office", "/admin/")
+
+    # Outside the back office, for a guest, and for a customer inside it: the shop.
+    assert way_back(app.test_client().get("/no-such-page")) == [("Back to the shop", "/")]
+    assert way_back(sales.get("/no-such-page")) == [("Back to the shop", "/")]
+    shopper = app.test_client()
+    log_in(shopper, customer.email)
+    assert way_back(shopper.get("/admin/")) == [("Back to the shop", "/")]

@@ -4,7 +4,9 @@ posted as bank charges; a file imported twice adds nothing; a broken or hostile 
 changes nothing."""
 
 import io
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ from shop.banking.statements import ImportResult
 from shop.extensions import db
 from shop.money import format_money
 from shop.payments.models import Payout
+from shop.payouts import services as payouts
 from tests.integration import test_stripe_checkout as checkout
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
 from tests.integration.bank_files import camt053, ofx
@@ -357,3 +360,78 @@ def test_two_people_cannot_match_one_entry_to_two_bank_lines(app, bookkeeper, en
     outcome = at_once(app, to_pine, to_pine_again)
     assert outcome.failed == [] and len(outcome.done) == 1 and len(outcome.refused) == 1
     assert db.session.get(BankLine, loose).journal_line_id == other
+
+
+# --- long lists page ---------------------------------------------------------------------
+
+A_YEAR_AGO = date(2026, 1, 1)
+DAYS = 51  # one more than a page
+
+
+def rows(page: str, attribute: str) -> list[str]:
+    """The rows of a list, top to bottom, by their data- attribute."""
+    return re.findall(rf'<tr {attribute}="([^"]+)"', page)
+
+
+def pager_links(page: str) -> list[tuple[str, dict]]:
+    """Each pager's links, top to bottom: (path, query arguments)."""
+    found = []
+    for nav in re.findall(r'<nav class="pager"[^>]*>(.*?)</nav>', page, re.S):
+        for href in re.findall(r'href="([^"]+)"', nav):
+            url = urlsplit(href)
+            found.append((url.path, dict(parse_qsl(url.query))))
+    return found
+
+
+def test_payouts_page_at_fifty_newest_first(app, bookkeeper):
+    for n in range(DAYS):
+        day = A_YEAR_AGO + timedelta(days=n)
+        payouts.record_payout(provider="demo", payout_id=f"demo:{day}", amount=1000 + n,
+                              currency="CAD", arrival_date=day)  # fmt: skip
+    db.session.commit()
+    newest, oldest = f"demo:{A_YEAR_AGO + timedelta(days=DAYS - 1)}", f"demo:{A_YEAR_AGO}"
+
+    first = text_of(bookkeeper.get("/admin/accounting/payouts"))
+    listed = rows(first, "data-payout")
+    assert len(listed) == 50 and listed[0] == newest and oldest not in listed
+    assert "Page 1 of 2" in first
+    assert pager_links(first) == [("/admin/accounting/payouts", {"page": "2"})]
+
+    second = text_of(bookkeeper.get("/admin/accounting/payouts?page=2"))
+    assert rows(second, "data-payout") == [oldest]
+    assert pager_links(second) == [("/admin/accounting/payouts", {"page": "1"})]
+    assert bookkeeper.get("/admin/accounting/payouts?page=3").status_code == 404
+
+
+def test_unmatched_bank_lines_and_entries_each_page_at_fifty_newest_first(app, bookkeeper, staff):
+    days = [A_YEAR_AGO + timedelta(days=n) for n in range(DAYS)]
+    charges = [(f"2026{n:04d}", day, f"-{n + 1}.00", "SRVCHG", "BANK FEE", "FEE", None)
+               for n, day in enumerate(days)]  # fmt: skip
+    statement = ofx(account=ACCOUNT, start=days[0], end=days[-1], closing="-1326.00",
+                    lines=charges)  # fmt: skip
+    assert upload(bookkeeper, statement, "year.ofx").status_code == 302
+    deposits = [
+        bank_entry(staff[roles.BOOKKEEPER], day, f"Deposit {n}", 100000 + n, chart.RECEIVABLE)
+        for n, day in enumerate(days)
+    ]
+    page_url = "/admin/accounting/bank/unmatched"
+
+    first = text_of(bookkeeper.get(page_url))
+    lines, entries = rows(first, "data-bank-ref"), rows(first, "data-entry")
+    assert len(lines) == 50 and lines[0] == charges[-1][0] and charges[0][0] not in lines
+    assert len(entries) == 50 and entries[0] == str(deposits[-1].entry_id)
+    assert str(deposits[0].entry_id) not in entries
+    assert first.count("Page 1 of 2") == 2
+    assert pager_links(first) == [
+        (page_url, {"lines": "2", "entries": "1"}), (page_url, {"entries": "2", "lines": "1"})
+    ]  # fmt: skip
+
+    # Paging one list keeps the other where it was.
+    both = text_of(bookkeeper.get(f"{page_url}?lines=2&entries=2"))
+    assert rows(both, "data-bank-ref") == [charges[0][0]]
+    assert rows(both, "data-entry") == [str(deposits[0].entry_id)]
+    assert pager_links(both) == [
+        (page_url, {"lines": "1", "entries": "2"}), (page_url, {"entries": "1", "lines": "2"})
+    ]  # fmt: skip
+    assert bookkeeper.get(f"{page_url}?lines=3").status_code == 404
+    assert bookkeeper.get(f"{page_url}?entries=3").status_code == 404
