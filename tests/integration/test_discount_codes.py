@@ -137,6 +137,24 @@ def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goo
     assert warehouse.get("/admin/discounts").status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("days", "field"),
+    [
+        ({"ends_on": "9999-12-31"}, "ends_on"),
+        ({"starts_on": "0001-01-01"}, "starts_on"),
+        ({"starts_on": "9999-12-31"}, "starts_on"),
+    ],
+)
+def test_a_day_out_of_the_calendar_is_refused_beside_its_field(app, staff, days, field):
+    sales = app.test_client()
+    log_in(sales, staff[roles.SALES].email)
+    form = {"code": "TESTG", "kind": "percent", "percent": "5", "is_active": "y", **days}
+    page = sales.post("/admin/discounts/new", data=form)
+    assert page.status_code == 422
+    assert errors_beside(text_of(page), field) == ["Choose a day from 1900-01-01 to 2999-12-31."]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 0
+
+
 # --- the customer's checkout --------------------------------------------------------
 
 
