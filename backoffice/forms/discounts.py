@@ -51,6 +51,9 @@ class DiscountCodeForm(BackofficeForm):
     category_ids = SelectMultipleField("Or these categories, with those below them", coerce=str)
     is_active = BooleanField("Active (customers can use it)", default=True)
 
+    # The service names the moments it keeps; their messages go beside the days typed.
+    service_fields = {"starts_at": "starts_on", "ends_at": "ends_on"}
+
     def __init__(self, *args, discount=None, **kwargs):
         super().__init__(*args, obj=discount, **kwargs)
         products = db.session.execute(

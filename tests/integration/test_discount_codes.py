@@ -121,7 +121,7 @@ def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goo
         ({"percent": "150"}, "percent", "Enter a percentage from 0 to 100."),
         ({"code": "X"}, "code", "A code has 3 to 40 letters, digits, dashes or underscores."),
         ({"code": "SPRING10"}, "code", "There is already a code SPRING10."),
-        ({"code": "NEW1", "starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends_at",
+        ({"code": "NEW1", "starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends_on",
          "The code must end after it starts."),
         ({"code": "NEW2", "kind": "amount", "amount": ""}, "amount",
          "Enter the amount the code takes off."),
@@ -129,7 +129,7 @@ def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goo
         page = owner.post("/admin/discounts/new", data={**form, **changes})
         assert page.status_code in (200, 422)
         assert message in text_of(page), (changes, flashes(text_of(page)))
-        if field in ("percent", "code"):
+        if field in ("percent", "code", "ends_on"):
             assert errors_beside(text_of(page), field) == [message]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 1
     warehouse = app.test_client()
