@@ -69,9 +69,7 @@ class DiscountCodeForm(BackofficeForm):
         self.amount.process_data(discount.amount)
         self.min_subtotal.process_data(discount.min_subtotal or None)
         self.starts_on.data = store_date(discount.starts_at) if discount.starts_at else None
-        self.ends_on.data = (
-            store_date(discount.ends_at) - timedelta(days=1) if discount.ends_at else None
-        )
+        self.ends_on.data = discount.last_day
         self.product_ids.data = [str(p.id) for p in discount.products]
         self.category_ids.data = [str(c.id) for c in discount.categories]
 

@@ -155,6 +155,17 @@ def test_a_day_out_of_the_calendar_is_refused_beside_its_field(app, staff, days,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 0
 
 
+def test_the_list_shows_the_last_day_the_edit_form_shows(app, staff):
+    owner = app.test_client()
+    log_in(owner, staff[roles.OWNER].email)
+    form = {"code": "JANUARY", "kind": "percent", "percent": "5", "is_active": "y",
+            "starts_on": "2027-01-01", "ends_on": "2027-01-31"}  # fmt: skip
+    assert owner.post("/admin/discounts/new", data=form).status_code == 302
+    assert "from Jan 1, 2027 until Jan 31, 2027" in text_of(owner.get("/admin/discounts"))
+    edit = text_of(owner.get(f"/admin/discounts/{db.session.scalar(sa.select(Discount.id))}"))
+    assert 'value="2027-01-31"' in edit
+
+
 # --- the customer's checkout --------------------------------------------------------
 
 
