@@ -162,6 +162,10 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     drafts = db.session.scalars(
         sa.select(PurchaseOrder).where(PurchaseOrder.status == st.DRAFT).order_by(PurchaseOrder.id)
     ).all()
+    assert flashes(text_of(client.get(response.headers["Location"]))) == [
+        f"Draft purchase orders {drafts[0].number}, {drafts[1].number} created: "
+        "check them and send them."
+    ]
     assert [(po.supplier_id, sorted((ln.variant.sku, ln.quantity) for ln in po.lines))
             for po in drafts] == [
         (stove.stock.supplier_id, [("STOVE-9", 5)]),
@@ -171,6 +175,21 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     assert tarp_line.unit_cost == 700  # the variant's cost
     # Drafts count as on order: nothing is left to reorder.
     assert "Nothing to reorder." in text_of(client.get("/admin/reorder"))
+
+
+def test_one_draft_from_the_reorder_list_is_it(app, classes, lamp, staff):
+    purchasing_stock(lamp, on_hand=2, reorder_point=5, reorder_quantity=10)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, staff["warehouse"].email)
+
+    response = client.post("/admin/reorder", data={"variant_ids": [str(lamp.id)]})
+
+    assert response.status_code == 302
+    draft = db.session.scalar(sa.select(PurchaseOrder))
+    assert flashes(text_of(client.get(response.headers["Location"]))) == [
+        f"Draft purchase order {draft.number} created: check it and send it."
+    ]
 
 
 def purchasing_stock(variant, *, on_hand, reorder_point, reorder_quantity):
