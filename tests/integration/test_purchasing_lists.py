@@ -315,6 +315,16 @@ def test_supplier_and_purchase_order_pages(app, stove, staff):
     assert "Receive goods" not in text_of(client.get(url))  # sales staff do not receive
 
 
+def test_a_draft_of_a_supplier_with_one_day_s_lead_time_says_one_day(app, staff):
+    supplier = SupplierFactory(name="Next Door Gear", lead_time_days=1)
+    po = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, staff["sales"].email)
+    page = text_of(client.get(f"/admin/purchase-orders/{po.id}"))
+    assert "when sent: the supplier's lead time (1 day)" in page
+
+
 def test_a_supplier_in_another_currency_gets_a_clear_message(app, staff):
     usd = SupplierFactory(name="Yankee Gear", currency="USD")
     with pytest.raises(Exception, match="USD"):
