@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Optional
 
 from backoffice.forms.accounting import PeriodForm
 from shop.books.tax_returns import FREQUENCIES, QUARTERLY
+from shop.formatting import local_date
 from shop.forms import StoreForm
 from shop.forms.fields import DayField, within_the_calendar
 
@@ -59,7 +60,8 @@ class CloseForm(StoreForm):
     def __init__(self, *args, month_ends=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.closed_through.choices = [
-            SelectChoice(d.isoformat(), f"{d:%B %Y} (through {d:%Y-%m-%d})") for d in month_ends
+            SelectChoice(d.isoformat(), f"{local_date(d, 'MMMM y')} (through {local_date(d)})")
+            for d in month_ends
         ]
 
 
