@@ -54,6 +54,12 @@ def local_datetime(value: datetime | None, format: str | None = None) -> str:
     return get_datetime_format(DATE_FORMAT, locale=locale).replace("{1}", day).replace("{0}", time)
 
 
+def full_stop(text: str) -> str:
+    """The text ending its sentence with one full stop: a time written "3:18 a.m." in the
+    store's locale already has it, and a second would read "3:18 a.m.."."""
+    return text if text.endswith(".") else text + "."
+
+
 def local_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str:
     """A day in the store's locale; a timestamp gives its day in the store's time zone."""
     if value is None:
