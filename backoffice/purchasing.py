@@ -267,14 +267,16 @@ def reorder():
                 form.variant_ids.data, current_user, quantities=form.quantities()
             )
         if call.ok:
-            flash(
-                f"Draft {'purchase order' if len(made) == 1 else 'purchase orders'} "
-                f"{', '.join(po.number for po in made)} created: "
-                "check them and send them.",
-                "success",
-            )
+            flash(_drafts_made(made), "success")
             return redirect(url_for("backoffice.purchase_orders", status=st.DRAFT))
     return form_page("backoffice/reorder.html", form=form, rows=rows)
+
+
+def _drafts_made(made) -> str:
+    numbers = ", ".join(po.number for po in made)
+    if len(made) == 1:
+        return f"Draft purchase order {numbers} created: check it and send it."
+    return f"Draft purchase orders {numbers} created: check them and send them."
 
 
 @bp.get("/backorders")

@@ -30,6 +30,7 @@ from shop.books import exports, ledgers, tax_returns
 from shop.clock import store_date
 from shop.db import utcnow
 from shop.extensions import db
+from shop.formatting import local_date
 
 BOOKKEEPING = (roles.BOOKKEEPER,)
 
@@ -143,7 +144,7 @@ def periods_page():
                 date.fromisoformat(form.closed_through.data), user=current_user, today=_today()
             )
         if call.ok:
-            flash(f"The books are closed through {close.closed_through:%Y-%m-%d}.", "success")
+            flash(f"The books are closed through {local_date(close.closed_through)}.", "success")
             return redirect(url_for("backoffice.periods_page"))
     return _close_page(form)
 
@@ -156,5 +157,7 @@ def periods_reopen():
         with service_call() as call:
             close = periods.reopen(user=current_user)
         if call.ok:
-            flash(f"Reopened the books closed through {close.closed_through:%Y-%m-%d}.", "success")
+            flash(
+                f"Reopened the books closed through {local_date(close.closed_through)}.", "success"
+            )
     return redirect(url_for("backoffice.periods_page"))

@@ -8,6 +8,7 @@ which import nothing of the app) write their dates in the same DATE_FORMAT.
 """
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -53,6 +54,12 @@ def local_datetime(value: datetime | None, format: str | None = None) -> str:
     return get_datetime_format(DATE_FORMAT, locale=locale).replace("{1}", day).replace("{0}", time)
 
 
+def full_stop(text: str) -> str:
+    """The text ending its sentence with one full stop: a time written "3:18 a.m." in the
+    store's locale already has it, and a second would read "3:18 a.m.."."""
+    return text if text.endswith(".") else text + "."
+
+
 def local_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str:
     """A day in the store's locale; a timestamp gives its day in the store's time zone."""
     if value is None:
@@ -63,14 +70,17 @@ def local_date(value: date | datetime | None, format: str = DATE_FORMAT) -> str:
     return format_date(value, format, locale=current_app.config["LOCALE"])
 
 
-def plural(count: int | None, singular: str, many: str | None = None) -> str:
+def plural(count, singular: str, many: str | None = None, digits: int = 0) -> str:
     """A count and its noun agreeing by the locale's plural rules: "1 order", "2 orders",
-    "1,250 units"; `many` for a noun that does not just take an s ("1 box", "3 boxes")."""
+    "1,250 units"; `many` for a noun that does not just take an s ("1 box", "3 boxes").
+    `digits` for a measure shown with decimals ("1.5 units a week"): the noun agrees with
+    the number as shown (1.04 shows as "1 unit")."""
     if count is None:
         count = 0
     locale = Locale.parse(current_app.config["LOCALE"])
-    noun = singular if locale.plural_form(abs(count)) == "one" else (many or singular + "s")
-    return f"{local_number(count, 0)} {noun}"
+    shown = abs(count) if not digits else abs(round(Decimal(str(count)), digits).normalize())
+    noun = singular if locale.plural_form(shown) == "one" else (many or singular + "s")
+    return f"{local_number(count, digits)} {noun}"
 
 
 def local_number(value, digits: int = 1) -> str:

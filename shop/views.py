@@ -25,9 +25,13 @@ class IdConverter(IntegerConverter):
 
 
 def show_error(form, err: DomainError) -> None:
-    """Undo the failed change; put the service's message beside its field, or on top."""
+    """Undo the failed change; put the service's message beside its field, or on top.
+
+    A form whose fields are named otherwise than what the service takes (a day typed for
+    a moment kept) says which of its fields is which in `service_fields`."""
     db.session.rollback()
-    field = getattr(form, err.field, None) if err.field else None
+    name = getattr(form, "service_fields", {}).get(err.field, err.field)
+    field = getattr(form, name, None) if name else None
     if field is not None:
         field.errors = [*field.errors, err.message]
     else:

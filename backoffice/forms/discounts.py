@@ -20,6 +20,7 @@ from shop.forms.fields import (
     at_most,
     stripped,
     upper_code,
+    within_the_calendar,
 )
 
 
@@ -38,8 +39,10 @@ class DiscountCodeForm(BackofficeForm):
     percent = PercentField("Percentage off the goods (for a percentage)")
     amount = MoneyField("Amount off the goods (for an amount)")
     min_subtotal = MoneyField("Only when the goods come to at least (empty: any)")
-    starts_on = DayField("First day (empty: from now)", validators=[Optional()])
-    ends_on = DayField("Last day (empty: no end)", validators=[Optional()])
+    starts_on = DayField(
+        "First day (empty: from now)", validators=[Optional(), within_the_calendar]
+    )
+    ends_on = DayField("Last day (empty: no end)", validators=[Optional(), within_the_calendar])
     max_uses = WholeNumberField("Uses in all (empty: no limit)", validators=[Optional()])
     max_uses_per_customer = WholeNumberField(
         "Uses per customer, by email (empty: no limit)", validators=[Optional()]
@@ -47,6 +50,9 @@ class DiscountCodeForm(BackofficeForm):
     product_ids = SelectMultipleField("Only these products (none chosen: everything)", coerce=str)
     category_ids = SelectMultipleField("Or these categories, with those below them", coerce=str)
     is_active = BooleanField("Active (customers can use it)", default=True)
+
+    # The service names the moments it keeps; their messages go beside the days typed.
+    service_fields = {"starts_at": "starts_on", "ends_at": "ends_on"}
 
     def __init__(self, *args, discount=None, **kwargs):
         super().__init__(*args, obj=discount, **kwargs)
@@ -63,9 +69,7 @@ class DiscountCodeForm(BackofficeForm):
         self.amount.process_data(discount.amount)
         self.min_subtotal.process_data(discount.min_subtotal or None)
         self.starts_on.data = store_date(discount.starts_at) if discount.starts_at else None
-        self.ends_on.data = (
-            store_date(discount.ends_at) - timedelta(days=1) if discount.ends_at else None
-        )
+        self.ends_on.data = discount.last_day
         self.product_ids.data = [str(p.id) for p in discount.products]
         self.category_ids.data = [str(c.id) for c in discount.categories]
 

@@ -1,28 +1,19 @@
 """The forms of the statements, tax returns and period close pages."""
 
-from datetime import date
-
-from wtforms import BooleanField, Form, SelectField, ValidationError
+from wtforms import BooleanField, Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
 from backoffice.forms.accounting import PeriodForm
 from shop.books.tax_returns import FREQUENCIES, QUARTERLY
+from shop.formatting import local_date
 from shop.forms import StoreForm
-from shop.forms.fields import DayField
-
-# The books' days: a statement reaches back a period and forward a day from the one asked,
-# which the calendar's first and last days (0001-01-01, 9999-12-31) have no room for.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def within_the_books(form, field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.")
+from shop.forms.fields import DayField, within_the_calendar
 
 
 def _books_day(label: str) -> DayField:
-    return DayField(label, validators=[Optional(), within_the_books])
+    # A statement reaches back a period and forward a day from the one asked.
+    return DayField(label, validators=[Optional(), within_the_calendar])
 
 
 class StatementPeriodForm(PeriodForm):
@@ -69,7 +60,8 @@ class CloseForm(StoreForm):
     def __init__(self, *args, month_ends=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.closed_through.choices = [
-            SelectChoice(d.isoformat(), f"{d:%B %Y} (through {d:%Y-%m-%d})") for d in month_ends
+            SelectChoice(d.isoformat(), f"{local_date(d, 'MMMM y')} (through {local_date(d)})")
+            for d in month_ends
         ]
 
 

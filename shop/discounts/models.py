@@ -1,11 +1,12 @@
 """A discount code and each use of it."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.clock import store_date
 from shop.db import Base, TimestampMixin, UTCDateTime, utcnow
 
 PERCENT = "percent"
@@ -53,6 +54,14 @@ class Discount(TimestampMixin, Base):
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day the code is good for, in the store's time zone: it ends at the
+        midnight after that day, which is the next day's date."""
+        if self.ends_at is None:
+            return None
+        return store_date(self.ends_at - timedelta(microseconds=1))
 
     @property
     def limited_to_some_goods(self) -> bool:

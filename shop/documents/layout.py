@@ -84,6 +84,13 @@ class Formats:
     def decimal(self, value: Decimal, pattern: str) -> str:
         return clean(format_decimal(value, pattern, locale=self.locale))
 
+    def plural(self, count: int, singular: str, many: str | None = None) -> str:
+        """A count and its noun, as shop.formatting.plural writes them ("1 order", "2
+        orders"); here, because the documents are handed their locale, not the app's."""
+        form = Locale.parse(self.locale).plural_form(abs(count))
+        noun = singular if form == "one" else (many or singular + "s")
+        return f"{self.decimal(Decimal(count), '#,##0')} {noun}"
+
     def kilograms(self, grams: int) -> str:
         return f"{self.decimal(Decimal(grams) / 1000, '#,##0.00')} kg"
 

@@ -93,10 +93,9 @@ def render_pick_list(
     picked = {number for row in rows for number in row.per_order}
 
     blocks = [text_block(["Pick list"], font=BOLD, size=20)]
-    summary = (
-        f"Printed {printed}. {sum(r.quantity for r in rows)} units of {len(rows)} items "
-        f"for {len(numbers)} order{'s' if len(numbers) != 1 else ''}."
-    )
+    units = formats.plural(sum(r.quantity for r in rows), "unit")
+    items, order_count = formats.plural(len(rows), "item"), formats.plural(len(numbers), "order")
+    summary = f"Printed {printed}. {units} of {items} for {order_count}."
     blocks.append(text_block([summary], size=10, leading=16))
     order_lines = wrap("Orders: " + ", ".join(numbers), REGULAR, 9, CONTENT_WIDTH, max_lines=12)
     blocks.append(text_block(order_lines))
@@ -135,7 +134,7 @@ def render_pick_list(
         canvas.drawString(MARGIN, top - 10, fit(clean(store_name) or "Pick list", BOLD, 10, 300))
         canvas.setFont(REGULAR, 9)
         canvas.drawRightString(
-            PAGE_WIDTH - MARGIN, top - 10, f"Pick list, {printed}, {len(numbers)} orders"
+            PAGE_WIDTH - MARGIN, top - 10, f"Pick list, {printed}, {order_count}"
         )
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, StopValidation
+from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 
 from shop.forms import whole_number
 from shop.money import to_decimal, to_minor_units
@@ -135,6 +135,16 @@ class DayField(DateField):
         except ValueError:
             self.data = None
             raise ValueError("Enter a date like 2026-03-31.") from None
+
+
+# The days a form takes. The calendar's own first and last days (0001-01-01, 9999-12-31)
+# leave no room for the day after, the period before or a time zone's offset.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def within_the_calendar(form, field):
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.")
 
 
 def upper_code(value):

@@ -8,6 +8,7 @@ from shop.db import Base, UTCDateTime, utcnow
 
 PAID = "paid"
 FAILED = "failed"
+PAYOUT_LABELS = {PAID: "Paid", FAILED: "Failed"}
 
 
 class Payout(Base):
@@ -34,3 +35,7 @@ class Payout(Base):
 
     entry: Mapped[JournalEntry | None] = relationship(foreign_keys=[entry_id])
     reversal: Mapped[JournalEntry | None] = relationship(foreign_keys=[reversal_id])
+
+    @property
+    def status_label(self) -> str:
+        return PAYOUT_LABELS.get(self.status, self.status)

@@ -45,6 +45,7 @@ from shop.storefront.forms import (
 )
 from shop.storefront.helpers import (
     ORDERS,
+    full_stop,
     local_datetime,
     may_act_on,
     order_link,
@@ -514,7 +515,7 @@ def _to_stripe(order):
         db.session.rollback()
         flash(
             f"{err.message} Your order {order.number} is saved and its items are reserved "
-            f"until {local_datetime(order.expires_at, 'short')}.",
+            f"until {full_stop(local_datetime(order.expires_at))}",
             "error",
         )
         return redirect(order_link(order))

@@ -9,6 +9,7 @@ from shop import media
 from shop.accounts import roles
 from shop.cart.services import item_count
 from shop.formatting import (
+    full_stop,
     local_date,
     local_datetime,
     local_number,
@@ -105,6 +106,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["date"] = local_date
     app.jinja_env.filters["number"] = local_number
     app.jinja_env.filters["percent"] = local_percent
+    app.jinja_env.filters["full_stop"] = full_stop  # {{ at|datetime|full_stop }} ends a sentence
     app.jinja_env.filters["plural"] = plural  # {{ n|plural("order") }}: "1 order", "2 orders"
     app.jinja_env.filters["event_text"] = event_text  # an order event's sentence
     app.jinja_env.globals["reason_labels"] = reasons.LABELS

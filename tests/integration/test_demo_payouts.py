@@ -3,17 +3,20 @@ its payments of the day less their fees, however often (or how many at once) it 
 
 from datetime import timedelta
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
 from shop.accounting import chart
 from shop.accounting import services as books
 from shop.accounting.models import JournalEntry
+from shop.accounts import roles
 from shop.clock import store_date
 from shop.extensions import db
 from shop.payments.models import Payout
 from shop.payouts import services as payouts
-from tests.conftest import CLOCK_START
+from tests.conftest import CLOCK_START, log_in
+from tests.integration.backoffice_helpers import text_of
 from tests.integration.books_helpers import balances
 from tests.integration.checkout_helpers import seed_reference_data
 from tests.integration.order_helpers import buy
@@ -97,3 +100,24 @@ def test_a_month_an_older_demo_history_paid_out_in_one_summary_is_not_paid_again
     clock.shift(timedelta(days=1))
     assert payouts.pay_out_demo() == []
     assert balances()[chart.CLEARING] == 0 and payouts.clearing_difference() == 0
+
+
+def test_the_payouts_list_says_paid_or_failed_in_words(app, stove, staff):
+    on = store_date(CLOCK_START)
+    for payout_id in ("demo:paid", "demo:failed"):
+        payouts.record_payout(
+            provider="demo", payout_id=payout_id, amount=5000, currency="CAD", arrival_date=on
+        )
+    payouts.fail_payout(
+        provider="demo", payout_id="demo:failed", amount=5000, currency="CAD", on=on
+    )
+    db.session.commit()
+    bookkeeper = app.test_client()
+    log_in(bookkeeper, staff[roles.BOOKKEEPER].email)
+
+    doc = lxml.html.fromstring(text_of(bookkeeper.get("/admin/accounting/payouts")))
+    status = {
+        row.get("data-payout"): row.xpath("td")[4].text_content().strip()
+        for row in doc.xpath("//table[@class='payouts']/tbody/tr[@data-payout]")
+    }
+    assert status == {"demo:paid": "Paid", "demo:failed": "Failed"}

@@ -120,7 +120,7 @@ def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goo
         ({"percent": "150"}, "percent", "Enter a percentage from 0 to 100."),
         ({"code": "X"}, "code", "A code has 3 to 40 letters, digits, dashes or underscores."),
         ({"code": "SPRING10"}, "code", "There is already a code SPRING10."),
-        ({"code": "NEW1", "starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends_at",
+        ({"code": "NEW1", "starts_on": "2027-02-01", "ends_on": "2027-01-01"}, "ends_on",
          "The code must end after it starts."),
         ({"code": "NEW2", "kind": "amount", "amount": ""}, "amount",
          "Enter the amount the code takes off."),
@@ -128,12 +128,41 @@ def test_the_owner_makes_a_code_and_bad_input_saves_nothing(app, staff, shop_goo
         page = owner.post("/admin/discounts/new", data={**form, **changes})
         assert page.status_code in (200, 422)
         assert message in text_of(page), (changes, flashes(text_of(page)))
-        if field in ("percent", "code"):
+        if field in ("percent", "code", "ends_on"):
             assert errors_beside(text_of(page), field) == [message]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 1
     warehouse = app.test_client()
     log_in(warehouse, staff[roles.WAREHOUSE].email)
     assert warehouse.get("/admin/discounts").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("days", "field"),
+    [
+        ({"ends_on": "9999-12-31"}, "ends_on"),
+        ({"starts_on": "0001-01-01"}, "starts_on"),
+        ({"starts_on": "9999-12-31"}, "starts_on"),
+    ],
+)
+def test_a_day_out_of_the_calendar_is_refused_beside_its_field(app, staff, days, field):
+    sales = app.test_client()
+    log_in(sales, staff[roles.SALES].email)
+    form = {"code": "TESTG", "kind": "percent", "percent": "5", "is_active": "y", **days}
+    page = sales.post("/admin/discounts/new", data=form)
+    assert page.status_code == 422
+    assert errors_beside(text_of(page), field) == ["Choose a day from 1900-01-01 to 2999-12-31."]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Discount)) == 0
+
+
+def test_the_list_shows_the_last_day_the_edit_form_shows(app, staff):
+    owner = app.test_client()
+    log_in(owner, staff[roles.OWNER].email)
+    form = {"code": "JANUARY", "kind": "percent", "percent": "5", "is_active": "y",
+            "starts_on": "2027-01-01", "ends_on": "2027-01-31"}  # fmt: skip
+    assert owner.post("/admin/discounts/new", data=form).status_code == 302
+    assert "from Jan 1, 2027 until Jan 31, 2027" in text_of(owner.get("/admin/discounts"))
+    edit = text_of(owner.get(f"/admin/discounts/{db.session.scalar(sa.select(Discount.id))}"))
+    assert 'value="2027-01-31"' in edit
 
 
 # --- the customer's checkout --------------------------------------------------------

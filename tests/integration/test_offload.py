@@ -90,6 +90,7 @@ def test_refresh_queues_the_job_and_the_page_shows_its_run_done(app, staff, lant
     status = re.search(r'id="refresh-run" data-status="done">\s*(.*?)\s*</p>', page, re.S)
     assert status and status.group(1).startswith("Refresh finished at ")
     assert status.group(1).endswith(run.result)
+    assert re.search(rf"Last computed: {ONE_MOMENT}</p>", page)
     assert 'http-equiv="refresh"' not in page  # done: nothing to wait for
 
 
@@ -106,6 +107,7 @@ def test_a_second_press_while_a_run_is_going_queues_nothing(app, staff, lantern)
     assert [r.period for r in job_runs("forecasts.refresh")] == ["asked:earlier"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DemandForecast)) == 0
     assert 'data-status="running">' in page and "Refresh running since " in page
+    assert re.search(rf"Refresh running since {ONE_MOMENT}\s*</p>", page)
     assert '<meta http-equiv="refresh" content="10">' in page  # it looks again by itself
 
 
@@ -157,6 +159,11 @@ def packing(app):
     order = buy(app, [(tent, 4)], email="gail@example.com")
     line = order.lines[0]
     return [make_shipment(order, [(line, 1)], number=f"SH-200{n}") for n in range(1, 5)]
+
+
+# A moment as the pages write it in en_CA, ending a sentence with one full stop: the time's
+# own "a.m." ends the sentence ("Dec 3, 2026, 3:18 a.m."), with no second stop after it.
+ONE_MOMENT = r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[ap]\.m\."
 
 
 def pdf_text(data: bytes) -> str:
@@ -235,6 +242,7 @@ def test_a_batch_still_being_made_says_so_and_gives_no_file(app, staff, packing)
     client = signed_in(app, warehouse)
     page = text_of(client.get(f"/admin/documents/batches/{batch.token}"))
     assert 'data-status="preparing"' in page and "Being prepared." in page
+    assert re.search(rf"Asked for {ONE_MOMENT}</p>", page)
     assert '<meta http-equiv="refresh"' in page
     assert client.get(f"/admin/documents/batches/{batch.token}.pdf").status_code == 404
 

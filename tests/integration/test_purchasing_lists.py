@@ -162,6 +162,10 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     drafts = db.session.scalars(
         sa.select(PurchaseOrder).where(PurchaseOrder.status == st.DRAFT).order_by(PurchaseOrder.id)
     ).all()
+    assert flashes(text_of(client.get(response.headers["Location"]))) == [
+        f"Draft purchase orders {drafts[0].number}, {drafts[1].number} created: "
+        "check them and send them."
+    ]
     assert [(po.supplier_id, sorted((ln.variant.sku, ln.quantity) for ln in po.lines))
             for po in drafts] == [
         (stove.stock.supplier_id, [("STOVE-9", 5)]),
@@ -171,6 +175,21 @@ def test_reorder_list_suggests_quantities_and_makes_one_draft_per_supplier(
     assert tarp_line.unit_cost == 700  # the variant's cost
     # Drafts count as on order: nothing is left to reorder.
     assert "Nothing to reorder." in text_of(client.get("/admin/reorder"))
+
+
+def test_one_draft_from_the_reorder_list_is_it(app, classes, lamp, staff):
+    purchasing_stock(lamp, on_hand=2, reorder_point=5, reorder_quantity=10)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, staff["warehouse"].email)
+
+    response = client.post("/admin/reorder", data={"variant_ids": [str(lamp.id)]})
+
+    assert response.status_code == 302
+    draft = db.session.scalar(sa.select(PurchaseOrder))
+    assert flashes(text_of(client.get(response.headers["Location"]))) == [
+        f"Draft purchase order {draft.number} created: check it and send it."
+    ]
 
 
 def purchasing_stock(variant, *, on_hand, reorder_point, reorder_quantity):
@@ -294,6 +313,16 @@ def test_supplier_and_purchase_order_pages(app, stove, staff):
     assert "is sent, not a draft" in " ".join(flashes(text_of(response)))
     assert len(mails("purchase_order")) == 1
     assert "Receive goods" not in text_of(client.get(url))  # sales staff do not receive
+
+
+def test_a_draft_of_a_supplier_with_one_day_s_lead_time_says_one_day(app, staff):
+    supplier = SupplierFactory(name="Next Door Gear", lead_time_days=1)
+    po = purchasing.create_purchase_order(supplier_id=supplier.id, user=None)
+    db.session.commit()
+    client = app.test_client()
+    log_in(client, staff["sales"].email)
+    page = text_of(client.get(f"/admin/purchase-orders/{po.id}"))
+    assert "when sent: the supplier's lead time (1 day)" in page
 
 
 def test_a_supplier_in_another_currency_gets_a_clear_message(app, staff):

@@ -260,7 +260,7 @@ def test_the_csv_keeps_the_filters_of_the_page(store, owner):
 
 
 def period_days(page: str) -> int:
-    return int(re.search(r"\((\d+) days\), compared with", page).group(1))
+    return int(re.search(r"\((\d+) days?\), compared with", page).group(1))
 
 
 @pytest.mark.parametrize("url", ["/admin/", *REPORT_PAGES])
@@ -302,6 +302,15 @@ def test_chosen_days_without_a_first_day_say_so_beside_the_field(store, owner):
     page = text_of(response)
     assert period_days(page) == 30
     assert errors_beside(page, "date_from") == ["Choose the first day, or a named period."]
+
+
+def test_one_chosen_day_is_one_day(store, owner):
+    today = local_today()
+    page = text_of(
+        owner.get(f"/admin/reports/sales?period=custom&date_from={today}&date_to={today}")
+    )
+    assert "(1 day), compared with" in page
+    assert "(1 days)" not in page
 
 
 def test_bad_filters_still_give_the_default_csv(store, owner):
@@ -348,6 +357,21 @@ def reorder_rows(client) -> dict[str, dict[str, str]]:
 
 def token_in(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def test_a_forecast_of_one_unit_a_week_over_one_day_says_unit_and_day(app, owner, tax_class):
+    variant = VariantFactory(
+        product=ProductFactory(name="Slow Candle"), sku="CANDLE-1", price=500, cost=200,
+        tax_class=tax_class, stock=30, stock__lead_time_days=1,
+    )  # fmt: skip
+    sell_weekly(variant, weeks=12, units=1)
+
+    doc = lxml.html.fromstring(text_of(owner.get(f"/admin/reports/forecast/{variant.id}")))
+    lead_time = doc.xpath('//li[@data-tile="Lead time"]/strong')[0].text_content()
+    assert lead_time == "1 day"
+    assert "level 1 unit a week" in " ".join(
+        doc.xpath('//p[@class="help"]')[0].text_content().split()
+    )
 
 
 class TestForecastRefresh:

@@ -185,6 +185,18 @@ def test_a_defective_return_is_authorised_received_restocked_scrapped_and_refund
     assert [k for k in kinds if k in steps] == steps
 
 
+def test_a_window_of_one_day_reads_one_day(app, tent):
+    from shop.store_details.services import store_settings
+
+    order = ship_everything(buy(app, [(tent, 1)], email=GAIL))
+    store_settings().return_window_days = 1
+    db.session.commit()
+    page = page_text(
+        app.test_client().get(f"/orders/{order.number}/returns/new?t={order.access_token}")
+    )
+    assert "You may return shipped items within 1 day of their shipment." in page
+
+
 def test_a_change_of_mind_keeps_the_restocking_fee_and_the_shipping(app, tent, warehouse, staff):
     owner = app.test_client()
     log_in(owner, staff[roles.OWNER].email)

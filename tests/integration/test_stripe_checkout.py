@@ -3,6 +3,7 @@ Stripe's API, and webhooks signed exactly as Stripe signs them."""
 
 import json
 import logging
+import re
 import time
 
 import pytest
@@ -332,6 +333,9 @@ def test_unreachable_stripe_keeps_the_order_reserved_and_pay_now_tries_again(
     assert "We could not reach our payment provider" in page
     order = db.session.scalar(sa.select(Order))
     assert f"Your order {order.number} is saved" in page and "Pay now" in page
+    # Until when, as every page writes a moment, ending the sentence with one full stop.
+    moment = r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s[ap]\.m\."
+    assert re.search(rf"its items are reserved until {moment}</div>", page)
     assert order.status == "pending_payment" and order.payments == []
     assert stock_for(tent.id).allocated == 2  # the items stay reserved
     assert stripe_fake.requests == []

@@ -264,6 +264,17 @@ def test_the_pick_list_walks_the_bins_with_each_orders_quantity(app, goods, ship
     assert re.search(rf" - LAMP-1 Camp Lamp 2 {second} x 2 ", text)
 
 
+def test_a_pick_list_of_one_unit_says_one_unit_one_item_one_order(app, goods):
+    single = buy(app, [(goods["lamp"], 1)], email="one@example.com")
+
+    bins = bin_locations(line.variant_id for line in single.lines)
+    text = " ".join(words(render_pick_list([single], bins=bins, locale=LOCALE)))
+
+    assert "1 unit of 1 item for 1 order." in text
+    assert re.search(r"Pick list, \w{3} \d{1,2}, \d{4}, 1 order\b", text)
+    assert "orders" not in text and "units" not in text and "items" not in text
+
+
 # --- purchase order ---------------------------------------------------------------------------
 
 
