@@ -12,6 +12,11 @@ from flask import current_app
 
 from shop.db import utcnow
 
+# The days the store takes from people and files. The calendar's own first and last days
+# (0001-01-01, 9999-12-31) leave no room for the day after, the period before or a time
+# zone's offset.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
 __all__ = ["local_midnight", "store_date", "store_today", "store_zone", "utcnow"]
 
 

@@ -20,7 +20,6 @@ from shop.forms.fields import (
     at_most,
     stripped,
     upper_code,
-    within_the_calendar,
 )
 
 
@@ -39,10 +38,8 @@ class DiscountCodeForm(BackofficeForm):
     percent = PercentField("Percentage off the goods (for a percentage)")
     amount = MoneyField("Amount off the goods (for an amount)")
     min_subtotal = MoneyField("Only when the goods come to at least (empty: any)")
-    starts_on = DayField(
-        "First day (empty: from now)", validators=[Optional(), within_the_calendar]
-    )
-    ends_on = DayField("Last day (empty: no end)", validators=[Optional(), within_the_calendar])
+    starts_on = DayField("First day (empty: from now)", validators=[Optional()])
+    ends_on = DayField("Last day (empty: no end)", validators=[Optional()])
     max_uses = WholeNumberField("Uses in all (empty: no limit)", validators=[Optional()])
     max_uses_per_customer = WholeNumberField(
         "Uses per customer, by email (empty: no limit)", validators=[Optional()]

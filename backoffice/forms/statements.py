@@ -8,12 +8,12 @@ from backoffice.forms.accounting import PeriodForm
 from shop.books.tax_returns import FREQUENCIES, QUARTERLY
 from shop.formatting import local_date
 from shop.forms import StoreForm
-from shop.forms.fields import DayField, within_the_calendar
+from shop.forms.fields import DayField
 
 
 def _books_day(label: str) -> DayField:
     # A statement reaches back a period and forward a day from the one asked.
-    return DayField(label, validators=[Optional(), within_the_calendar])
+    return DayField(label, validators=[Optional()])
 
 
 class StatementPeriodForm(PeriodForm):

@@ -5,13 +5,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from shop.banking.errors import BankingError
+from shop.clock import FIRST_DAY, LAST_DAY
 from shop.money import minor_unit_factor
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a month of a small business's bank is a few kilobytes
 # What a bank statement can hold, so that what is stored fits its columns (a 64-bit amount,
 # an account number of 60 characters) and matching can look days either side of a line.
 MAX_CENTS = 10**15  # ten trillion dollars
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 MAX_ACCOUNT_NUMBER = 60
 
 

@@ -11,8 +11,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
+from wtforms.validators import Length, NumberRange, StopValidation
 
+from shop.clock import FIRST_DAY, LAST_DAY
 from shop.forms import whole_number
 from shop.money import to_decimal, to_minor_units
 
@@ -28,6 +29,8 @@ class Required:
         self.field_flags = {"required": True}
 
     def __call__(self, form, field):
+        if field.data is None and field.process_errors:
+            raise StopValidation()  # the field said why what was typed could not be read
         if field.data is None:
             raise StopValidation(self.message)
 
@@ -124,27 +127,20 @@ def without_nul(value):
 
 
 class DayField(DateField):
-    """A day typed as 2026-03-31 (the browser's date picker sends that); '' is none."""
+    """A day typed as 2026-03-31 (the browser's date picker sends that) from FIRST_DAY to
+    LAST_DAY; '' is none."""
 
     def process_formdata(self, valuelist):
+        self.data = None
         if not valuelist or not valuelist[0].strip():
-            self.data = None
             return
         try:
-            self.data = date.fromisoformat(valuelist[0].strip())
+            day = date.fromisoformat(valuelist[0].strip())
         except ValueError:
-            self.data = None
             raise ValueError("Enter a date like 2026-03-31.") from None
-
-
-# The days a form takes. The calendar's own first and last days (0001-01-01, 9999-12-31)
-# leave no room for the day after, the period before or a time zone's offset.
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
-
-
-def within_the_calendar(form, field):
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.")
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(f"Choose a day from {FIRST_DAY} to {LAST_DAY}.")
+        self.data = day
 
 
 def upper_code(value):

@@ -105,8 +105,9 @@ def test_a_bill_dated_in_year_one_is_refused_beside_the_date(classes, bookkeeper
     typed = bill_form(po, bill_date="0001-01-01", post="1")
     response = bookkeeper.post(f"/admin/purchase-orders/{po.id}/bill", data=typed)
     assert response.status_code == 422
-    [message] = errors_beside(text_of(response), "bill_date")
-    assert "more than ten years ago" in message
+    assert errors_beside(text_of(response), "bill_date") == [
+        "Choose a day from 1900-01-01 to 2999-12-31."
+    ]
     assert db.session.scalar(sa.select(sa.func.count(m.SupplierBill.id))) == 0
     assert _entries() == before
 
@@ -116,16 +117,19 @@ def test_a_payment_or_its_schedule_before_the_bill_is_refused_beside_the_date(cl
     bill = enter(po, "SUP-1", quantity=5, bill_date=store_today() - timedelta(days=3))
     before = _entries()
     day_before = (bill.bill_date - timedelta(days=1)).isoformat()
-    for early in ("0001-01-01", day_before):
+    for early, said in (
+        ("0001-01-01", "Choose a day from 1900-01-01 to 2999-12-31."),
+        (day_before, f"before the bill's date, {bill.bill_date}"),
+    ):
         paid = {"paid_on": early, "method": "cheque", "reference": "7", "amount": "1.00"}
         response = bookkeeper.post(f"/admin/bills/{bill.id}/pay", data=paid)
         assert response.status_code == 422
         [message] = errors_beside(text_of(response), "paid_on")
-        assert f"before the bill's date, {bill.bill_date}" in message
+        assert said in message
         response = bookkeeper.post(f"/admin/bills/{bill.id}/schedule", data={"pay_on": early})
         assert response.status_code == 422
         [message] = errors_beside(text_of(response), "pay_on")
-        assert f"before the bill's date, {bill.bill_date}" in message
+        assert said in message
     db.session.refresh(bill)
     assert (bill.amount_paid, bill.pay_on, bill.payments, _entries()) == (0, None, [], before)
 

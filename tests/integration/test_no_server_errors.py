@@ -18,6 +18,12 @@ from tests.integration.checkout_helpers import fill_address, pay, place
 ODD_QUERY = "?page=abc&date_from=2026-02-30&date_to=x&status=bogus&q=%00%25_&sort=zz&low=maybe"
 HUGE_QUERY = "?page=999999999999999999&q=tent&variant=999999999999999999"  # past any 64-bit offset
 HUGE_ID = "9" * 20
+# The calendar's own ends, in every day field of the store's forms and filters
+DAY_FIELDS = ("date_from", "date_to", "issued_from", "issued_to", "placed_from", "placed_to",
+              "on", "at", "day", "by", "bill_date", "due_date", "pay_on", "paid_on",
+              "expected_date", "starts_on", "ends_on", "closed_through")  # fmt: skip
+FAR_DAYS = [{name: day for name in DAY_FIELDS} for day in ("9999-12-31", "0001-01-01")]
+FAR_QUERIES = ["?" + "&".join(f"{name}={day}" for name, day in days.items()) for days in FAR_DAYS]
 GARBAGE_FORMS = [
     {},
     {"quantity": "abc", "name": "x" * 5000, "price": "1e9", "cost": "-1", "rate": "NaN",
@@ -63,12 +69,12 @@ def test_no_page_answers_with_a_server_error(demo_app, demo):
     errors = []
     for url in set(urls(demo_app, "GET", demo["number"])):
         for who in ("guest", "owner"):
-            for query in ("", ODD_QUERY, HUGE_QUERY):
+            for query in ("", ODD_QUERY, HUGE_QUERY, *FAR_QUERIES):
                 response = demo[who].get(url + query)
                 if response.status_code >= 500:
                     errors.append(f"{who} GET {url + query}: {response.status_code}")
     for url in set(urls(demo_app, "POST", demo["number"])) - {"/account/logout"}:
-        for form in GARBAGE_FORMS:
+        for form in GARBAGE_FORMS + FAR_DAYS:
             response = demo["owner"].post(url, data=form)
             if response.status_code >= 500 or PYTHON_ERROR in response.data:
                 errors.append(f"owner POST {url} {sorted(form)[:3]}: {response.status_code}")
