@@ -203,6 +203,8 @@ class _Writer:
         cbc(cac(cac(delivery, "DeliveryParty"), "PartyName"), "Name", address_lines[0])
 
     def payment_means(self, root) -> None:
+        if self.invoice.total == 0:  # nothing was paid, by card or otherwise
+            return
         means = cac(root, "PaymentMeans")
         code = cbc(means, "PaymentMeansCode", PAID_BY_CARD)
         if self.invoice.payment_method:

@@ -81,7 +81,20 @@ def policies_for(summary: CartSummary) -> list[str]:
     return [SHIP_AVAILABLE_NOW, SHIP_COMPLETE] if summary.has_backorders else [SHIP_COMPLETE]
 
 
-def quotes_for(summary: CartSummary, destination: Destination, policy: str) -> list[ServiceQuote]:
+def goods_after_code(summary: CartSummary, offer: Offer | None) -> int:
+    """The goods a free-shipping threshold counts: what the customer pays for them, after
+    a code's part on the goods (a free-shipping code takes nothing off the goods)."""
+    if offer is None:
+        return summary.subtotal
+    totals = [line.total for line in summary.lines]
+    return summary.subtotal - take(offer.terms, totals, list(offer.eligible), 0).goods
+
+
+def quotes_for(
+    summary: CartSummary, destination: Destination, policy: str, offer: Offer | None = None
+) -> list[ServiceQuote]:
+    """Every service's quote; one free over a threshold is free when the goods after the
+    discount code reach it."""
     zone = zone_for(
         country=destination.country,
         province=destination.province,
@@ -90,7 +103,9 @@ def quotes_for(summary: CartSummary, destination: Destination, policy: str) -> l
     if zone is None:
         return []
     return quote_services(
-        zone=zone, shipments=shipments_for(summary, policy), goods_total=summary.subtotal
+        zone=zone,
+        shipments=shipments_for(summary, policy),
+        goods_total=goods_after_code(summary, offer),
     )
 
 

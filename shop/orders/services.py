@@ -24,6 +24,7 @@ from shop.cart.services import CartSummary, summarise, token_digest
 from shop.catalogue.models import Product, Variant
 from shop.db import utcnow
 from shop.discounts import services as discounts
+from shop.discounts.errors import DiscountError
 from shop.extensions import db
 from shop.inventory import services as stock
 from shop.notifications.services import queue_email
@@ -88,11 +89,11 @@ def price_summary(summary: CartSummary, request: CheckoutRequest) -> pricing.Pri
                 f"Only {line.availability.on_hand_free} of {line.variant.full_name} left; "
                 "please change the quantity in your cart."
             )
-    quotes = pricing.quotes_for(summary, request.destination, request.policy)
+    offer = discount_offer(summary, request)
+    quotes = pricing.quotes_for(summary, request.destination, request.policy, offer)
     quote = next((q for q in quotes if q.service.id == request.service_id), None)
     if quote is None:
         raise CheckoutChanged("Please choose a shipping service again.")
-    offer = discount_offer(summary, request)
     return pricing.price(summary, request.destination, quote, request.policy, offer)
 
 
@@ -105,6 +106,15 @@ def discount_offer(summary: CartSummary, request: CheckoutRequest):
         request.discount_code, email=request.email, lines=summary.lines,
         goods_subtotal=summary.subtotal,
     )  # fmt: skip
+
+
+def offer_if_it_applies(summary: CartSummary, request: CheckoutRequest):
+    """The code's offer, or None when there is no code or it does not apply (pricing the
+    checkout then says why and takes the code off)."""
+    try:
+        return discount_offer(summary, request)
+    except DiscountError:
+        return None
 
 
 def review_fingerprint(
@@ -340,6 +350,18 @@ def mark_paid(
     books.post_sale(order=order, invoice=invoice)
     books.post_commission(order=order, on=clock.store_date(order.paid_at))
     send_confirmation(order, invoice)
+
+
+NO_PAYMENT_DUE = "No payment due"
+
+
+def settle_if_nothing_due(order: Order) -> bool:
+    """An order a discount code made free has nothing to pay (and no provider takes
+    $0.00): it is paid on placing, with its invoice, books and email. True if it was."""
+    if order.total != 0:
+        return False
+    mark_paid(order, provider=order.payment_provider, amount=0, method=NO_PAYMENT_DUE)
+    return True
 
 
 def refund_unsupplied(order: Order, *, provider: str, amount: int, refund_id: str) -> None:

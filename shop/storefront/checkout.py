@@ -192,15 +192,6 @@ def _one_page_view(cart, summary, address, email, service_id, policy) -> OnePage
     except AddressProblem as err:  # e.g. a saved address from before postal codes were checked
         page.problem = err.message
         return page
-    page.options = _delivery_options(summary, address)
-    if not any(page.options.values()):
-        page.problem = "We do not ship to that address yet. Please choose another address."
-        return page
-    if policy not in page.options:
-        policy = next(p for p, quotes in page.options.items() if quotes)
-    offered = [s.id for s in _services_in({policy: page.options[policy]})]
-    if service_id not in offered:
-        service_id = offered[0]
     page.checkout = orders.CheckoutRequest(
         email,
         address,
@@ -209,6 +200,18 @@ def _one_page_view(cart, summary, address, email, service_id, policy) -> OnePage
         referral_code=session.get(agents.SESSION_KEY),
         discount_code=cart.checkout.discount_code if cart.checkout else None,
     )
+    offer = orders.offer_if_it_applies(summary, page.checkout)
+    page.options = _delivery_options(summary, address, offer)
+    if not any(page.options.values()):
+        page.problem = "We do not ship to that address yet. Please choose another address."
+        page.checkout = None
+        return page
+    if policy not in page.options:
+        policy = next(p for p, quotes in page.options.items() if quotes)
+    offered = [s.id for s in _services_in({policy: page.options[policy]})]
+    if service_id not in offered:
+        service_id = offered[0]
+    page.checkout = dataclasses.replace(page.checkout, service_id=service_id, policy=policy)
     try:
         page.priced, page.checkout = _price_with_code(cart, summary, page.checkout)
     except DomainError as err:  # e.g. an item no longer sold
@@ -220,12 +223,14 @@ def _one_page_view(cart, summary, address, email, service_id, policy) -> OnePage
     return page
 
 
-def _delivery_options(summary, address: dict) -> dict:
+def _delivery_options(summary, address: dict, offer=None) -> dict:
+    """Each policy's quotes; with a code's `offer`, a service free over a threshold counts
+    the goods after the code (which services are offered does not depend on it)."""
     destination = pricing.Destination(
         address["country"], address["province"], address["postal_code"]
     )
     return {
-        policy: pricing.quotes_for(summary, destination, policy)
+        policy: pricing.quotes_for(summary, destination, policy, offer)
         for policy in pricing.policies_for(summary)
     }
 
@@ -441,16 +446,20 @@ def _place(cart, checkout, reviewed: str):
         order = orders.place_order(
             cart=cart, user=current_user, request=checkout, reviewed=reviewed, provider=provider
         )
-        if provider == demo.NAME:
+        settled = orders.settle_if_nothing_due(order)
+        if provider == demo.NAME and not settled:
             demo.start_payment(order)
         placing.commit()
     except (AddressProblem, CheckoutChanged, DiscountError) as err:
         return _not_placed(placing, err, url_for("checkout.address"))
     except DomainError as err:
         return _not_placed(placing, err, url_for("cart.show"))
-    number, order_id = order.number, order.id
+    number, order_id, to_order = order.number, order.id, order_link(order)
     db.session.commit()
     _remember_placed(order_id)
+    if settled:
+        flash(f"Thank you: order {number} is placed, with nothing to pay.", "success")
+        return redirect(to_order, code=303)
     if provider == demo.NAME:
         return redirect(url_for("checkout.pay", number=number), code=303)
     return _to_stripe(order)

@@ -5,7 +5,9 @@ customers racing for a single-use code.
 
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlsplit
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -17,9 +19,11 @@ from shop.cart.models import Cart, CartLine
 from shop.db import utcnow
 from shop.discounts.models import AMOUNT, FREE_SHIPPING, PERCENT, Discount, DiscountRedemption
 from shop.extensions import db
+from shop.notifications.models import OutboxMessage
 from shop.orders import services as orders
 from shop.orders import status as st
 from shop.orders.models import Order
+from shop.shipping.models import ShippingService
 from shop.store_details.services import store_settings
 from tests.conftest import log_in
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
@@ -319,6 +323,76 @@ def test_a_code_used_up_between_review_and_place_places_nothing(app, shop_goods)
     assert "Discount code ONLYONE has just been used up" in page or "used up" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0
     assert "Discount code ONLYONE applied" not in page
+
+
+def _regular() -> ShippingService:
+    return db.session.scalar(sa.select(ShippingService).filter_by(code="regular"))
+
+
+def test_free_shipping_over_a_threshold_counts_the_goods_after_the_code(app, shop_goods):
+    """Regular Parcel is free over $150.00: a $200.00 tent at 30 % off is $140.00 of goods,
+    so its shipping is charged, on the page and on the order; at 20 % off ($160.00) it is free."""
+    assert _regular().free_over == 15000
+    make_code("THIRTY", percent=Decimal(30))
+    client = to_review(app, shop_goods, [("tent", 1)], email="tess@example.com")
+    page = apply(client, "THIRTY")
+    regular = (
+        lxml.html.fromstring(page)
+        .xpath(
+            f'//input[@name="service"][@value="{_regular().id}"]/ancestor::tr//td[@data-policy]'
+        )[0]
+        .text_content()
+    )
+    assert "Free" not in regular and "$" in regular
+    shipping = page.split('id="shipping">', 1)[1].split("<", 1)[0]
+    assert shipping.startswith("$")
+    pay(client, place(client).headers["Location"])
+    order = order_of("tess@example.com")
+    assert order.subtotal == 14000 and order.shipping_total > 0
+
+    make_code("TWENTY", percent=Decimal(20))
+    client = to_review(app, shop_goods, [("tent", 1)], email="tim@example.com")
+    assert 'id="shipping">Free<' in apply(client, "TWENTY")
+    pay(client, place(client).headers["Location"])
+    assert order_of("tim@example.com").shipping_total == 0
+
+
+def test_an_order_a_code_makes_free_is_placed_paid_without_a_card(app, shop_goods):
+    """Shipping always free and a code for 100 % off: there is nothing to pay, so placing
+    the order issues the paid invoice (which passes the official rules), books the sale and
+    its discount, and emails the customer; no payment page, no provider."""
+    _regular().free_over = 0
+    db.session.commit()
+    make_code("GIFT", percent=Decimal(100))
+    client = to_review(app, shop_goods, [("lamp", 2)], email="gwen@example.com")
+    page = apply(client, "GIFT")
+    assert _total(page) == "$0.00"
+    response = place(client)
+    order = order_of("gwen@example.com")
+    assert urlsplit(response.headers["Location"]).path == f"/orders/{order.number}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "nothing to pay" in page.lower()
+    assert order.status == st.PAID and order.total == 0 and order.payments == []
+    invoice = invoice_for_order(order)
+    assert invoice.total == 0 and invoice.payment_method == "No payment due"
+    assert "No payment due" in pdf_text(files.invoice_pdf(invoice))
+    xml = files.invoice_xml(invoice)
+    check_en16931(parse_ubl(xml))
+    assert fatal(xml) == []
+    books = balances()
+    assert books[chart.SALES] == -2 * LAMP and books[chart.SALES_DISCOUNTS] == 2 * LAMP
+    assert books.get(chart.CLEARING, 0) == 0 and unbalanced_entries() == []
+    mail = db.session.scalars(
+        sa.select(OutboxMessage.subject).where(OutboxMessage.to_address == "gwen@example.com")
+    ).all()
+    assert any(order.number in subject for subject in mail)
+    assert db.session.scalar(sa.select(Discount.uses)) == 1
+    # Cancelled before it ships: nothing to give back, the goods go back on the shelf.
+    cancel = lxml.html.fromstring(page).xpath('//form[.//button[.="Cancel the whole order"]]')[0]
+    page = client.post(cancel.action, data=dict(cancel.form_values()), follow_redirects=True)
+    assert f"Order {order.number} is cancelled." in page.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status == st.CANCELLED and unbalanced_entries() == []
 
 
 # --- the race -----------------------------------------------------------------------
