@@ -484,3 +484,16 @@ def test_failures_sent_at_the_same_moment_are_all_counted(app, customer):
     assert row.failures == guesses
     # the fifth, from anywhere, starts the wait
     assert log_in(app.test_client(), email, "one more").status_code == 429
+
+
+def test_an_emailed_link_of_one_hour_or_one_minute_says_so_in_the_singular(app, client, customer):
+    app.config.update(REGISTRATION_LINK_MAX_AGE=3600, PASSWORD_RESET_MAX_AGE=60)
+    start(client, "rosa@example.com")
+    start(client, "CARLA@example.com", name="Mallory")
+    (registration,) = outbox("rosa@example.com")
+    (taken,) = outbox(customer.email)
+    for message in (registration, taken):
+        body = message.body_text + message.body_html
+        assert "1 hours" not in body and "1 minutes" not in body
+    assert "works for 1 hour." in registration.body_text
+    assert "for 1 minute." in taken.body_text
