@@ -121,12 +121,15 @@ def post_entry(
 # --- posting rules -------------------------------------------------------------------
 
 
-def post_sale(*, order, invoice) -> JournalEntry:
-    """Online order paid: processor clearing / sales, shipping income, tax payable per component."""
-    lines = [Line(chart.CLEARING, debit=invoice.total, memo=f"Order {order.number}")]
+def post_sale(*, order, invoice) -> JournalEntry | None:
+    """Online order paid: processor clearing / sales, shipping income, tax payable per
+    component. None for a sale of nothing (free goods shipped free): no amount to post."""
     goods = invoice.subtotal + invoice.discount_total  # at their prices
-    lines.append(Line(chart.SALES, credit=goods, memo=f"Goods, {invoice.number}"))
     shipping = invoice.shipping_total + invoice.shipping_discount
+    if not goods and not shipping:
+        return None
+    lines = [Line(chart.CLEARING, debit=invoice.total, memo=f"Order {order.number}")]
+    lines.append(Line(chart.SALES, credit=goods, memo=f"Goods, {invoice.number}"))
     lines.append(Line(chart.SHIPPING_INCOME, credit=shipping, memo="Shipping"))
     taken = invoice.discount_total + invoice.shipping_discount
     if taken:

@@ -395,6 +395,25 @@ def test_an_order_a_code_makes_free_is_placed_paid_without_a_card(app, shop_good
     assert order.status == st.CANCELLED and unbalanced_entries() == []
 
 
+def test_free_goods_shipped_free_are_placed_paid_with_nothing_to_book(app, shop_goods):
+    """A $0.00 sample, shipping always free, no code: the order is paid on placing with
+    its $0.00 invoice; the books have nothing to post (no empty entry, no error)."""
+    _regular().free_over = 0
+    shop_goods["sample"] = VariantFactory(
+        product=ProductFactory(name="Sticker", category=shop_goods["camping"]),
+        sku="STICK-1", price=0, stock=50, weight_g=10,
+    )  # fmt: skip
+    db.session.commit()
+    client = to_review(app, shop_goods, [("sample", 1)], email="sam@example.com")
+    response = place(client)
+    assert response.status_code == 303
+    order = order_of("sam@example.com")
+    assert order.status == st.PAID and invoice_for_order(order).total == 0
+    books = balances()
+    assert books.get(chart.SALES, 0) == 0 and books.get(chart.CLEARING, 0) == 0
+    assert unbalanced_entries() == []
+
+
 # --- the race -----------------------------------------------------------------------
 
 
