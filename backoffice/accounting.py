@@ -29,6 +29,7 @@ from backoffice.forms.accounting import (
 from backoffice.menu import can
 from backoffice.views import (
     form_page,
+    found_page,
     get_or_404,
     page_number,
     service_call,
@@ -75,7 +76,7 @@ def invoices():
     return render_template(
         "backoffice/invoices.html",
         filters=form,
-        pagination=ledgers.invoices(chosen, page=page_number()),
+        pagination=found_page(ledgers.invoices(chosen, page=page_number())),
         totals=ledgers.invoice_totals(chosen),
         document_path=DOCUMENT_PATH,
         document_links=_document_links(),
@@ -108,7 +109,7 @@ def journal():
     return render_template(
         "backoffice/journal.html",
         filters=form,
-        pagination=ledgers.journal(chosen, page=page_number()),
+        pagination=found_page(ledgers.journal(chosen, page=page_number())),
         totals=ledgers.journal_totals(chosen),
     )
 

@@ -18,6 +18,7 @@ from backoffice.forms.catalogue import (
 )
 from backoffice.views import (
     form_page,
+    found_page,
     get_or_404,
     page_number,
     search_text,
@@ -71,7 +72,9 @@ def category_edit(category_id: int | None = None):
 def products():
     q = search_text()
     return render_template(
-        "backoffice/products.html", q=q, pagination=listings.admin_products(q, page=page_number())
+        "backoffice/products.html",
+        q=q,
+        pagination=found_page(listings.admin_products(q, page=page_number())),
     )
 
 

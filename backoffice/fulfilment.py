@@ -12,7 +12,7 @@ from flask_login import current_user
 from backoffice.access import allow
 from backoffice.blueprint import bp
 from backoffice.forms.fulfilment import ConfirmShipmentForm, ShipmentFilterForm, packing_form
-from backoffice.views import form_page, page_number, service_call
+from backoffice.views import form_page, found_page, page_number, service_call
 from shop.accounts import roles
 from shop.forms import EmptyForm
 from shop.fulfilment import batches, services
@@ -35,7 +35,7 @@ def _shipment_or_404(shipment_number: str):
 def _to_pack_page():
     return form_page(
         "backoffice/to_pack.html",
-        pagination=services.orders_to_pack(page=page_number()),
+        pagination=found_page(services.orders_to_pack(page=page_number())),
         start_form=EmptyForm(),
     )
 
@@ -72,7 +72,7 @@ def shipments():
     return render_template(
         "backoffice/shipments.html",
         filters=filters,
-        pagination=services.shipments(**filters.filters(), page=page_number()),
+        pagination=found_page(services.shipments(**filters.filters(), page=page_number())),
         status_labels=st.LABELS,
         batches=batches.recent_batches(current_user),
         batch_kinds=batches.KINDS,

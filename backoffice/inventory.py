@@ -16,6 +16,7 @@ from backoffice.forms.inventory import StockAdjustForm, StockCountForm
 from backoffice.views import (
     file_response,
     form_page,
+    found_page,
     get_or_404,
     page_number,
     search_text,
@@ -38,7 +39,7 @@ def stock():
         "backoffice/stock.html",
         q=q,
         low_only=low_only,
-        pagination=services.stock_list(text=q, low_only=low_only, page=page_number()),
+        pagination=found_page(services.stock_list(text=q, low_only=low_only, page=page_number())),
     )
 
 
@@ -91,7 +92,7 @@ def stock_movements(variant_id: int):
     return render_template(
         "backoffice/stock_movements.html",
         variant=variant,
-        pagination=services.movement_history(variant_id=variant.id, page=page_number()),
+        pagination=found_page(services.movement_history(variant_id=variant.id, page=page_number())),
         movement_total=services.movement_total(variant.id),
     )
 

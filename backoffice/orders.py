@@ -12,7 +12,7 @@ from flask_login import current_user
 from backoffice.access import allow
 from backoffice.blueprint import bp
 from backoffice.forms.orders import CancelOrderForm, OrderFilterForm
-from backoffice.views import form_page, page_number, service_call
+from backoffice.views import form_page, found_page, page_number, service_call
 from shop.accounts import roles
 from shop.after_sale import cancellations
 from shop.formatting import money
@@ -39,7 +39,7 @@ def orders():
     return render_template(
         "backoffice/orders.html",
         filters=filters,
-        pagination=queries.admin_orders(**filters.filters(), page=page_number()),
+        pagination=found_page(queries.admin_orders(**filters.filters(), page=page_number())),
     )
 
 

@@ -23,6 +23,7 @@ from backoffice.forms.payables import (
 from backoffice.views import (
     file_response,
     form_page,
+    found_page,
     get_or_404,
     page_number,
     service_call,
@@ -62,6 +63,7 @@ def bills_list():
         today=store_today(),
         page=page_number(),
     )
+    found_page(pagination)
     return render_template(
         "backoffice/bills.html", filters=form, pagination=pagination, labels=m.STATUS_LABELS
     )

@@ -23,6 +23,7 @@ from backoffice.forms.purchasing import (
 from backoffice.views import (
     file_response,
     form_page,
+    found_page,
     get_or_404,
     page_number,
     service_call,
@@ -113,7 +114,7 @@ def purchase_orders():
         "backoffice/purchase_orders.html",
         status=status if status in st.LABELS else "",
         labels=st.LABELS,
-        pagination=services.purchase_orders(status=status, page=page_number()),
+        pagination=found_page(services.purchase_orders(status=status, page=page_number())),
     )
 
 

@@ -12,7 +12,7 @@ from backoffice.access import allow
 from backoffice.blueprint import bp
 from backoffice.forms.returns import DecisionForm, ReturnFilterForm, receipt_form
 from backoffice.owner_reports import ReportPage, Section, chosen_filters, show_report
-from backoffice.views import file_response, form_page, page_number, service_call
+from backoffice.views import file_response, form_page, found_page, page_number, service_call
 from shop.accounts import roles
 from shop.refunds import services as refunds
 from shop.reports import returns as report
@@ -37,7 +37,7 @@ def returns():
     return render_template(
         "backoffice/returns.html",
         filters=filters,
-        pagination=services.admin_requests(**filters.filters(), page=page_number()),
+        pagination=found_page(services.admin_requests(**filters.filters(), page=page_number())),
         counts=services.status_counts(),
         labels=return_status.LABELS,
     )

@@ -100,3 +100,18 @@ def test_a_nul_character_in_a_complete_form_gets_a_message_beside_the_field(clie
     assert response.status_code == 200
     assert "Remove the control characters from this text." in response.get_data(as_text=True)
     assert client.get("/search?q=a%00b").status_code == 400
+
+
+LISTS = ("/admin/orders", "/admin/accounting/invoices", "/admin/accounting/journal",
+         "/admin/returns", "/admin/stock", "/admin/stock/1/movements", "/admin/fulfilment/to-pack",
+         "/admin/shipments", "/admin/products", "/admin/bills", "/admin/purchase-orders",
+         "/admin/accounting/payouts")  # fmt: skip
+
+
+def test_a_page_of_a_list_past_its_last_is_not_found(demo):
+    """Page 1 of each back-office list is there; page 5000 (far past the demo's last, well
+    under the largest page number asked) is a 404, not an empty page that says nothing."""
+    owner = demo["owner"]
+    for url in LISTS:
+        assert owner.get(url).status_code == 200, url
+        assert owner.get(url + "?page=5000").status_code == 404, url
