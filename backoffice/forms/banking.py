@@ -3,6 +3,7 @@
 from flask_wtf.file import FileField, FileRequired
 
 from backoffice.forms import BackofficeForm
+from shop.formatting import local_date
 from shop.forms.fields import IdSelectField
 
 
@@ -19,7 +20,7 @@ class MatchForm(BackofficeForm):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.journal_line_id.choices = [
-            (jl.id, f"{jl.entry.date} {jl.entry.description}") for jl in candidates
+            (jl.id, f"{local_date(jl.entry.date)} {jl.entry.description}") for jl in candidates
         ]
 
 

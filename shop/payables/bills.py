@@ -46,6 +46,7 @@ from shop.accounting import services as books
 from shop.accounting.models import EXPENSE, Account
 from shop.clock import store_today
 from shop.extensions import db
+from shop.formatting import local_date
 from shop.money import format_money
 from shop.payables import aging
 from shop.payables import models as m
@@ -268,8 +269,8 @@ def _check_header(po: PurchaseOrder, draft: Draft) -> None:
         raise PayablesError("The bill date cannot be in the future.", "bill_date")
     if draft.bill_date < store_today() - timedelta(days=OLDEST_BILL_DAYS):
         raise PayablesError(
-            f"{draft.bill_date} is more than ten years ago; enter the date on the supplier's "
-            "invoice.",
+            f"{local_date(draft.bill_date)} is more than ten years ago; enter the date on the "
+            "supplier's invoice.",
             "bill_date",
         )
 

@@ -19,6 +19,7 @@ from shop.accounting import services as books
 from shop.clock import store_today
 from shop.db import utcnow
 from shop.extensions import db
+from shop.formatting import local_date
 from shop.payables import models as m
 from shop.payables.bills import money
 from shop.payables.errors import PayablesError
@@ -46,7 +47,8 @@ def _not_before_the_bill(bill: m.SupplierBill, day: date, field: str) -> None:
     """Nothing is paid for a bill before its date (a typo like 0001-01-01 would post there)."""
     if day < bill.bill_date:
         raise PayablesError(
-            f"{day} is before the bill's date, {bill.bill_date}; enter the day of the payment.",
+            f"{local_date(day)} is before the bill's date, {local_date(bill.bill_date)}; enter "
+            "the day of the payment.",
             field,
         )
 

@@ -13,7 +13,7 @@ from shop.accounts.models import User
 from shop.backorders import queue as backorders
 from shop.clock import store_today
 from shop.extensions import db
-from shop.formatting import plural
+from shop.formatting import local_date, plural
 from shop.notifications.services import queue_email
 from shop.planning import reorder
 
@@ -46,7 +46,7 @@ def send_backorder_report() -> Report:
     for address in to:
         queue_email(
             to=address,
-            subject=f"Backorders {today.isoformat()}: {counts}",
+            subject=f"Backorders {local_date(today)}: {counts}",
             kind="backorder_report",
             rows=rows,
             units=units,
@@ -63,7 +63,7 @@ def send_reorder_report() -> Report:
     for address in to:
         queue_email(
             to=address,
-            subject=f"Reorder list {today.isoformat()}: {plural(len(rows), 'variant')} to order",
+            subject=f"Reorder list {local_date(today)}: {plural(len(rows), 'variant')} to order",
             kind="reorder_report",
             rows=rows,
             today=today,

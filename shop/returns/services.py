@@ -44,6 +44,7 @@ from shop.clock import store_date
 from shop.db import utcnow
 from shop.documents.return_slip import render_return_slip
 from shop.extensions import db
+from shop.formatting import local_date
 from shop.fulfilment import status as shipment_status
 from shop.fulfilment.models import Shipment, ShipmentLine
 from shop.inventory import reasons
@@ -205,7 +206,7 @@ def _check_units(found: Returnable, units: int, now: datetime) -> None:
     if found.units == 0 and found.window_ends is not None and found.window_ends < now:
         day = store_date(found.window_ends)
         raise ReturnError(
-            f"The return window for {name} closed on {day.isoformat()}: it can no longer be "
+            f"The return window for {name} closed on {local_date(day)}: it can no longer be "
             "returned."
         )
     raise ReturnError(

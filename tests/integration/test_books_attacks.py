@@ -18,6 +18,7 @@ from shop.banking.models import BankLine, BankStatement
 from shop.clock import store_today
 from shop.csv_export import PLAIN_NUMBER
 from shop.extensions import db
+from shop.formatting import local_date
 from shop.payables import models as m
 from tests.integration.backoffice_helpers import errors_beside, text_of
 from tests.integration.bank_files import camt053, ofx
@@ -119,7 +120,7 @@ def test_a_payment_or_its_schedule_before_the_bill_is_refused_beside_the_date(cl
     day_before = (bill.bill_date - timedelta(days=1)).isoformat()
     for early, said in (
         ("0001-01-01", "Choose a day from 1900-01-01 to 2999-12-31."),
-        (day_before, f"before the bill's date, {bill.bill_date}"),
+        (day_before, f"before the bill's date, {local_date(bill.bill_date)};"),
     ):
         paid = {"paid_on": early, "method": "cheque", "reference": "7", "amount": "1.00"}
         response = bookkeeper.post(f"/admin/bills/{bill.id}/pay", data=paid)
