@@ -23,6 +23,7 @@ from shop.returns.status import REASONS as RETURN_REASONS
 NOT_REFUNDED = {
     "fee_kept": "the whole price is kept as restocking fee",
     "already_refunded": "every unit received was already refunded",
+    "nothing_paid": "the order cost nothing",
 }
 EMAILED = {
     "confirmation": "Order confirmation emailed to {to}.",
@@ -73,6 +74,8 @@ def _placed(p: dict) -> str:
 
 
 def _paid(p: dict) -> str:
+    if not p.get("amount"):  # a discount code made the order free
+        return "Nothing to pay: the order's total is {money}.".format(money=_amount(p))
     if p.get("method"):
         return "Payment of {money} received through {provider} by {method}.".format(
             money=_amount(p), **p

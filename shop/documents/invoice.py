@@ -322,6 +322,8 @@ class _Document:
         invoice = self.invoice
         if invoice.kind == "credit_note":
             text = f"<b>PAID</b>: refunded by {escape(invoice.payment_method)}"
+        elif not invoice.total:
+            text = "<b>PAID</b>: nothing to pay"
         else:
             text = f"<b>PAID</b> by {escape(invoice.payment_method)}"
         return Paragraph(f"{text} on {self.date(invoice.paid_at)}", STYLES["paid"])

@@ -215,7 +215,8 @@ def return_received(order: Order, number: str, lines: list[dict], user=None) -> 
 
 
 def return_not_refunded(order: Order, number: str, cause: str, user=None) -> OrderEvent:
-    """Received, nothing to give back; `cause`: "fee_kept" or "already_refunded"."""
+    """Received, nothing to give back; `cause`: "fee_kept", "already_refunded" or
+    "nothing_paid" (the order cost nothing)."""
     return _add(order, "return_received", user, number=number, no_refund=cause)
 
 

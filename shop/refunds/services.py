@@ -187,6 +187,8 @@ def _gross_factor(order, before, total_left: int) -> Decimal:
 def _lock_paid(order: Order) -> tuple[Order, Payment]:
     order = locks.lock_order(order.id)
     payment = next((p for p in order.payments if p.status == PAID), None)
+    if order.paid_at is not None and not order.total:
+        raise RefundError(f"Order {order.number} cost nothing: there is nothing to refund.")
     if payment is None or billing.invoice_for_order(order) is None:
         raise RefundError(f"Order {order.number} was never paid; there is nothing to refund.")
     return order, payment

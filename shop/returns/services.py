@@ -393,8 +393,9 @@ def _refund(request: ReturnRequest, fee_percent, shipping, user):
     order = db.session.get(Order, request.order_id)
     shipping = terms.shipping if shipping is None else shipping
     kept_all = units and fee == 100 and not shipping  # staff keep the whole price
-    if not units or kept_all:
-        cause = "fee_kept" if kept_all else "already_refunded"
+    free = units and not order.total  # a code made it free: nothing was paid to give back
+    if not units or kept_all or free:
+        cause = "nothing_paid" if free else "fee_kept" if kept_all else "already_refunded"
         events.return_not_refunded(order, request.number, cause, user)
         _email(request, "return_refunded", f"Return {request.number} received", refund=None)
         return None
