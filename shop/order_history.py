@@ -75,7 +75,7 @@ def _placed(p: dict) -> str:
 
 def _paid(p: dict) -> str:
     if not p.get("amount"):  # a discount code made the order free
-        return "Nothing to pay: the order's total is {money}.".format(money=_amount(p))
+        return f"Nothing to pay: the order's total is {_amount(p)}."
     if p.get("method"):
         return "Payment of {money} received through {provider} by {method}.".format(
             money=_amount(p), **p

@@ -96,6 +96,7 @@ class VariantForm(BackofficeForm):
         validators=[Optional(), between(0, MAX_LEAD_DAYS)],
     )
     bin_location = StringField("Bin location", validators=[at_most(20)])
+    image_id = IdSelectField("Photo shown when chosen", message="Choose a photo from the list.")
 
     STOCK_FIELDS = (
         "reorder_point", "reorder_quantity", "supplier_id", "lead_time_days", "bin_location",
@@ -112,6 +113,10 @@ class VariantForm(BackofficeForm):
             self.option2.label.text = product.option2_name
         tax_classes = db.session.scalars(sa.select(TaxClass).order_by(TaxClass.name))
         self.tax_class_id.choices = [SelectChoice(t.id, t.name) for t in tax_classes]
+        images = product.images if product is not None else []
+        self.image_id.choices = [SelectChoice("", "(the product's first photo)")] + [
+            SelectChoice(image.id, f"{n}. {image.alt}") for n, image in enumerate(images, 1)
+        ]
         suppliers = db.session.scalars(sa.select(Supplier).order_by(Supplier.name))
         self.supplier_id.choices = [SelectChoice("", "(none)")] + [
             SelectChoice(s.id, s.name) for s in suppliers
@@ -131,6 +136,7 @@ class VariantForm(BackofficeForm):
             "tax_class_id": self.tax_class_id.data,
             "barcode": self.barcode.data or "",
             "is_active": self.is_active.data,
+            "image_id": self.image_id.data,
             "reorder_point": self.reorder_point.data or 0,
             "reorder_quantity": self.reorder_quantity.data or 0,
             "supplier_id": self.supplier_id.data,

@@ -72,6 +72,11 @@ class Product(TimestampMixin, Base):
     def main_image(self) -> "ProductImage | None":
         return self.images[0] if self.images else None
 
+    def images_for(self, variant: "Variant | None") -> list["ProductImage"]:
+        """The gallery as it shows `variant`: its own photo first, then the others."""
+        own = [i for i in self.images if variant is not None and i.id == variant.image_id]
+        return own + [i for i in self.images if i not in own]
+
     def price_range(self) -> tuple[int, int] | None:
         prices = [v.price for v in self.active_variants]
         return (min(prices), max(prices)) if prices else None
@@ -104,6 +109,8 @@ class Variant(TimestampMixin, Base):
     barcode: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
+    # The photo shown when this variant is chosen (one of its product's); None: the first.
+    image_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product_images.id"), index=True)
 
     product: Mapped[Product] = relationship(back_populates="variants")
     tax_class: Mapped[TaxClass] = relationship()

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from shop import media
 from shop.catalogue.errors import CatalogueError
-from shop.catalogue.models import Category, Product, ProductImage
+from shop.catalogue.models import Category, Product, ProductImage, Variant
 from shop.extensions import db
 from shop.text import slugify
 
@@ -99,7 +99,9 @@ def add_image(*, product: Product, data: bytes, alt: str = "") -> ProductImage:
 
 
 def remove_image(*, image: ProductImage) -> None:
-    """The row goes now; its files once that is committed (a rollback keeps both)."""
+    """The row goes now; its files once that is committed (a rollback keeps both). The
+    variants that showed it show the product's first photo again."""
     media.discard_after_commit(image.filename)
+    db.session.execute(sa.update(Variant).where(Variant.image_id == image.id).values(image_id=None))
     db.session.delete(image)
     db.session.flush()

@@ -424,7 +424,8 @@ def seed_variant(
 
 
 def seed_images(item: Item, product, shape: str, written: list[str]) -> int:
-    """One image per colour when the product comes in colours, else one."""
+    """One image per colour when the product comes in colours, each shown by the variants
+    of its colour; else one."""
     colour_option = next(
         (opt for opt in (item.option1, item.option2) if opt and opt[0] == "Colour"), None
     )
@@ -440,4 +441,7 @@ def seed_images(item: Item, product, shape: str, written: list[str]) -> int:
             product=product, data=product_image(item.name, shape, colour, caption), alt=alt
         )
         written.append(image.filename)
+        for variant in product.variants:
+            if caption and caption in (variant.option1, variant.option2):
+                variant.image_id = image.id
     return len(pictures)

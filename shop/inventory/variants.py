@@ -13,7 +13,7 @@ from shop.inventory.services import record_movement, stock_for
 
 VARIANT_FIELDS = (
     "sku", "option1", "option2", "price", "cost", "weight_g", "length_mm", "width_mm",
-    "height_mm", "tax_class_id", "barcode", "is_active", "position",
+    "height_mm", "tax_class_id", "barcode", "is_active", "position", "image_id",
 )  # fmt: skip
 STOCK_FIELDS = (
     "reorder_point",
@@ -34,6 +34,14 @@ def _unique(column, value, exclude_id: int | None, message: str, field: str) -> 
         raise CatalogueError(message, field=field)
 
 
+def _check_image(product: Product, data: dict) -> None:
+    """The photo a variant shows is one of its own product's (or none: the first)."""
+    if data.get("image_id") in (None, ""):
+        data["image_id"] = None
+    elif data["image_id"] not in {image.id for image in product.images}:
+        raise CatalogueError("Choose one of this product's photos.", field="image_id")
+
+
 def save_variant(
     *, product: Product, data: dict, variant: Variant | None = None, opening_stock: int = 0,
     user=None,
@@ -42,6 +50,7 @@ def save_variant(
     data = dict(data)
     data["sku"] = (data.get("sku") or "").strip().upper()
     data["barcode"] = (data.get("barcode") or "").strip() or None
+    _check_image(product, data)
     exclude = variant.id if variant is not None else None
     _unique(Variant.sku, data["sku"], exclude, "This SKU is already used.", "sku")
     _unique(Variant.barcode, data["barcode"], exclude, "This barcode is already used.", "barcode")
