@@ -293,3 +293,36 @@ def test_i15_search_paths_finds_products_by_their_parent_category_and_goes_down(
     downgrade(revision="i15_order_cart")
     assert name not in client.get(f"/search?q={parent}").text
     assert name in client.get(f"/search?q={name}").text
+
+
+def test_i15_tidy_postal_codes_tidies_saved_addresses_and_leaves_orders_as_shipped(empty_app):
+    revision = snapshot_files()[0].name.split(".")[0]
+    upgrade(revision=revision)
+    snapshots.load(db.engine, revision)
+    upgrade(revision="i15_variant_image")
+    with db.engine.begin() as conn:
+        address_id = conn.execute(sa.text("SELECT min(id) FROM addresses")).scalar()
+        order_id = conn.execute(sa.text("SELECT min(id) FROM orders")).scalar()
+        assert address_id is not None and order_id is not None
+        conn.execute(sa.text("UPDATE addresses SET postal_code = ' m5v\t2t6 ' WHERE id = :i"),
+                     {"i": address_id})  # fmt: skip
+        conn.execute(sa.text("UPDATE orders SET ship_postal_code = 'm5v2t6' WHERE id = :i"),
+                     {"i": order_id})  # fmt: skip
+        untidy_others = conn.execute(sa.text(
+            "SELECT count(*) FROM addresses WHERE postal_code NOT LIKE '___ ___'"
+        )).scalar()  # fmt: skip
+
+    upgrade()
+
+    with db.engine.connect() as conn:
+        saved = conn.execute(
+            sa.text("SELECT postal_code FROM addresses WHERE id = :i"), {"i": address_id}
+        ).scalar()
+        shipped = conn.execute(
+            sa.text("SELECT ship_postal_code FROM orders WHERE id = :i"), {"i": order_id}
+        ).scalar()
+        left = conn.execute(sa.text(
+            "SELECT count(*) FROM addresses WHERE postal_code NOT LIKE '___ ___'"
+        )).scalar()  # fmt: skip
+    assert (saved, shipped) == ("M5V 2T6", "m5v2t6")
+    assert untidy_others >= 1 and left == 0
