@@ -54,7 +54,7 @@ def _decide(order, form):
         )
     return refunds.refund_order(
         order=order, lines=form.units(), shipping=form.shipping.data,
-        restocking_fee_percent=form.fee_percent(), reason=st.GOODWILL, note=note,
+        restocking_fee_percent=form.fee_percent(), reason=st.ITEMS, note=note,
         user=current_user,
     )  # fmt: skip
 

@@ -267,8 +267,10 @@ class _Writer:
     def line(self, root, line) -> None:
         element = cac(root, "CreditNoteLine" if self.credit else "InvoiceLine")
         cbc(element, "ID", str(line.position))
+        # Part of a price given back credits no unit; the e-invoice counts it as one.
+        units = self.sign * line.quantity or 1
         quantity = cbc(element, "CreditedQuantity" if self.credit else "InvoicedQuantity",
-                       str(self.sign * line.quantity))  # fmt: skip
+                       str(units))  # fmt: skip
         quantity.set("unitCode", UNIT)
         self.amount(element, "LineExtensionAmount", line.line_total)
         if line.discount:  # a discount code's share: the line's net amount is after it

@@ -258,7 +258,7 @@ class _Document:
                 [
                     Paragraph(escape(line.description), cell),
                     Paragraph(escape(line.sku), cell),
-                    Paragraph(str(line.quantity), right),
+                    Paragraph(str(line.quantity) if line.quantity else "", right),
                     Paragraph(self.money(line.unit_price), right),
                     Paragraph(escape(line.tax_class_name), cell),
                     # At its price: a discount code's share is taken off in the totals.

@@ -46,10 +46,11 @@ class Availability:
         if self.status == UNAVAILABLE:
             return f"Only {self.on_hand_free} left" if self.on_hand_free else "Out of stock"
         unit = "day" if self.ship_in_days == 1 else "days"
-        days = f"ships in about {self.ship_in_days} {unit}"
+        days = f"in about {self.ship_in_days} {unit}"
         if self.status == PARTIAL:
-            return f"{self.available_now} in stock now; {self.backordered} {days}"
-        return f"Out of stock - {days}"
+            ship = "ships" if self.backordered == 1 else "ship"  # "1 ships", "2 ship"
+            return f"{self.available_now} in stock now; {self.backordered} {ship} {days}"
+        return f"Out of stock - ships {days}"
 
 
 def lead_time_days(stock) -> int:

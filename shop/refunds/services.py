@@ -249,8 +249,9 @@ def _credit_note(order, parts: figures.RefundAmounts, reason: str, note: str):
     credited = [
         billing.CreditedLine(
             sku=p.line.sku,
-            description=p.line.name if p.quantity else f"Refund: {p.line.name}",
-            quantity=p.quantity or 1,
+            # An amount given back without units: part of the price, no unit credited.
+            description=p.line.name if p.quantity else f"Part of the price: {p.line.name}",
+            quantity=p.quantity,
             unit_price=p.line.unit_price if p.quantity else p.amount,
             tax_class_name=p.line.tax_class_name,
             tax_rate=rates[positions[p.line.id]],

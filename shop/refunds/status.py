@@ -18,6 +18,7 @@ TRANSITIONS: dict[str, set[str]] = {
 CANCELLATION = "cancellation"  # the order, or its backordered rest, was cancelled
 RETURN = "return"  # goods came back under a return authorisation
 GOODWILL = "goodwill"  # staff gave money back without goods coming back
+ITEMS = "items"  # staff refunded items (or shipping) by hand, e.g. broken, not sent back
 PROVIDER = "provider"  # made in the provider's dashboard and reported by webhook
 UNSUPPLIED = "unsupplied"  # paid after the items were sold to someone else
 
@@ -25,6 +26,7 @@ REASON_LABELS = {
     CANCELLATION: "Cancellation",
     RETURN: "Return",
     GOODWILL: "Goodwill",
+    ITEMS: "Refund of items",
     PROVIDER: "Made in the payment provider",
     UNSUPPLIED: "Could not be supplied",
 }

@@ -251,7 +251,7 @@ def test_cancelling_the_backordered_rest_after_the_rest_shipped(
     [email] = emails("order_cancelled")
     assert email.subject == f"Order {order.number}: your backordered items are cancelled"
     assert "1 x Camp Stove (SKU STOVE-1)" in email.body_text
-    assert f"(with ${saved / 100:,.2f} of shipping: the rest leaves in one parcel)" in (
+    assert f"(with ${saved / 100:,.2f} of shipping before tax: the rest leaves in one parcel)" in (
         email.body_text
     )
     assert f"tracking number {shipment.tracking_number}" in email.body_text
@@ -278,6 +278,16 @@ def tents_alone_shipping(app, store) -> int:
     db.session.commit()
     alone = buy(app, [(store["tent"], 2)], email="bo@example.com", service="expedited")
     return alone.shipping_total
+
+
+def test_an_order_that_shipped_free_is_refunded_without_saying_shipping_included(app, store, guest):
+    order = buy(app, [(store["tent"], 1)], email="fay@example.com", client=guest)
+    assert order.shipping_total == 0  # Regular Parcel is free over $150.00
+    post(guest, f"/orders/{order.number}/cancel")
+    [email] = emails("order_cancelled")
+    assert f"We are refunding ${order.total / 100:,.2f} to the card" in email.body_text
+    assert "shipping" not in email.body_text.split("We are refunding", 1)[1].split(".")[0]
+    assert "(shipping included)" not in email.body_html
 
 
 def test_cancelling_the_rest_twice_says_the_rest_is_already_cancelled(

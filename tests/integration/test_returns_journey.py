@@ -175,6 +175,9 @@ def test_a_defective_return_is_authorised_received_restocked_scrapped_and_refund
     assert last.kind == "return_refunded"
     assert [a.filename for a in last.attachments] == [f"{credit_note.number}.pdf"]
     assert "$" in last.body_text and "refunded" in last.body_text
+    # Shipping is refunded with its tax; the figure named is before tax, and says so.
+    shipping = f"${order.shipping_total / 100:,.2f}"
+    assert f"shipping of {shipping} before tax included" in last.body_text
     page = page_text(guest.get(order_link(order)))
     assert "Refunded" in page and "2 received" in page
     kinds = db.session.scalars(

@@ -62,7 +62,9 @@ def test_without_a_supplier_the_store_default_lead_time_applies():
 def test_part_now_part_later():
     a = availability(variant(on_hand=3, supplier_lead=5), 5, TODAY)
     assert (a.status, a.available_now, a.backordered) == (PARTIAL, 3, 2)
-    assert a.message() == "3 in stock now; 2 ships in about 7 days"
+    assert a.message() == "3 in stock now; 2 ship in about 7 days"
+    one = availability(variant(on_hand=3, supplier_lead=5), 4, TODAY)
+    assert one.message() == "3 in stock now; 1 ships in about 7 days"
 
 
 def test_not_backorderable_cannot_be_ordered_beyond_stock():
