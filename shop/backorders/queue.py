@@ -122,7 +122,7 @@ def _tell(entry: Allocated, reference: str, user) -> None:
     waiting = order.shipping_policy == SHIP_COMPLETE and order.has_backorders
     queue_email(
         to=order.email,
-        subject=f"Order {order.number}: your item is on its way"
+        subject=f"Order {order.number}: your item is in and ships soon"
         if not waiting
         else f"Order {order.number}: your backordered item has arrived",
         kind="backorder_allocated",

@@ -13,7 +13,7 @@ availability.availability). When that date moves, the rule here decides what fol
 - Earlier: the line takes the new date quietly (an event on the order's history, shown
   on the order page; no email). Suppliers' dates wobble; an email for every wobble
   teaches customers to ignore our emails, and good news arrives anyway as the
-  "on its way" email when the stock comes in.
+  "ships soon" email when the stock comes in.
 - The same date: nothing at all (no event, no email). So editing only a purchase
   order's note, or editing its date twice to the same later day, tells nobody twice.
 

@@ -154,7 +154,7 @@ def test_the_cron_commands_run_in_production_and_link_to_the_public_address(
     sent = store.emails()
     kinds = sorted(m["Subject"].split(":")[0].split(" ")[0] for m in sent)
     assert kinds == ["Backorders"] * 2 + ["Order"] * 3 + ["Reorder"] * 2
-    assert any(numbers["keen"] in m["Subject"] and "on its way" in m["Subject"] for m in sent)
+    assert any(numbers["keen"] in m["Subject"] and "ships soon" in m["Subject"] for m in sent)
     for message in sent:
         text = message.get_body(("plain",)).get_content()
         html = message.get_body(("html",)).get_content()

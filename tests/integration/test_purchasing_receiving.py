@@ -75,11 +75,13 @@ def test_receiving_less_than_both_need_serves_the_oldest_paid_order_first(app, s
     assert movement.user_id == staff["warehouse"].id
     assert_stock_is_its_movements(stove)
 
-    # The customers are told, once each: the first that it is on its way, the second
+    # The customers are told, once each: the first that it ships soon (not yet "on its
+    # way": nothing has left), the second
     # (shipping complete, one unit still to come) that it has arrived and waits.
     [to_first, to_second] = mails("backorder_allocated")
     assert to_first.to_address == "first@example.com"
-    assert "on its way" in to_first.subject and "3 x Trail Stove" in to_first.body_text
+    assert "is in and ships soon" in to_first.subject and "3 x Trail Stove" in to_first.body_text
+    assert "on its way" not in to_first.subject + to_first.body_text + to_first.body_html
     assert to_second.to_address == "second@example.com"
     assert "1 x Trail Stove" in to_second.body_text
     assert "leaves once the rest arrives" in to_second.body_text

@@ -47,7 +47,7 @@ def test_make_run_serves_the_store_and_expires_an_unpaid_order_by_itself(
         assert _wait_for(lambda: _status(store, numbers["slow"]) == EXPIRED), _output(server)
         # The stove the expired order held goes at once to the paid order waiting for it
         # (the expiry chore serves the backorders after it), whose customer is told it is
-        # on its way: within a minute, not at the next 5-minute backorder run.
+        # in and ships soon: within a minute, not at the next 5-minute backorder run.
         assert _wait_for(lambda: _on_its_way(store, numbers["keen"])), _output(server)
     finally:
         with contextlib.suppress(ProcessLookupError):  # one that died is reported above
@@ -60,7 +60,7 @@ def test_make_run_serves_the_store_and_expires_an_unpaid_order_by_itself(
 
 
 def _on_its_way(store, number: str) -> bool:
-    return any(number in m["Subject"] and "on its way" in m["Subject"] for m in store.emails())
+    return any(number in m["Subject"] and "ships soon" in m["Subject"] for m in store.emails())
 
 
 def _page(port: int) -> int:
