@@ -14,7 +14,7 @@ shipments (packing or shipped):
 
 The parts always add up to the line's quantity. `label` is what a person reads:
 "Shipped" when every unit is in one state, else "2 shipped, 1 backordered (ships
-about Dec 14, 2026)".
+about Dec 14, 2026)". Allocated units read "reserved", as customers say it.
 """
 
 import datetime as dt
@@ -43,7 +43,7 @@ LABELS = {
     RETURNED: "returned",
     SHIPPED: "shipped",
     PACKED: "packed",
-    ALLOCATED: "allocated",
+    ALLOCATED: "reserved",  # a customer's word for allocated: set aside for this order
     BACKORDERED: "backordered",
     CANCELLED: "cancelled",
     RELEASED: "not reserved",

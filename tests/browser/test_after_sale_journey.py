@@ -89,7 +89,7 @@ def test_guest_tracks_the_order_and_cancels_the_backordered_rest(
 ):
     app = after_sale_store
     number = guest_buys(page, ["2-person / Green", "3-person / Green"])
-    expect(line_status(page, IN_STOCK)).to_have_text("Allocated")
+    expect(line_status(page, IN_STOCK)).to_have_text("Reserved")
     expect(line_status(page, BACKORDERED)).to_have_text(re.compile(r"^Backordered \(ships about "))
     shot(page, "01-confirmed")
 

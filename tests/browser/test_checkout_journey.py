@@ -147,7 +147,7 @@ def test_guest_checks_out_ships_now_declined_then_paid(page: Page, checkout_stor
     expect(heading).to_have_text(re.compile(r"Order MP\d+ is confirmed"))
     expect(page.locator("#order-status")).to_have_text("Paid")
     expect(page.get_by_text(SHIP_NOW)).to_be_visible()
-    expect(line_row(page, IN_STOCK)).to_contain_text("Allocated")
+    expect(line_row(page, IN_STOCK)).to_contain_text("Reserved")
     expect(line_row(page, BACKORDERED)).to_contain_text(f"Backordered (ships about {ship_date})")
     confirmed = totals(page)
     assert confirmed == reviewed

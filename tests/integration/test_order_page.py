@@ -105,7 +105,7 @@ def fresh(order) -> Order:
 def test_a_shipped_line_says_shipped_not_allocated(app, guest, warehouse, split_order):
     stove_date = next(ln for ln in split_order.lines if ln.sku == "STOVE-1").expected_ship_date
     assert line_statuses(order_page(guest, split_order)) == {
-        "TENT-1": "Allocated",
+        "TENT-1": "Reserved",
         "STOVE-1": f"Backordered (ships about {shown_date(app, stove_date)})",
     }
     start_packing(warehouse, split_order)
@@ -147,7 +147,7 @@ def test_line_status_splits_a_line_into_its_parts(app):
             quantity=3, quantity_shipped=0, quantity_allocated=3, quantity_backordered=0,
             quantity_cancelled=0, quantity_returned=0,
         )  # fmt: skip
-        assert line_status(packing, packing=2).label == "2 packed, 1 allocated"
+        assert line_status(packing, packing=2).label == "2 packed, 1 reserved"
         expired = OrderLine(
             quantity=1, quantity_shipped=0, quantity_allocated=0, quantity_backordered=0,
             quantity_cancelled=0, quantity_returned=0,
