@@ -7,6 +7,7 @@ the catalogue; the page works without JavaScript ("Update prices" posts it).
 """
 
 import dataclasses
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from shop.accounting import agents
 from shop.accounts.models import ADDRESS_FIELDS
 from shop.after_sale import services as after_sale
 from shop.cart import services as carts
+from shop.db import utcnow
 from shop.discounts import services as discounts
 from shop.discounts.errors import DiscountError
 from shop.errors import DomainError
@@ -576,4 +578,18 @@ def order_status(number: str):
         action_form=EmptyForm(),
         returning=token is not None,
         payment_minutes=current_app.config["ORDER_PAYMENT_MINUTES"],
+        just_confirmed=_just_confirmed(order),
+    )
+
+
+THANKS_FOR = timedelta(hours=1)
+
+
+def _just_confirmed(order) -> bool:
+    """Paid in the last hour, nothing cancelled since: the page still thanks the customer
+    (a week later, or after cancelling the rest, it just says where the order stands)."""
+    return (
+        order.paid_at is not None
+        and utcnow() - order.paid_at < THANKS_FOR
+        and not any(line.quantity_cancelled for line in order.lines)
     )

@@ -7,7 +7,7 @@ office, as customers and the warehouse do.
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -398,3 +398,15 @@ def test_buy_again_of_someone_elses_order_is_not_found(app, split_order):
     stranger = app.test_client()
     assert stranger.post(f"/orders/{split_order.number}/buy-again").status_code == 404
     assert cart_lines(stranger) == {}
+
+
+def test_the_thanks_are_for_the_hour_after_paying_not_for_every_visit(clock, guest, split_order):
+    """Right after paying the page thanks the customer; a day later (or once the rest is
+    cancelled) it says where the order stands, without a thank-you for a new order."""
+    page = order_page(guest, split_order)
+    assert f"Thank you! Order {split_order.number} is confirmed" in page
+    assert "We have emailed a confirmation" in page
+    clock.shift(timedelta(days=1))
+    page = order_page(guest, split_order)
+    assert f"Order {split_order.number} is confirmed" in page
+    assert "Thank you!" not in page and "We have emailed a confirmation" not in page
