@@ -170,6 +170,35 @@ def _cancel(number: str, use_case, done_message: str):
     return _back(order)
 
 
+@bp.get("/orders/<number>/cancel")
+def confirm_cancel(number: str):
+    """Asked first: a tap on a phone should not cancel an order by itself."""
+    return _confirm(number, whole=True)
+
+
+@bp.get("/orders/<number>/cancel-rest")
+def confirm_cancel_rest(number: str):
+    return _confirm(number, whole=False)
+
+
+def _confirm(number: str, *, whole: bool):
+    order = visible_order(number)
+    allowed = cancellations.customer_may_cancel if whole else cancellations.customer_may_cancel_rest
+    if not allowed(order):
+        flash("This order can no longer be cancelled here.", "info")
+        return _back(order)
+    token = request.args.get("t")
+    return render_template(
+        "shop/orders/cancel.html",
+        order=order,
+        whole=whole,
+        back_to=order_link(order) if token else _page(order),
+        access={"t": token} if token else {},
+        refund=refunds.refundable_amount(order) if whole and order.paid_at else 0,
+        form=EmptyForm(),
+    )
+
+
 @bp.post("/orders/<number>/cancel")
 def cancel(number: str):
     return _cancel(number, cancellations.cancel_order_by_customer, "Order {number} is cancelled.")

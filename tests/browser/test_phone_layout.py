@@ -219,6 +219,11 @@ def visit_account(page: Page, walk: Walk) -> None:
     page.get_by_role("table").get_by_role("link").first.click()
     expect(page.locator("#order-status")).to_have_text("Paid")
     walk.check("account-order")
+    page.get_by_role("link", name="Cancel the whole order").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Cancel order")
+    walk.check("cancel-order")
+    page.get_by_role("link", name="Keep my order as it is").click()
+    expect(page.locator("#order-status")).to_have_text("Paid")  # a tap alone cancels nothing
     page.goto("/account/addresses")
     expect(page.get_by_role("heading", name="Your addresses", level=1)).to_be_visible()
     walk.check("account-addresses")

@@ -1,5 +1,6 @@
 """Orders for back-office tests, placed the way customers place them: through checkout."""
 
+import lxml.html
 import sqlalchemy as sa
 
 from shop.extensions import db
@@ -56,3 +57,12 @@ def reviewed_cart(variant_id: int, quantity: int, email: str):
     request = orders.CheckoutRequest(email, RACER_ADDRESS, service_id("regular"), "ship_complete")
     priced = orders.price_checkout(cart=cart, request=request)
     return cart, request, orders.review_fingerprint(cart=cart, request=request, priced=priced)
+
+
+def cancel_from_page(client, page: str):
+    """ "Cancel the whole order" on the order page, then "Yes" on the question it asks;
+    returns the page the customer ends on."""
+    link = lxml.html.fromstring(page).xpath('//a[.="Cancel the whole order"]')[0]
+    question = lxml.html.fromstring(client.get(link.get("href")).get_data(as_text=True))
+    form = question.xpath('//form[.//button[.="Yes, cancel the whole order"]]')[0]
+    return client.post(form.action, data=dict(form.form_values()), follow_redirects=True)

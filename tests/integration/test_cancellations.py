@@ -4,6 +4,10 @@ credit note, the stock goes to the oldest backorders, one email tells the custom
 Bad input gets a clear message and changes nothing.
 """
 
+import html
+from urllib.parse import urlsplit
+
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -108,6 +112,42 @@ def post(client, url, **query):
 # --- the whole order ------------------------------------------------------------------
 
 
+def test_cancelling_asks_first_and_a_tap_alone_changes_nothing(app, guest, split_order):
+    """The order page's "Cancel the whole order" leads to a question, with what goes back;
+    only "Yes, cancel the whole order" cancels. "Keep my order" goes back untouched."""
+    page = order_page(guest, split_order)
+    link = lxml.html.fromstring(page).xpath('//a[.="Cancel the whole order"]')[0]
+    question = lxml.html.fromstring(guest.get(link.get("href")).get_data(as_text=True))
+    question = " ".join(question.find(".//main").text_content().split())
+    assert f"Cancel order {split_order.number}?" in question
+    assert f"You get ${split_order.total / 100:,.2f} back, shipping included" in question
+    assert fresh(split_order).status == "paid" and emails("order_cancelled") == []
+    tree = lxml.html.fromstring(guest.get(link.get("href")).get_data(as_text=True))
+    keep = tree.xpath('//a[.="Keep my order as it is"]')[0].get("href")
+    assert urlsplit(keep).path == f"/orders/{split_order.number}"
+    form = tree.xpath('//form[.//button[.="Yes, cancel the whole order"]]')[0]
+    response = guest.post(form.action, data=dict(form.form_values()))
+    assert response.status_code == 303 and fresh(split_order).status == "cancelled"
+
+    rest = lxml.html.fromstring(order_page(guest, split_order)).xpath('//a[@id="cancel-rest"]')
+    assert rest == []  # nothing is left to cancel
+    assert "can no longer be cancelled" in " ".join(
+        flashes(text_of(guest.get(link.get("href"), follow_redirects=True)))
+    )
+
+
+def test_cancelling_the_backordered_rest_asks_first(app, guest, split_order):
+    link = lxml.html.fromstring(order_page(guest, split_order)).xpath('//a[@id="cancel-rest"]')[0]
+    question = guest.get(link.get("href")).get_data(as_text=True)
+    assert f"Cancel the backordered items of order {split_order.number}?" in html.unescape(question)
+    assert fresh(split_order).has_backorders
+    form = lxml.html.fromstring(question).xpath(
+        '//form[.//button[.="Yes, cancel the backordered items"]]'
+    )[0]
+    assert guest.post(form.action, data=dict(form.form_values())).status_code == 303
+    assert not fresh(split_order).has_backorders
+
+
 def test_the_customer_cancels_the_whole_order_before_it_is_packed(app, store, guest, split_order):
     tent, stove = store["tent"], store["stove"]
     # Someone else waits for a tent: paid later, backordered (3 in stock, 2 are Ann's).
@@ -202,8 +242,10 @@ def test_someone_elses_order_cannot_be_cancelled(app, store, split_order, custom
         stranger.post(f"/orders/{split_order.number}/cancel", query_string={"t": "x"}).status_code
         == 404
     )
+    assert stranger.get(f"/orders/{split_order.number}/cancel").status_code == 404
     log_in(stranger, customer.email)
     assert stranger.post(f"/orders/{split_order.number}/cancel").status_code == 404
+    assert stranger.get(f"/orders/{split_order.number}/cancel-rest").status_code == 404
     assert snapshot(split_order, store["tent"], store["stove"]) == before
 
 
@@ -211,7 +253,9 @@ def test_the_emailed_link_cancels_from_another_browser(app, split_order):
     other = app.test_client()
     token = split_order.access_token
     page = order_page(other, split_order, t=token)
-    assert f'action="/orders/{split_order.number}/cancel?t={token}"' in page
+    assert f'href="/orders/{split_order.number}/cancel?t={token}"' in page
+    question = other.get(f"/orders/{split_order.number}/cancel", query_string={"t": token})
+    assert f'action="/orders/{split_order.number}/cancel?t={token}"' in question.text
     response = other.post(f"/orders/{split_order.number}/cancel", query_string={"t": token})
     assert response.status_code == 303
     assert f"t={token}" in response.headers["Location"]

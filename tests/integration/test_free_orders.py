@@ -38,6 +38,7 @@ from tests.integration.discount_helpers import (
 )
 from tests.integration.invoice_checks import pdf_text
 from tests.integration.one_page_helpers import place_from_page, shown_choice
+from tests.integration.order_helpers import cancel_from_page
 from tests.integration.race_helpers import at_once
 from tests.integration.returns_helpers import ask_return, page_text, ship_everything
 
@@ -227,10 +228,7 @@ class TestWithStripe:
         page = client.get(response.headers["Location"]).get_data(as_text=True)
         assert "nothing to pay" in page.lower()
         assert client.get(f"/checkout/pay/{order.number}").status_code in (302, 303)
-        cancel = lxml.html.fromstring(page).xpath('//form[.//button[.="Cancel the whole order"]]')[
-            0
-        ]
-        done = client.post(cancel.action, data=dict(cancel.form_values()), follow_redirects=True)
+        done = cancel_from_page(client, page)
         assert done.status_code == 200
         assert stripe_fake.requests == []
         assert unbalanced_entries() == []
