@@ -87,7 +87,9 @@ def _shipment_page(shipment, packing=None, confirm=None):
         confirm_form=confirm or ConfirmShipmentForm(),
         cancel_form=EmptyForm(),
         tracking_by_hand=not services.tracking_made_here(shipment),
-        still_to_come=services.still_to_come(shipment.order),
+        still_to_come=services.still_to_come(
+            shipment.order, after=shipment if shipment.status == st.PACKING else None
+        ),
         is_packing=shipment.status == st.PACKING,
         status_labels=st.LABELS,
     )

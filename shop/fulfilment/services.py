@@ -412,13 +412,16 @@ def cancel_shipment(*, shipment: Shipment, user) -> Shipment:
     return shipment
 
 
-def still_to_come(order: Order) -> list[tuple[OrderLine, int]]:
-    """Each line with units not yet shipped, and how many."""
-    return [
-        (line, line.quantity - line.quantity_shipped - line.quantity_cancelled)
+def still_to_come(order: Order, after: Shipment | None = None) -> list[tuple[OrderLine, int]]:
+    """Each line with units not yet shipped, and how many; `after`: a shipment being
+    packed, whose units are not counted (they leave with it)."""
+    leaving = {sl.order_line_id: sl.quantity for sl in after.lines} if after else {}
+    left = [
+        (line, line.quantity - line.quantity_shipped - line.quantity_cancelled
+         - leaving.get(line.id, 0))
         for line in order.lines
-        if line.quantity > line.quantity_shipped + line.quantity_cancelled
-    ]
+    ]  # fmt: skip
+    return [(line, units) for line, units in left if units > 0]
 
 
 def _email_shipped(order: Order, shipment: Shipment) -> None:

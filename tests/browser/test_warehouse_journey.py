@@ -76,6 +76,12 @@ def test_warehouse_packs_and_ships_an_order(page: Page, live_app, paid_order, sh
             assert response.headers["content-type"] == "application/pdf"
             assert response.body().startswith(b"%PDF")
 
+    # What is left after it: nothing, as the shipment takes every unit (not listed as left).
+    expect(
+        page.get_by_role("heading", name="Left on the order after this shipment")
+    ).to_be_visible()
+    expect(page.get_by_text("Nothing: this shipment takes every unit left.")).to_be_visible()
+
     # Confirm: the parcel leaves with a tracking number; the order has shipped.
     page.get_by_role("button", name="Confirm shipment").click()
     expect(page.get_by_role("status")).to_contain_text(f"Shipment {shipment_number} shipped")
