@@ -7,6 +7,7 @@ import io
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -308,6 +309,11 @@ def test_supplier_and_purchase_order_pages(app, stove, staff):
     po = db.session.get(PurchaseOrder, po.id)
     assert po.status == st.SENT
     assert po.expected_date == store_today() + timedelta(days=21)
+    # Each line without a date of its own shows the order's.
+    [row] = lxml.html.fromstring(client.get(url).get_data(as_text=True)).xpath(
+        '//tr[td[.="STOVE-9"]]'
+    )
+    assert local_date(po.expected_date) in row.text_content()
     # A sent order's lines no longer change; sending twice is refused.
     response = client.post(f"{url}/send", follow_redirects=True)
     assert "is sent, not a draft" in " ".join(flashes(text_of(response)))
