@@ -113,6 +113,14 @@ class Order(TimestampMixin, Base):
     def has_backorders(self) -> bool:
         return any(line.quantity_backordered for line in self.lines)
 
+    @property
+    def returned_in_full(self) -> bool:
+        """Every unit not cancelled came back: the order still says Shipped, and this too."""
+        lines = self.lines
+        return any(line.quantity_returned for line in lines) and all(
+            line.quantity_returned == line.quantity - line.quantity_cancelled for line in lines
+        )
+
     def address_lines(self) -> list[str]:
         parts = [self.ship_full_name, self.ship_company, self.ship_line1, self.ship_line2]
         parts.append(f"{self.ship_city} {self.ship_province}  {self.ship_postal_code}")

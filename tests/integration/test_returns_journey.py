@@ -12,6 +12,7 @@ import csv as csv_module
 import io
 from decimal import Decimal
 
+import lxml.html
 import pytest
 import sqlalchemy as sa
 
@@ -180,6 +181,8 @@ def test_a_defective_return_is_authorised_received_restocked_scrapped_and_refund
     assert f"shipping of {shipping} before tax included" in last.body_text
     page = page_text(guest.get(order_link(order)))
     assert "Refunded" in page and "2 received" in page
+    status = lxml.html.fromstring(page).xpath('//p[strong[@id="order-status"]]')[0]
+    assert " ".join(status.text_content().split()).startswith("Status: Shipped (all returned)")
     kinds = db.session.scalars(
         sa.select(OrderEvent.kind).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id)
     ).all()
