@@ -32,6 +32,7 @@ def write_mail(to="carla@example.com") -> OutboxMessage:
         kind="password_reset",
         reset_url="http://x/r",
         user=SimpleNamespace(name="Carla"),
+        minutes=60,  # as shop.accounts.services sends it
     )
 
 
