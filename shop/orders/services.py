@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from shop import clock, locks
 from shop.accounting import services as books
@@ -468,7 +469,8 @@ def send_confirmation(order: Order, invoice: Invoice) -> None:
 def orders_of(user, limit: int = 50) -> list[Order]:
     """A customer's own orders, newest first."""
     query = sa.select(Order).where(Order.user_id == user.id).order_by(Order.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
+    # Their lines at once: the list says which orders wait for items or came back in full.
+    return list(db.session.scalars(query.options(selectinload(Order.lines))))
 
 
 def order_by_number(number: str) -> Order | None:

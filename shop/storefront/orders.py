@@ -68,7 +68,11 @@ def _not_found(response) -> bool:
 
 def _back(order):
     """Back to the order page, keeping the link's token if the visitor came with one."""
-    return redirect(order_link(order) if request.args.get("t") else _page(order), code=303)
+    return redirect(_back_url(order), code=303)
+
+
+def _back_url(order) -> str:
+    return order_link(order) if request.args.get("t") else _page(order)
 
 
 def _page(order) -> str:
@@ -192,7 +196,7 @@ def _confirm(number: str, *, whole: bool):
         "shop/orders/cancel.html",
         order=order,
         whole=whole,
-        back_to=order_link(order) if token else _page(order),
+        back_to=_back_url(order),
         access={"t": token} if token else {},
         refund=refunds.refundable_amount(order) if whole and order.paid_at else 0,
         form=EmptyForm(),

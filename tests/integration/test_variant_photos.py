@@ -12,8 +12,10 @@ import sqlalchemy as sa
 
 from shop import media
 from shop.accounts import roles
+from shop.catalogue.errors import CatalogueError
 from shop.catalogue.models import Product, ProductImage, Variant
 from shop.extensions import db
+from shop.inventory.variants import save_variant
 from tests.conftest import log_in
 from tests.factories import ProductFactory, VariantFactory
 from tests.integration.backoffice_helpers import errors_beside, flashes, text_of
@@ -131,3 +133,20 @@ def test_the_demo_colours_show_their_own_photos(demo_app):
     assert shown == media.rendition_name(
         db.session.get(ProductImage, variant.image_id).filename, "product"
     )
+
+
+def test_the_service_refuses_a_photo_of_another_product_too(sales, tent):
+    """Whatever form or import calls it: save_variant names the field and saves nothing."""
+    other = ProductFactory(name="Camp Lamp")
+    db.session.add(ProductImage(product=other, filename="lamp-def.png", alt="Lamp"))
+    db.session.commit()
+    lamp_photo = db.session.scalar(sa.select(ProductImage).filter_by(product_id=other.id))
+    sand = _variant("TENT-SND")
+    with pytest.raises(CatalogueError) as refused:
+        save_variant(product=tent, variant=sand, data={"image_id": lamp_photo.id})
+    assert (refused.value.message, refused.value.field) == (
+        "Choose one of this product's photos.",
+        "image_id",
+    )
+    db.session.rollback()
+    assert _variant("TENT-SND").image_id is None
